@@ -1,0 +1,383 @@
+package vault
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/pbkdf2"
+	"crypto/rsa"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+)
+
+// This file is notary's PKCS#8 variant (FORMAT.md §3), written from the
+// format description: the unencrypted PrivateKeyInfo notary puts inside every
+// key, and PBES2 with PBKDF2 and AES-CBC around it.
+
+var (
+	oidECPublicKey   = asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}
+	oidRSAEncryption = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
+	// oidNotaryEd25519 is the old GnuPG/draft OID notary uses for Ed25519.
+	oidNotaryEd25519 = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 11591, 15, 1}
+	// oidEd25519 is RFC 8410's OID: accepted on import, never written.
+	oidEd25519 = asn1.ObjectIdentifier{1, 3, 101, 112}
+
+	oidP224 = asn1.ObjectIdentifier{1, 3, 132, 0, 33}
+	oidP256 = asn1.ObjectIdentifier{1, 2, 840, 10045, 3, 1, 7}
+	oidP384 = asn1.ObjectIdentifier{1, 3, 132, 0, 34}
+	oidP521 = asn1.ObjectIdentifier{1, 3, 132, 0, 35}
+
+	oidPBES2  = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 5, 13}
+	oidPBKDF2 = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 5, 12}
+
+	oidAES128CBC = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 1, 2}
+	oidAES192CBC = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 1, 22}
+	oidAES256CBC = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 1, 42}
+)
+
+// prfs are the PBKDF2 pseudo-random functions trustvault reads. notary
+// ignores the field and always uses SHA-1; trustvault honours it, so that
+// OpenSSL 3's default (hmacWithSHA256) imports, and reports it.
+var prfs = []struct {
+	oid  asn1.ObjectIdentifier
+	name string
+	h    func() hash.Hash
+}{
+	{asn1.ObjectIdentifier{1, 2, 840, 113549, 2, 7}, "hmacWithSHA1", sha1.New},
+	{asn1.ObjectIdentifier{1, 2, 840, 113549, 2, 8}, "hmacWithSHA224", sha256.New224},
+	{asn1.ObjectIdentifier{1, 2, 840, 113549, 2, 9}, "hmacWithSHA256", sha256.New},
+	{asn1.ObjectIdentifier{1, 2, 840, 113549, 2, 10}, "hmacWithSHA384", sha512.New384},
+	{asn1.ObjectIdentifier{1, 2, 840, 113549, 2, 11}, "hmacWithSHA512", sha512.New},
+}
+
+var pbesCiphers = []struct {
+	oid    asn1.ObjectIdentifier
+	name   string
+	keyLen int
+}{
+	{oidAES256CBC, "aes256-cbc", 32},
+	{oidAES192CBC, "aes192-cbc", 24},
+	{oidAES128CBC, "aes128-cbc", 16},
+}
+
+// maxIterations bounds the work a file can ask for: far above any real
+// setting, low enough that a hostile file cannot hang the vault for hours.
+const maxIterations = 100_000_000
+
+// notaryKeyInfo is the PrivateKeyInfo as notary writes it: the algorithm is
+// a bare SEQUENCE of OIDs (no NULL, no parameters field).
+type notaryKeyInfo struct {
+	Version    int
+	Algorithm  []asn1.ObjectIdentifier
+	PrivateKey []byte
+}
+
+// readKeyInfo is lenient: it takes the algorithm as raw bytes so that both
+// notary's SEQUENCE-of-OIDs and a standard AlgorithmIdentifier parse.
+type readKeyInfo struct {
+	Version    int
+	Algorithm  asn1.RawValue
+	PrivateKey []byte
+	Rest       asn1.RawValue `asn1:"optional,tag:0"`
+}
+
+// marshalPKCS8 encodes a private key as notary's PrivateKeyInfo.
+func marshalPKCS8(key crypto.Signer) ([]byte, error) {
+	switch k := key.(type) {
+	case *ecdsa.PrivateKey:
+		curve, err := curveOID(k.Curve)
+		if err != nil {
+			return nil, err
+		}
+		sec1, err := x509.MarshalECPrivateKey(k)
+		if err != nil {
+			return nil, err
+		}
+		return asn1.Marshal(notaryKeyInfo{Version: 1, Algorithm: []asn1.ObjectIdentifier{oidECPublicKey, curve}, PrivateKey: sec1})
+	case *rsa.PrivateKey:
+		return asn1.Marshal(notaryKeyInfo{Version: 0, Algorithm: []asn1.ObjectIdentifier{oidRSAEncryption}, PrivateKey: x509.MarshalPKCS1PrivateKey(k)})
+	case ed25519.PrivateKey:
+		return asn1.Marshal(notaryKeyInfo{Version: 0, Algorithm: []asn1.ObjectIdentifier{oidNotaryEd25519}, PrivateKey: notaryEd25519Bytes(k)})
+	default:
+		return nil, fmt.Errorf("unsupported key type %T", key)
+	}
+}
+
+// notaryEd25519Bytes is notary's 96-byte Ed25519 encoding:
+// public(32) || seed(32) || public(32).
+func notaryEd25519Bytes(k ed25519.PrivateKey) []byte {
+	pub := k.Public().(ed25519.PublicKey)
+	out := make([]byte, 0, 96)
+	out = append(out, pub...)
+	return append(out, k...) // k is seed || public
+}
+
+func parseNotaryEd25519(b []byte) (ed25519.PrivateKey, error) {
+	if len(b) != 96 {
+		return nil, fmt.Errorf("ed25519 key is %d bytes, want 96", len(b))
+	}
+	k := ed25519.NewKeyFromSeed(b[32:64])
+	pub := k.Public().(ed25519.PublicKey)
+	if !bytes.Equal(pub, b[:32]) || !bytes.Equal(pub, b[64:]) {
+		return nil, errors.New("ed25519 key's public part does not match its seed")
+	}
+	return k, nil
+}
+
+func curveOID(c elliptic.Curve) (asn1.ObjectIdentifier, error) {
+	switch c {
+	case elliptic.P224():
+		return oidP224, nil
+	case elliptic.P256():
+		return oidP256, nil
+	case elliptic.P384():
+		return oidP384, nil
+	case elliptic.P521():
+		return oidP521, nil
+	}
+	return nil, errors.New("unsupported elliptic curve")
+}
+
+// parsePKCS8 decodes a PrivateKeyInfo in notary's form or the standard one
+// (including RFC 8410 Ed25519, which notary itself refuses).
+func parsePKCS8(der []byte) (crypto.Signer, error) {
+	var info readKeyInfo
+	rest, err := asn1.Unmarshal(der, &info)
+	if err != nil {
+		return nil, fmt.Errorf("not a PKCS#8 private key: %w", err)
+	}
+	if len(rest) != 0 {
+		return nil, errors.New("trailing data after PKCS#8 private key")
+	}
+	var algo asn1.ObjectIdentifier
+	if _, err := asn1.Unmarshal(info.Algorithm.Bytes, &algo); err != nil {
+		return nil, fmt.Errorf("PKCS#8 algorithm: %w", err)
+	}
+	if algo.Equal(oidNotaryEd25519) {
+		return parseNotaryEd25519(info.PrivateKey)
+	}
+	// ECDSA (notary's version 1 included), RSA (with or without the NULL
+	// parameter) and RFC 8410 Ed25519 are forms the standard library reads.
+	if algo.Equal(oidECPublicKey) || algo.Equal(oidRSAEncryption) || algo.Equal(oidEd25519) {
+		k, err := x509.ParsePKCS8PrivateKey(der)
+		if err != nil {
+			return nil, fmt.Errorf("PKCS#8 private key: %w", err)
+		}
+		if s, ok := k.(crypto.Signer); ok {
+			return s, nil
+		}
+	}
+	return nil, fmt.Errorf("unsupported PKCS#8 key algorithm %v", algo)
+}
+
+type encryptedKeyInfo struct {
+	Algorithm     pkix.AlgorithmIdentifier
+	EncryptedData []byte
+}
+
+type pbes2Params struct {
+	KDF    pkix.AlgorithmIdentifier
+	Cipher pkix.AlgorithmIdentifier
+}
+
+// pbkdf2Params is read leniently (key length and PRF are optional).
+type pbkdf2Params struct {
+	Salt       []byte
+	Iterations int
+	KeyLength  int                      `asn1:"optional"`
+	PRF        pkix.AlgorithmIdentifier `asn1:"optional"`
+}
+
+// notaryPBKDF2Params is what notary writes: salt and count only.
+type notaryPBKDF2Params struct {
+	Salt       []byte
+	Iterations int
+}
+
+// pbes2 holds the parameters of an ENCRYPTED PRIVATE KEY.
+type pbes2 struct {
+	salt       []byte
+	iterations int
+	keyLen     int
+	prf        string
+	prfHash    func() hash.Hash
+	cipher     string
+	iv         []byte
+	ciphertext []byte
+}
+
+// parsePBES2 reads the parameters of an EncryptedPrivateKeyInfo without
+// decrypting anything.
+func parsePBES2(der []byte) (*pbes2, error) {
+	var info encryptedKeyInfo
+	rest, err := asn1.Unmarshal(der, &info)
+	if err != nil {
+		return nil, fmt.Errorf("not an encrypted PKCS#8 key: %w", err)
+	}
+	if len(rest) != 0 {
+		return nil, errors.New("trailing data after encrypted PKCS#8 key")
+	}
+	if !info.Algorithm.Algorithm.Equal(oidPBES2) {
+		return nil, fmt.Errorf("unsupported key encryption %v: only PBES2 is supported", info.Algorithm.Algorithm)
+	}
+	var params pbes2Params
+	if _, err := asn1.Unmarshal(info.Algorithm.Parameters.FullBytes, &params); err != nil {
+		return nil, fmt.Errorf("PBES2 parameters: %w", err)
+	}
+	if !params.KDF.Algorithm.Equal(oidPBKDF2) {
+		return nil, fmt.Errorf("unsupported key derivation %v: only PBKDF2 is supported", params.KDF.Algorithm)
+	}
+	var kdf pbkdf2Params
+	if _, err := asn1.Unmarshal(params.KDF.Parameters.FullBytes, &kdf); err != nil {
+		return nil, fmt.Errorf("PBKDF2 parameters: %w", err)
+	}
+	if kdf.Iterations < 1 || kdf.Iterations > maxIterations {
+		return nil, fmt.Errorf("PBKDF2 iteration count %d is out of range (1 to %d)", kdf.Iterations, maxIterations)
+	}
+	p := &pbes2{salt: kdf.Salt, iterations: kdf.Iterations, ciphertext: info.EncryptedData}
+	p.prf, p.prfHash = "hmacWithSHA1", sha1.New
+	if len(kdf.PRF.Algorithm) > 0 {
+		found := false
+		for _, f := range prfs {
+			if f.oid.Equal(kdf.PRF.Algorithm) {
+				p.prf, p.prfHash, found = f.name, f.h, true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("unsupported PBKDF2 PRF %v", kdf.PRF.Algorithm)
+		}
+	}
+	for _, c := range pbesCiphers {
+		if c.oid.Equal(params.Cipher.Algorithm) {
+			p.cipher, p.keyLen = c.name, c.keyLen
+		}
+	}
+	if p.cipher == "" {
+		return nil, fmt.Errorf("unsupported cipher %v: only AES-CBC is supported", params.Cipher.Algorithm)
+	}
+	if kdf.KeyLength != 0 && kdf.KeyLength != p.keyLen {
+		return nil, fmt.Errorf("PBKDF2 key length %d does not fit %s", kdf.KeyLength, p.cipher)
+	}
+	if _, err := asn1.Unmarshal(params.Cipher.Parameters.FullBytes, &p.iv); err != nil || len(p.iv) != aes.BlockSize {
+		return nil, errors.New("cipher IV is not 16 bytes")
+	}
+	if len(p.ciphertext) == 0 || len(p.ciphertext)%aes.BlockSize != 0 {
+		return nil, errors.New("ciphertext is not a whole number of AES blocks")
+	}
+	return p, nil
+}
+
+func (p *pbes2) encryption() Encryption {
+	return Encryption{Scheme: SchemePBES2, PRF: p.prf, Iterations: p.iterations, Cipher: p.cipher}
+}
+
+// decrypt returns the plaintext PrivateKeyInfo, or ErrWrongPassphrase when
+// the padding or the DER inside is not right (the only signal CBC gives).
+func (p *pbes2) decrypt(passphrase []byte) ([]byte, error) {
+	dk, err := pbkdf2.Key(p.prfHash, string(passphrase), p.salt, p.iterations, p.keyLen)
+	if err != nil {
+		return nil, err
+	}
+	defer zero(dk)
+	return cbcDecrypt(dk, p.iv, p.ciphertext)
+}
+
+// cbcDecrypt decrypts and unpads, reporting any padding fault as
+// ErrWrongPassphrase. The plaintext buffer is the caller's to zero.
+func cbcDecrypt(key, iv, ciphertext []byte) ([]byte, error) {
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	return cbcDecryptWith(block, iv, ciphertext)
+}
+
+func cbcDecryptWith(block cipher.Block, iv, ciphertext []byte) ([]byte, error) {
+	bs := block.BlockSize()
+	if len(ciphertext) == 0 || len(ciphertext)%bs != 0 || len(iv) != bs {
+		return nil, errors.New("ciphertext is not a whole number of blocks")
+	}
+	plain := make([]byte, len(ciphertext))
+	cipher.NewCBCDecrypter(block, iv).CryptBlocks(plain, ciphertext)
+	n := int(plain[len(plain)-1])
+	if n == 0 || n > bs || n > len(plain) {
+		zero(plain)
+		return nil, ErrWrongPassphrase
+	}
+	for _, b := range plain[len(plain)-n:] {
+		if int(b) != n {
+			zero(plain)
+			return nil, ErrWrongPassphrase
+		}
+	}
+	return plain[:len(plain)-n], nil
+}
+
+// encryptPKCS8 wraps a PrivateKeyInfo in PBES2 exactly as notary does: an
+// 8-byte salt, PBKDF2 with HMAC-SHA1 (no PRF or key length field), AES-256-CBC
+// with a 16-byte IV, PKCS#7 padding.
+func encryptPKCS8(plain, passphrase []byte, iterations int, rand io.Reader) ([]byte, error) {
+	salt := make([]byte, 8)
+	iv := make([]byte, aes.BlockSize)
+	if _, err := io.ReadFull(rand, salt); err != nil {
+		return nil, fmt.Errorf("read random salt: %w", err)
+	}
+	if _, err := io.ReadFull(rand, iv); err != nil {
+		return nil, fmt.Errorf("read random IV: %w", err)
+	}
+	return encryptPKCS8With(plain, passphrase, iterations, salt, iv)
+}
+
+func encryptPKCS8With(plain, passphrase []byte, iterations int, salt, iv []byte) ([]byte, error) {
+	if iterations < 1 || iterations > maxIterations {
+		return nil, fmt.Errorf("iteration count %d is out of range", iterations)
+	}
+	dk, err := pbkdf2.Key(sha1.New, string(passphrase), salt, iterations, 32)
+	if err != nil {
+		return nil, err
+	}
+	defer zero(dk)
+	block, err := aes.NewCipher(dk)
+	if err != nil {
+		return nil, err
+	}
+	pad := aes.BlockSize - len(plain)%aes.BlockSize
+	buf := make([]byte, len(plain)+pad)
+	copy(buf, plain)
+	for i := len(plain); i < len(buf); i++ {
+		buf[i] = byte(pad)
+	}
+	cipher.NewCBCEncrypter(block, iv).CryptBlocks(buf, buf)
+
+	kdfParams, err := asn1.Marshal(notaryPBKDF2Params{Salt: salt, Iterations: iterations})
+	if err != nil {
+		return nil, err
+	}
+	ivParam, err := asn1.Marshal(iv)
+	if err != nil {
+		return nil, err
+	}
+	params, err := asn1.Marshal(pbes2Params{
+		KDF:    pkix.AlgorithmIdentifier{Algorithm: oidPBKDF2, Parameters: asn1.RawValue{FullBytes: kdfParams}},
+		Cipher: pkix.AlgorithmIdentifier{Algorithm: oidAES256CBC, Parameters: asn1.RawValue{FullBytes: ivParam}},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return asn1.Marshal(encryptedKeyInfo{
+		Algorithm:     pkix.AlgorithmIdentifier{Algorithm: oidPBES2, Parameters: asn1.RawValue{FullBytes: params}},
+		EncryptedData: buf,
+	})
+}

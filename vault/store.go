@@ -1,0 +1,741 @@
+package vault
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/trustvault/trustvault/vault/internal/atomicfile"
+)
+
+// Directory and file names in a trust directory.
+const (
+	privateDir = "private"
+	tufDir     = "tuf"
+	// recordsDir holds trustvault's own state, never inside private/.
+	recordsDir    = "trustvault"
+	lockFile      = "lock"
+	keyExt        = ".key"
+	legacyRootDir = "root_keys"
+	legacyTUFDir  = "tuf_keys"
+)
+
+// lockWait is how long a write waits for another trustvault process.
+const lockWait = 5 * time.Second
+
+// maxPassphraseAttempts bounds how often a passphrase is asked for one key.
+const maxPassphraseAttempts = 10
+
+// PrivateKey is an unlocked key.
+type PrivateKey struct {
+	// ID is the canonical key ID of the public part.
+	ID string
+	// Algorithm is "ecdsa", "ed25519" or "rsa".
+	Algorithm string
+	// Signer signs with the key.
+	Signer crypto.Signer
+}
+
+// Public returns the public key.
+func (k *PrivateKey) Public() crypto.PublicKey { return k.Signer.Public() }
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithRand sets the source of randomness for salts, IVs and new keys
+// (default crypto/rand).
+func WithRand(r io.Reader) Option { return func(s *Store) { s.rand = r } }
+
+// WithIterations sets the PBKDF2 iteration count for keys the store writes
+// (default HardenedIterations; CompatIterations writes notary's own).
+func WithIterations(n int) Option { return func(s *Store) { s.iterations = n } }
+
+// Store is a Docker Content Trust trust directory.
+type Store struct {
+	dir        string
+	rand       io.Reader
+	iterations int
+}
+
+// Open opens a trust directory. It creates and changes nothing; the
+// directory need not exist yet (it is then an empty store).
+func Open(dir string, opts ...Option) (*Store, error) {
+	if dir == "" {
+		return nil, errors.New("vault: no trust directory given")
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("vault: trust directory %s: %w", dir, err)
+	}
+	if fi, err := os.Stat(abs); err == nil && !fi.IsDir() {
+		return nil, fmt.Errorf("vault: trust directory %s is not a directory", abs)
+	}
+	s := &Store{dir: abs, rand: rand.Reader, iterations: HardenedIterations}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.iterations < 1 || s.iterations > maxIterations {
+		return nil, fmt.Errorf("vault: iteration count %d is out of range (1 to %d)", s.iterations, maxIterations)
+	}
+	return s, nil
+}
+
+// ResolveDir picks the trust directory: flag if set, else
+// $DOCKER_CONFIG/trust, else ~/.docker/trust, as the docker client does.
+func ResolveDir(flag string) (string, error) {
+	if flag != "" {
+		return flag, nil
+	}
+	if cfg := os.Getenv("DOCKER_CONFIG"); cfg != "" {
+		return filepath.Join(cfg, "trust"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("vault: no home directory to find ~/.docker/trust (set --trust-dir or DOCKER_CONFIG): %w", err)
+	}
+	return filepath.Join(home, ".docker", "trust"), nil
+}
+
+// Dir is the trust directory.
+func (s *Store) Dir() string { return s.dir }
+
+// PrivateDir is <trust dir>/private.
+func (s *Store) PrivateDir() string { return filepath.Join(s.dir, privateDir) }
+
+// Keys lists every *.key file below private/, sorted by ID then path. It
+// reads the flat layout and the legacy root_keys/ and tuf_keys/<gun>/
+// layouts in place, skips symbolic links inside private/ (as notary does)
+// and lists unreadable files with Err set. A missing private/ is an empty
+// store.
+func (s *Store) Keys() ([]Key, error) {
+	root := s.PrivateDir()
+	walkRoot := root
+	// private/ itself reached through a symlink (docker/cli#3155) is
+	// listed; health reports it.
+	if resolved, err := filepath.EvalSymlinks(root); err == nil {
+		walkRoot = resolved
+	} else if errors.Is(err, fs.ErrNotExist) {
+		return []Key{}, nil
+	}
+	var paths []string
+	err := filepath.WalkDir(walkRoot, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if p == walkRoot {
+				return err
+			}
+			// An unreadable subdirectory: list it as an unreadable entry.
+			paths = append(paths, p)
+			return fs.SkipDir
+		}
+		if d.Type()&fs.ModeSymlink != 0 || d.IsDir() || !strings.HasSuffix(d.Name(), keyExt) {
+			return nil
+		}
+		paths = append(paths, p)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("vault: list %s: %w", root, err)
+	}
+	keys := make([]Key, len(paths))
+	parallel(len(paths), func(i int) {
+		rel, _ := filepath.Rel(walkRoot, paths[i])
+		keys[i] = readKey(filepath.Join(root, rel), rel)
+	})
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].ID != keys[j].ID {
+			return keys[i].ID < keys[j].ID
+		}
+		return keys[i].Path < keys[j].Path
+	})
+	return keys, nil
+}
+
+// placeKey derives ID, layout and (for the legacy layouts) role and GUN from
+// a file's path relative to private/, as notary's listing and migration do.
+func placeKey(rel string) (k Key) {
+	rel = filepath.ToSlash(rel)
+	base := strings.TrimSuffix(path.Base(rel), keyExt)
+	dir := path.Dir(rel)
+	if dir == "." {
+		dir = ""
+	}
+	switch {
+	case dir == "":
+		k.Layout, k.ID = LayoutFlat, base
+	case dir == legacyRootDir || strings.HasPrefix(dir, legacyRootDir+"/"):
+		k.Layout = LayoutLegacyRoot
+		k.ID, k.Role, _ = strings.Cut(base, "_")
+		k.GUN = strings.TrimPrefix(strings.TrimPrefix(dir, legacyRootDir), "/")
+	case dir == legacyTUFDir || strings.HasPrefix(dir, legacyTUFDir+"/"):
+		k.Layout = LayoutLegacyTUF
+		k.ID, k.Role, _ = strings.Cut(base, "_")
+		k.GUN = strings.TrimPrefix(strings.TrimPrefix(dir, legacyTUFDir), "/")
+	default:
+		k.Layout, k.ID = LayoutStray, base
+	}
+	return k
+}
+
+// readKey lists one key file. Errors are kept in Key.Err.
+func readKey(path, rel string) Key {
+	k := placeKey(rel)
+	k.Path, k.Location = path, LocationFile
+	fi, err := os.Lstat(path)
+	if err != nil {
+		k.Err = err
+		return k
+	}
+	k.Mode, k.Size, k.ModTime = fi.Mode(), fi.Size(), fi.ModTime()
+	if fi.IsDir() {
+		k.Err = errors.New("unreadable directory")
+		return k
+	}
+	if !isKeyID(k.ID) {
+		k.Err = fmt.Errorf("file name %q is not a key ID (64 lowercase hex digits)", filepath.Base(path))
+	}
+	if fi.Size() > maxKeyFile {
+		k.Err = fmt.Errorf("%d bytes is too large for a key file", fi.Size())
+		return k
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		k.Err = err
+		return k
+	}
+	kf, err := decodeKeyFile(data)
+	if err != nil {
+		if k.Err == nil {
+			k.Err = err
+		}
+		return k
+	}
+	if k.Layout == LayoutFlat || k.Layout == LayoutStray {
+		k.Role, k.GUN = kf.block.Headers[headerRole], kf.block.Headers[headerGUN]
+	} else {
+		// Legacy: the path sets them; headers fill what it does not.
+		if k.Role == "" {
+			k.Role = kf.block.Headers[headerRole]
+		}
+		if k.GUN == "" {
+			k.GUN = kf.block.Headers[headerGUN]
+		}
+	}
+	k.Encryption, k.Algorithm = kf.encryption, kf.algorithm
+	if k.Err == nil && k.Layout == LayoutStray {
+		k.Err = errors.New("stray key file: notary lists it but cannot load it (move it to private/<id>.key)")
+	}
+	return k
+}
+
+// Key finds one key by full ID or an unambiguous prefix of at least 7 hex
+// digits. When the same ID is in several files (flat and legacy), the flat
+// file wins, as it does for notary after migration.
+func (s *Store) Key(id string) (Key, error) {
+	id = strings.ToLower(strings.TrimSpace(id))
+	if len(id) < 7 || !isHexString(id) {
+		return Key{}, fmt.Errorf("vault: %q is not a key ID: give the full 64-digit ID or at least its first 7 digits", id)
+	}
+	keys, err := s.Keys()
+	if err != nil {
+		return Key{}, err
+	}
+	var found []Key
+	for _, k := range keys {
+		if strings.HasPrefix(k.ID, id) && k.Layout != LayoutStray {
+			found = append(found, k)
+		}
+	}
+	if len(found) == 0 {
+		return Key{}, fmt.Errorf("vault: key %s in %s: %w (see `trustvault list`)", id, s.PrivateDir(), ErrKeyNotFound)
+	}
+	ids := map[string]bool{}
+	for _, k := range found {
+		ids[k.ID] = true
+	}
+	if len(ids) > 1 {
+		return Key{}, fmt.Errorf("vault: key ID prefix %s matches %d keys: give more digits", id, len(ids))
+	}
+	best := found[0]
+	for _, k := range found[1:] {
+		if k.Layout == LayoutFlat {
+			best = k
+		}
+	}
+	if best.Err != nil {
+		return best, fmt.Errorf("vault: key %s (%s) is unreadable: %w", best.ShortID(), best.Path, best.Err)
+	}
+	return best, nil
+}
+
+func isHexString(s string) bool {
+	for _, c := range []byte(s) {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// Unlock decrypts a key, asking pass for its passphrase and asking again
+// after a wrong one until pass gives up.
+func (s *Store) Unlock(id string, pass PassphraseFunc) (*PrivateKey, error) {
+	k, err := s.Key(id)
+	if err != nil {
+		return nil, err
+	}
+	pk, _, err := s.unlockFile(k, pass)
+	return pk, err
+}
+
+// unlockFile decrypts a listed key; it returns the decoded file too.
+func (s *Store) unlockFile(k Key, pass PassphraseFunc) (*PrivateKey, *keyFile, error) {
+	data, err := os.ReadFile(k.Path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("vault: read key %s: %w", k.ShortID(), err)
+	}
+	kf, err := decodeKeyFile(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("vault: key %s (%s): %w", k.ShortID(), k.Path, err)
+	}
+	signer, err := decryptWith(kf, PassphraseRequest{KeyID: k.ID, Role: k.Role}, pass)
+	if err != nil {
+		return nil, nil, fmt.Errorf("vault: unlock %s key %s: %w", roleName(k.Role), k.ShortID(), err)
+	}
+	pk, err := newPrivateKey(signer)
+	if err != nil {
+		return nil, nil, err
+	}
+	if pk.ID != k.ID {
+		return nil, nil, fmt.Errorf("vault: key file %s holds the key %s, not %s: the file was renamed or altered", k.Path, pk.ID, k.ID)
+	}
+	return pk, kf, nil
+}
+
+// decryptWith asks for passphrases until the key decrypts or pass gives up.
+func decryptWith(kf *keyFile, req PassphraseRequest, pass PassphraseFunc) (crypto.Signer, error) {
+	if !kf.encrypted() {
+		return kf.decrypt(nil)
+	}
+	for req.Attempt = 1; req.Attempt <= maxPassphraseAttempts; req.Attempt++ {
+		p, err := pass(req)
+		if err != nil {
+			return nil, err
+		}
+		signer, err := kf.decrypt(p)
+		zero(p)
+		if err == nil {
+			return signer, nil
+		}
+		if !errors.Is(err, ErrWrongPassphrase) {
+			return nil, err
+		}
+	}
+	return nil, ErrWrongPassphrase
+}
+
+func roleName(r string) string {
+	if r == "" {
+		return "unlabelled"
+	}
+	return r
+}
+
+func newPrivateKey(signer crypto.Signer) (*PrivateKey, error) {
+	id, err := CanonicalID(signer.Public())
+	if err != nil {
+		return nil, err
+	}
+	return &PrivateKey{ID: id, Algorithm: algorithmOf(signer), Signer: signer}, nil
+}
+
+// storedGUN is the gun header notary keeps: only targets, snapshot and
+// timestamp keys belong to one repository.
+func storedGUN(role, gun string) string {
+	switch KindOf(role) {
+	case KindTargets, KindSnapshot, KindTimestamp:
+		return gun
+	}
+	return ""
+}
+
+// AddKey encrypts a private key with a new passphrase and writes it as
+// private/<canonicalID>.key with role and gun headers as notary would (the
+// gun is kept only for targets, snapshot and timestamp keys). A key already
+// in the store is refused with ErrKeyExists and nothing is written.
+func (s *Store) AddKey(signer crypto.Signer, role, gun string, pass PassphraseFunc) (Key, error) {
+	pk, err := newPrivateKey(signer)
+	if err != nil {
+		return Key{}, fmt.Errorf("vault: add key: %w", err)
+	}
+	unlock, err := s.lock()
+	if err != nil {
+		return Key{}, err
+	}
+	defer unlock()
+	if existing, err := s.Key(pk.ID); err == nil || !errors.Is(err, ErrKeyNotFound) {
+		return existing, fmt.Errorf("vault: key %s: %w (%s)", pk.ID[:7], ErrKeyExists, existing.Path)
+	}
+	p, err := pass(PassphraseRequest{KeyID: pk.ID, Role: role, New: true, Attempt: 1})
+	if err != nil {
+		return Key{}, fmt.Errorf("vault: passphrase for new %s key %s: %w; nothing was written", roleName(role), pk.ID[:7], err)
+	}
+	defer zero(p)
+	path := filepath.Join(s.PrivateDir(), pk.ID+keyExt)
+	if err := s.writeKey(path, signer, role, storedGUN(role, gun), p); err != nil {
+		return Key{}, err
+	}
+	return readKey(path, pk.ID+keyExt), nil
+}
+
+// writeKey encrypts and atomically writes one key file. The caller holds
+// the lock.
+func (s *Store) writeKey(path string, signer crypto.Signer, role, gun string, passphrase []byte) error {
+	block, err := encryptKeyBlock(signer, role, gun, passphrase, s.iterations, s.rand)
+	if err != nil {
+		return fmt.Errorf("vault: encrypt key: %w", err)
+	}
+	if err := atomicfile.MkdirAll(filepath.Dir(path)); err != nil {
+		return fmt.Errorf("vault: %w", err)
+	}
+	if err := atomicfile.Write(path, pem.EncodeToMemory(block), 0o600); err != nil {
+		return fmt.Errorf("vault: write key: %w; the previous file, if any, is unchanged", err)
+	}
+	return nil
+}
+
+// lock takes the store's write lock, creating <trust dir>/trustvault/.
+func (s *Store) lock() (func(), error) {
+	dir := filepath.Join(s.dir, recordsDir)
+	if err := atomicfile.MkdirAll(dir); err != nil {
+		return nil, fmt.Errorf("vault: %w", err)
+	}
+	l, err := atomicfile.Acquire(filepath.Join(dir, lockFile), lockWait)
+	if errors.Is(err, atomicfile.ErrLocked) {
+		return nil, fmt.Errorf("vault: %w (%s); wait for it to finish", ErrLocked, s.dir)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("vault: %w", err)
+	}
+	s.removeStaleTemps()
+	return func() { _ = l.Unlock() }, nil
+}
+
+// removeStaleTemps deletes temporary files a killed trustvault left in
+// private/. Only files of atomicfile's own naming are touched, and only
+// while the lock is held, so no running writer owns them.
+func (s *Store) removeStaleTemps() {
+	entries, err := os.ReadDir(s.PrivateDir())
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if e.Type().IsRegular() && atomicfile.IsTemp(e.Name()) {
+			_ = os.Remove(filepath.Join(s.PrivateDir(), e.Name()))
+		}
+	}
+}
+
+// Algorithm names.
+const (
+	AlgorithmECDSA   = "ecdsa"
+	AlgorithmED25519 = "ed25519"
+	AlgorithmRSA     = "rsa"
+)
+
+var signerName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+
+// ValidateRole checks a role for a new key: root, targets or snapshot (which
+// need a GUN), a delegation "targets/<name>", or a docker signer name.
+func ValidateRole(role, gun string) error {
+	switch KindOf(role) {
+	case KindRoot:
+		return nil
+	case KindTargets, KindSnapshot:
+		if gun == "" {
+			return fmt.Errorf("a %s key belongs to one repository: give its GUN (--gun)", role)
+		}
+		return nil
+	case KindTimestamp:
+		return errors.New("timestamp keys are held by the notary server; rotate them with `notary key rotate GUN timestamp -r`")
+	}
+	name := strings.TrimPrefix(role, "targets/")
+	for _, part := range strings.Split(name, "/") {
+		if !signerName.MatchString(part) {
+			return fmt.Errorf("role %q is not a valid delegation: use targets/<name> or a signer name of lowercase letters, digits, _ and -", role)
+		}
+	}
+	return nil
+}
+
+// Generate makes a new key for role (ECDSA P-256, or Ed25519 on request)
+// and stores it.
+func (s *Store) Generate(role, gun, algorithm string, pass PassphraseFunc) (Key, error) {
+	if err := ValidateRole(role, gun); err != nil {
+		return Key{}, fmt.Errorf("vault: generate: %w", err)
+	}
+	var signer crypto.Signer
+	var err error
+	switch algorithm {
+	case "", AlgorithmECDSA:
+		signer, err = ecdsa.GenerateKey(elliptic.P256(), s.rand)
+	case AlgorithmED25519:
+		_, signer, err = ed25519.GenerateKey(s.rand)
+	default:
+		return Key{}, fmt.Errorf("vault: generate: algorithm %q: choose ecdsa or ed25519", algorithm)
+	}
+	if err != nil {
+		return Key{}, fmt.Errorf("vault: generate %s key: %w", algorithm, err)
+	}
+	return s.AddKey(signer, role, gun, pass)
+}
+
+// ChangePassphrase decrypts a key with its old passphrase and rewrites it in
+// place (same file, same headers) under a new one with the store's
+// iteration count. A wrong old passphrase, or a cancelled new one, changes
+// nothing.
+func (s *Store) ChangePassphrase(id string, old, new PassphraseFunc) (Key, error) {
+	unlock, err := s.lock()
+	if err != nil {
+		return Key{}, err
+	}
+	defer unlock()
+	k, err := s.Key(id)
+	if err != nil {
+		return Key{}, err
+	}
+	pk, _, err := s.unlockFile(k, old)
+	if err != nil {
+		return k, fmt.Errorf("%w; nothing was changed", err)
+	}
+	p, err := new(PassphraseRequest{KeyID: k.ID, Role: k.Role, New: true, Attempt: 1})
+	if err != nil {
+		return k, fmt.Errorf("vault: new passphrase for key %s: %w; nothing was changed", k.ShortID(), err)
+	}
+	defer zero(p)
+	if err := s.writeKey(k.Path, pk.Signer, k.Role, k.GUN, p); err != nil {
+		return k, err
+	}
+	rel, _ := filepath.Rel(s.PrivateDir(), k.Path)
+	return readKey(k.Path, rel), nil
+}
+
+// ImportOptions are the defaults `notary key import` applies.
+type ImportOptions struct {
+	// Role is used when a block has no role header (default "delegation").
+	Role string
+	// GUN is used when a block has no gun header.
+	GUN string
+}
+
+// Imported is one key Import handled.
+type Imported struct {
+	Key Key
+	// Existing is true when the key was already in the store; its file was
+	// left as it was.
+	Existing bool
+}
+
+// Import reads PEM data (PKCS#8, SEC1 or PKCS#1 blocks, encrypted or not,
+// notary export bundles with path headers) and stores each key. Encrypted
+// blocks are decrypted with pass and re-encrypted, under the same
+// passphrase, with the store's protection; unencrypted ones get a new
+// passphrase (pass with New set). Every block is checked and decrypted
+// before anything is written. source names the input in errors.
+func (s *Store) Import(data []byte, source string, opts ImportOptions, pass PassphraseFunc) ([]Imported, error) {
+	type pending struct {
+		pk        *PrivateKey
+		role, gun string
+		pass      []byte
+	}
+	var todo []pending
+	defer func() {
+		for _, p := range todo {
+			zero(p.pass)
+		}
+	}()
+	rest := bytes.TrimSpace(data)
+	n := 0
+	for len(rest) > 0 {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		n++
+		if !isPrivateBlock(block.Type) {
+			continue // certificates, public keys and EC PARAMETERS travel with keys
+		}
+		where := fmt.Sprintf("%s block %d", source, n)
+		kf, err := describeBlock(block)
+		if err != nil {
+			return nil, fmt.Errorf("vault: import %s: %w; nothing was imported", where, err)
+		}
+		role, gun, pathID := importLabels(block.Headers, opts)
+		if err := importRoleCheck(role, gun); err != nil {
+			return nil, fmt.Errorf("vault: import %s: %w; nothing was imported", where, err)
+		}
+		var used []byte
+		req := PassphraseRequest{KeyID: pathID, Role: role, Source: source}
+		signer, err := decryptWith(kf, req, func(r PassphraseRequest) ([]byte, error) {
+			p, err := pass(r)
+			if err == nil {
+				zero(used)
+				used = bytes.Clone(p)
+			}
+			return p, err
+		})
+		if err != nil {
+			zero(used)
+			return nil, fmt.Errorf("vault: import %s: %w; nothing was imported", where, err)
+		}
+		pk, err := newPrivateKey(signer)
+		if err != nil {
+			zero(used)
+			return nil, fmt.Errorf("vault: import %s: %w", where, err)
+		}
+		if pathID != "" && pathID != pk.ID {
+			zero(used)
+			return nil, fmt.Errorf("vault: import %s: its path header names key %s but it holds key %s; nothing was imported", where, ShortID(pathID), pk.ID[:7])
+		}
+		todo = append(todo, pending{pk: pk, role: role, gun: gun, pass: used})
+	}
+	if len(todo) == 0 {
+		return nil, fmt.Errorf("vault: import %s: no private key found (expected PEM blocks such as ENCRYPTED PRIVATE KEY, PRIVATE KEY, EC PRIVATE KEY)", source)
+	}
+	unlock, err := s.lock()
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	var out []Imported
+	for i, p := range todo {
+		if existing, err := s.Key(p.pk.ID); err == nil {
+			out = append(out, Imported{Key: existing, Existing: true})
+			continue
+		}
+		passphrase := p.pass
+		if passphrase == nil {
+			passphrase, err = pass(PassphraseRequest{KeyID: p.pk.ID, Role: p.role, New: true, Attempt: 1, Source: source})
+			if err != nil {
+				return out, fmt.Errorf("vault: import %s: passphrase for key %s: %w; %d of %d keys imported", source, p.pk.ID[:7], err, len(out), len(todo))
+			}
+			todo[i].pass = passphrase
+		}
+		path := filepath.Join(s.PrivateDir(), p.pk.ID+keyExt)
+		if err := s.writeKey(path, p.pk.Signer, p.role, p.gun, passphrase); err != nil {
+			return out, fmt.Errorf("%w; %d of %d keys imported", err, len(out), len(todo))
+		}
+		out = append(out, Imported{Key: readKey(path, p.pk.ID+keyExt)})
+	}
+	return out, nil
+}
+
+// importLabels applies notary's import rules: role and gun from headers,
+// else the options; a path header names the key (a legacy tuf_keys/<gun>/
+// path also sets the gun).
+func importLabels(h map[string]string, opts ImportOptions) (role, gun, pathID string) {
+	role, gun = h[headerRole], h[headerGUN]
+	if p := h[headerPath]; p != "" {
+		p = strings.TrimPrefix(p, privateDir+"/")
+		if !strings.HasSuffix(p, keyExt) {
+			p += keyExt
+		}
+		k := placeKey(p)
+		pathID = k.ID
+		if role == "" {
+			role = k.Role
+		}
+		if gun == "" {
+			gun = k.GUN
+		}
+	}
+	if role == "" {
+		role = opts.Role
+	}
+	if role == "" {
+		role = "delegation"
+	}
+	if gun == "" {
+		gun = opts.GUN
+	}
+	return role, storedGUN(role, gun), pathID
+}
+
+func importRoleCheck(role, gun string) error {
+	switch KindOf(role) {
+	case KindTargets, KindSnapshot, KindTimestamp:
+		if gun == "" {
+			return fmt.Errorf("a %s key needs a repository: it has no gun header, so give --gun", role)
+		}
+	}
+	return nil
+}
+
+// ExportPublic returns a PUBLIC KEY PEM block with a role header. It unlocks
+// the key when the file does not show the public key.
+func (s *Store) ExportPublic(id string, pass PassphraseFunc) ([]byte, error) {
+	pk, err := s.Unlock(id, pass)
+	if err != nil {
+		return nil, err
+	}
+	k, err := s.Key(pk.ID)
+	if err != nil {
+		return nil, err
+	}
+	b, err := publicKeyBlock(pk.Public(), k.Role)
+	if err != nil {
+		return nil, fmt.Errorf("vault: export public key %s: %w", k.ShortID(), err)
+	}
+	return pem.EncodeToMemory(b), nil
+}
+
+// ExportPrivate returns the key files' PEM blocks unchanged (still under
+// their passphrases) with a path header added, as `notary key export` does.
+// Keys in the legacy layouts get the role and gun headers notary's
+// migration would give them.
+func (s *Store) ExportPrivate(ids []string) ([]byte, error) {
+	var out bytes.Buffer
+	for _, id := range ids {
+		k, err := s.Key(id)
+		if err != nil {
+			return nil, err
+		}
+		data, err := os.ReadFile(k.Path)
+		if err != nil {
+			return nil, fmt.Errorf("vault: export key %s: %w", k.ShortID(), err)
+		}
+		block, _ := pem.Decode(data)
+		if block == nil {
+			return nil, fmt.Errorf("vault: export key %s: %s has no PEM block", k.ShortID(), k.Path)
+		}
+		if block.Headers == nil {
+			block.Headers = map[string]string{}
+		}
+		if k.Role != "" {
+			block.Headers[headerRole] = k.Role
+		}
+		if k.GUN != "" {
+			block.Headers[headerGUN] = k.GUN
+		}
+		block.Headers[headerPath] = k.ID
+		if err := pem.Encode(&out, block); err != nil {
+			return nil, err
+		}
+	}
+	return out.Bytes(), nil
+}
