@@ -38,7 +38,7 @@ func TestNewRootCertificate(t *testing.T) {
 		name string
 		ok   bool
 	}{
-		{"subject CN is the GUN", cert.Subject.CommonName == gun && cert.Subject.String() == "CN=" + gun},
+		{"subject CN is the GUN", cert.Subject.CommonName == gun && cert.Subject.String() == "CN="+gun},
 		{"issuer is the subject", cert.Issuer.String() == cert.Subject.String()},
 		{"ECDSA with SHA-256", cert.SignatureAlgorithm == x509.ECDSAWithSHA256},
 		{"serial of at most 128 bits", cert.SerialNumber.Sign() > 0 && cert.SerialNumber.BitLen() <= 128},
