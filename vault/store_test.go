@@ -1,0 +1,503 @@
+package vault
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/pem"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/trustvault/trustvault/vault/internal/atomicfile"
+)
+
+// fixedPass answers every request with one passphrase and counts requests.
+type fixedPass struct {
+	pass  string
+	calls int
+}
+
+func (f *fixedPass) get(PassphraseRequest) ([]byte, error) {
+	f.calls++
+	return []byte(f.pass), nil
+}
+
+func passFunc(p string) PassphraseFunc { return (&fixedPass{pass: p}).get }
+
+// newStore opens a store in a fresh directory with a cheap iteration count.
+func newStore(t testing.TB) *Store {
+	t.Helper()
+	s, err := Open(filepath.Join(t.TempDir(), "trust"), WithIterations(CompatIterations))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func writeFile(t testing.TB, path string, data []byte) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// snapshot records every file under dir with its content.
+func snapshot(t testing.TB, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := os.ReadFile(p)
+			out[p] = string(b)
+		}
+		return nil
+	})
+	return out
+}
+
+func TestOpenChangesNothing(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "trust")
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := s.Keys()
+	if err != nil || len(keys) != 0 {
+		t.Fatalf("missing trust dir: keys %v, err %v; want empty", keys, err)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Open or Keys created %s", dir)
+	}
+}
+
+func TestResolveDir(t *testing.T) {
+	t.Setenv("DOCKER_CONFIG", "/cfg")
+	t.Setenv("HOME", "/home/u")
+	for _, tc := range []struct{ flag, env, want string }{
+		{"/x/trust", "/cfg", "/x/trust"},
+		{"", "/cfg", "/cfg/trust"},
+		{"", "", "/home/u/.docker/trust"},
+	} {
+		t.Setenv("DOCKER_CONFIG", tc.env)
+		got, err := ResolveDir(tc.flag)
+		if err != nil || got != tc.want {
+			t.Errorf("ResolveDir(%q) with DOCKER_CONFIG=%q = %q, %v; want %q", tc.flag, tc.env, got, err, tc.want)
+		}
+	}
+}
+
+// Flat and legacy layouts are listed in place with role, GUN, encryption and
+// mode; bad files are listed with a reason and do not stop the rest.
+func TestKeysLayoutsAndBadFiles(t *testing.T) {
+	s := newStore(t)
+	priv := s.PrivateDir()
+	vector := readTestdata(t, dockerVectorID+".key")
+	legacy := readTestdata(t, "openssl/ec-legacy-aes256.pem")
+	legacyID := strings.Repeat("a", 64)
+	writeFile(t, filepath.Join(priv, dockerVectorID+".key"), vector)
+	writeFile(t, filepath.Join(priv, "tuf_keys", "docker.io", "acme", "app", legacyID+"_targets.key"), legacy)
+	writeFile(t, filepath.Join(priv, "root_keys", strings.Repeat("b", 64)+"_root.key"), legacy)
+	writeFile(t, filepath.Join(priv, strings.Repeat("c", 64)+".key"), vector[:150])      // truncated
+	writeFile(t, filepath.Join(priv, strings.Repeat("d", 64)+".key"), []byte("hello\n")) // foreign
+	writeFile(t, filepath.Join(priv, "not-an-id.key"), vector)
+	writeFile(t, filepath.Join(priv, "notes.txt"), []byte("ignored"))
+	writeFile(t, filepath.Join(priv, atomicfile.TempPrefix+"x.key-123"), []byte("partial"))
+	if err := os.Symlink(filepath.Join(priv, dockerVectorID+".key"), filepath.Join(priv, strings.Repeat("e", 64)+".key")); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, s.Dir())
+
+	keys, err := s.Keys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]Key{}
+	for _, k := range keys {
+		byName[filepath.Base(k.Path)] = k
+	}
+	if len(keys) != 6 {
+		t.Errorf("listed %d keys, want 6 (symlink, temp file and .txt skipped): %v", len(keys), keys)
+	}
+	docker := byName[dockerVectorID+".key"]
+	if docker.Err != nil || docker.Role != "alice" || docker.GUN != "" || docker.Layout != LayoutFlat ||
+		docker.Encryption.Iterations != 2048 || docker.Mode.Perm() != 0o600 || docker.Size != int64(len(vector)) {
+		t.Errorf("docker key = %+v", docker)
+	}
+	lt := byName[legacyID+"_targets.key"]
+	if lt.Err != nil || lt.ID != legacyID || lt.Role != "targets" || lt.GUN != "docker.io/acme/app" ||
+		lt.Layout != LayoutLegacyTUF || lt.Encryption.Scheme != SchemeLegacyPEM || lt.Algorithm != AlgorithmECDSA {
+		t.Errorf("legacy tuf key = %+v", lt)
+	}
+	if lr := byName[strings.Repeat("b", 64)+"_root.key"]; lr.Err != nil || lr.Role != "root" || lr.Layout != LayoutLegacyRoot {
+		t.Errorf("legacy root key = %+v", lr)
+	}
+	for name, want := range map[string]string{
+		strings.Repeat("c", 64) + ".key": "no PEM block",
+		strings.Repeat("d", 64) + ".key": "no PEM block",
+		"not-an-id.key":                  "not a key ID",
+	} {
+		if k := byName[name]; k.Err == nil || !strings.Contains(k.Err.Error(), want) {
+			t.Errorf("%s: err = %v, want %q", name, k.Err, want)
+		}
+	}
+	// Everything else still works with bad files around.
+	if _, err := s.Unlock(dockerVectorID, passFunc(dockerVectorPass)); err != nil {
+		t.Errorf("unlock beside bad files: %v", err)
+	}
+	if after := snapshot(t, s.Dir()); len(after) != len(before) {
+		t.Errorf("listing changed the directory: %d files before, %d after", len(before), len(after))
+	}
+}
+
+func TestKeyPrefix(t *testing.T) {
+	s := newStore(t)
+	writeFile(t, filepath.Join(s.PrivateDir(), dockerVectorID+".key"), readTestdata(t, dockerVectorID+".key"))
+	for _, tc := range []struct {
+		id, want string
+	}{
+		{"3cc0f1a", ""},
+		{dockerVectorID, ""},
+		{"3cc0f", "not a key ID"},
+		{"zzzzzzzz", "not a key ID"},
+		{"0000000", "key not found"},
+	} {
+		_, err := s.Key(tc.id)
+		if (tc.want == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Key(%q) err = %v, want %q", tc.id, err, tc.want)
+		}
+	}
+}
+
+func TestGenerateWritesNotaryFile(t *testing.T) {
+	for _, tc := range []struct {
+		name, role, gun, alg, wantGUN string
+	}{
+		{"root drops gun", "root", "docker.io/acme/app", AlgorithmECDSA, ""},
+		{"targets keeps gun", "targets", "docker.io/acme/app", AlgorithmECDSA, "docker.io/acme/app"},
+		{"delegation drops gun", "targets/releases", "docker.io/acme/app", AlgorithmECDSA, ""},
+		{"signer ed25519", "alice", "", AlgorithmED25519, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStore(t)
+			k, err := s.Generate(tc.role, tc.gun, tc.alg, passFunc("correct horse"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if k.Role != tc.role || k.GUN != tc.wantGUN || k.Err != nil || k.Mode.Perm() != 0o600 {
+				t.Errorf("key = %+v", k)
+			}
+			if filepath.Base(k.Path) != k.ID+".key" {
+				t.Errorf("path %s is not <id>.key", k.Path)
+			}
+			fi, _ := os.Stat(s.PrivateDir())
+			if fi.Mode().Perm() != 0o700 {
+				t.Errorf("private/ mode = %v, want 0700", fi.Mode().Perm())
+			}
+			pk, err := s.Unlock(k.ID, passFunc("correct horse"))
+			if err != nil || pk.Algorithm != tc.alg {
+				t.Errorf("unlock: %v, %+v", err, pk)
+			}
+		})
+	}
+}
+
+func TestGenerateRefuses(t *testing.T) {
+	s := newStore(t)
+	for _, tc := range []struct{ role, gun, alg, want string }{
+		{"targets", "", "", "give its GUN"},
+		{"timestamp", "g", "", "held by the notary server"},
+		{"Bad Name", "", "", "not a valid delegation"},
+		{"alice", "", "rsa", "choose ecdsa or ed25519"},
+	} {
+		if _, err := s.Generate(tc.role, tc.gun, tc.alg, passFunc("x")); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Generate(%q, %q, %q) err = %v, want %q", tc.role, tc.gun, tc.alg, err, tc.want)
+		}
+	}
+	if _, err := s.Generate("alice", "", "", passFunc("")); err == nil || !strings.Contains(err.Error(), "without a passphrase") {
+		t.Errorf("empty passphrase: err = %v", err)
+	}
+	if _, err := s.Generate("alice", "", "", func(PassphraseRequest) ([]byte, error) { return nil, ErrAborted }); !errors.Is(err, ErrAborted) {
+		t.Errorf("cancelled: err = %v", err)
+	}
+	keys, _ := s.Keys()
+	if len(keys) != 0 {
+		t.Errorf("refused generations wrote %d keys", len(keys))
+	}
+}
+
+func TestChangePassphrase(t *testing.T) {
+	s := newStore(t)
+	writeFile(t, filepath.Join(s.PrivateDir(), dockerVectorID+".key"), readTestdata(t, dockerVectorID+".key"))
+	before := snapshot(t, s.PrivateDir())
+
+	// Wrong old passphrase: asked again until the callback gives up; nothing changes.
+	wrong := &fixedPass{pass: "nope"}
+	gaveUp := func(r PassphraseRequest) ([]byte, error) {
+		if r.Attempt > 3 {
+			return nil, ErrAborted
+		}
+		return wrong.get(r)
+	}
+	if _, err := s.ChangePassphrase(dockerVectorID, gaveUp, passFunc("new-pass")); !errors.Is(err, ErrAborted) || !strings.Contains(err.Error(), "nothing was changed") {
+		t.Errorf("wrong old passphrase: err = %v", err)
+	}
+	if wrong.calls != 3 {
+		t.Errorf("asked %d times, want 3", wrong.calls)
+	}
+	if after := snapshot(t, s.PrivateDir()); after[filepath.Join(s.PrivateDir(), dockerVectorID+".key")] != before[filepath.Join(s.PrivateDir(), dockerVectorID+".key")] {
+		t.Error("the key file changed after a wrong passphrase")
+	}
+
+	// Cancelled new passphrase: nothing changes.
+	if _, err := s.ChangePassphrase(dockerVectorID, passFunc(dockerVectorPass), func(PassphraseRequest) ([]byte, error) { return nil, ErrAborted }); !errors.Is(err, ErrAborted) {
+		t.Errorf("cancelled: err = %v", err)
+	}
+
+	k, err := s.ChangePassphrase(dockerVectorID, passFunc(dockerVectorPass), passFunc("new-pass"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.Role != "alice" || k.Encryption.Iterations != CompatIterations || k.ID != dockerVectorID {
+		t.Errorf("after passwd: %+v", k)
+	}
+	if _, err := s.Unlock(dockerVectorID, func(r PassphraseRequest) ([]byte, error) {
+		if r.Attempt > 1 {
+			return nil, ErrAborted
+		}
+		return []byte(dockerVectorPass), nil
+	}); err == nil {
+		t.Error("old passphrase still opens the key")
+	}
+	if _, err := s.Unlock(dockerVectorID, passFunc("new-pass")); err != nil {
+		t.Errorf("new passphrase: %v", err)
+	}
+	entries, _ := os.ReadDir(s.PrivateDir())
+	if len(entries) != 1 {
+		t.Errorf("private/ holds %d entries after passwd, want 1", len(entries))
+	}
+}
+
+// A legacy key is re-encrypted where it is, keeping the path notary's
+// migration reads role and GUN from.
+func TestChangePassphraseLegacyInPlace(t *testing.T) {
+	s := newStore(t)
+	legacyPath := filepath.Join(s.PrivateDir(), "tuf_keys", "docker.io", "acme", "app", "ID_targets.key")
+	legacy := readTestdata(t, "openssl/ec-legacy-aes256.pem")
+	kf, _ := decodeKeyFile(legacy)
+	key, err := kf.decrypt([]byte("Legacy-pass-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := CanonicalID(key.Public())
+	legacyPath = strings.Replace(legacyPath, "ID", id, 1)
+	writeFile(t, legacyPath, legacy)
+	k, err := s.ChangePassphrase(id[:8], passFunc("Legacy-pass-1"), passFunc("hardened"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.Path != legacyPath || k.Encryption.Scheme != SchemePBES2 || k.Role != "targets" || k.GUN != "docker.io/acme/app" {
+		t.Errorf("after passwd: %+v", k)
+	}
+	data, _ := os.ReadFile(legacyPath)
+	if !bytes.Contains(data, []byte("gun: docker.io/acme/app\nrole: targets\n")) {
+		t.Errorf("rewritten legacy file lacks headers:\n%s", data)
+	}
+}
+
+func TestImportFormats(t *testing.T) {
+	for _, tc := range []struct {
+		name, file, pass, role, gun string
+		wantRole, wantGUN          string
+	}{
+		{"encrypted notary without path", dockerVectorID + ".key", dockerVectorPass, "", "", "alice", ""},
+		{"legacy pem", "openssl/ec-legacy-aes256.pem", "Legacy-pass-1", "targets", "docker.io/x/y", "targets", "docker.io/x/y"},
+		{"openssl sha256 prf", "openssl/ec-pkcs8-sha256.pem", "Openssl-pass-1", "", "", "delegation", ""},
+		{"plain sec1", "openssl/ec-plain.pem", "", "root", "", "root", ""},
+		{"plain rsa", "openssl/rsa-pkcs1.pem", "", "targets/ci", "", "targets/ci", ""},
+		{"rfc8410 ed25519", "openssl/ed25519-rfc8410.pem", "", "bob", "", "bob", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStore(t)
+			var asked []PassphraseRequest
+			pass := func(r PassphraseRequest) ([]byte, error) {
+				asked = append(asked, r)
+				if r.New {
+					return []byte("fresh-pass"), nil
+				}
+				return []byte(tc.pass), nil
+			}
+			got, err := s.Import(readTestdata(t, tc.file), tc.file, ImportOptions{Role: tc.role, GUN: tc.gun}, pass)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 1 || got[0].Existing {
+				t.Fatalf("imported %+v", got)
+			}
+			k := got[0].Key
+			if k.Role != tc.wantRole || k.GUN != tc.wantGUN || k.Encryption.Scheme != SchemePBES2 || k.Encryption.Iterations != CompatIterations {
+				t.Errorf("imported key = %+v", k)
+			}
+			// An encrypted input keeps its passphrase; a plain one gets the new one.
+			want := tc.pass
+			if want == "" {
+				want = "fresh-pass"
+			}
+			if _, err := s.Unlock(k.ID, passFunc(want)); err != nil {
+				t.Errorf("unlock with %q: %v", want, err)
+			}
+			// Importing again reports the key as already there.
+			again, err := s.Import(readTestdata(t, tc.file), tc.file, ImportOptions{Role: tc.role, GUN: tc.gun}, pass)
+			if err != nil || len(again) != 1 || !again[0].Existing {
+				t.Errorf("re-import: %+v, %v", again, err)
+			}
+		})
+	}
+}
+
+func TestImportRefusesAndWritesNothing(t *testing.T) {
+	good := readTestdata(t, dockerVectorID+".key")
+	for _, tc := range []struct {
+		name, data, want string
+	}{
+		{"no key", string(readTestdata(t, "alice.pub")), "no private key found"},
+		{"targets without gun", "-----BEGIN EC PRIVATE KEY-----\nrole: targets\n\n" + strings.SplitN(string(readTestdata(t, "openssl/ec-plain.pem")), "\n", 2)[1], "needs a repository"},
+		{"path header lies", strings.Replace(string(good), "role: alice\n", "path: "+strings.Repeat("0", 64)+"\nrole: alice\n", 1), "path header names key 0000000"},
+		{"second block bad", string(good) + "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n", "block 2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStore(t)
+			_, err := s.Import([]byte(tc.data), "in.pem", ImportOptions{}, passFunc(dockerVectorPass))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want %q", err, tc.want)
+			}
+			if keys, _ := s.Keys(); len(keys) != 0 {
+				t.Errorf("%d keys written", len(keys))
+			}
+		})
+	}
+}
+
+// notary-style export bundles round-trip: blocks unchanged with a path header.
+func TestExportPrivateRoundTrip(t *testing.T) {
+	src := newStore(t)
+	writeFile(t, filepath.Join(src.PrivateDir(), dockerVectorID+".key"), readTestdata(t, dockerVectorID+".key"))
+	k, err := src.Generate("targets", "docker.io/acme/app", "", passFunc("targets-pass"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bundle, err := src.ExportPrivate([]string{dockerVectorID, k.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(bundle, []byte("path: "+dockerVectorID+"\nrole: alice\n")) {
+		t.Errorf("bundle lacks path header:\n%s", bundle)
+	}
+	orig, _ := pem.Decode(readTestdata(t, dockerVectorID+".key"))
+	exported, _ := pem.Decode(bundle)
+	if !bytes.Equal(orig.Bytes, exported.Bytes) {
+		t.Error("export changed the encrypted key")
+	}
+	dst := newStore(t)
+	got, err := dst.Import(bundle, "bundle.pem", ImportOptions{}, func(r PassphraseRequest) ([]byte, error) {
+		if r.Role == "alice" {
+			return []byte(dockerVectorPass), nil
+		}
+		return []byte("targets-pass"), nil
+	})
+	if err != nil || len(got) != 2 {
+		t.Fatalf("import bundle: %v %+v", err, got)
+	}
+	if got[1].Key.GUN != "docker.io/acme/app" || got[1].Key.Role != "targets" {
+		t.Errorf("targets key after round trip: %+v", got[1].Key)
+	}
+}
+
+func TestExportPublic(t *testing.T) {
+	s := newStore(t)
+	writeFile(t, filepath.Join(s.PrivateDir(), dockerVectorID+".key"), readTestdata(t, dockerVectorID+".key"))
+	out, err := s.ExportPublic("3cc0f1a", passFunc(dockerVectorPass))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out) != string(readTestdata(t, "alice.pub")) {
+		t.Errorf("public key export differs from docker's alice.pub:\n%s", out)
+	}
+}
+
+func TestWriteLockExcludesSecondWriter(t *testing.T) {
+	s := newStore(t)
+	if err := atomicfile.MkdirAll(filepath.Join(s.Dir(), recordsDir)); err != nil {
+		t.Fatal(err)
+	}
+	held, err := atomicfile.Acquire(filepath.Join(s.Dir(), recordsDir, lockFile), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	start := time.Now()
+	_, err = s.AddKey(k, "alice", "", passFunc("x"))
+	if !errors.Is(err, ErrLocked) {
+		t.Errorf("AddKey under a held lock: err = %v, want ErrLocked", err)
+	}
+	if time.Since(start) < lockWait {
+		t.Errorf("gave up after %v, want to wait %v", time.Since(start), lockWait)
+	}
+	held.Unlock()
+	if _, err := s.AddKey(k, "alice", "", passFunc("x")); err != nil {
+		t.Errorf("AddKey after release: %v", err)
+	}
+}
+
+func TestStaleTempFilesRemovedUnderLock(t *testing.T) {
+	s := newStore(t)
+	stale := filepath.Join(s.PrivateDir(), atomicfile.TempPrefix+"abc.key-0011")
+	writeFile(t, stale, []byte("half a key"))
+	if _, err := s.Generate("alice", "", "", passFunc("x")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !errors.Is(err, fs.ErrNotExist) {
+		t.Error("stale temporary file left after a write")
+	}
+}
+
+func BenchmarkUnlockHardened(b *testing.B) {
+	s, err := Open(filepath.Join(b.TempDir(), "trust"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	k, err := s.Generate("alice", "", "", passFunc("bench-pass"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := s.Unlock(k.ID, passFunc("bench-pass")); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkKeys10k(b *testing.B) {
+	s := newStore(b)
+	data := readTestdata(b, dockerVectorID+".key")
+	for i := range 10000 {
+		id := TUFKeyID("ecdsa", []byte{byte(i), byte(i >> 8)})
+		writeFile(b, filepath.Join(s.PrivateDir(), id+".key"), data)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		keys, err := s.Keys()
+		if err != nil || len(keys) != 10000 {
+			b.Fatal(err, len(keys))
+		}
+	}
+}
