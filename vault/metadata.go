@@ -1,0 +1,513 @@
+package vault
+
+// Reading the TUF metadata cache: tuf/<gun>/metadata/*.json, matched against
+// the keys of the store.
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// MaxMetadataSize bounds a metadata file the vault reads. Real files are a
+// few kilobytes; targets files with many tags stay well below this.
+const MaxMetadataSize = 16 << 20
+
+// maxDelegations bounds how many delegation roles one repository may list.
+const maxDelegations = 10_000
+
+// TUFSignature is one entry of a metadata file's "signatures".
+type TUFSignature struct {
+	KeyID  string
+	Method string
+	Sig    []byte
+}
+
+// TUFMetadata is one parsed metadata file. Fields a file's type does not
+// have are empty.
+type TUFMetadata struct {
+	Type    string // TypeRoot, TypeTargets, TypeSnapshot or TypeTimestamp
+	Expires time.Time
+	Version int
+	// Keys are root.json "keys", or a targets file's delegations.keys.
+	Keys map[string]TUFKey
+	// Roles are root.json "roles".
+	Roles map[string]TUFRole
+	// Delegations are a targets file's delegations.roles, in file order.
+	Delegations []TUFDelegation
+	// Targets are a targets file's "targets".
+	Targets map[string]TUFFileMeta
+	// Meta is snapshot or timestamp "meta".
+	Meta       map[string]TUFFileMeta
+	Signatures []TUFSignature
+	// Signed is the "signed" object as it is in the file.
+	Signed []byte
+}
+
+// The JSON shapes, decoded with encoding/json ([]byte fields are base64).
+type (
+	envelopeJSON struct {
+		Signed     json.RawMessage `json:"signed"`
+		Signatures []struct {
+			KeyID  string `json:"keyid"`
+			Method string `json:"method"`
+			Sig    []byte `json:"sig"`
+		} `json:"signatures"`
+	}
+	commonJSON struct {
+		Type    string `json:"_type"`
+		Expires string `json:"expires"`
+		Version int    `json:"version"`
+	}
+	keyJSON struct {
+		KeyType string `json:"keytype"`
+		KeyVal  struct {
+			Public []byte `json:"public"`
+		} `json:"keyval"`
+	}
+	roleJSON struct {
+		KeyIDs    []string `json:"keyids"`
+		Threshold int      `json:"threshold"`
+	}
+	fileMetaJSON struct {
+		Length int64             `json:"length"`
+		Hashes map[string][]byte `json:"hashes"`
+	}
+	rootJSON struct {
+		Keys  map[string]keyJSON  `json:"keys"`
+		Roles map[string]roleJSON `json:"roles"`
+	}
+	targetsJSON struct {
+		Targets     map[string]fileMetaJSON `json:"targets"`
+		Delegations struct {
+			Keys  map[string]keyJSON `json:"keys"`
+			Roles []struct {
+				roleJSON
+				Name  string   `json:"name"`
+				Paths []string `json:"paths"`
+			} `json:"roles"`
+		} `json:"delegations"`
+	}
+	metaJSON struct {
+		Meta map[string]fileMetaJSON `json:"meta"`
+	}
+)
+
+// ParseMetadata parses a metadata file. It checks the structure, not the
+// signatures (see Verify).
+func ParseMetadata(data []byte) (*TUFMetadata, error) {
+	if len(data) > MaxMetadataSize {
+		return nil, fmt.Errorf("metadata is %d bytes, more than the %d allowed", len(data), MaxMetadataSize)
+	}
+	var env envelopeJSON
+	if err := json.Unmarshal(data, &env); err != nil {
+		return nil, fmt.Errorf("parse metadata: %w", err)
+	}
+	signed := bytes.TrimSpace(env.Signed)
+	if len(signed) == 0 || signed[0] != '{' {
+		return nil, errors.New(`parse metadata: "signed" is not an object`)
+	}
+	var c commonJSON
+	if err := json.Unmarshal(signed, &c); err != nil {
+		return nil, fmt.Errorf("parse signed metadata: %w", err)
+	}
+	expires, err := time.Parse(time.RFC3339Nano, c.Expires)
+	if err != nil {
+		return nil, fmt.Errorf("parse signed metadata: expires %.40q is not an RFC 3339 time", c.Expires)
+	}
+	m := &TUFMetadata{Type: c.Type, Expires: expires, Version: c.Version, Signed: signed}
+	for _, s := range env.Signatures {
+		m.Signatures = append(m.Signatures, TUFSignature{KeyID: s.KeyID, Method: strings.ToLower(s.Method), Sig: s.Sig})
+	}
+	if err := m.parseBody(signed); err != nil {
+		return nil, fmt.Errorf("parse %s metadata: %w", c.Type, err)
+	}
+	return m, nil
+}
+
+// parseBody decodes the fields that depend on the metadata type.
+func (m *TUFMetadata) parseBody(signed []byte) error {
+	switch m.Type {
+	case TypeRoot:
+		var r rootJSON
+		if err := json.Unmarshal(signed, &r); err != nil {
+			return err
+		}
+		m.Keys = tufKeys(r.Keys)
+		m.Roles = make(map[string]TUFRole, len(r.Roles))
+		for name, role := range r.Roles {
+			m.Roles[name] = TUFRole(role)
+		}
+	case TypeTargets:
+		var t targetsJSON
+		if err := json.Unmarshal(signed, &t); err != nil {
+			return err
+		}
+		m.Targets = fileMetas(t.Targets)
+		m.Keys = tufKeys(t.Delegations.Keys)
+		for _, d := range t.Delegations.Roles {
+			m.Delegations = append(m.Delegations, TUFDelegation{Name: d.Name, KeyIDs: d.KeyIDs, Threshold: d.Threshold, Paths: d.Paths})
+		}
+	case TypeSnapshot, TypeTimestamp:
+		var s metaJSON
+		if err := json.Unmarshal(signed, &s); err != nil {
+			return err
+		}
+		m.Meta = fileMetas(s.Meta)
+	default:
+		return fmt.Errorf("unknown _type %.40q", m.Type)
+	}
+	return nil
+}
+
+func tufKeys(in map[string]keyJSON) map[string]TUFKey {
+	out := make(map[string]TUFKey, len(in))
+	for id, k := range in {
+		out[id] = TUFKey{Type: k.KeyType, Public: k.KeyVal.Public}
+	}
+	return out
+}
+
+func fileMetas(in map[string]fileMetaJSON) map[string]TUFFileMeta {
+	out := make(map[string]TUFFileMeta, len(in))
+	for name, f := range in {
+		out[name] = TUFFileMeta(f)
+	}
+	return out
+}
+
+// ReadMetadataFile reads and parses one metadata file, refusing files larger
+// than MaxMetadataSize. Errors name the file.
+func ReadMetadataFile(path string) (*TUFMetadata, error) {
+	data, err := readBounded(path, MaxMetadataSize)
+	if err != nil {
+		return nil, err
+	}
+	m, err := ParseMetadata(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, nil
+}
+
+// readBounded reads a regular file of at most limit bytes.
+func readBounded(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err // *PathError names the file
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	if fi.Size() > limit {
+		return nil, fmt.Errorf("%s: %d bytes, more than the %d allowed", path, fi.Size(), limit)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: more than the %d bytes allowed", path, limit)
+	}
+	return data, nil
+}
+
+// Repositories lists the repositories whose metadata is cached under
+// tuf/, sorted by GUN, with their roles matched against the store's keys.
+// A missing tuf/ directory means no repositories. Directories that cannot be
+// read are reported in the error, together with what could be listed.
+func (s *Store) Repositories() ([]Repository, error) {
+	keys, err := s.Keys()
+	if err != nil {
+		return nil, err
+	}
+	return ReadRepositories(s.Dir(), keys)
+}
+
+// ReadRepositories finds every GUN under <trustDir>/tuf and reads it with
+// ReadRepository. The error, if any, joins the directories that could not be
+// read; the repositories found are returned either way.
+func ReadRepositories(trustDir string, keys []Key) ([]Repository, error) {
+	guns, err := FindGUNs(trustDir)
+	repos := make([]Repository, 0, len(guns))
+	for _, gun := range guns {
+		repos = append(repos, ReadRepository(trustDir, gun, keys))
+	}
+	return repos, err
+}
+
+// FindGUNs walks <trustDir>/tuf and returns, sorted, the GUN of every
+// directory that holds a metadata/ directory: the path below tuf/ with
+// slashes ("docker.io/library/alpine", "host:4443/team/app"). It does not
+// descend into a GUN's metadata/ or changelist/ (unless one of them holds a
+// metadata/ of its own: a GUN ending in "metadata"), nor follow symlinks.
+func FindGUNs(trustDir string) ([]string, error) {
+	root := filepath.Join(trustDir, "tuf")
+	if _, err := os.Lstat(root); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	var guns []string
+	var problems []error
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if path == root {
+				return err
+			}
+			problems = append(problems, err)
+			return nil // the walk skips the unreadable directory
+		}
+		if !d.IsDir() {
+			return nil
+		}
+		parent := filepath.Dir(path)
+		if path != root && isGUNDir(parent) && (d.Name() == "metadata" || d.Name() == "changelist") && !isDir(filepath.Join(path, "metadata")) {
+			return fs.SkipDir
+		}
+		if path != root && isGUNDir(path) {
+			rel, err := filepath.Rel(root, path)
+			if err == nil {
+				guns = append(guns, filepath.ToSlash(rel))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list repositories in %s: %w", root, err)
+	}
+	slices.Sort(guns)
+	return guns, errors.Join(problems...)
+}
+
+// isGUNDir reports whether dir is a repository: it holds a metadata/
+// directory. When that directory holds a metadata/ of its own (the GUN
+// <dir>/metadata), dir counts only if its metadata/ also holds JSON files.
+func isGUNDir(dir string) bool {
+	meta := filepath.Join(dir, "metadata")
+	if !isDir(meta) {
+		return false
+	}
+	if !isDir(filepath.Join(meta, "metadata")) {
+		return true
+	}
+	files, _ := filepath.Glob(filepath.Join(meta, "*.json"))
+	return len(files) > 0
+}
+
+func isDir(path string) bool {
+	fi, err := os.Lstat(path)
+	return err == nil && fi.IsDir()
+}
+
+// baseRoles are the roles root.json names, in the order trustvault shows
+// them.
+var baseRoleOrder = [...]string{"root", "targets", "snapshot", "timestamp"}
+
+var baseRoleTypes = map[string]string{
+	"root": TypeRoot, "targets": TypeTargets, "snapshot": TypeSnapshot, "timestamp": TypeTimestamp,
+}
+
+// ReadRepository reads one GUN's cached metadata and matches the keys it
+// names against keys (the store's key files). It never fails: files that
+// cannot be read or parsed go to Problems, and what could be read is
+// returned.
+//
+// Base roles come from root.json "roles" (key IDs, threshold) and from
+// their own files (expiry, version). Delegations come from targets.json and
+// from the delegation files it leads to (metadata/targets/<name>.json),
+// sorted by name. A key is LocationFile when a readable key file has its
+// canonical ID, else LocationServer for snapshot and timestamp, else
+// LocationMissing.
+func ReadRepository(trustDir, gun string, keys []Key) Repository {
+	dir := filepath.Join(trustDir, "tuf", filepath.FromSlash(gun))
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	rr := repoReader{
+		repo:    Repository{GUN: gun, Dir: dir},
+		metaDir: filepath.Join(dir, "metadata"),
+		files:   keyFilesByID(keys),
+	}
+	rr.readBaseRoles()
+	rr.readDelegations()
+	return rr.repo
+}
+
+// repoReader carries the state of one ReadRepository call.
+type repoReader struct {
+	repo    Repository
+	metaDir string
+	files   map[string]Key
+	targets *TUFMetadata // targets.json, when readable
+}
+
+// keyFilesByID indexes readable key files by canonical ID, preferring the
+// flat layout when a key is in several places.
+func keyFilesByID(keys []Key) map[string]Key {
+	m := make(map[string]Key, len(keys))
+	for _, k := range keys {
+		if k.Err != nil || k.ID == "" {
+			continue
+		}
+		if have, ok := m[k.ID]; ok && (have.Layout == LayoutFlat || k.Layout != LayoutFlat) {
+			continue
+		}
+		m[k.ID] = k
+	}
+	return m
+}
+
+// read reads a metadata file by role name; a missing file is (nil, nil), any
+// other failure is recorded as a problem and also returns nil.
+func (rr *repoReader) read(role, wantType string) *TUFMetadata {
+	path := filepath.Join(rr.metaDir, filepath.FromSlash(role)+".json")
+	m, err := ReadMetadataFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		rr.repo.Problems = append(rr.repo.Problems, err)
+		return nil
+	case m.Type != wantType:
+		rr.repo.Problems = append(rr.repo.Problems, fmt.Errorf("%s: _type is %.40q, want %q", path, m.Type, wantType))
+		return nil
+	}
+	return m
+}
+
+// readBaseRoles fills root, targets, snapshot and timestamp.
+func (rr *repoReader) readBaseRoles() {
+	root := rr.read("root", TypeRoot)
+	for _, name := range baseRoleOrder {
+		own := root
+		if name != "root" {
+			own = rr.read(name, baseRoleTypes[name])
+		}
+		if name == "targets" {
+			rr.targets = own
+		}
+		var spec TUFRole
+		named := false
+		if root != nil {
+			spec, named = root.Roles[name]
+		}
+		if !named && own == nil {
+			continue
+		}
+		ri := RoleInfo{Name: name, Kind: KindOf(name), Threshold: spec.Threshold}
+		setOwnMetadata(&ri, own)
+		if root != nil {
+			ri.Keys = rr.roleKeys(name, spec.KeyIDs, root.Keys, "root.json")
+		}
+		rr.repo.Roles = append(rr.repo.Roles, ri)
+	}
+}
+
+// setOwnMetadata copies expiry and version from the role's own file.
+func setOwnMetadata(ri *RoleInfo, own *TUFMetadata) {
+	if own == nil {
+		return
+	}
+	ri.HasMetadata = true
+	ri.Expires = own.Expires
+	ri.Version = own.Version
+}
+
+// readDelegations walks the delegation tree from targets.json, breadth
+// first. Child role names extend their parent's ("targets/a/b" under
+// "targets/a"), so the walk cannot loop; it is bounded all the same.
+func (rr *repoReader) readDelegations() {
+	if rr.targets == nil {
+		return
+	}
+	var roles []RoleInfo
+	seen := map[string]bool{}
+	queue := []struct {
+		parent string
+		meta   *TUFMetadata
+	}{{"targets", rr.targets}}
+	for len(queue) > 0 && len(roles) < maxDelegations {
+		p := queue[0]
+		queue = queue[1:]
+		for _, d := range p.meta.Delegations {
+			if seen[d.Name] || !strings.HasPrefix(d.Name, p.parent+"/") || !validRolePath(d.Name) || len(roles) >= maxDelegations {
+				continue
+			}
+			seen[d.Name] = true
+			ri := RoleInfo{Name: d.Name, Kind: KindDelegation, Threshold: d.Threshold}
+			ri.Keys = rr.roleKeys(d.Name, d.KeyIDs, p.meta.Keys, p.parent+".json")
+			own := rr.read(d.Name, TypeTargets)
+			setOwnMetadata(&ri, own)
+			if own != nil {
+				queue = append(queue, struct {
+					parent string
+					meta   *TUFMetadata
+				}{d.Name, own})
+			}
+			roles = append(roles, ri)
+		}
+	}
+	slices.SortFunc(roles, func(a, b RoleInfo) int { return strings.Compare(a.Name, b.Name) })
+	rr.repo.Roles = append(rr.repo.Roles, roles...)
+}
+
+// validRolePath reports whether a delegation name is safe to turn into a
+// path below metadata/: no empty, "." or ".." segments, no backslashes.
+func validRolePath(name string) bool {
+	if strings.ContainsAny(name, "\\\x00") {
+		return false
+	}
+	for _, seg := range strings.Split(name, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return true
+}
+
+// roleKeys describes the keys a role names, looking their types up in keys
+// (from the file named by source) and their private parts up in the store.
+func (rr *repoReader) roleKeys(role string, ids []string, keys map[string]TUFKey, source string) []RoleKey {
+	out := make([]RoleKey, 0, len(ids))
+	for _, tufID := range ids {
+		rk := RoleKey{TUFID: tufID, ID: tufID}
+		if k, ok := keys[tufID]; ok {
+			rk.KeyType = k.Type
+			id, err := k.CanonicalID()
+			if err != nil {
+				rr.repo.Problems = append(rr.repo.Problems, fmt.Errorf("%s: key %s of role %s: %w",
+					filepath.Join(rr.metaDir, source), ShortID(tufID), role, err))
+			} else {
+				rk.ID = id
+			}
+		}
+		rk.Location, rk.Path = rr.locate(role, rk.ID)
+		out = append(out, rk)
+	}
+	return out
+}
+
+// locate says where a key's private part is.
+func (rr *repoReader) locate(role, id string) (Location, string) {
+	if k, ok := rr.files[id]; ok {
+		return LocationFile, k.Path
+	}
+	switch KindOf(role) {
+	case KindSnapshot, KindTimestamp:
+		return LocationServer, ""
+	default:
+		return LocationMissing, ""
+	}
+}
