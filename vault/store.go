@@ -382,6 +382,16 @@ func (s *Store) AddKey(signer crypto.Signer, role, gun string, pass PassphraseFu
 	if err != nil {
 		return Key{}, fmt.Errorf("vault: add key: %w", err)
 	}
+	if existing, err := s.Key(pk.ID); err == nil || !errors.Is(err, ErrKeyNotFound) {
+		return existing, fmt.Errorf("vault: key %s: %w (%s)", pk.ID[:7], ErrKeyExists, existing.Path)
+	}
+	// Ask before taking the lock: a person at a prompt must not hold up
+	// another trustvault process.
+	p, err := pass(PassphraseRequest{KeyID: pk.ID, Role: role, New: true, Attempt: 1})
+	if err != nil {
+		return Key{}, fmt.Errorf("vault: passphrase for new %s key %s: %w; nothing was written", roleName(role), pk.ID[:7], err)
+	}
+	defer zero(p)
 	unlock, err := s.lock()
 	if err != nil {
 		return Key{}, err
@@ -390,11 +400,6 @@ func (s *Store) AddKey(signer crypto.Signer, role, gun string, pass PassphraseFu
 	if existing, err := s.Key(pk.ID); err == nil || !errors.Is(err, ErrKeyNotFound) {
 		return existing, fmt.Errorf("vault: key %s: %w (%s)", pk.ID[:7], ErrKeyExists, existing.Path)
 	}
-	p, err := pass(PassphraseRequest{KeyID: pk.ID, Role: role, New: true, Attempt: 1})
-	if err != nil {
-		return Key{}, fmt.Errorf("vault: passphrase for new %s key %s: %w; nothing was written", roleName(role), pk.ID[:7], err)
-	}
-	defer zero(p)
 	path := filepath.Join(s.PrivateDir(), pk.ID+keyExt)
 	if err := s.writeKey(path, signer, role, storedGUN(role, gun), p); err != nil {
 		return Key{}, err
@@ -509,14 +514,13 @@ func (s *Store) Generate(role, gun, algorithm string, pass PassphraseFunc) (Key,
 // iteration count. A wrong old passphrase, or a cancelled new one, changes
 // nothing.
 func (s *Store) ChangePassphrase(id string, old, new PassphraseFunc) (Key, error) {
-	unlock, err := s.lock()
-	if err != nil {
-		return Key{}, err
-	}
-	defer unlock()
 	k, err := s.Key(id)
 	if err != nil {
 		return Key{}, err
+	}
+	before, err := os.ReadFile(k.Path)
+	if err != nil {
+		return k, fmt.Errorf("vault: read key %s: %w", k.ShortID(), err)
 	}
 	pk, _, err := s.unlockFile(k, old)
 	if err != nil {
@@ -527,6 +531,16 @@ func (s *Store) ChangePassphrase(id string, old, new PassphraseFunc) (Key, error
 		return k, fmt.Errorf("vault: new passphrase for key %s: %w; nothing was changed", k.ShortID(), err)
 	}
 	defer zero(p)
+	unlock, err := s.lock()
+	if err != nil {
+		return k, err
+	}
+	defer unlock()
+	// The prompts ran without the lock: make sure nobody rewrote the file
+	// meanwhile, or their change would be lost.
+	if now, err := os.ReadFile(k.Path); err != nil || !bytes.Equal(now, before) {
+		return k, fmt.Errorf("vault: key %s changed on disk while the passphrase was asked for (%s); nothing was changed, try again", k.ShortID(), k.Path)
+	}
 	if err := s.writeKey(k.Path, pk.Signer, k.Role, k.GUN, p); err != nil {
 		return k, err
 	}
@@ -622,9 +636,13 @@ func (s *Store) Import(data []byte, source string, opts ImportOptions, pass Pass
 		return nil, err
 	}
 	defer unlock()
+	present, err := s.keysByID()
+	if err != nil {
+		return nil, err
+	}
 	var out []Imported
 	for i, p := range todo {
-		if existing, err := s.Key(p.pk.ID); err == nil {
+		if existing, ok := present[p.pk.ID]; ok {
 			out = append(out, Imported{Key: existing, Existing: true})
 			continue
 		}
@@ -643,6 +661,25 @@ func (s *Store) Import(data []byte, source string, opts ImportOptions, pass Pass
 		out = append(out, Imported{Key: readKey(path, p.pk.ID+keyExt)})
 	}
 	return out, nil
+}
+
+// keysByID maps the IDs of readable, loadable keys to their files (a flat
+// file wins over a legacy one).
+func (s *Store) keysByID() (map[string]Key, error) {
+	keys, err := s.Keys()
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]Key, len(keys))
+	for _, k := range keys {
+		if k.Err != nil || k.Layout == LayoutStray {
+			continue
+		}
+		if prev, ok := m[k.ID]; !ok || prev.Layout != LayoutFlat {
+			m[k.ID] = k
+		}
+	}
+	return m, nil
 }
 
 // importLabels applies notary's import rules: role and gun from headers,

@@ -316,7 +316,7 @@ func TestChangePassphraseLegacyInPlace(t *testing.T) {
 func TestImportFormats(t *testing.T) {
 	for _, tc := range []struct {
 		name, file, pass, role, gun string
-		wantRole, wantGUN          string
+		wantRole, wantGUN           string
 	}{
 		{"encrypted notary without path", dockerVectorID + ".key", dockerVectorPass, "", "", "alice", ""},
 		{"legacy pem", "openssl/ec-legacy-aes256.pem", "Legacy-pass-1", "targets", "docker.io/x/y", "targets", "docker.io/x/y"},
