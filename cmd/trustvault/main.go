@@ -1,11 +1,12 @@
+// Command trustvault is a key vault for Docker Content Trust (Notary v1 / TUF)
+// signing keys. It works on the trust directory docker and notary already use.
+//
+// The commands live one per file in this package; run is the entry point that
+// main and the script tests share.
 package main
 
-import (
-	_ "github.com/rogpeppe/go-internal/testscript"
-	_ "github.com/spf13/cobra"
-	_ "golang.org/x/crypto/pbkdf2"
-	_ "golang.org/x/sys/unix"
-	_ "golang.org/x/term"
-)
+import "os"
 
-func main() {}
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Environ()))
+}

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/trustvault/trustvault/vault"
+)
+
+// opError is a command that ran and failed. run prints it as one line:
+// "trustvault: <op>: <reason>; <what to do next>".
+type opError struct {
+	op  string // the command, e.g. "passwd"; empty when err names it
+	err error
+	// atomic says the command changes nothing unless it succeeds, so a
+	// failure can promise that nothing was changed.
+	atomic bool
+}
+
+func (e *opError) Error() string {
+	if e.op == "" {
+		return e.err.Error()
+	}
+	return e.op + ": " + e.err.Error()
+}
+func (e *opError) Unwrap() error { return e.err }
+
+// fail wraps err for run; op names the command and its subject.
+func fail(op string, err error) error { return &opError{op: op, err: err} }
+
+// failAtomic is fail for commands that write nothing when they fail.
+func failAtomic(op string, err error) error { return &opError{op: op, err: err, atomic: true} }
+
+// explain is the line run prints.
+func (e *opError) explain() string {
+	// The engine's errors carry a "vault: " prefix for callers that log them;
+	// on the command line "trustvault: " already says where it came from.
+	msg := strings.ReplaceAll(e.err.Error(), "vault: ", "")
+	if e.op != "" {
+		msg = e.op + ": " + msg
+	}
+	for _, h := range hints(e.err, e.atomic) {
+		if !strings.Contains(msg, h.unless) {
+			msg += "; " + h.text
+		}
+	}
+	return msg
+}
+
+// hint is advice added to an error line unless the line already contains
+// unless (the engine often says it already).
+type hint struct{ text, unless string }
+
+// hints says what to do next after err.
+func hints(err error, atomic bool) []hint {
+	var hs []hint
+	var np *noPassphraseError
+	var ep *envPassphraseError
+	switch {
+	case errors.As(err, &np), errors.As(err, &ep):
+		// The message names the variables to set or to correct.
+	case errors.Is(err, vault.ErrWrongPassphrase):
+		hs = append(hs, hint{"check the passphrase and try again", "try again"})
+	case errors.Is(err, vault.ErrKeyNotFound):
+		hs = append(hs, hint{"run 'trustvault list' to see the key IDs", "trustvault list"})
+	case errors.Is(err, vault.ErrLocked):
+		hs = append(hs, hint{"wait for the other trustvault to finish, then try again", "wait for"})
+	}
+	if atomic {
+		hs = append(hs, hint{"nothing was changed", "nothing was"})
+	}
+	return hs
+}

@@ -1,0 +1,214 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/trustvault/trustvault/vault"
+)
+
+func (a *app) listCmd() *cobra.Command {
+	var asJSON bool
+	var gun string
+	cmd := &cobra.Command{
+		Use:   "list [--json] [--gun GUN]",
+		Short: "List the private keys in the trust directory",
+		Long: `List every key file below private/, root keys first, then by GUN, role and ID.
+No passphrase is needed. A file that cannot be read is listed with its error
+(and reported on standard error) while the others are listed as usual.
+
+--json prints an array of objects: id, role, gun, kind, location, path, layout,
+mode ("0600"), size, modified, algorithm (when the file shows it), encryption
+({"scheme":"pbes2"|"legacy-pem"|"none","prf","iterations","cipher"}) and weak;
+an unreadable file has "error" instead of encryption and weak.`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			s, err := a.openStore()
+			if err != nil {
+				return fail("list", err)
+			}
+			keys, err := s.Keys()
+			if err != nil {
+				return fail("list", err)
+			}
+			if gun != "" {
+				keys = slices.DeleteFunc(keys, func(k vault.Key) bool { return k.GUN != gun })
+			}
+			sortKeys(keys)
+			if asJSON {
+				err = writeKeysJSON(a.stdout, keys)
+			} else {
+				err = writeKeysTable(a.stdout, s.Dir(), keys)
+			}
+			if err != nil {
+				return fail("list", err)
+			}
+			for _, k := range keys {
+				if k.Err != nil {
+					fmt.Fprintf(a.stderr, "trustvault: list: %s: %v; the file cannot be used as a key: restore it from a backup or move it out of private/\n",
+						k.Path, k.Err)
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().StringVar(&gun, "gun", "", "only keys whose gun header is `GUN`")
+	return cmd
+}
+
+// sortKeys orders keys as notary key list does: root keys first, then by GUN,
+// role and ID (and path, for two files with one ID).
+func sortKeys(keys []vault.Key) {
+	slices.SortFunc(keys, func(x, y vault.Key) int {
+		xr, yr := x.Role == "root", y.Role == "root"
+		switch {
+		case xr && !yr:
+			return -1
+		case yr && !xr:
+			return 1
+		}
+		if c := strings.Compare(x.GUN, y.GUN); c != 0 {
+			return c
+		}
+		if c := strings.Compare(x.Role, y.Role); c != 0 {
+			return c
+		}
+		if c := strings.Compare(x.ID, y.ID); c != 0 {
+			return c
+		}
+		return strings.Compare(x.Path, y.Path)
+	})
+}
+
+// keyJSON is one element of list --json.
+type keyJSON struct {
+	ID         string          `json:"id"`
+	Role       string          `json:"role"`
+	GUN        string          `json:"gun"`
+	Kind       string          `json:"kind"`
+	Location   string          `json:"location"`
+	Path       string          `json:"path"`
+	Layout     string          `json:"layout"`
+	Mode       string          `json:"mode"`
+	Size       int64           `json:"size"`
+	Modified   string          `json:"modified,omitempty"`
+	Algorithm  string          `json:"algorithm,omitempty"`
+	Encryption *encryptionJSON `json:"encryption,omitempty"`
+	Weak       *bool           `json:"weak,omitempty"`
+	Error      string          `json:"error,omitempty"`
+}
+
+type encryptionJSON struct {
+	Scheme     string `json:"scheme"`
+	PRF        string `json:"prf,omitempty"`
+	Iterations int    `json:"iterations,omitempty"`
+	Cipher     string `json:"cipher,omitempty"`
+}
+
+func newKeyJSON(k vault.Key) keyJSON {
+	j := keyJSON{
+		ID:        k.ID,
+		Role:      k.Role,
+		GUN:       k.GUN,
+		Kind:      k.Kind().String(),
+		Location:  k.Location.String(),
+		Path:      k.Path,
+		Layout:    k.Layout.String(),
+		Mode:      fmt.Sprintf("%04o", k.Mode.Perm()),
+		Size:      k.Size,
+		Algorithm: k.Algorithm,
+	}
+	if !k.ModTime.IsZero() {
+		j.Modified = k.ModTime.UTC().Format(time.RFC3339)
+	}
+	if k.Err != nil {
+		j.Error = k.Err.Error()
+		return j
+	}
+	e := k.Encryption
+	j.Encryption = &encryptionJSON{Scheme: e.Scheme.String(), PRF: e.PRF, Iterations: e.Iterations, Cipher: e.Cipher}
+	weak := e.Weak()
+	j.Weak = &weak
+	return j
+}
+
+// writeKeysJSON streams the keys as a JSON array, one object per line, so
+// that ten thousand keys never sit in memory twice.
+func writeKeysJSON(w io.Writer, keys []vault.Key) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.WriteString("[")
+	for i, k := range keys {
+		b, err := json.Marshal(newKeyJSON(k))
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			bw.WriteString(",")
+		}
+		bw.WriteString("\n")
+		bw.Write(b)
+	}
+	if len(keys) > 0 {
+		bw.WriteString("\n")
+	}
+	bw.WriteString("]\n")
+	return bw.Flush()
+}
+
+// writeKeysTable prints the table. GUNs are shown in full (notary cuts them
+// to 25 characters); LOCATION is the key's directory relative to the trust
+// directory.
+func writeKeysTable(w io.Writer, dir string, keys []vault.Key) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if len(keys) == 0 {
+		fmt.Fprintf(bw, "No signing keys found in %s.\n", dir)
+		return bw.Flush()
+	}
+	tw := tabwriter.NewWriter(bw, 4, 4, 3, ' ', 0)
+	fmt.Fprintln(tw, "ROLE\tGUN\tKEY ID\tENCRYPTION\tLOCATION")
+	for _, k := range keys {
+		enc := k.Encryption.Summary()
+		if k.Err != nil {
+			enc = "unreadable (see below)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", orDash(k.Role), k.GUN, k.ID, enc, keyLocation(dir, k))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// keyLocation is where the key lives, for the table: the key file's
+// directory relative to the trust directory, with the layout when it is not
+// notary's flat one.
+func keyLocation(dir string, k vault.Key) string {
+	if k.Location != vault.LocationFile {
+		return k.Location.String()
+	}
+	loc := filepath.Dir(k.Path)
+	if rel, err := filepath.Rel(dir, loc); err == nil {
+		loc = rel
+	}
+	if k.Layout != vault.LayoutFlat {
+		loc += " (" + k.Layout.String() + ")"
+	}
+	return loc
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"trustvault": func() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Environ())) },
+	})
+}
+
+// TestScripts runs testdata/script/*.txtar. Each script starts with an empty
+// $WORK, DOCKER_CONFIG=$WORK/.docker and no passphrase variables.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireExplicitExec: false,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("DOCKER_CONFIG", filepath.Join(env.WorkDir, ".docker"))
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"filemode": cmdFileMode,
+			"jsonlen":  cmdJSONLen,
+			"jsonget":  cmdJSONGet,
+		},
+	})
+}
+
+// cmdFileMode checks a file's permission bits: filemode FILE 0600.
+func cmdFileMode(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: filemode FILE MODE")
+	}
+	fi, err := os.Stat(ts.MkAbs(args[0]))
+	ts.Check(err)
+	want, err := strconv.ParseUint(args[1], 8, 32)
+	ts.Check(err)
+	got := uint64(fi.Mode().Perm())
+	if (got == want) == neg {
+		ts.Fatalf("%s has mode %04o, want %s%04o", args[0], got, map[bool]string{true: "not ", false: ""}[neg], want)
+	}
+}
+
+// cmdJSONLen checks the length of a JSON array in a file: jsonlen FILE N.
+func cmdJSONLen(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: jsonlen FILE N")
+	}
+	var arr []json.RawMessage
+	data := ts.ReadFile(args[0])
+	if err := json.Unmarshal([]byte(data), &arr); err != nil {
+		ts.Fatalf("%s is not a JSON array: %v", args[0], err)
+	}
+	if arr == nil {
+		ts.Fatalf("%s is null, want an array", args[0])
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	if (len(arr) == n) == neg {
+		ts.Fatalf("%s has %d elements, want %d", args[0], len(arr), n)
+	}
+}
+
+// cmdJSONGet checks one value in a JSON file: jsonget FILE PATH WANT, where
+// PATH is dot-separated object keys and array indexes ("0.encryption.scheme")
+// and WANT is compared with the value's JSON text, strings unquoted. WANT
+// "<absent>" asserts the path does not exist.
+func cmdJSONGet(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: jsonget FILE PATH WANT")
+	}
+	var v any
+	if err := json.Unmarshal([]byte(ts.ReadFile(args[0])), &v); err != nil {
+		ts.Fatalf("%s: %v", args[0], err)
+	}
+	got, ok := jsonPath(v, args[1])
+	text := "<absent>"
+	if ok {
+		if s, isString := got.(string); isString {
+			text = s
+		} else {
+			b, _ := json.Marshal(got)
+			text = string(b)
+		}
+	}
+	if (text == args[2]) == neg {
+		ts.Fatalf("%s: %s is %q, want %s%q", args[0], args[1], text, map[bool]string{true: "not ", false: ""}[neg], args[2])
+	}
+}
+
+func jsonPath(v any, path string) (any, bool) {
+	for _, part := range strings.Split(path, ".") {
+		switch x := v.(type) {
+		case map[string]any:
+			var ok bool
+			if v, ok = x[part]; !ok {
+				return nil, false
+			}
+		case []any:
+			i, err := strconv.Atoi(part)
+			if err != nil || i < 0 || i >= len(x) {
+				return nil, false
+			}
+			v = x[i]
+		default:
+			return nil, false
+		}
+	}
+	return v, true
+}
+
+// TestJSONPath covers the script helper itself.
+func TestJSONPath(t *testing.T) {
+	var v any
+	if err := json.Unmarshal([]byte(`[{"a":{"b":[1,"x"]}}]`), &v); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		path string
+		want string
+		ok   bool
+	}{
+		{"0.a.b.1", "x", true},
+		{"0.a.b.0", "1", true},
+		{"0.a.c", "", false},
+		{"1", "", false},
+	} {
+		got, ok := jsonPath(v, tc.path)
+		if ok != tc.ok || (ok && fmt.Sprint(got) != tc.want) {
+			t.Errorf("jsonPath(%q) = %v, %v; want %v, %v", tc.path, got, ok, tc.want, tc.ok)
+		}
+	}
+}

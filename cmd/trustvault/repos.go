@@ -1,0 +1,167 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/trustvault/trustvault/vault"
+)
+
+func (a *app) reposCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "repos [--json]",
+		Short: "List the repositories whose metadata is cached, with their roles and keys",
+		Long: `List each repository (GUN) cached under tuf/, its roles with their thresholds,
+expiry and keys, and where each key's private part is: file (in this trust
+directory), token, server (held by the notary server) or missing.
+
+The table shows short key IDs; --json prints full ones: an array of
+{gun, dir, roles: [{name, kind, threshold, expires, version, has_metadata,
+keys: [{id, tuf_id, key_type, location, path}]}], problems: [...]}.`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			s, err := a.openStore()
+			if err != nil {
+				return fail("repos", err)
+			}
+			repos, err := s.Repositories()
+			if err != nil {
+				// What could be read is still listed.
+				fmt.Fprintln(a.stderr, "trustvault: "+(&opError{op: "repos", err: err}).explain())
+			}
+			if asJSON {
+				err = writeReposJSON(a.stdout, repos)
+			} else {
+				err = writeReposTable(a.stdout, s.Dir(), repos, time.Now())
+			}
+			if err != nil {
+				return fail("repos", err)
+			}
+			for _, r := range repos {
+				for _, p := range r.Problems {
+					fmt.Fprintf(a.stderr, "trustvault: repos: %s: %s\n", r.GUN, strings.ReplaceAll(p.Error(), "vault: ", ""))
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+type repoJSON struct {
+	GUN      string     `json:"gun"`
+	Dir      string     `json:"dir"`
+	Roles    []roleJSON `json:"roles"`
+	Problems []string   `json:"problems"`
+}
+
+type roleJSON struct {
+	Name        string        `json:"name"`
+	Kind        string        `json:"kind"`
+	Threshold   int           `json:"threshold"`
+	Expires     string        `json:"expires,omitempty"`
+	Version     int           `json:"version,omitempty"`
+	HasMetadata bool          `json:"has_metadata"`
+	Keys        []roleKeyJSON `json:"keys"`
+}
+
+type roleKeyJSON struct {
+	ID       string `json:"id"`
+	TUFID    string `json:"tuf_id"`
+	KeyType  string `json:"key_type"`
+	Location string `json:"location"`
+	Path     string `json:"path,omitempty"`
+}
+
+func newRepoJSON(r vault.Repository) repoJSON {
+	j := repoJSON{GUN: r.GUN, Dir: r.Dir, Roles: []roleJSON{}, Problems: []string{}}
+	for _, p := range r.Problems {
+		j.Problems = append(j.Problems, p.Error())
+	}
+	for _, ri := range r.Roles {
+		rj := roleJSON{
+			Name: ri.Name, Kind: ri.Kind.String(), Threshold: ri.Threshold,
+			Version: ri.Version, HasMetadata: ri.HasMetadata, Keys: []roleKeyJSON{},
+		}
+		if !ri.Expires.IsZero() {
+			rj.Expires = ri.Expires.UTC().Format(time.RFC3339)
+		}
+		for _, k := range ri.Keys {
+			rj.Keys = append(rj.Keys, roleKeyJSON{
+				ID: k.ID, TUFID: k.TUFID, KeyType: k.KeyType, Location: k.Location.String(), Path: k.Path,
+			})
+		}
+		j.Roles = append(j.Roles, rj)
+	}
+	return j
+}
+
+func writeReposJSON(w io.Writer, repos []vault.Repository) error {
+	bw := bufio.NewWriter(w)
+	bw.WriteString("[")
+	for i, r := range repos {
+		b, err := json.Marshal(newRepoJSON(r))
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			bw.WriteString(",")
+		}
+		bw.WriteString("\n")
+		bw.Write(b)
+	}
+	if len(repos) > 0 {
+		bw.WriteString("\n")
+	}
+	bw.WriteString("]\n")
+	return bw.Flush()
+}
+
+// writeReposTable prints one row per role: GUN, role, threshold, expiry and
+// its keys as "<id7> <location>".
+func writeReposTable(w io.Writer, dir string, repos []vault.Repository, now time.Time) error {
+	bw := bufio.NewWriter(w)
+	if len(repos) == 0 {
+		fmt.Fprintf(bw, "No repositories found in %s.\n", dir)
+		return bw.Flush()
+	}
+	tw := tabwriter.NewWriter(bw, 4, 4, 3, ' ', 0)
+	fmt.Fprintln(tw, "GUN\tROLE\tTHRESHOLD\tEXPIRES\tKEYS")
+	for _, r := range repos {
+		for _, ri := range r.Roles {
+			keys := make([]string, 0, len(ri.Keys))
+			for _, k := range ri.Keys {
+				keys = append(keys, vault.ShortID(k.ID)+" "+k.Location.String())
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", r.GUN, ri.Name, ri.Threshold, expiry(ri, now), strings.Join(keys, ", "))
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// expiry shows a role's expiry date, and how near it is when that matters.
+func expiry(ri vault.RoleInfo, now time.Time) string {
+	if ri.Expires.IsZero() {
+		return "-"
+	}
+	s := ri.Expires.UTC().Format(time.DateOnly)
+	switch left := ri.Expires.Sub(now); {
+	case left < 0:
+		s += " (expired)"
+	case left < 30*24*time.Hour:
+		s += fmt.Sprintf(" (in %d days)", int(left.Hours()/24))
+	}
+	return s
+}

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/trustvault/trustvault/vault"
+)
+
+// Exit statuses.
+const (
+	exitOK      = 0
+	exitFailure = 1 // the command ran and failed
+	exitUsage   = 2 // bad flags or arguments
+)
+
+// app is what every command shares: the streams, the environment and the
+// global flags. One app lives for one run.
+type app struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	env    map[string]string
+
+	trustDir string // --trust-dir
+	demo     bool   // --demo
+}
+
+// run parses args and runs one command. It returns the exit status and never
+// calls os.Exit, so tests can call it in-process.
+//
+// The passphrase variables are read from env. The trust directory is resolved
+// by vault.ResolveDir, which reads DOCKER_CONFIG and HOME from the process
+// environment; main passes that same environment.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env []string) int {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, env: envMap(env)}
+	root := a.rootCmd()
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+
+	cmd, err := root.ExecuteC()
+	if err == nil {
+		return exitOK
+	}
+	var op *opError
+	if errors.As(err, &op) {
+		fmt.Fprintln(stderr, "trustvault: "+op.explain())
+		return exitFailure
+	}
+	// Anything else comes from cobra: an unknown command, flag or a wrong
+	// number of arguments.
+	fmt.Fprintf(stderr, "trustvault: %v\nRun '%s --help' for usage.\n", err, cmd.CommandPath())
+	return exitUsage
+}
+
+func envMap(env []string) map[string]string {
+	m := make(map[string]string, len(env))
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+func (a *app) getenv(key string) string { return a.env[key] }
+
+func (a *app) rootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "trustvault",
+		Short: "A key vault for Docker Content Trust (Notary) signing keys",
+		Long: `trustvault shows and manages the signing keys in a Docker Content Trust
+trust directory ($DOCKER_CONFIG/trust, default ~/.docker/trust), the same
+directory docker and notary use, byte for byte compatible with them.
+
+Passphrases are never taken from the command line. They come from the
+environment variables docker and notary use, or from a terminal prompt:
+  root keys       NOTARY_ROOT_PASSPHRASE, then DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE
+  targets keys    NOTARY_TARGETS_PASSPHRASE, then DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE
+  snapshot keys   NOTARY_SNAPSHOT_PASSPHRASE, then DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE
+  timestamp keys  DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE
+  other roles     NOTARY_DELEGATION_PASSPHRASE, then DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE
+  passwd's new passphrase: TRUSTVAULT_NEW_PASSPHRASE
+An empty variable counts as unset.`,
+		Args:          cobra.NoArgs,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if a.demo {
+				return a.runDemo()
+			}
+			return a.runInteractive(cmd)
+		},
+	}
+	root.PersistentFlags().StringVar(&a.trustDir, "trust-dir", "",
+		"trust directory (default $DOCKER_CONFIG/trust, else ~/.docker/trust)")
+	root.Flags().BoolVar(&a.demo, "demo", false, "generate a demo vault in a temporary directory and open it")
+	root.AddCommand(
+		a.listCmd(),
+		a.reposCmd(),
+		a.generateCmd(),
+		a.passwdCmd(),
+		a.importCmd(),
+		a.exportCmd(),
+	)
+	return root
+}
+
+// runInteractive is where the TUI will open on the trust directory. Until it
+// exists, trustvault without a subcommand prints its help.
+func (a *app) runInteractive(cmd *cobra.Command) error {
+	return cmd.Help()
+}
+
+// openStore opens the trust directory chosen by --trust-dir, DOCKER_CONFIG or
+// the default.
+func (a *app) openStore(opts ...vault.Option) (*vault.Store, error) {
+	dir, err := vault.ResolveDir(a.trustDir)
+	if err != nil {
+		return nil, fmt.Errorf("find the trust directory: %w (use --trust-dir)", err)
+	}
+	return vault.Open(dir, opts...)
+}
+
+// terminal returns the terminal to prompt on: standard input when it is one,
+// as notary does. Without a terminal, passphrases must come from the
+// environment.
+func (a *app) terminal() terminal {
+	f, ok := a.stdin.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil
+	}
+	return ttyTerminal{fd: int(f.Fd())}
+}
+
+// passphrases returns the passphrase source for this run.
+func (a *app) passphrases() *passphrases {
+	return &passphrases{getenv: a.getenv, term: a.terminal(), out: a.stderr}
+}
