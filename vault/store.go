@@ -636,10 +636,11 @@ func (s *Store) Import(data []byte, source string, opts ImportOptions, pass Pass
 		return nil, err
 	}
 	defer unlock()
-	present, err := s.keysByID()
+	keys, err := s.Keys()
 	if err != nil {
 		return nil, err
 	}
+	present := keyFilesByID(keys)
 	var out []Imported
 	for i, p := range todo {
 		if existing, ok := present[p.pk.ID]; ok {
@@ -661,25 +662,6 @@ func (s *Store) Import(data []byte, source string, opts ImportOptions, pass Pass
 		out = append(out, Imported{Key: readKey(path, p.pk.ID+keyExt)})
 	}
 	return out, nil
-}
-
-// keysByID maps the IDs of readable, loadable keys to their files (a flat
-// file wins over a legacy one).
-func (s *Store) keysByID() (map[string]Key, error) {
-	keys, err := s.Keys()
-	if err != nil {
-		return nil, err
-	}
-	m := make(map[string]Key, len(keys))
-	for _, k := range keys {
-		if k.Err != nil || k.Layout == LayoutStray {
-			continue
-		}
-		if prev, ok := m[k.ID]; !ok || prev.Layout != LayoutFlat {
-			m[k.ID] = k
-		}
-	}
-	return m, nil
 }
 
 // importLabels applies notary's import rules: role and gun from headers,
