@@ -23,7 +23,6 @@ import (
 	"slices"
 	"strconv"
 	"time"
-	"unicode/utf8"
 )
 
 // Signature methods in TUF metadata.
@@ -431,8 +430,10 @@ func canonicalizeJSON(data []byte) ([]byte, error) {
 
 // MarshalCanonical encodes v as canonical JSON as docker/go's
 // canonical/json does for notary: object keys sorted bytewise, no
-// whitespace, only '"' and '\' escaped in strings (no HTML escaping; invalid
-// UTF-8 becomes \ufffd; U+2028 and U+2029 are escaped), integers only.
+// whitespace, only '"' and '\' escaped in strings (no HTML escaping, no
+// \u escapes at all: other bytes are copied as they are), integers only.
+// Checked byte for byte against docker/go's MarshalCanonical as notary
+// v0.7.0 pins it.
 //
 // v is built from nil, bool, string, int, int64, json.Number (an integer),
 // []byte (standard base64, nil is null), []string, []any and map[string]any.
@@ -513,29 +514,17 @@ func encodeCanonical(b *bytes.Buffer, v any) error {
 	return nil
 }
 
-// writeCanonicalString writes s the way docker/go's canonical encoder does.
+// writeCanonicalString writes s the way docker/go's canonical encoder (at
+// notary v0.7.0's pin) does: '"' and '\' are escaped, every other byte is
+// written as it is, including control characters, U+2028/U+2029 and invalid
+// UTF-8.
 func writeCanonicalString(b *bytes.Buffer, s string) {
 	b.WriteByte('"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c == '"' || c == '\\' {
-				b.WriteByte('\\')
-			}
-			b.WriteByte(c)
-			i++
-			continue
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '"' || c == '\\' {
+			b.WriteByte('\\')
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b.WriteString(`\ufffd`)
-		case r == '\u2028' || r == '\u2029':
-			fmt.Fprintf(b, `\u%04x`, r)
-		default:
-			b.WriteString(s[i : i+size])
-		}
-		i += size
+		b.WriteByte(s[i])
 	}
 	b.WriteByte('"')
 }

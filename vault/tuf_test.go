@@ -34,10 +34,10 @@ func TestMarshalCanonical(t *testing.T) {
 		{"bytes are base64", map[string]any{"public": []byte{0xff, 0x00, 0x10}, "private": []byte(nil)}, `{"private":null,"public":"/wAQ"}`},
 		{"no HTML escaping", "<a>&b", `"<a>&b"`},
 		{"quote and backslash", `say "hi" \o/`, `"say \"hi\" \\o/"`},
-		{"control characters are raw", "a\nb\tc", "\"a\nb\tc\""},
+		{"control characters are raw", "a\nb\tc\x01", "\"a\nb\tc\x01\""},
 		{"unicode kept", "zürich ✓", `"zürich ✓"`},
-		{"line separators escaped", "a\u2028b\u2029c", `"a\u2028b\u2029c"`},
-		{"invalid utf-8 replaced", "a\xffb", `"a\ufffdb"`},
+		{"line separators raw", "a\u2028b\u2029c", "\"a\u2028b\u2029c\""},
+		{"invalid utf-8 raw", "a\xffb", "\"a\xffb\""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
