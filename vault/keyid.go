@@ -9,8 +9,6 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/pem"
-	"errors"
 	"fmt"
 )
 
@@ -67,22 +65,11 @@ func CanonicalID(pub crypto.PublicKey) (string, error) {
 // certificate's public key, which is the ID of the private key file. It takes
 // the first CERTIFICATE block without headers, as notary does.
 func CertificateCanonicalID(certPEM []byte) (string, error) {
-	rest := certPEM
-	for {
-		var block *pem.Block
-		block, rest = pem.Decode(rest)
-		if block == nil {
-			return "", errors.New("no CERTIFICATE block in the key's public value")
-		}
-		if block.Type != "CERTIFICATE" || len(block.Headers) != 0 {
-			continue
-		}
-		cert, err := x509.ParseCertificate(block.Bytes)
-		if err != nil {
-			return "", fmt.Errorf("parse root certificate: %w", err)
-		}
-		return CanonicalID(cert.PublicKey)
+	cert, err := firstCertificate(certPEM)
+	if err != nil {
+		return "", err
 	}
+	return CanonicalID(cert.PublicKey)
 }
 
 // isKeyID reports whether s is 64 lowercase hex digits.
