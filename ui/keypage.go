@@ -1,0 +1,387 @@
+package ui
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/trustvault/trustvault/vault"
+)
+
+// keyPageKeys are the key page's keys: scrolling, back, and the actions.
+type keyPageKeys struct {
+	navKeys
+	Passphrase key.Binding
+	Export     key.Binding
+}
+
+func defaultKeyPageKeys() keyPageKeys {
+	k := keyPageKeys{
+		navKeys:    defaultNavKeys(),
+		Passphrase: key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "change passphrase")),
+		Export:     key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export public key")),
+	}
+	k.Open.SetEnabled(false)
+	return k
+}
+
+// keyPage shows every fact about one key and the actions on it.
+type keyPage struct {
+	c             *common
+	keys          keyPageKeys
+	width, height int
+
+	ref  keyRef
+	file *vault.Key // nil when the private key is not in this directory
+	// lines are the facts, laid out for the width; list scrolls them.
+	lines []string
+	list  listView
+	form  *keyForm
+	// exported is the public key last shown on the page.
+	exported []byte
+}
+
+var _ page = (*keyPage)(nil)
+
+func newKeyPage(c *common, ref keyRef) *keyPage {
+	p := &keyPage{c: c, keys: defaultKeyPageKeys(), ref: ref}
+	p.Refresh(c.snap)
+	return p
+}
+
+func (p *keyPage) Title() string {
+	if p.ref.path != "" && p.file != nil && p.file.Err != nil {
+		return "unreadable file"
+	}
+	return "key " + vault.ShortID(p.ref.id)
+}
+
+func (p *keyPage) Capturing() bool { return p.form != nil }
+func (p *keyPage) Busy() bool      { return p.form != nil && p.form.busy }
+
+func (p *keyPage) SetSize(w, h int) {
+	p.width, p.height = w, h
+	p.layout()
+}
+
+// Refresh finds the key again in a new snapshot.
+func (p *keyPage) Refresh(s *snapshot) bool {
+	switch {
+	case p.ref.path != "":
+		p.file = s.keyByPath(p.ref.path)
+	default:
+		p.file = s.files[p.ref.id]
+	}
+	if p.file == nil && p.ref.location == vault.LocationFile && len(s.uses[p.ref.id]) == 0 {
+		return false
+	}
+	if p.file == nil && p.ref.location == vault.LocationFile {
+		p.ref.location = vault.LocationMissing
+	}
+	if p.file != nil && p.file.Err == nil {
+		p.ref.location = p.file.Location
+	}
+	actionable := p.file != nil && p.file.Err == nil
+	p.keys.Passphrase.SetEnabled(actionable)
+	p.keys.Export.SetEnabled(actionable)
+	p.layout()
+	return true
+}
+
+// layout renders the facts for the current width.
+func (p *keyPage) layout() {
+	p.lines = keyFacts(p.c, p.ref, p.file, p.exported, p.width)
+	p.list.setLen(len(p.lines))
+	p.list.setHeight(p.height)
+}
+
+func (p *keyPage) Update(msg tea.Msg) (page, tea.Cmd) {
+	switch msg := msg.(type) {
+	case passphraseChangedMsg:
+		p.form = nil
+		text := fmt.Sprintf("Passphrase changed: key %s is now protected by %s.", msg.key.ShortID(), msg.key.Encryption.Summary())
+		return p, tea.Batch(send(noticeMsg{text: text}), send(reloadRequestedMsg{}))
+	case passphraseChangeFailedMsg:
+		if p.form != nil {
+			return p, p.form.failed(msg.err)
+		}
+		return p, send(errMsg{err: msg.err})
+	case publicKeyExportedMsg:
+		p.form = nil
+		if msg.path != "" {
+			return p, send(noticeMsg{text: "Public key written to " + msg.path})
+		}
+		p.exported = msg.pem
+		p.layout()
+		p.list.bottom()
+		p.list.offset = max(p.list.n-p.list.height, 0)
+		return p, nil
+	case publicKeyExportFailedMsg:
+		if p.form != nil {
+			return p, p.form.failed(msg.err)
+		}
+		return p, send(errMsg{err: msg.err})
+	}
+	if p.form != nil {
+		res, cmd := p.form.Update(msg, p.c.store, p.file.ID)
+		if res.cancel {
+			p.form = nil
+			return p, nil
+		}
+		if res.cmd != nil {
+			return p, tea.Batch(res.cmd, p.c.spinner.Tick)
+		}
+		return p, cmd
+	}
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		switch {
+		case key.Matches(msg, p.keys.Back):
+			return p, send(backRequestedMsg{})
+		case key.Matches(msg, p.keys.Passphrase):
+			p.form = newPassphraseForm(p.c.styles, p.file)
+			return p, p.form.focusOn(0)
+		case key.Matches(msg, p.keys.Export):
+			p.form = newExportForm(p.c.styles, p.file)
+			return p, p.form.focusOn(0)
+		case key.Matches(msg, p.keys.Up):
+			p.list.scroll(-1)
+		case key.Matches(msg, p.keys.Down):
+			p.list.scroll(1)
+		case key.Matches(msg, p.keys.PageUp):
+			p.list.scroll(-p.height + 1)
+		case key.Matches(msg, p.keys.PageDown):
+			p.list.scroll(p.height - 1)
+		case key.Matches(msg, p.keys.Top):
+			p.list.scroll(-p.list.n)
+		case key.Matches(msg, p.keys.Bottom):
+			p.list.scroll(p.list.n)
+		}
+	case tea.MouseWheelMsg:
+		switch msg.Button {
+		case tea.MouseWheelUp:
+			p.list.scroll(-wheelStep)
+		case tea.MouseWheelDown:
+			p.list.scroll(wheelStep)
+		}
+	}
+	return p, nil
+}
+
+func (p *keyPage) ShortHelp() []key.Binding {
+	if p.form != nil {
+		return p.form.help()
+	}
+	return []key.Binding{p.keys.Passphrase, p.keys.Export, p.keys.Down, p.keys.Back}
+}
+
+func (p *keyPage) FullHelp() [][]key.Binding {
+	if p.form != nil {
+		return [][]key.Binding{p.form.help()}
+	}
+	return [][]key.Binding{
+		{p.keys.Up, p.keys.Down, p.keys.PageUp, p.keys.PageDown, p.keys.Top, p.keys.Bottom},
+		{p.keys.Passphrase, p.keys.Export, p.keys.Back},
+	}
+}
+
+func (p *keyPage) View() string {
+	if p.form != nil {
+		if p.height < formRoomy {
+			return p.form.View(p.c, p.width, false)
+		}
+		head := p.c.styles.SubHeading.Render(truncate("Key "+p.ref.id, p.width))
+		return head + "\n" + p.form.View(p.c, p.width, true)
+	}
+	start, end := p.list.visible()
+	return strings.Join(p.lines[start:end], "\n")
+}
+
+// labelWidth is the width of the key page's left column.
+const labelWidth = 12
+
+// keyFacts lays out everything known about a key, one fact per line,
+// values wrapped to the width so that nothing is cut.
+func keyFacts(c *common, ref keyRef, f *vault.Key, exported []byte, width int) []string {
+	st := c.styles
+	s := c.snap
+	var lines []string
+	valueW := max(width-labelWidth-2, 16)
+	add := func(label, value string, style func(...string) string) {
+		for i, l := range strings.Split(wrap(value, valueW), "\n") {
+			lab := ""
+			if i == 0 {
+				lab = label
+			}
+			if style != nil {
+				l = style(l)
+			}
+			lines = append(lines, "  "+st.Label.Render(pad(lab, labelWidth))+l)
+		}
+	}
+	heading := func(text string) {
+		lines = append(lines, "", st.Heading.Render(text))
+	}
+
+	lines = append(lines, st.Heading.Render("KEY"))
+	add("ID", ref.id, nil)
+	if ref.tufID != "" && ref.tufID != ref.id {
+		add("TUF ID", ref.tufID+" (the certificate's ID, as root.json names it)", st.Faint.Render)
+	}
+	role, gun := "", ""
+	if f != nil {
+		role, gun = f.Role, f.GUN
+	}
+	if role == "" {
+		role = strings.Join(usedRoles(s.uses[ref.id]), ", ")
+	}
+	if role != "" {
+		add("Role", role+" ("+vault.KindOf(role).String()+" key)", nil)
+	}
+	switch {
+	case gun != "":
+		add("GUN", gun, nil)
+	case f != nil && f.Err == nil:
+		add("GUN", "none: "+vault.KindOf(role).String()+" keys serve every repository whose metadata names them", st.Faint.Render)
+	}
+	loc := locationText(ref.location)
+	switch ref.location {
+	case vault.LocationServer:
+		loc += ": the notary server holds it; it is not in this trust directory"
+		add("Location", loc, st.Faint.Render)
+	case vault.LocationMissing:
+		loc += ": metadata names it, but it is not in this trust directory nor on a token"
+		add("Location", loc, st.Bad.Render)
+	default:
+		add("Location", loc, st.OK.Render)
+	}
+	if ref.keyType != "" {
+		add("Key type", ref.keyType+" (from metadata)", nil)
+	}
+
+	if f != nil {
+		heading("FILE")
+		add("Path", f.Path, nil)
+		if f.Err != nil {
+			add("Error", f.Err.Error(), st.Bad.Render)
+		}
+		add("Layout", layoutText(f.Layout), nil)
+		if f.Err == nil {
+			enc := f.Encryption.Summary()
+			if f.Encryption.Scheme == vault.SchemePBES2 && f.Encryption.Cipher != "" {
+				enc += ", " + f.Encryption.Cipher
+			}
+			if f.Encryption.Weak() {
+				add("Encryption", enc, st.Warn.Render)
+				add("", weakAdvice(f.Encryption), st.Faint.Render)
+			} else {
+				add("Encryption", enc, st.OK.Render)
+			}
+			alg := f.Algorithm
+			if alg == "" {
+				alg = "shown once the key is unlocked"
+				if a := algorithm(nil, ref.keyType); a != "" {
+					alg = a + " (from metadata)"
+				}
+			}
+			add("Algorithm", alg, nil)
+		}
+		if f.Mode != 0 {
+			mode := fmt.Sprintf("%s (%04o)", f.Mode.Perm(), f.Mode.Perm())
+			if f.Mode.Perm()&0o077 != 0 {
+				add("Mode", mode+": others may read it; notary writes 0600", st.Warn.Render)
+			} else {
+				add("Mode", mode, nil)
+			}
+		}
+		if f.Size > 0 {
+			add("Size", plural(int(f.Size), "byte", "bytes"), nil)
+		}
+		if !f.ModTime.IsZero() {
+			add("Modified", f.ModTime.UTC().Format("2006-01-02 15:04 UTC"), nil)
+		}
+		for _, other := range s.copies[f.ID] {
+			if other != f {
+				add("Also at", other.Path, st.Faint.Render)
+			}
+		}
+	}
+
+	heading("USED BY")
+	uses := s.uses[ref.id]
+	if len(uses) == 0 {
+		lines = append(lines, "  "+st.Faint.Render(truncate("No repository's metadata names this key.", width-2)))
+	}
+	for _, u := range uses {
+		exp := ""
+		if r := s.row(u.gun, false); r != nil && r.repo != nil {
+			if ri, ok := r.repo.Role(u.role); ok {
+				text, urg := expiryIn(ri.Expires, s.now)
+				if text != "" {
+					exp = " · " + urgencyStyle(st, urg).Render("expires "+text)
+				}
+			}
+		}
+		lines = append(lines, "  "+truncate(u.gun+" · "+u.role+exp, width-2))
+	}
+
+	heading("ACTIONS")
+	if f != nil && f.Err == nil {
+		lines = append(lines,
+			"  "+st.Present.Render(pad("p", 4))+"change the passphrase (re-encrypts the file in place)",
+			"  "+st.Present.Render(pad("e", 4))+"export the public key (to a file, or shown here)")
+	} else {
+		lines = append(lines, "  "+st.Faint.Render(truncate("None here: the private key is not readable in this trust directory.", width-2)))
+	}
+	if len(exported) > 0 {
+		heading("PUBLIC KEY")
+		for _, l := range strings.Split(strings.TrimRight(string(exported), "\n"), "\n") {
+			lines = append(lines, "  "+l)
+		}
+	}
+	for i, l := range lines {
+		lines[i] = truncate(l, width)
+	}
+	return lines
+}
+
+func usedRoles(uses []keyUse) []string {
+	var roles []string
+	for _, u := range uses {
+		if !slices.Contains(roles, u.role) {
+			roles = append(roles, u.role)
+		}
+	}
+	return roles
+}
+
+func layoutText(l vault.Layout) string {
+	switch l {
+	case vault.LayoutFlat:
+		return "flat (private/<id>.key, notary 0.4 and later, docker)"
+	case vault.LayoutLegacyRoot:
+		return "legacy private/root_keys/ (notary before 0.4), read in place"
+	case vault.LayoutLegacyTUF:
+		return "legacy private/tuf_keys/<gun>/ (notary before 0.4), read in place"
+	default:
+		return "stray: notary lists it but cannot load it; move it to private/<id>.key"
+	}
+}
+
+func weakAdvice(e vault.Encryption) string {
+	switch e.Scheme {
+	case vault.SchemeLegacyPEM:
+		return "legacy PEM encryption derives the key with one round of MD5; press p to re-encrypt with PBES2"
+	case vault.SchemeNone:
+		return "anyone who can read the file has the key; press p to encrypt it"
+	default:
+		return fmt.Sprintf("%d PBKDF2 iterations is what notary writes; press p to re-encrypt with %d", e.Iterations, vault.HardenedIterations)
+	}
+}
+
+// timeNow is the default clock.
+func timeNow() time.Time { return time.Now() }

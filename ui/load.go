@@ -1,0 +1,54 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/trustvault/trustvault/vault"
+)
+
+// vaultLoadedMsg carries a new reading of the trust directory.
+type vaultLoadedMsg struct {
+	store *vault.Store
+	snap  *snapshot
+}
+
+// vaultFailedMsg means there is no trust directory to read: the store
+// could not be opened or prepared.
+type vaultFailedMsg struct{ err error }
+
+// loadVaultCmd lists the key files and reads the repositories' metadata.
+// Failures inside the directory (an unreadable file, a corrupt metadata
+// file) are part of the snapshot; the pages show them.
+func loadVaultCmd(store *vault.Store, now func() time.Time) tea.Cmd {
+	return func() tea.Msg {
+		return vaultLoadedMsg{store: store, snap: readSnapshot(store, now())}
+	}
+}
+
+// readSnapshot does the reading for loadVaultCmd.
+func readSnapshot(store *vault.Store, now time.Time) *snapshot {
+	dir := store.Dir()
+	_, statErr := os.Stat(dir)
+	absent := errors.Is(statErr, fs.ErrNotExist)
+	keys, keysErr := store.Keys()
+	repos, reposErr := vault.ReadRepositories(dir, keys)
+	return newSnapshot(dir, now, absent, keys, repos, keysErr, reposErr)
+}
+
+// prepareVaultCmd runs Options.Prepare (generating the demo vault, say)
+// behind the first frame, then loads what it made.
+func prepareVaultCmd(ctx context.Context, prepare func(context.Context) (*vault.Store, error), now func() time.Time) tea.Cmd {
+	return func() tea.Msg {
+		store, err := prepare(ctx)
+		if err != nil {
+			return vaultFailedMsg{err: err}
+		}
+		return loadVaultCmd(store, now)()
+	}
+}

@@ -1,0 +1,440 @@
+package ui
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/trustvault/trustvault/vault"
+)
+
+// Default size until the terminal reports its own.
+const (
+	defaultWidth  = 80
+	defaultHeight = 24
+)
+
+// Model is the root model: it owns the window size, the styles, the
+// header and footer, the help overlay and a stack of pages, and forwards
+// each message to the active page only.
+type Model struct {
+	ctx     context.Context
+	c       *common
+	keys    globalKeys
+	help    help.Model
+	now     func() time.Time
+	noColor bool
+	prepare func(context.Context) (*vault.Store, error)
+	dir     string // shown until the store is open
+
+	width, height int
+	stack         []page
+	loading       bool
+	loadErr       error
+	showHelp      bool
+	status        string
+	statusErr     bool
+}
+
+var _ tea.Model = (*Model)(nil)
+
+// newModel builds the root model; Init starts the first load.
+func newModel(ctx context.Context, opts Options) *Model {
+	now := opts.Now
+	if now == nil {
+		now = timeNow
+	}
+	styles := NewStyles(true)
+	if opts.NoColor {
+		styles = PlainStyles()
+	}
+	c := &common{
+		styles:         styles,
+		store:          opts.Store,
+		demo:           opts.Demo,
+		demoPassphrase: opts.DemoPassphrase,
+		spinner:        spinner.New(spinner.WithSpinner(spinner.MiniDot)),
+	}
+	c.spinner.Style = styles.Spinner
+	m := &Model{
+		ctx: ctx, c: c, keys: defaultGlobalKeys(), help: help.New(),
+		now: now, noColor: opts.NoColor, prepare: opts.Prepare,
+		dir: opts.TrustDir, loading: true,
+		width: defaultWidth, height: defaultHeight,
+	}
+	if opts.Store != nil {
+		m.dir = opts.Store.Dir()
+	}
+	m.help.Styles = styles.Help
+	return m
+}
+
+// Init starts reading the trust directory behind the first frame and asks
+// the terminal for its background colour.
+func (m *Model) Init() tea.Cmd {
+	return tea.Batch(m.loadCmd(), m.c.spinner.Tick, tea.RequestBackgroundColor)
+}
+
+func (m *Model) loadCmd() tea.Cmd {
+	if m.c.store == nil && m.prepare != nil {
+		return prepareVaultCmd(m.ctx, m.prepare, m.now)
+	}
+	if m.c.store == nil {
+		return nil
+	}
+	return loadVaultCmd(m.c.store, m.now)
+}
+
+func (m *Model) active() page {
+	if len(m.stack) == 0 {
+		return nil
+	}
+	return m.stack[len(m.stack)-1]
+}
+
+// chrome is the number of lines the header, title and footer take.
+func (m *Model) chrome() (header, title, footer int) {
+	if m.height >= 6 {
+		return 1, 1, 1
+	}
+	if m.height >= 3 {
+		return 0, 1, 1
+	}
+	return 0, 0, 0
+}
+
+func (m *Model) bodySize() (int, int) {
+	h, t, f := m.chrome()
+	return m.width, max(m.height-h-t-f, 1)
+}
+
+func (m *Model) resize() {
+	w, h := m.bodySize()
+	for _, p := range m.stack {
+		p.SetSize(w, h)
+	}
+	m.help.SetWidth(m.width)
+}
+
+func (m *Model) push(p page) {
+	p.SetSize(m.bodySize())
+	m.stack = append(m.stack, p)
+}
+
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = max(msg.Width, 1), max(msg.Height, 1)
+		m.resize()
+		return m, nil
+	case tea.BackgroundColorMsg:
+		if !m.noColor {
+			m.setStyles(NewStyles(msg.IsDark()))
+		}
+		return m, nil
+	case spinner.TickMsg:
+		if !m.loading && (m.active() == nil || !m.active().Busy()) {
+			return m, nil // nothing is waiting: let the spinner stop
+		}
+		var cmd tea.Cmd
+		m.c.spinner, cmd = m.c.spinner.Update(msg)
+		return m, cmd
+	case vaultLoadedMsg:
+		m.loaded(msg)
+		return m, nil
+	case vaultFailedMsg:
+		m.loading, m.loadErr = false, msg.err
+		return m, nil
+	case reloadRequestedMsg:
+		return m, m.reload()
+	case repoSelectedMsg:
+		m.push(newRepoPage(m.c, msg.gun, msg.orphan))
+		return m, nil
+	case keySelectedMsg:
+		m.push(newKeyPage(m.c, msg.ref))
+		return m, nil
+	case backRequestedMsg:
+		if len(m.stack) > 1 {
+			m.stack = m.stack[:len(m.stack)-1]
+		}
+		return m, nil
+	case quitRequestedMsg:
+		return m, tea.Quit
+	case errMsg:
+		m.status, m.statusErr = msg.err.Error(), true
+		return m, nil
+	case noticeMsg:
+		m.status, m.statusErr = msg.text, false
+		return m, nil
+	case tea.KeyPressMsg:
+		return m.updateKey(msg)
+	}
+	return m.forward(msg)
+}
+
+// updateKey handles the keys that work everywhere, then the page's own.
+func (m *Model) updateKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	m.status = ""
+	if key.Matches(msg, m.keys.Quit) {
+		return m, tea.Quit
+	}
+	p := m.active()
+	if m.showHelp {
+		m.showHelp = false // any key closes the help
+		return m, nil
+	}
+	if p != nil && p.Capturing() {
+		return m.forward(msg)
+	}
+	switch {
+	case key.Matches(msg, m.keys.Help):
+		m.showHelp = true
+		return m, nil
+	case key.Matches(msg, m.keys.Refresh):
+		return m, m.reload()
+	}
+	if p == nil {
+		// Still loading, or nothing to load: q and esc leave.
+		if key.Matches(msg, m.keys.Leave) {
+			return m, tea.Quit
+		}
+		return m, nil
+	}
+	return m.forward(msg)
+}
+
+func (m *Model) forward(msg tea.Msg) (tea.Model, tea.Cmd) {
+	p := m.active()
+	if p == nil {
+		return m, nil
+	}
+	np, cmd := p.Update(msg)
+	m.stack[len(m.stack)-1] = np
+	return m, cmd
+}
+
+// reload reads the trust directory again; pages keep showing the old
+// reading until the new one arrives.
+func (m *Model) reload() tea.Cmd {
+	if m.loading || (m.active() != nil && m.active().Busy()) {
+		return nil
+	}
+	cmd := m.loadCmd()
+	if cmd == nil {
+		return nil
+	}
+	m.loading = true
+	return tea.Batch(cmd, m.c.spinner.Tick)
+}
+
+// loaded takes a new reading and rebinds the pages to it, closing those
+// whose subject is gone.
+func (m *Model) loaded(msg vaultLoadedMsg) {
+	m.loading, m.loadErr = false, nil
+	m.c.store, m.c.snap = msg.store, msg.snap
+	m.dir = msg.snap.dir
+	if len(m.stack) == 0 {
+		m.push(newReposPage(m.c))
+		return
+	}
+	for i, p := range m.stack {
+		if !p.Refresh(msg.snap) {
+			m.stack = m.stack[:i]
+			m.status, m.statusErr = p.Title()+" is no longer in the trust directory.", true
+			break
+		}
+	}
+	m.resize()
+}
+
+func (m *Model) setStyles(s Styles) {
+	m.c.styles = s
+	m.c.spinner.Style = s.Spinner
+	m.help.Styles = s.Help
+	for _, p := range m.stack {
+		p.Refresh(m.c.snap) // re-render what pages cache
+	}
+}
+
+// View draws header, title, page (or help) and footer.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
+	v.WindowTitle = "trustvault"
+	return v
+}
+
+func (m *Model) render() string {
+	hh, th, fh := m.chrome()
+	_, bodyH := m.bodySize()
+	parts := make([]string, 0, 4)
+	if hh > 0 {
+		parts = append(parts, m.headerView())
+	}
+	if th > 0 {
+		parts = append(parts, m.titleView())
+	}
+	parts = append(parts, m.bodyView(bodyH))
+	if fh > 0 {
+		parts = append(parts, m.footerView())
+	}
+	return strings.Join(parts, "\n")
+}
+
+// bodyView is the page, the help overlay or the loading state, exactly
+// bodyH lines high so that the footer stays at the bottom.
+func (m *Model) bodyView(bodyH int) string {
+	var body string
+	switch {
+	case m.loadErr != nil:
+		body = m.c.styles.Bad.Render(wrap("Could not open the trust directory: "+m.loadErr.Error(), m.width))
+	case m.showHelp:
+		body = m.helpView()
+	case m.active() == nil:
+		body = m.c.spinner.View() + " Reading " + middleTruncate(m.dir, max(m.width-12, 8)) + "…"
+	default:
+		body = m.active().View()
+	}
+	return lipgloss.NewStyle().Height(bodyH).MaxHeight(bodyH).MaxWidth(m.width).Render(body)
+}
+
+// headerView is the top bar: the trust directory and the counts.
+func (m *Model) headerView() string {
+	st := m.c.styles
+	title := st.HeaderTitle.Render(" trustvault ")
+	if m.c.demo {
+		title += st.HeaderDemo.Render(" DEMO ")
+	}
+	var long, short []string
+	switch {
+	case m.loading && m.c.snap == nil:
+		long = []string{m.c.spinner.View() + " reading…"}
+		short = long
+	case m.c.snap != nil:
+		long, short = countsText(m.c.snap.counts, false), countsText(m.c.snap.counts, true)
+		if m.loading {
+			long = append([]string{m.c.spinner.View()}, long...)
+			short = append([]string{m.c.spinner.View()}, short...)
+		}
+	}
+	avail := m.width - lipgloss.Width(title) - 1
+	right := headerCounts(long, short, avail, min(len(m.dir), 32))
+	dirW := max(avail-lipgloss.Width(right), 0)
+	dir := ""
+	if dirW >= 12 {
+		dir = " " + middleTruncate(m.dir, dirW-1)
+	}
+	line := title + st.Header.Render(pad(dir, dirW)) + st.HeaderCounts.Render(right)
+	if w := lipgloss.Width(line); w < m.width {
+		line += st.Header.Render(strings.Repeat(" ", m.width-w))
+	}
+	return truncate(line, m.width)
+}
+
+// countsText is the header's figures, most important first so that a
+// narrow header keeps them.
+func countsText(c counts, short bool) []string {
+	repos := plural(c.repos, "repository", "repositories")
+	if short {
+		repos = plural(c.repos, "repo", "repos")
+	}
+	out := []string{repos, plural(c.keys, "key", "keys")}
+	if c.problems > 0 {
+		out = append(out, plural(c.problems, "problem", "problems"))
+	}
+	if c.weak > 0 {
+		out = append(out, strconv.Itoa(c.weak)+" weak")
+	}
+	return out
+}
+
+// headerCounts picks the most the header can say: all counts in long
+// words with the directory given at least dirWant cells, then fewer or
+// shorter counts, and at last the counts alone.
+func headerCounts(long, short []string, avail, dirWant int) string {
+	var cands []string
+	for i := len(long); i > 0; i-- {
+		cands = append(cands, " "+strings.Join(long[:i], " · ")+" ")
+	}
+	for i := len(short); i > 0; i-- {
+		cands = append(cands, " "+strings.Join(short[:i], " · ")+" ")
+	}
+	for _, c := range cands {
+		if lipgloss.Width(c)+dirWant+1 <= avail {
+			return c
+		}
+	}
+	for _, c := range cands[len(long):] {
+		if lipgloss.Width(c) <= avail {
+			return c
+		}
+	}
+	return ""
+}
+
+// titleView is the breadcrumb of the open pages.
+func (m *Model) titleView() string {
+	if len(m.stack) == 0 {
+		return ""
+	}
+	titles := make([]string, len(m.stack))
+	for i, p := range m.stack {
+		titles[i] = p.Title()
+	}
+	if m.showHelp {
+		titles = append(titles, "Help")
+	}
+	crumb := strings.Join(titles, " › ")
+	if lipgloss.Width(crumb) > m.width {
+		// Keep the end: where the person is matters most.
+		last := titles[len(titles)-1]
+		crumb = "… › " + middleTruncate(last, max(m.width-4, 1))
+	}
+	return m.c.styles.Title.Render(crumb)
+}
+
+// footerView shows a notice or error, or the active page's keys.
+func (m *Model) footerView() string {
+	st := m.c.styles
+	if m.status != "" {
+		style := st.Status
+		if m.statusErr {
+			style = st.StatusError
+		}
+		return style.Render(truncate(m.status, m.width))
+	}
+	if m.showHelp {
+		return st.Faint.Render(truncate("any key closes the help", m.width))
+	}
+	p := m.active()
+	if p == nil {
+		return st.Faint.Render(truncate("q quits", m.width))
+	}
+	return m.help.ShortHelpView(append(p.ShortHelp(), m.keys.Help))
+}
+
+// helpView is the overlay: the page's keys, the global keys, and what the
+// page's columns mean.
+func (m *Model) helpView() string {
+	p := m.active()
+	if p == nil {
+		return ""
+	}
+	full := help.New()
+	full.Styles = m.help.Styles
+	full.SetWidth(m.width)
+	groups := append(p.FullHelp(), []key.Binding{m.keys.Help, m.keys.Refresh, m.keys.Quit})
+	out := m.c.styles.Heading.Render("Keys") + "\n\n" + full.FullHelpView(groups)
+	if l, ok := p.(interface{ legend() string }); ok {
+		out += "\n\n" + wrap(l.legend(), m.width)
+	}
+	return out
+}

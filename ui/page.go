@@ -1,0 +1,85 @@
+package ui
+
+import (
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/trustvault/trustvault/vault"
+)
+
+// page is one screen below the header. Pages render strings; only the root
+// model returns a tea.View. The help.KeyMap feeds the footer and the help
+// overlay.
+type page interface {
+	help.KeyMap
+	Update(tea.Msg) (page, tea.Cmd)
+	View() string
+	// SetSize gives the page the area between header and footer.
+	SetSize(width, height int)
+	// Title is the page's part of the breadcrumb.
+	Title() string
+	// Capturing reports whether the page is taking text input (a filter or
+	// a form): the root then passes it every key but ctrl+c.
+	Capturing() bool
+	// Busy reports whether the page waits for the engine; the root keeps
+	// the spinner going and does not reload under it.
+	Busy() bool
+	// Refresh rebinds the page to a new reading of the trust directory. It
+	// returns false when the page's subject is gone.
+	Refresh(*snapshot) bool
+}
+
+// common is what the root model shares with its pages. The root owns it and
+// changes it (new styles, a new snapshot); pages read it.
+type common struct {
+	styles  Styles
+	store   *vault.Store
+	snap    *snapshot
+	spinner spinner.Model
+	// demo marks a generated demo vault; demoPassphrase is the passphrase
+	// of its keys, shown as a hint in forms.
+	demo           bool
+	demoPassphrase string
+}
+
+// Navigation messages. Pages ask for navigation with them; only the root
+// model acts on them.
+type (
+	// repoSelectedMsg opens a repository page (or, with orphan set, the
+	// keys without a repository).
+	repoSelectedMsg struct {
+		gun    string
+		orphan bool
+	}
+	// keySelectedMsg opens a key page.
+	keySelectedMsg struct{ ref keyRef }
+	// backRequestedMsg closes the active page.
+	backRequestedMsg struct{}
+	// reloadRequestedMsg reads the trust directory again.
+	reloadRequestedMsg struct{}
+	// quitRequestedMsg ends the program.
+	quitRequestedMsg struct{}
+)
+
+// Outcome messages the root shows in the footer.
+type (
+	// errMsg is an engine error, shown until the next key.
+	errMsg struct{ err error }
+	// noticeMsg is a short confirmation, shown until the next key.
+	noticeMsg struct{ text string }
+)
+
+// send turns a message into a command.
+func send(msg tea.Msg) tea.Cmd { return func() tea.Msg { return msg } }
+
+// keyRef names a key: by canonical ID, and by file path when it is an
+// unreadable file (whose name need not be an ID). It carries what metadata
+// says about a key that has no file here.
+type keyRef struct {
+	id       string
+	path     string
+	tufID    string
+	keyType  string
+	location vault.Location
+}

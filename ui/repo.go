@@ -1,0 +1,445 @@
+package ui
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/trustvault/trustvault/vault"
+)
+
+// repoPage shows one repository's five key types, in the fixed order
+// root, targets, snapshot, timestamp, delegations, each with its keys. The
+// same page shows the keys without a repository, grouped the same way.
+type repoPage struct {
+	c             *common
+	keys          navKeys
+	width, height int
+
+	gun    string
+	orphan bool
+	row    *repoRow
+	lines  []repoLine
+	list   listView
+}
+
+var _ page = (*repoPage)(nil)
+
+// lineKind is what one line of the repository page is.
+type lineKind int
+
+const (
+	lineHeading lineKind = iota // a key type, with its role's facts
+	lineRole                    // a delegation role, with its facts
+	lineKey                     // a key: selectable
+	lineNote                    // a remark
+)
+
+// repoLine is one line of the repository page.
+type repoLine struct {
+	kind lineKind
+	// heading and role: the key type and, when metadata names it, the role.
+	heading vault.RoleKind
+	role    *vault.RoleInfo
+	// text is a note, or what a heading says in place of role facts.
+	text string
+	// key lines.
+	ref  keyRef
+	file *vault.Key // the key file, when there is one here
+	// extra marks a key file no metadata names.
+	extra bool
+}
+
+func newRepoPage(c *common, gun string, orphan bool) *repoPage {
+	p := &repoPage{c: c, keys: defaultNavKeys(), gun: gun, orphan: orphan}
+	p.list.selectable = func(i int) bool { return p.lines[i].kind == lineKey }
+	p.Refresh(c.snap)
+	return p
+}
+
+func (p *repoPage) Title() string {
+	if p.orphan {
+		return "Keys without a repository"
+	}
+	return p.gun
+}
+
+func (p *repoPage) Capturing() bool { return false }
+func (p *repoPage) Busy() bool      { return false }
+
+func (p *repoPage) SetSize(w, h int) {
+	p.width, p.height = w, h
+	p.list.setHeight(h)
+}
+
+// Refresh rebuilds the lines and keeps the cursor on the same key.
+func (p *repoPage) Refresh(s *snapshot) bool {
+	row := s.row(p.gun, p.orphan)
+	if row == nil {
+		return false
+	}
+	var cur keyRef
+	if p.list.selected() {
+		cur = p.lines[p.list.cursor].ref
+	}
+	p.row = row
+	p.lines = repoLines(s, row)
+	p.list.cursor = 0
+	p.list.setLen(len(p.lines))
+	for i, l := range p.lines {
+		if l.kind == lineKey && l.ref == cur && cur != (keyRef{}) {
+			p.list.cursor = i
+			break
+		}
+	}
+	p.list.setHeight(p.height)
+	p.list.clamp()
+	return true
+}
+
+// repoLines lays out a row: the five key types, then the problems.
+func repoLines(s *snapshot, row *repoRow) []repoLine {
+	var lines []repoLine
+	extras := map[vault.RoleKind][]*vault.Key{}
+	var unreadable []*vault.Key
+	for _, k := range row.extra {
+		if k.Err != nil {
+			unreadable = append(unreadable, k)
+			continue
+		}
+		extras[k.Kind()] = append(extras[k.Kind()], k)
+	}
+	for _, kind := range vault.Kinds() {
+		var roles []*vault.RoleInfo
+		if row.repo != nil {
+			for i := range row.repo.Roles {
+				if ri := &row.repo.Roles[i]; ri.Kind == kind {
+					roles = append(roles, ri)
+				}
+			}
+		}
+		head := repoLine{kind: lineHeading, heading: kind}
+		switch {
+		case kind != vault.KindDelegation && len(roles) == 1:
+			head.role = roles[0]
+		case kind == vault.KindDelegation && len(roles) > 0:
+			head.text = plural(len(roles), "role", "roles")
+		case len(extras[kind]) > 0:
+			head.text = ""
+		default:
+			head.text = "none"
+		}
+		lines = append(lines, head)
+		for _, ri := range roles {
+			if kind == vault.KindDelegation {
+				lines = append(lines, repoLine{kind: lineRole, heading: kind, role: ri})
+			}
+			if len(ri.Keys) == 0 {
+				lines = append(lines, repoLine{kind: lineNote, text: "no keys"})
+			}
+			for _, rk := range ri.Keys {
+				ref := keyRef{id: rk.ID, tufID: rk.TUFID, keyType: rk.KeyType, location: rk.Location}
+				lines = append(lines, repoLine{kind: lineKey, ref: ref, file: fileFor(s, rk)})
+			}
+		}
+		if ex := extras[kind]; len(ex) > 0 {
+			if !row.orphan && row.repo != nil {
+				lines = append(lines, repoLine{kind: lineNote, text: "key files for this repository that its metadata does not name:"})
+			}
+			for _, k := range ex {
+				lines = append(lines, repoLine{kind: lineKey, ref: fileRef(k), file: k, extra: true})
+			}
+		}
+	}
+	if len(unreadable) > 0 {
+		lines = append(lines, repoLine{kind: lineHeading, heading: -1, text: plural(len(unreadable), "unreadable file", "unreadable files")})
+		for _, k := range unreadable {
+			lines = append(lines, repoLine{kind: lineKey, ref: fileRef(k), file: k, extra: true})
+		}
+	}
+	if row.repo != nil && len(row.repo.Problems) > 0 {
+		lines = append(lines, repoLine{kind: lineHeading, heading: -2, text: plural(len(row.repo.Problems), "problem", "problems")})
+		for _, err := range row.repo.Problems {
+			lines = append(lines, repoLine{kind: lineNote, text: err.Error()})
+		}
+	}
+	return lines
+}
+
+// fileFor finds the key file for a key metadata names.
+func fileFor(s *snapshot, rk vault.RoleKey) *vault.Key {
+	if rk.Location != vault.LocationFile {
+		return nil
+	}
+	return s.files[rk.ID]
+}
+
+// fileRef names a key file.
+func fileRef(k *vault.Key) keyRef {
+	ref := keyRef{id: k.ID, location: k.Location}
+	if k.Err != nil {
+		ref.path = k.Path
+	}
+	return ref
+}
+
+func (p *repoPage) Update(msg tea.Msg) (page, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		switch {
+		case key.Matches(msg, p.keys.Back):
+			return p, send(backRequestedMsg{})
+		case key.Matches(msg, p.keys.Open):
+			if p.list.selected() {
+				return p, send(keySelectedMsg{ref: p.lines[p.list.cursor].ref})
+			}
+		default:
+			navigate(&p.list, p.keys, msg)
+		}
+	case tea.MouseWheelMsg:
+		wheel(&p.list, msg)
+	}
+	return p, nil
+}
+
+func (p *repoPage) ShortHelp() []key.Binding {
+	return []key.Binding{p.keys.Open, p.keys.Up, p.keys.Down, p.keys.Back}
+}
+
+func (p *repoPage) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{p.keys.Up, p.keys.Down, p.keys.PageUp, p.keys.PageDown, p.keys.Top, p.keys.Bottom},
+		{p.keys.Open, p.keys.Back},
+	}
+}
+
+func (p *repoPage) legend() string {
+	return "Location: this disk (a key file here), token, signing server (snapshot and timestamp keys the\n" +
+		"notary server holds), missing (metadata names the key but it is nowhere: see the lost-key guide).\n" +
+		"Encryption: weak means notary's 2048 PBKDF2 iterations, legacy PEM or none; change the passphrase\n" +
+		"to re-encrypt with 1,300,000 iterations."
+}
+
+// Key line columns.
+const (
+	headingWidth = 12 // "DELEGATIONS"
+	indentWidth  = 4
+	idWidth      = 7
+	algWidth     = 7 // "ed25519"
+	locWidth     = 14
+)
+
+func (p *repoPage) View() string {
+	if p.row == nil {
+		return ""
+	}
+	start, end := p.list.visible()
+	var b strings.Builder
+	for i := start; i < end; i++ {
+		if i > start {
+			b.WriteString("\n")
+		}
+		b.WriteString(p.renderLine(p.lines[i], i == p.list.cursor && p.list.selected()))
+	}
+	return b.String()
+}
+
+func (p *repoPage) renderLine(l repoLine, selected bool) string {
+	st := p.c.styles
+	now := p.c.snap.now
+	switch l.kind {
+	case lineHeading:
+		title := ""
+		switch l.heading {
+		case -1:
+			title = "UNREADABLE"
+		case -2:
+			title = "METADATA"
+		default:
+			title = strings.ToUpper(l.heading.String())
+			if l.heading == vault.KindDelegation {
+				title = "DELEGATIONS"
+			}
+		}
+		head := st.Heading.Render(pad(title, headingWidth))
+		if l.role == nil {
+			return truncate(head+gap()+st.Faint.Render(l.text), p.width)
+		}
+		if p.compact() {
+			facts, expiry, u := roleFactsCompact(l.role, now)
+			return truncate(st.Heading.Render(title)+" "+facts+" · "+urgencyStyle(st, u).Render(expiry), p.width)
+		}
+		facts, expiry, u := roleFacts(l.role, now, p.width-headingWidth-colGap)
+		return truncate(head+gap()+facts+" · "+urgencyStyle(st, u).Render(expiry), p.width)
+	case lineRole:
+		if p.compact() {
+			facts, expiry, u := roleFactsCompact(l.role, now)
+			name := middleTruncate(l.role.Name, max(p.width-2-len(facts)-len(expiry)-4, 8))
+			return truncate(" "+st.SubHeading.Render(name)+" "+facts+" · "+urgencyStyle(st, u).Render(expiry), p.width)
+		}
+		facts, expiry, u := roleFacts(l.role, now, p.width-headingWidth-colGap)
+		name := "  " + middleTruncate(l.role.Name, max(p.width/2, headingWidth-2))
+		return truncate(st.SubHeading.Render(pad(name, headingWidth))+gap()+facts+" · "+urgencyStyle(st, u).Render(expiry), p.width)
+	case lineNote:
+		return st.Faint.Render(truncate(strings.Repeat(" ", indentWidth)+l.text, p.width))
+	}
+	return p.renderKey(l, selected)
+}
+
+// roleFacts is what a role heading says: threshold and version, and
+// separately its expiry, which is coloured by urgency.
+func roleFacts(ri *vault.RoleInfo, now time.Time, width int) (facts, expiry string, u urgency) {
+	facts = fmt.Sprintf("threshold %d of %d", ri.Threshold, len(ri.Keys))
+	if ri.Version > 0 {
+		facts += fmt.Sprintf(" · v%d", ri.Version)
+	}
+	if !ri.HasMetadata {
+		return facts, "no metadata file yet", urgencyNone
+	}
+	if width >= len(facts)+60 {
+		expiry, u = expiryLong(ri.Expires, now)
+	} else {
+		expiry, u = expiryIn(ri.Expires, now)
+	}
+	expiry = "expires " + expiry
+	if serverRenewed(*ri) {
+		expiry += " (the server renews it)"
+		u = urgencyNone
+	}
+	return facts, expiry, u
+}
+
+// compact is the layout for narrow terminals.
+func (p *repoPage) compact() bool { return p.width < 64 }
+
+// roleFactsCompact is roleFacts for narrow terminals: "1/1 · in 7y".
+func roleFactsCompact(ri *vault.RoleInfo, now time.Time) (facts, expiry string, u urgency) {
+	facts = fmt.Sprintf("%d/%d", ri.Threshold, len(ri.Keys))
+	if !ri.HasMetadata {
+		return facts, "no metadata", urgencyNone
+	}
+	expiry, u = expiryIn(ri.Expires, now)
+	if serverRenewed(*ri) {
+		u = urgencyNone
+	}
+	return facts, expiry, u
+}
+
+// renderKeyCompact is a key line for narrow terminals: ID, where, and
+// whether its protection is weak.
+func (p *repoPage) renderKeyCompact(l repoLine, selected bool) string {
+	st := p.c.styles
+	loc := map[vault.Location]string{
+		vault.LocationFile: "here", vault.LocationToken: "token",
+		vault.LocationServer: "server", vault.LocationMissing: "missing",
+	}[l.ref.location]
+	prot, style := "", st.OK
+	switch f := l.file; {
+	case f != nil && f.Err != nil:
+		prot, style = "unreadable", st.Bad
+	case f != nil && f.Encryption.Weak():
+		prot, style = "weak", st.Warn
+	case f != nil:
+		prot = "ok"
+	case l.ref.location == vault.LocationMissing:
+		style = st.Bad
+	}
+	marker := "  "
+	if selected {
+		marker = "▸ "
+	}
+	line := marker + pad(vault.ShortID(l.ref.id), idWidth) + " " + pad(loc, 7) + " " + prot
+	if selected {
+		return st.Selected.Render(fit(line, p.width))
+	}
+	return truncate(marker+pad(vault.ShortID(l.ref.id), idWidth)+" "+style.Render(pad(loc, 7))+" "+style.Render(prot), p.width)
+}
+
+func (p *repoPage) renderKey(l repoLine, selected bool) string {
+	if p.compact() {
+		return p.renderKeyCompact(l, selected)
+	}
+	st := p.c.styles
+	style := func(s lipgloss.Style, text string) string {
+		if selected {
+			return text
+		}
+		return s.Render(text)
+	}
+	var b strings.Builder
+	if selected {
+		b.WriteString("▸ ")
+	} else {
+		b.WriteString("  ")
+	}
+	b.WriteString(strings.Repeat(" ", indentWidth-markerWidth))
+	id := vault.ShortID(l.ref.id)
+	if l.file != nil && l.file.Err != nil && l.ref.path != "" {
+		id = truncate(filepath.Base(l.ref.path), 24)
+	}
+	b.WriteString(pad(id, idWidth))
+	alg := algorithm(l.file, l.ref.keyType)
+	b.WriteString(gap() + style(st.Faint, pad(alg, algWidth)))
+	loc := locationText(l.ref.location)
+	locStyle := st.OK
+	switch l.ref.location {
+	case vault.LocationMissing:
+		locStyle = st.Bad
+	case vault.LocationServer:
+		locStyle = st.Faint
+	}
+	b.WriteString(gap() + style(locStyle, pad(loc, locWidth)))
+	var notes []string
+	encStyle := st.OK
+	if f := l.file; f != nil {
+		if f.Err != nil {
+			notes = append(notes, "unreadable: "+f.Err.Error())
+			encStyle = st.Bad
+		} else {
+			notes = append(notes, f.Encryption.Summary())
+			if f.Encryption.Weak() {
+				encStyle = st.Warn
+			}
+			if f.Layout != vault.LayoutFlat {
+				notes = append(notes, f.Layout.String()+" layout")
+			}
+			if f.Mode.Perm()&0o077 != 0 {
+				notes = append(notes, fmt.Sprintf("mode %04o", f.Mode.Perm()))
+			}
+		}
+	}
+	if l.ref.location == vault.LocationMissing {
+		notes = append(notes, "named by metadata, found nowhere")
+		encStyle = st.Bad
+	}
+	if l.extra && l.file != nil && l.file.Err == nil {
+		if p.orphan {
+			if l.file.Role != "" {
+				notes = append(notes, "role "+l.file.Role)
+			}
+			if l.file.GUN != "" {
+				notes = append(notes, "gun "+l.file.GUN)
+			}
+		} else {
+			notes = append(notes, "not named by metadata")
+		}
+	}
+	if n := len(p.c.snap.copies[l.ref.id]); n > 1 && l.ref.path == "" {
+		notes = append(notes, fmt.Sprintf("%d files", n))
+	}
+	rest := strings.Join(notes, " · ")
+	used := indentWidth + idWidth + algWidth + locWidth + 3*colGap
+	if w := p.width - used; w > 0 {
+		b.WriteString(gap() + style(encStyle, truncate(rest, w)))
+	}
+	line := b.String()
+	if selected {
+		return st.Selected.Render(fit(line, p.width))
+	}
+	return truncate(line, p.width)
+}

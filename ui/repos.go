@@ -1,0 +1,622 @@
+package ui
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/trustvault/trustvault/vault"
+)
+
+// reposKeys are the repositories page's keys.
+type reposKeys struct {
+	navKeys
+	Filter      key.Binding
+	ClearFilter key.Binding
+	Apply       key.Binding
+	Sort        key.Binding
+	Quit        key.Binding
+}
+
+func defaultReposKeys() reposKeys {
+	k := reposKeys{
+		navKeys:     defaultNavKeys(),
+		Filter:      key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		ClearFilter: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
+		Apply:       key.NewBinding(key.WithKeys("enter", "down", "up"), key.WithHelp("enter", "keep filter")),
+		Sort:        key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort by name/expiry")),
+		Quit:        key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
+	}
+	// The first page has nothing to go back to; q quits instead.
+	k.Back.SetEnabled(false)
+	k.ClearFilter.SetEnabled(false)
+	k.Apply.SetEnabled(false)
+	return k
+}
+
+// sortOrder orders the repositories page.
+type sortOrder int
+
+const (
+	sortByName sortOrder = iota
+	sortByExpiry
+)
+
+func (o sortOrder) String() string {
+	if o == sortByExpiry {
+		return "nearest expiry"
+	}
+	return "name"
+}
+
+// reposPage lists every repository, and the keys without one.
+type reposPage struct {
+	c             *common
+	keys          reposKeys
+	width, height int
+
+	filter    textinput.Model
+	filtering bool // typing into the filter
+	query     string
+	order     sortOrder
+	rows      []*repoRow // the snapshot's rows, filtered and sorted
+	list      listView
+	// widest are the widest texts of the rows, measured once per filter.
+	widest struct{ gun, expShort, expLong, notes int }
+}
+
+var _ page = (*reposPage)(nil)
+
+func newReposPage(c *common) *reposPage {
+	p := &reposPage{c: c, keys: defaultReposKeys()}
+	p.filter = textinput.New()
+	p.filter.Prompt = "/"
+	p.filter.Placeholder = "type part of a GUN or a key ID"
+	p.filter.SetStyles(c.styles.Input)
+	p.Refresh(c.snap)
+	return p
+}
+
+func (p *reposPage) Title() string   { return "Repositories" }
+func (p *reposPage) Capturing() bool { return p.filtering }
+func (p *reposPage) Busy() bool      { return false }
+
+func (p *reposPage) SetSize(w, h int) {
+	p.width, p.height = w, h
+	p.filter.SetWidth(max(w-2, 1))
+	p.list.setHeight(p.listHeight())
+}
+
+// Refresh applies a new snapshot and keeps the cursor on the same row.
+func (p *reposPage) Refresh(s *snapshot) bool {
+	var cur *repoRow
+	if p.list.selected() && p.list.cursor < len(p.rows) {
+		cur = p.rows[p.list.cursor]
+	}
+	p.apply()
+	if cur != nil {
+		for i, r := range p.rows {
+			if r.gun == cur.gun && r.orphan == cur.orphan {
+				p.list.cursor = i
+				break
+			}
+		}
+	}
+	p.list.setHeight(p.listHeight())
+	p.list.clamp()
+	return true
+}
+
+// apply filters and sorts the snapshot's rows.
+func (p *reposPage) apply() {
+	p.rows = p.rows[:0]
+	if s := p.c.snap; s != nil {
+		q := strings.ToLower(strings.TrimSpace(p.query))
+		for _, r := range s.rows {
+			if matches(r, q) {
+				p.rows = append(p.rows, r)
+			}
+		}
+	}
+	if p.order == sortByExpiry {
+		slices.SortStableFunc(p.rows, func(a, b *repoRow) int {
+			switch {
+			case a.expires.IsZero() && b.expires.IsZero():
+				return 0
+			case a.expires.IsZero():
+				return 1
+			case b.expires.IsZero():
+				return -1
+			}
+			return a.expires.Compare(b.expires)
+		})
+	}
+	p.list.setLen(len(p.rows))
+	p.widest.gun, p.widest.expShort, p.widest.expLong, p.widest.notes = minGUNWidth, 0, 0, 0
+	for _, r := range p.rows {
+		p.widest.gun = max(p.widest.gun, ansi.StringWidth(rowTitle(r)))
+		p.widest.expShort = max(p.widest.expShort, len(r.expShort))
+		p.widest.expLong = max(p.widest.expLong, ansi.StringWidth(r.expLong))
+		p.widest.notes = max(p.widest.notes, len(r.notes))
+	}
+}
+
+// matches reports whether a row fits the filter: part of its GUN, or the
+// start of one of its key IDs.
+func matches(r *repoRow, q string) bool {
+	if q == "" || strings.Contains(r.search, q) {
+		return true
+	}
+	if len(q) < 4 || !isHex(q) {
+		return false
+	}
+	for _, id := range r.ids {
+		if strings.HasPrefix(id, q) {
+			return true
+		}
+	}
+	return false
+}
+
+func isHex(s string) bool {
+	for _, c := range []byte(s) {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// listHeight is the height left for rows: less the column header, the
+// filter line and banners.
+func (p *reposPage) listHeight() int {
+	h := p.height - 1 - len(p.banners())
+	if p.filtering || p.query != "" {
+		h--
+	}
+	return max(h, 1)
+}
+
+// banners are the problems that concern the whole directory.
+func (p *reposPage) banners() []string {
+	s := p.c.snap
+	if s == nil {
+		return nil
+	}
+	var b []string
+	if s.keysErr != nil {
+		b = append(b, "Key files could not be listed: "+s.keysErr.Error())
+	}
+	if s.reposErr != nil {
+		b = append(b, "Some repositories could not be read: "+s.reposErr.Error())
+	}
+	return b
+}
+
+func (p *reposPage) Update(msg tea.Msg) (page, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		if p.filtering {
+			return p.updateFilter(msg)
+		}
+		switch {
+		case key.Matches(msg, p.keys.Filter):
+			p.filtering = true
+			p.setFilterKeys()
+			return p, p.filter.Focus()
+		case key.Matches(msg, p.keys.ClearFilter):
+			p.setQuery("")
+		case key.Matches(msg, p.keys.Quit):
+			return p, send(quitRequestedMsg{})
+		case key.Matches(msg, p.keys.Sort):
+			p.order = 1 - p.order
+			p.Refresh(p.c.snap)
+			return p, send(noticeMsg{text: "Sorted by " + p.order.String()})
+		case key.Matches(msg, p.keys.Open):
+			if p.list.selected() {
+				r := p.rows[p.list.cursor]
+				return p, send(repoSelectedMsg{gun: r.gun, orphan: r.orphan})
+			}
+		default:
+			navigate(&p.list, p.keys.navKeys, msg)
+		}
+	case tea.MouseWheelMsg:
+		wheel(&p.list, msg)
+	}
+	return p, nil
+}
+
+func (p *reposPage) updateFilter(msg tea.KeyPressMsg) (page, tea.Cmd) {
+	switch {
+	case key.Matches(msg, p.keys.ClearFilter):
+		p.filtering = false
+		p.filter.Blur()
+		p.setQuery("")
+		return p, nil
+	case key.Matches(msg, p.keys.Apply):
+		p.filtering = false
+		p.filter.Blur()
+		p.setFilterKeys()
+		p.list.setHeight(p.listHeight())
+		if !key.Matches(msg, p.keys.Open) {
+			navigate(&p.list, p.keys.navKeys, msg)
+		}
+		return p, nil
+	}
+	var cmd tea.Cmd
+	p.filter, cmd = p.filter.Update(msg)
+	if p.filter.Value() != p.query {
+		p.query = p.filter.Value()
+		p.apply()
+		p.list.top()
+	}
+	return p, cmd
+}
+
+func (p *reposPage) setQuery(q string) {
+	p.query = q
+	p.filter.SetValue(q)
+	p.setFilterKeys()
+	p.apply()
+	p.list.setHeight(p.listHeight())
+	p.list.top()
+}
+
+// setFilterKeys enables the keys that make sense now.
+func (p *reposPage) setFilterKeys() {
+	p.keys.ClearFilter.SetEnabled(p.filtering || p.query != "")
+	p.keys.Apply.SetEnabled(p.filtering)
+	for _, b := range []*key.Binding{&p.keys.Up, &p.keys.Down, &p.keys.Open, &p.keys.Filter, &p.keys.Sort, &p.keys.Quit, &p.keys.PageUp, &p.keys.PageDown, &p.keys.Top, &p.keys.Bottom} {
+		b.SetEnabled(!p.filtering)
+	}
+	p.list.setHeight(p.listHeight())
+}
+
+// navigate applies the list movement keys.
+func navigate(l *listView, k navKeys, msg tea.KeyPressMsg) bool {
+	switch {
+	case key.Matches(msg, k.Up):
+		l.move(-1)
+	case key.Matches(msg, k.Down):
+		l.move(1)
+	case key.Matches(msg, k.PageUp):
+		l.page(-1)
+	case key.Matches(msg, k.PageDown):
+		l.page(1)
+	case key.Matches(msg, k.Top):
+		l.top()
+	case key.Matches(msg, k.Bottom):
+		l.bottom()
+	default:
+		return false
+	}
+	return true
+}
+
+// wheelStep is how many rows one notch of the mouse wheel moves.
+const wheelStep = 3
+
+func wheel(l *listView, msg tea.MouseWheelMsg) {
+	switch msg.Button {
+	case tea.MouseWheelUp:
+		l.move(-wheelStep)
+	case tea.MouseWheelDown:
+		l.move(wheelStep)
+	}
+}
+
+func (p *reposPage) ShortHelp() []key.Binding {
+	if p.filtering {
+		return []key.Binding{p.keys.Apply, p.keys.ClearFilter}
+	}
+	return []key.Binding{p.keys.Open, p.keys.Up, p.keys.Down, p.keys.Filter, p.keys.ClearFilter, p.keys.Sort, p.keys.Quit}
+}
+
+func (p *reposPage) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{p.keys.Up, p.keys.Down, p.keys.PageUp, p.keys.PageDown, p.keys.Top, p.keys.Bottom},
+		{p.keys.Open, p.keys.Filter, p.keys.ClearFilter, p.keys.Apply, p.keys.Sort, p.keys.Quit},
+	}
+}
+
+// legend explains the roles column in the help overlay.
+func (p *reposPage) legend() string {
+	return "Roles: R root · T targets · S snapshot · TS timestamp · D delegations (count); · absent.\n" +
+		"Here: keys whose private part is in this trust directory. Missing: keys metadata names that are nowhere."
+}
+
+// reposColumns is the layout of the repositories table at one width.
+type reposColumns struct {
+	gun        int
+	roles      bool
+	counts     bool
+	expiry     int
+	longExpiry bool
+	notes      int
+}
+
+// Column widths.
+const (
+	markerWidth  = 2
+	colGap       = 2
+	rolesWidth   = 11 // "R T S TS D2"
+	hereWidth    = 4
+	missingWidth = 7
+	minGUNWidth  = 16
+)
+
+// columns fits the table to the width: the GUN gets what it needs, then
+// roles, counts and expiry, then notes; narrow terminals drop notes, then
+// roles, then counts, and only then shorten GUNs (in the middle).
+func (p *reposPage) columns() reposColumns {
+	w := p.width - markerWidth
+	c := reposColumns{roles: true, counts: true, expiry: max(p.widest.expShort, len("EXPIRES"))}
+	fixed := func() int {
+		n := 0
+		if c.expiry > 0 {
+			n += c.expiry + colGap
+		}
+		if c.roles {
+			n += rolesWidth + colGap
+		}
+		if c.counts {
+			n += hereWidth + missingWidth + 2*colGap
+		}
+		if c.notes > 0 {
+			n += c.notes + colGap
+		}
+		return n
+	}
+	if long := max(p.widest.expLong, len("EXPIRES")); w-fixed()-(long-c.expiry) >= p.widest.gun+20 {
+		c.longExpiry, c.expiry = true, long
+	}
+	if rest := w - fixed() - p.widest.gun - colGap; rest >= 20 && p.widest.notes > 0 {
+		c.notes = rest
+	}
+	for w-fixed() < min(p.widest.gun, minGUNWidth) && (c.notes > 0 || c.roles || c.counts) {
+		switch {
+		case c.notes > 0:
+			c.notes = 0
+		case c.roles:
+			c.roles = false
+		default:
+			c.counts = false
+		}
+	}
+	c.gun = max(w-fixed(), 8)
+	if c.gun < 8+c.expiry+colGap && w < 8+c.expiry+colGap {
+		c.expiry = max(w-8-colGap, 0)
+	}
+	if c.notes > 0 {
+		// Notes take what the GUNs leave.
+		c.notes += c.gun - p.widest.gun
+		c.gun = p.widest.gun
+	}
+	return c
+}
+
+// rowTitle is what the first column says.
+func rowTitle(r *repoRow) string {
+	if r.orphan {
+		return orphanTitle
+	}
+	return r.gun
+}
+
+func (p *reposPage) View() string {
+	st := p.c.styles
+	s := p.c.snap
+	if s == nil {
+		return ""
+	}
+	if s.empty() {
+		return emptyState(st, s, p.width)
+	}
+	var b strings.Builder
+	for _, banner := range p.banners() {
+		b.WriteString(st.Bad.Render(truncate(banner, p.width)) + "\n")
+	}
+	cols := p.columns()
+	b.WriteString(st.ColumnHeader.Render(fit(p.header(cols), p.width)))
+	start, end := p.list.visible()
+	for i := start; i < end; i++ {
+		b.WriteString("\n" + p.renderRow(p.rows[i], cols, i == p.list.cursor))
+	}
+	if len(p.rows) == 0 {
+		b.WriteString("\n" + st.Faint.Render(truncate("  Nothing matches “"+p.query+"”. esc clears the filter.", p.width)))
+	}
+	if p.filtering || p.query != "" {
+		// Keep the filter line at the bottom of the page.
+		used := 1 + len(p.banners()) + max(end-start, 1)
+		for ; used < p.height-1; used++ {
+			b.WriteString("\n")
+		}
+		count := fmt.Sprintf("  %d of %d", len(p.rows), len(s.rows))
+		line := p.filter.View()
+		if !p.filtering {
+			line = "/" + p.query
+		}
+		b.WriteString("\n" + pad(truncate(line, p.width-len(count)), p.width-len(count)) + st.Faint.Render(count))
+	}
+	return b.String()
+}
+
+func (p *reposPage) header(c reposColumns) string {
+	var b strings.Builder
+	b.WriteString(strings.Repeat(" ", markerWidth))
+	b.WriteString(pad("REPOSITORY", c.gun))
+	if c.roles {
+		b.WriteString(gap() + pad("ROLES", rolesWidth))
+	}
+	if c.counts {
+		b.WriteString(gap() + padLeft("HERE", hereWidth) + gap() + padLeft("MISSING", missingWidth))
+	}
+	if c.expiry > 0 {
+		b.WriteString(gap() + pad(truncate("EXPIRES", c.expiry), c.expiry))
+	}
+	if c.notes > 0 {
+		b.WriteString(gap() + "NOTES")
+	}
+	return b.String()
+}
+
+func gap() string { return strings.Repeat(" ", colGap) }
+
+// renderRow draws one row. The selected row is drawn without inner colours
+// so that its highlight runs unbroken across the line.
+func (p *reposPage) renderRow(r *repoRow, c reposColumns, selected bool) string {
+	st := p.c.styles
+	style := func(s lipgloss.Style, text string) string {
+		if selected {
+			return text
+		}
+		return s.Render(text)
+	}
+	plain := lipgloss.NewStyle()
+	var b strings.Builder
+	if selected {
+		b.WriteString("▸ ")
+	} else {
+		b.WriteString("  ")
+	}
+	title := middleTruncate(rowTitle(r), c.gun)
+	if r.orphan {
+		b.WriteString(style(st.Orphan, pad(title, c.gun)))
+	} else {
+		b.WriteString(pad(title, c.gun))
+	}
+	if c.roles {
+		b.WriteString(gap() + p.badges(r, selected))
+	}
+	if c.counts {
+		b.WriteString(gap() + padLeft(strconv.Itoa(r.here), hereWidth) + gap())
+		missing := padLeft(strconv.Itoa(r.missing), missingWidth)
+		if r.missing > 0 {
+			b.WriteString(style(st.Bad, missing))
+		} else {
+			b.WriteString(style(st.Faint, missing))
+		}
+	}
+	if c.expiry > 0 {
+		text := r.expShort
+		if c.longExpiry {
+			text = r.expLong
+		}
+		b.WriteString(gap() + style(urgencyStyle(st, r.expUrgency), fit(text, c.expiry)))
+	}
+	if c.notes > 0 {
+		b.WriteString(gap() + style(st.Faint, truncate(r.notes, c.notes)))
+	}
+	line := b.String()
+	if selected {
+		return st.Selected.Render(fit(line, p.width))
+	}
+	return plain.Render(line)
+}
+
+// badges draws the roles column: R T S TS D<n>, a dot for an absent role.
+func (p *reposPage) badges(r *repoRow, selected bool) string {
+	st := p.c.styles
+	labels := [5]string{"R", "T", "S", "TS", "D"}
+	widths := [5]int{1, 1, 1, 2, 2}
+	if r.delegations > 9 {
+		labels[vault.KindDelegation] = "D+"
+	} else if r.delegations > 0 {
+		labels[vault.KindDelegation] = "D" + strconv.Itoa(r.delegations)
+	}
+	parts := make([]string, 0, 5)
+	for _, kind := range vault.Kinds() {
+		text, s := labels[kind], st.Present
+		if !r.kinds[kind] {
+			text, s = "·", st.Absent
+		}
+		text = pad(text, widths[kind])
+		if !selected {
+			text = s.Render(text)
+		}
+		parts = append(parts, text)
+	}
+	return strings.Join(parts, " ")
+}
+
+// rowNotes sums up what else a row needs a person to know.
+func rowNotes(r *repoRow) string {
+	var notes []string
+	if r.repo != nil && len(r.repo.Problems) > 0 {
+		notes = append(notes, plural(len(r.repo.Problems), "metadata problem", "metadata problems"))
+	}
+	unreadable := 0
+	for _, k := range r.extra {
+		if k.Err != nil {
+			unreadable++
+		}
+	}
+	if unreadable > 0 {
+		notes = append(notes, strconv.Itoa(unreadable)+" unreadable")
+	}
+	if r.weak > 0 {
+		notes = append(notes, plural(r.weak, "weak key", "weak keys"))
+	}
+	if r.server > 0 {
+		notes = append(notes, strconv.Itoa(r.server)+" on server")
+	}
+	return strings.Join(notes, " · ")
+}
+
+func urgencyStyle(st Styles, u urgency) lipgloss.Style {
+	switch u {
+	case urgencyBad:
+		return st.Bad
+	case urgencyWarn:
+		return st.Warn
+	case urgencyOK:
+		return st.OK
+	default:
+		return st.Faint
+	}
+}
+
+// emptyState explains how to start when there is nothing to show.
+func emptyState(st Styles, s *snapshot, width int) string {
+	where := "There are no keys or repositories in " + s.dir + " yet."
+	if s.absent {
+		where = "The trust directory " + s.dir + " does not exist yet."
+	}
+	lines := []string{
+		"",
+		st.SubHeading.Render("No keys yet"),
+		"",
+		where,
+		"",
+		"To look around with a demo vault (several repositories, delegations,",
+		"an expiring role, a missing key), run:",
+		"",
+		"    " + st.Present.Render("trustvault --demo"),
+		"",
+		"To make your first key, a root key kept on this disk:",
+		"",
+		"    " + st.Present.Render("trustvault generate --role root"),
+		"",
+		st.Faint.Render("docker trust and notary also put keys here when you sign. Press r to refresh."),
+	}
+	for i, l := range lines {
+		lines[i] = wrap(l, width)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// wrap breaks a line at word boundaries to width (and inside words that
+// are longer than that, such as paths).
+func wrap(s string, width int) string {
+	if width <= 0 {
+		return s
+	}
+	return ansi.Wrap(s, width, "/")
+}

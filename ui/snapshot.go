@@ -1,0 +1,343 @@
+package ui
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/trustvault/trustvault/vault"
+)
+
+// snapshot is one reading of the trust directory: the key files, the
+// repositories, and the indexes the pages need. loadVaultCmd builds it off
+// the event loop; after that nothing changes it, so pages share it freely.
+type snapshot struct {
+	dir string
+	now time.Time
+	// absent is true when the trust directory does not exist yet.
+	absent bool
+	keys   []vault.Key
+	repos  []vault.Repository
+	// keysErr is set when private/ could not be listed at all; reposErr
+	// when part of tuf/ could not be.
+	keysErr, reposErr error
+
+	// rows are the repositories page: one per GUN, sorted, and the row of
+	// keys without a repository last (only when there are such keys).
+	rows []*repoRow
+	// files maps a canonical key ID to its file, preferring a readable file
+	// and then the flat layout, as the engine does.
+	files map[string]*vault.Key
+	// copies lists every file of a key ID that is in more than one file.
+	copies map[string][]*vault.Key
+	// uses maps a canonical key ID to the roles that name it.
+	uses map[string][]keyUse
+
+	counts counts
+}
+
+// keyUse is one role that names a key.
+type keyUse struct {
+	gun  string
+	role string
+}
+
+// counts are the header's figures.
+type counts struct {
+	repos, keys int
+	// problems are things to fix: unreadable files, unreadable metadata,
+	// keys metadata names that are nowhere, expired roles.
+	problems int
+	// weak counts key files protected below what trustvault writes.
+	weak int
+}
+
+// repoRow is one line of the repositories page.
+type repoRow struct {
+	gun string
+	// orphan marks the row of keys that belong to no repository.
+	orphan bool
+	// repo is the cached metadata; nil for the orphan row.
+	repo *vault.Repository
+	// extra are key files that belong here but that no metadata names:
+	// for a repository, files whose gun header names it; for the orphan
+	// row, files that no metadata names and whose gun header names no
+	// repository here, and unreadable files.
+	extra []*vault.Key
+
+	kinds       [5]bool // which key types are present, by vault.RoleKind
+	delegations int
+	here        int // keys with a file in this trust directory or a token
+	missing     int // keys metadata names that are nowhere
+	server      int // keys the signing server holds
+	weak        int // of those here, how many are weakly protected
+	problems    int
+	// expires is the nearest expiry of a role, and expiresRole its name.
+	expires     time.Time
+	expiresRole string
+	// Texts computed once per load, for the table: the expiry short
+	// ("in 12d") and long ("2026-12-03, in 12d · targets"), and notes.
+	expShort, expLong string
+	expUrgency        urgency
+	notes             string
+
+	// search is the lower-case text the filter matches against; ids are
+	// the key IDs the row shows, matched by prefix.
+	search string
+	ids    []string
+}
+
+// orphanTitle names the row of keys without a repository.
+const orphanTitle = "keys without a repository"
+
+// newSnapshot indexes what loadVaultCmd read. It does no I/O.
+func newSnapshot(dir string, now time.Time, absent bool, keys []vault.Key, repos []vault.Repository, keysErr, reposErr error) *snapshot {
+	s := &snapshot{
+		dir: dir, now: now, absent: absent,
+		keys: keys, repos: repos, keysErr: keysErr, reposErr: reposErr,
+		files:  make(map[string]*vault.Key, len(keys)),
+		copies: map[string][]*vault.Key{},
+		uses:   map[string][]keyUse{},
+	}
+	s.indexFiles()
+	for i := range s.repos {
+		r := &s.repos[i]
+		for _, ri := range r.Roles {
+			for _, rk := range ri.Keys {
+				s.uses[rk.ID] = append(s.uses[rk.ID], keyUse{gun: r.GUN, role: ri.Name})
+			}
+		}
+	}
+	s.buildRows()
+	s.count()
+	return s
+}
+
+// preferred reports whether file a should stand for its key ID rather
+// than b: readable before unreadable, then the flat layout.
+func preferred(a, b *vault.Key) bool {
+	if (a.Err == nil) != (b.Err == nil) {
+		return a.Err == nil
+	}
+	return a.Layout == vault.LayoutFlat && b.Layout != vault.LayoutFlat
+}
+
+func (s *snapshot) indexFiles() {
+	for i := range s.keys {
+		k := &s.keys[i]
+		have, ok := s.files[k.ID]
+		if !ok {
+			s.files[k.ID] = k
+			continue
+		}
+		if len(s.copies[k.ID]) == 0 {
+			s.copies[k.ID] = []*vault.Key{have}
+		}
+		s.copies[k.ID] = append(s.copies[k.ID], k)
+		if preferred(k, have) {
+			s.files[k.ID] = k
+		}
+	}
+}
+
+// named reports whether metadata of gun names key id.
+func (s *snapshot) named(id, gun string) bool {
+	for _, u := range s.uses[id] {
+		if u.gun == gun {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *snapshot) buildRows() {
+	byGUN := make(map[string]*repoRow, len(s.repos))
+	for i := range s.repos {
+		r := &s.repos[i]
+		row := &repoRow{gun: r.GUN, repo: r}
+		byGUN[r.GUN] = row
+		s.rows = append(s.rows, row)
+	}
+	orphan := &repoRow{orphan: true}
+	for i := range s.keys {
+		k := &s.keys[i]
+		if s.files[k.ID] != k && k.Err == nil {
+			continue // another file of the same key stands for it
+		}
+		switch {
+		case k.Err != nil:
+			orphan.extra = append(orphan.extra, k)
+		case k.GUN != "" && byGUN[k.GUN] != nil:
+			// A key of a repository whose metadata does not name it
+			// (rotated out, or not published yet).
+			if !s.named(k.ID, k.GUN) {
+				byGUN[k.GUN].extra = append(byGUN[k.GUN].extra, k)
+			}
+		case len(s.uses[k.ID]) == 0:
+			// No metadata names it: a root or signer key not in use, or
+			// a key of a repository whose metadata is not here.
+			orphan.extra = append(orphan.extra, k)
+		}
+	}
+	slices.SortFunc(s.rows, func(a, b *repoRow) int { return strings.Compare(a.gun, b.gun) })
+	if len(orphan.extra) > 0 {
+		s.rows = append(s.rows, orphan)
+	}
+	for _, row := range s.rows {
+		s.summarise(row)
+	}
+}
+
+// summarise fills a row's figures.
+func (s *snapshot) summarise(row *repoRow) {
+	if row.orphan {
+		row.search = orphanTitle
+	} else {
+		row.search = strings.ToLower(row.gun)
+	}
+	if r := row.repo; r != nil {
+		row.problems += len(r.Problems)
+		seen := map[string]bool{}
+		for _, ri := range r.Roles {
+			row.kinds[ri.Kind] = true
+			if ri.Kind == vault.KindDelegation {
+				row.delegations++
+			}
+			if !ri.Expires.IsZero() && !serverRenewed(ri) {
+				if !ri.Expires.After(s.now) {
+					row.problems++
+				}
+				if row.expires.IsZero() || ri.Expires.Before(row.expires) {
+					row.expires, row.expiresRole = ri.Expires, ri.Name
+				}
+			}
+			for _, rk := range ri.Keys {
+				// A key in several roles (a docker signer in
+				// targets/<name> and targets/releases) counts once.
+				if seen[rk.ID] {
+					continue
+				}
+				seen[rk.ID] = true
+				row.ids = append(row.ids, rk.ID)
+				switch rk.Location {
+				case vault.LocationFile, vault.LocationToken:
+					row.here++
+					if f := s.files[rk.ID]; f != nil && f.Encryption.Weak() {
+						row.weak++
+					}
+				case vault.LocationServer:
+					row.server++
+				default:
+					row.missing++
+					row.problems++
+				}
+			}
+		}
+	}
+	defer func() {
+		row.expShort, row.expUrgency = expiryIn(row.expires, s.now)
+		if long, _ := expiryLong(row.expires, s.now); long != "" {
+			row.expLong = long + " · " + row.expiresRole
+		}
+		row.notes = rowNotes(row)
+	}()
+	for _, k := range row.extra {
+		row.ids = append(row.ids, k.ID)
+		if k.Err != nil {
+			row.problems++
+			continue
+		}
+		row.here++
+		row.kinds[k.Kind()] = true
+		if k.Encryption.Weak() {
+			row.weak++
+		}
+	}
+}
+
+func (s *snapshot) count() {
+	c := &s.counts
+	for _, row := range s.rows {
+		if !row.orphan {
+			c.repos++
+		}
+		c.problems += row.problems
+	}
+	for _, k := range s.files {
+		if k.Err == nil && k.Encryption.Weak() {
+			c.weak++
+		}
+	}
+	c.keys = len(s.keys)
+	if s.keysErr != nil {
+		c.problems++
+	}
+	if s.reposErr != nil {
+		c.problems++
+	}
+}
+
+// row finds a repository row by GUN, or the orphan row.
+func (s *snapshot) row(gun string, orphan bool) *repoRow {
+	for _, r := range s.rows {
+		if r.orphan == orphan && r.gun == gun {
+			return r
+		}
+	}
+	return nil
+}
+
+// keyByPath finds a key file by path.
+func (s *snapshot) keyByPath(path string) *vault.Key {
+	for i := range s.keys {
+		if s.keys[i].Path == path {
+			return &s.keys[i]
+		}
+	}
+	return nil
+}
+
+// empty reports whether there is nothing at all to show.
+func (s *snapshot) empty() bool {
+	return len(s.keys) == 0 && len(s.repos) == 0 && s.keysErr == nil && s.reposErr == nil
+}
+
+// serverRenewed reports whether only the notary server signs a role (the
+// timestamp, and the snapshot when the server holds its key). The server
+// renews that metadata itself, so its cached expiry asks nothing of the
+// person and does not count as the repository's nearest expiry.
+func serverRenewed(ri vault.RoleInfo) bool {
+	if len(ri.Keys) == 0 {
+		return false
+	}
+	for _, k := range ri.Keys {
+		if k.Location != vault.LocationServer {
+			return false
+		}
+	}
+	return true
+}
+
+// algorithm names a key's algorithm: from its file when the file shows it,
+// else from the key type metadata gives ("ecdsa-x509" is "ecdsa").
+func algorithm(file *vault.Key, keyType string) string {
+	if file != nil && file.Algorithm != "" {
+		return file.Algorithm
+	}
+	return strings.TrimSuffix(keyType, "-x509")
+}
+
+// locationText says where a key's private part is, in the words a person
+// uses.
+func locationText(l vault.Location) string {
+	switch l {
+	case vault.LocationFile:
+		return "this disk"
+	case vault.LocationToken:
+		return "token"
+	case vault.LocationServer:
+		return "signing server"
+	default:
+		return "missing"
+	}
+}
