@@ -114,12 +114,6 @@ An empty variable counts as unset.`,
 	return root
 }
 
-// runInteractive is where the TUI will open on the trust directory. Until it
-// exists, trustvault without a subcommand prints its help.
-func (a *app) runInteractive(cmd *cobra.Command) error {
-	return cmd.Help()
-}
-
 // openStore opens the trust directory chosen by --trust-dir, DOCKER_CONFIG or
 // the default.
 func (a *app) openStore(opts ...vault.Option) (*vault.Store, error) {
