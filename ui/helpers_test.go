@@ -208,3 +208,10 @@ func run(cmd tea.Cmd) []tea.Msg {
 	}
 	return []tea.Msg{msg}
 }
+
+// start runs Init's commands, as the program does when it starts.
+func start(m *Model) {
+	for _, msg := range run(m.Init()) {
+		deliver(m, msg)
+	}
+}

@@ -205,12 +205,17 @@ func (p *keyPage) View() string {
 const labelWidth = 12
 
 // keyFacts lays out everything known about a key, one fact per line,
-// values wrapped to the width so that nothing is cut.
+// values wrapped to the width so that nothing is cut: what the key is and
+// where, how it is protected, who uses it, then the file's details.
 func keyFacts(c *common, ref keyRef, f *vault.Key, exported []byte, width int) []string {
 	st := c.styles
 	s := c.snap
 	var lines []string
-	valueW := max(width-labelWidth-2, 16)
+	labelW := labelWidth
+	if width < 50 {
+		labelW = len("Encryption") + 1
+	}
+	valueW := max(width-labelW-2, 16)
 	add := func(label, value string, style func(...string) string) {
 		for i, l := range strings.Split(wrap(value, valueW), "\n") {
 			lab := ""
@@ -220,17 +225,21 @@ func keyFacts(c *common, ref keyRef, f *vault.Key, exported []byte, width int) [
 			if style != nil {
 				l = style(l)
 			}
-			lines = append(lines, "  "+st.Label.Render(pad(lab, labelWidth))+l)
+			lines = append(lines, "  "+st.Label.Render(pad(lab, labelW))+l)
 		}
 	}
 	heading := func(text string) {
-		lines = append(lines, "", st.Heading.Render(text))
+		if len(lines) > 0 {
+			lines = append(lines, "")
+		}
+		lines = append(lines, st.Heading.Render(text))
 	}
+	readable := f != nil && f.Err == nil
 
-	lines = append(lines, st.Heading.Render("KEY"))
+	heading("KEY")
 	add("ID", ref.id, nil)
 	if ref.tufID != "" && ref.tufID != ref.id {
-		add("TUF ID", ref.tufID+" (the certificate's ID, as root.json names it)", st.Faint.Render)
+		add("TUF ID", ref.tufID+" (its certificate's ID, as this repository's root.json names it)", st.Faint.Render)
 	}
 	role, gun := "", ""
 	if f != nil {
@@ -245,69 +254,56 @@ func keyFacts(c *common, ref keyRef, f *vault.Key, exported []byte, width int) [
 	switch {
 	case gun != "":
 		add("GUN", gun, nil)
-	case f != nil && f.Err == nil:
+	case readable:
 		add("GUN", "none: "+vault.KindOf(role).String()+" keys serve every repository whose metadata names them", st.Faint.Render)
 	}
 	loc := locationText(ref.location)
 	switch ref.location {
 	case vault.LocationServer:
-		loc += ": the notary server holds it; it is not in this trust directory"
-		add("Location", loc, st.Faint.Render)
+		add("Location", loc+": the notary server holds it; it is not in this trust directory", st.Faint.Render)
 	case vault.LocationMissing:
-		loc += ": metadata names it, but it is not in this trust directory nor on a token"
-		add("Location", loc, st.Bad.Render)
+		add("Location", loc+": metadata names it, but it is not in this trust directory nor on a token", st.Bad.Render)
 	default:
 		add("Location", loc, st.OK.Render)
 	}
-	if ref.keyType != "" {
-		add("Key type", ref.keyType+" (from metadata)", nil)
+	keyType := ref.keyType
+	if keyType == "" {
+		keyType = s.keyTypes[ref.id]
+	}
+	switch {
+	case readable && f.Algorithm != "":
+		add("Algorithm", f.Algorithm, nil)
+	case keyType != "":
+		add("Algorithm", algorithm(nil, keyType)+" (metadata says "+keyType+")", nil)
+	case readable:
+		add("Algorithm", "shown once the key is unlocked", st.Faint.Render)
+	}
+	if f != nil && f.Err != nil {
+		add("Error", f.Err.Error(), st.Bad.Render)
 	}
 
-	if f != nil {
-		heading("FILE")
-		add("Path", f.Path, nil)
-		if f.Err != nil {
-			add("Error", f.Err.Error(), st.Bad.Render)
+	if readable {
+		heading("PROTECTION")
+		enc := f.Encryption.Summary()
+		if f.Encryption.Scheme == vault.SchemePBES2 && f.Encryption.Cipher != "" {
+			enc += ", " + f.Encryption.Cipher
 		}
-		add("Layout", layoutText(f.Layout), nil)
-		if f.Err == nil {
-			enc := f.Encryption.Summary()
-			if f.Encryption.Scheme == vault.SchemePBES2 && f.Encryption.Cipher != "" {
-				enc += ", " + f.Encryption.Cipher
-			}
-			if f.Encryption.Weak() {
-				add("Encryption", enc, st.Warn.Render)
-				add("", weakAdvice(f.Encryption), st.Faint.Render)
-			} else {
-				add("Encryption", enc, st.OK.Render)
-			}
-			alg := f.Algorithm
-			if alg == "" {
-				alg = "shown once the key is unlocked"
-				if a := algorithm(nil, ref.keyType); a != "" {
-					alg = a + " (from metadata)"
-				}
-			}
-			add("Algorithm", alg, nil)
+		if f.Encryption.Weak() {
+			add("Encryption", enc, st.Warn.Render)
+			add("", weakAdvice(f.Encryption), st.Faint.Render)
+		} else {
+			add("Encryption", enc, st.OK.Render)
 		}
-		if f.Mode != 0 {
-			mode := fmt.Sprintf("%s (%04o)", f.Mode.Perm(), f.Mode.Perm())
-			if f.Mode.Perm()&0o077 != 0 {
-				add("Mode", mode+": others may read it; notary writes 0600", st.Warn.Render)
-			} else {
-				add("Mode", mode, nil)
-			}
+	}
+	if f != nil && f.Mode != 0 {
+		if !readable {
+			heading("PROTECTION")
 		}
-		if f.Size > 0 {
-			add("Size", plural(int(f.Size), "byte", "bytes"), nil)
-		}
-		if !f.ModTime.IsZero() {
-			add("Modified", f.ModTime.UTC().Format("2006-01-02 15:04 UTC"), nil)
-		}
-		for _, other := range s.copies[f.ID] {
-			if other != f {
-				add("Also at", other.Path, st.Faint.Render)
-			}
+		mode := fmt.Sprintf("%s (%04o)", f.Mode.Perm(), f.Mode.Perm())
+		if f.Mode.Perm()&0o077 != 0 {
+			add("Mode", mode+": others may read it; notary writes 0600", st.Warn.Render)
+		} else {
+			add("Mode", mode, nil)
 		}
 	}
 
@@ -329,13 +325,30 @@ func keyFacts(c *common, ref keyRef, f *vault.Key, exported []byte, width int) [
 		lines = append(lines, "  "+truncate(u.gun+" · "+u.role+exp, width-2))
 	}
 
+	if f != nil {
+		heading("FILE")
+		add("Path", f.Path, nil)
+		add("Layout", layoutText(f.Layout), nil)
+		if f.Size > 0 {
+			add("Size", plural(int(f.Size), "byte", "bytes"), nil)
+		}
+		if !f.ModTime.IsZero() {
+			add("Modified", f.ModTime.UTC().Format("2006-01-02 15:04 UTC"), nil)
+		}
+		for _, other := range s.copies[f.ID] {
+			if other != f {
+				add("Also at", other.Path, st.Faint.Render)
+			}
+		}
+	}
+
 	heading("ACTIONS")
-	if f != nil && f.Err == nil {
+	if readable {
 		lines = append(lines,
 			"  "+st.Present.Render(pad("p", 4))+"change the passphrase (re-encrypts the file in place)",
 			"  "+st.Present.Render(pad("e", 4))+"export the public key (to a file, or shown here)")
 	} else {
-		lines = append(lines, "  "+st.Faint.Render(truncate("None here: the private key is not readable in this trust directory.", width-2)))
+		lines = append(lines, "  "+st.Faint.Render("None: the private key is not readable in this trust directory."))
 	}
 	if len(exported) > 0 {
 		heading("PUBLIC KEY")
@@ -379,9 +392,22 @@ func weakAdvice(e vault.Encryption) string {
 	case vault.SchemeNone:
 		return "anyone who can read the file has the key; press p to encrypt it"
 	default:
-		return fmt.Sprintf("%d PBKDF2 iterations is what notary writes; press p to re-encrypt with %d", e.Iterations, vault.HardenedIterations)
+		n := thousands(e.Iterations) + " PBKDF2 iterations"
+		if e.Iterations == vault.CompatIterations {
+			n = "notary's " + n
+		}
+		return fmt.Sprintf("%s; press p to re-encrypt with %s", n, thousands(vault.HardenedIterations))
 	}
 }
 
 // timeNow is the default clock.
 func timeNow() time.Time { return time.Now() }
+
+// scrollInfo says which lines are on screen, for the title line.
+func (p *keyPage) scrollInfo() (first, last, total int) {
+	if p.form != nil {
+		return 0, 0, 0
+	}
+	first, last = p.list.visible()
+	return first, last, p.list.n
+}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -392,13 +393,28 @@ func (m *Model) titleView() string {
 	if m.showHelp {
 		titles = append(titles, "Help")
 	}
+	// Where the view is in a list longer than the screen.
+	pos := ""
+	if sc, ok := m.active().(interface{ scrollInfo() (int, int, int) }); ok && !m.showHelp {
+		if first, last, total := sc.scrollInfo(); first > 0 || last < total {
+			pos = fmt.Sprintf(" %d–%d of %d", first+1, last, total)
+		}
+	}
+	width := m.width - len([]rune(pos))
 	crumb := strings.Join(titles, " › ")
-	if lipgloss.Width(crumb) > m.width {
+	if lipgloss.Width(crumb) > width {
 		// Keep the end: where the person is matters most.
 		last := titles[len(titles)-1]
-		crumb = "… › " + middleTruncate(last, max(m.width-4, 1))
+		crumb = "… › " + middleTruncate(last, max(width-4, 1))
 	}
-	return m.c.styles.Title.Render(crumb)
+	if width < 10 {
+		pos = ""
+	}
+	line := m.c.styles.Title.Render(truncate(crumb, m.width))
+	if pos != "" {
+		line = pad(line, width) + m.c.styles.Faint.Render(pos)
+	}
+	return line
 }
 
 // footerView shows a notice or error, or the active page's keys.
@@ -418,7 +434,8 @@ func (m *Model) footerView() string {
 	if p == nil {
 		return st.Faint.Render(truncate("q quits", m.width))
 	}
-	return m.help.ShortHelpView(append(p.ShortHelp(), m.keys.Help))
+	// help truncates with an ellipsis, but not below the first item.
+	return truncate(m.help.ShortHelpView(append(p.ShortHelp(), m.keys.Help)), m.width)
 }
 
 // helpView is the overlay: the page's keys, the global keys, and what the

@@ -419,11 +419,11 @@ func (p *repoPage) renderKey(l repoLine, selected bool) string {
 	}
 	if l.extra && l.file != nil && l.file.Err == nil {
 		if p.orphan {
-			if l.file.Role != "" {
-				notes = append(notes, "role "+l.file.Role)
-			}
 			if l.file.GUN != "" {
 				notes = append(notes, "gun "+l.file.GUN)
+			}
+			if l.file.Kind() == vault.KindDelegation && l.file.Role != "" {
+				notes = append(notes, "role "+l.file.Role)
 			}
 		} else {
 			notes = append(notes, "not named by metadata")
@@ -442,4 +442,10 @@ func (p *repoPage) renderKey(l repoLine, selected bool) string {
 		return st.Selected.Render(fit(line, p.width))
 	}
 	return truncate(line, p.width)
+}
+
+// scrollInfo says which lines are on screen, for the title line.
+func (p *repoPage) scrollInfo() (first, last, total int) {
+	first, last = p.list.visible()
+	return first, last, p.list.n
 }

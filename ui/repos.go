@@ -23,6 +23,8 @@ type reposKeys struct {
 	Apply       key.Binding
 	Sort        key.Binding
 	Quit        key.Binding
+	// Refresh is the root's key, listed here for the empty state.
+	Refresh key.Binding
 }
 
 func defaultReposKeys() reposKeys {
@@ -33,6 +35,7 @@ func defaultReposKeys() reposKeys {
 		Apply:       key.NewBinding(key.WithKeys("enter", "down", "up"), key.WithHelp("enter", "keep filter")),
 		Sort:        key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort by name/expiry")),
 		Quit:        key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
+		Refresh:     key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
 	}
 	// The first page has nothing to go back to; q quits instead.
 	k.Back.SetEnabled(false)
@@ -111,6 +114,7 @@ func (p *reposPage) Refresh(s *snapshot) bool {
 	}
 	p.list.setHeight(p.listHeight())
 	p.list.clamp()
+	p.setFilterKeys()
 	return true
 }
 
@@ -273,9 +277,12 @@ func (p *reposPage) setQuery(q string) {
 func (p *reposPage) setFilterKeys() {
 	p.keys.ClearFilter.SetEnabled(p.filtering || p.query != "")
 	p.keys.Apply.SetEnabled(p.filtering)
-	for _, b := range []*key.Binding{&p.keys.Up, &p.keys.Down, &p.keys.Open, &p.keys.Filter, &p.keys.Sort, &p.keys.Quit, &p.keys.PageUp, &p.keys.PageDown, &p.keys.Top, &p.keys.Bottom} {
-		b.SetEnabled(!p.filtering)
+	empty := p.c.snap == nil || p.c.snap.empty()
+	for _, b := range []*key.Binding{&p.keys.Up, &p.keys.Down, &p.keys.Open, &p.keys.Filter, &p.keys.Sort, &p.keys.PageUp, &p.keys.PageDown, &p.keys.Top, &p.keys.Bottom} {
+		b.SetEnabled(!p.filtering && !empty)
 	}
+	p.keys.Quit.SetEnabled(!p.filtering)
+	p.keys.Refresh.SetEnabled(empty)
 	p.list.setHeight(p.listHeight())
 }
 
@@ -316,7 +323,7 @@ func (p *reposPage) ShortHelp() []key.Binding {
 	if p.filtering {
 		return []key.Binding{p.keys.Apply, p.keys.ClearFilter}
 	}
-	return []key.Binding{p.keys.Open, p.keys.Up, p.keys.Down, p.keys.Filter, p.keys.ClearFilter, p.keys.Sort, p.keys.Quit}
+	return []key.Binding{p.keys.Open, p.keys.Up, p.keys.Down, p.keys.Filter, p.keys.ClearFilter, p.keys.Sort, p.keys.Refresh, p.keys.Quit}
 }
 
 func (p *reposPage) FullHelp() [][]key.Binding {
@@ -417,7 +424,7 @@ func (p *reposPage) View() string {
 		return ""
 	}
 	if s.empty() {
-		return emptyState(st, s, p.width)
+		return emptyState(st, s, p.width, p.height)
 	}
 	var b strings.Builder
 	for _, banner := range p.banners() {
@@ -583,28 +590,42 @@ func urgencyStyle(st Styles, u urgency) lipgloss.Style {
 	}
 }
 
-// emptyState explains how to start when there is nothing to show.
-func emptyState(st Styles, s *snapshot, width int) string {
+// emptyState explains how to start when there is nothing to show; on a
+// short terminal, the two commands come first.
+func emptyState(st Styles, s *snapshot, width, height int) string {
 	where := "There are no keys or repositories in " + s.dir + " yet."
 	if s.absent {
 		where = "The trust directory " + s.dir + " does not exist yet."
 	}
-	lines := []string{
-		"",
-		st.SubHeading.Render("No keys yet"),
-		"",
-		where,
-		"",
-		"To look around with a demo vault (several repositories, delegations,",
-		"an expiring role, a missing key), run:",
-		"",
-		"    " + st.Present.Render("trustvault --demo"),
-		"",
-		"To make your first key, a root key kept on this disk:",
-		"",
-		"    " + st.Present.Render("trustvault generate --role root"),
-		"",
-		st.Faint.Render("docker trust and notary also put keys here when you sign. Press r to refresh."),
+	demo, generate := st.Present.Render("trustvault --demo"), st.Present.Render("trustvault generate --role root")
+	var lines []string
+	if height < 16 {
+		lines = []string{
+			st.SubHeading.Render("No keys yet."),
+			"Explore a demo vault:",
+			"  " + demo,
+			"Make your first key (root):",
+			"  " + generate,
+			st.Faint.Render(where),
+		}
+	} else {
+		lines = []string{
+			"",
+			st.SubHeading.Render("No keys yet"),
+			"",
+			where,
+			"",
+			"To look around with a demo vault (several repositories, delegations,",
+			"an expiring role, a missing key), run:",
+			"",
+			"    " + demo,
+			"",
+			"To make your first key, a root key kept on this disk:",
+			"",
+			"    " + generate,
+			"",
+			st.Faint.Render("docker trust and notary also put keys here when you sign. Press r to refresh."),
+		}
 	}
 	for i, l := range lines {
 		lines[i] = wrap(l, width)
@@ -619,4 +640,10 @@ func wrap(s string, width int) string {
 		return s
 	}
 	return ansi.Wrap(s, width, "/")
+}
+
+// scrollInfo says which rows are on screen, for the title line.
+func (p *reposPage) scrollInfo() (first, last, total int) {
+	first, last = p.list.visible()
+	return first, last, p.list.n
 }

@@ -30,8 +30,10 @@ type snapshot struct {
 	files map[string]*vault.Key
 	// copies lists every file of a key ID that is in more than one file.
 	copies map[string][]*vault.Key
-	// uses maps a canonical key ID to the roles that name it.
-	uses map[string][]keyUse
+	// uses maps a canonical key ID to the roles that name it; keyTypes
+	// to the key type metadata gives it.
+	uses     map[string][]keyUse
+	keyTypes map[string]string
 
 	counts counts
 }
@@ -95,9 +97,10 @@ func newSnapshot(dir string, now time.Time, absent bool, keys []vault.Key, repos
 	s := &snapshot{
 		dir: dir, now: now, absent: absent,
 		keys: keys, repos: repos, keysErr: keysErr, reposErr: reposErr,
-		files:  make(map[string]*vault.Key, len(keys)),
-		copies: map[string][]*vault.Key{},
-		uses:   map[string][]keyUse{},
+		files:    make(map[string]*vault.Key, len(keys)),
+		copies:   map[string][]*vault.Key{},
+		uses:     map[string][]keyUse{},
+		keyTypes: map[string]string{},
 	}
 	s.indexFiles()
 	for i := range s.repos {
@@ -105,6 +108,9 @@ func newSnapshot(dir string, now time.Time, absent bool, keys []vault.Key, repos
 		for _, ri := range r.Roles {
 			for _, rk := range ri.Keys {
 				s.uses[rk.ID] = append(s.uses[rk.ID], keyUse{gun: r.GUN, role: ri.Name})
+				if rk.KeyType != "" {
+					s.keyTypes[rk.ID] = rk.KeyType
+				}
 			}
 		}
 	}
