@@ -2,14 +2,15 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -43,11 +44,11 @@ an unreadable file has "error" instead of encryption and weak.`,
 			if gun != "" {
 				keys = slices.DeleteFunc(keys, func(k vault.Key) bool { return k.GUN != gun })
 			}
-			sortKeys(keys)
+			sorted := sortKeys(keys)
 			if asJSON {
-				err = writeKeysJSON(a.stdout, keys)
+				err = writeKeysJSON(a.stdout, sorted)
 			} else {
-				err = writeKeysTable(a.stdout, s.Dir(), keys)
+				err = writeKeysTable(a.stdout, s.Dir(), sorted)
 			}
 			if err != nil {
 				return fail("list", err)
@@ -67,9 +68,14 @@ an unreadable file has "error" instead of encryption and weak.`,
 }
 
 // sortKeys orders keys as notary key list does: root keys first, then by GUN,
-// role and ID (and path, for two files with one ID).
-func sortKeys(keys []vault.Key) {
-	slices.SortFunc(keys, func(x, y vault.Key) int {
+// role and ID (and path, for two files with one ID). It sorts pointers: a
+// Key is too large to swap ten thousand times over.
+func sortKeys(keys []vault.Key) []*vault.Key {
+	out := make([]*vault.Key, len(keys))
+	for i := range keys {
+		out[i] = &keys[i]
+	}
+	slices.SortFunc(out, func(x, y *vault.Key) int {
 		xr, yr := x.Role == "root", y.Role == "root"
 		switch {
 		case xr && !yr:
@@ -88,9 +94,10 @@ func sortKeys(keys []vault.Key) {
 		}
 		return strings.Compare(x.Path, y.Path)
 	})
+	return out
 }
 
-// keyJSON is one element of list --json.
+// keyJSON is one element of list --json: the schema appendKeyJSON writes.
 type keyJSON struct {
 	ID         string          `json:"id"`
 	Role       string          `json:"role"`
@@ -142,21 +149,21 @@ func newKeyJSON(k vault.Key) keyJSON {
 	return j
 }
 
-// writeKeysJSON streams the keys as a JSON array, one object per line, so
-// that ten thousand keys never sit in memory twice.
-func writeKeysJSON(w io.Writer, keys []vault.Key) error {
+// writeKeysJSON streams the keys as a JSON array, one object per line. It
+// encodes by hand into one reused buffer: with ten thousand keys, reflection
+// and an allocation per key would cost more than reading the files. The
+// result is what encoding/json makes of keyJSON (TestKeyJSONMatchesSchema).
+func writeKeysJSON(w io.Writer, keys []*vault.Key) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
+	buf := make([]byte, 0, 1024)
 	bw.WriteString("[")
 	for i, k := range keys {
-		b, err := json.Marshal(newKeyJSON(k))
-		if err != nil {
-			return err
-		}
 		if i > 0 {
 			bw.WriteString(",")
 		}
 		bw.WriteString("\n")
-		bw.Write(b)
+		buf = appendKeyJSON(buf[:0], k)
+		bw.Write(buf)
 	}
 	if len(keys) > 0 {
 		bw.WriteString("\n")
@@ -165,10 +172,132 @@ func writeKeysJSON(w io.Writer, keys []vault.Key) error {
 	return bw.Flush()
 }
 
+// appendKeyJSON appends one key as keyJSON would encode it.
+func appendKeyJSON(b []byte, k *vault.Key) []byte {
+	field := func(name string) {
+		if b[len(b)-1] != '{' {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, name...)
+		b = append(b, '"', ':')
+	}
+	str := func(name, v string) {
+		field(name)
+		b = appendJSONString(b, v)
+	}
+	num := func(name string, v int64) {
+		field(name)
+		b = strconv.AppendInt(b, v, 10)
+	}
+	b = append(b, '{')
+	str("id", k.ID)
+	str("role", k.Role)
+	str("gun", k.GUN)
+	str("kind", k.Kind().String())
+	str("location", k.Location.String())
+	str("path", k.Path)
+	str("layout", k.Layout.String())
+	field("mode") // four octal digits, as "%04o" would print them
+	p := k.Mode.Perm()
+	b = append(b, '"', '0'+byte(p>>9&7), '0'+byte(p>>6&7), '0'+byte(p>>3&7), '0'+byte(p&7), '"')
+	num("size", k.Size)
+	if !k.ModTime.IsZero() {
+		field("modified")
+		b = append(b, '"')
+		b = k.ModTime.UTC().AppendFormat(b, time.RFC3339)
+		b = append(b, '"')
+	}
+	if k.Algorithm != "" {
+		str("algorithm", k.Algorithm)
+	}
+	if k.Err != nil {
+		str("error", k.Err.Error())
+		return append(b, '}')
+	}
+	e := k.Encryption
+	field("encryption")
+	b = append(b, '{')
+	str("scheme", e.Scheme.String())
+	if e.PRF != "" {
+		str("prf", e.PRF)
+	}
+	if e.Iterations != 0 {
+		num("iterations", int64(e.Iterations))
+	}
+	if e.Cipher != "" {
+		str("cipher", e.Cipher)
+	}
+	b = append(b, '}')
+	field("weak")
+	b = strconv.AppendBool(b, e.Weak())
+	return append(b, '}')
+}
+
+// jsonPlain tells the ASCII characters that encoding/json copies unescaped.
+var jsonPlain = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = !strings.ContainsRune(`"\\<>&`, rune(c))
+	}
+	return t
+}()
+
+// appendJSONString appends s as a JSON string, escaped as encoding/json
+// escapes it (invalid UTF-8 becomes U+FFFD). Runs of plain characters are
+// copied at once.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if jsonPlain[c] {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
 // writeKeysTable prints the table. GUNs are shown in full (notary cuts them
 // to 25 characters); LOCATION is the key's directory relative to the trust
 // directory.
-func writeKeysTable(w io.Writer, dir string, keys []vault.Key) error {
+func writeKeysTable(w io.Writer, dir string, keys []*vault.Key) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	if len(keys) == 0 {
 		fmt.Fprintf(bw, "No signing keys found in %s.\n", dir)
@@ -192,7 +321,7 @@ func writeKeysTable(w io.Writer, dir string, keys []vault.Key) error {
 // keyLocation is where the key lives, for the table: the key file's
 // directory relative to the trust directory, with the layout when it is not
 // notary's flat one.
-func keyLocation(dir string, k vault.Key) string {
+func keyLocation(dir string, k *vault.Key) string {
 	if k.Location != vault.LocationFile {
 		return k.Location.String()
 	}
