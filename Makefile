@@ -1,0 +1,49 @@
+# trustvault: make demo | make test | make build | make bench | make fuzz
+GO       ?= go
+TOOLS    := $(CURDIR)/.tools/bin
+BIN      := bin/trustvault
+FUZZTIME ?= 20s
+
+# Tools installed by .ci/setup (the notary CLI) come first on PATH.
+export PATH := $(TOOLS):$(PATH)
+
+.PHONY: all build demo test bench fuzz clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/trustvault
+
+# A freshly generated demo vault in a temporary directory.
+demo:
+	.ci/setup demo
+	$(GO) build -o $(BIN) ./cmd/trustvault
+	$(BIN) --demo
+
+# Installs the notary CLI into .tools/bin and Debian's docker.io and tmux
+# when missing, then vets and runs every test, the interop tests with the
+# real notary and docker CLIs included.
+test:
+	.ci/setup test
+	$(GO) vet ./...
+	TRUSTVAULT_REQUIRE_INTEROP=1 $(GO) test -count=1 -timeout 45m ./...
+
+# trustvault list --json against notary key list on 10,000 keys, then the
+# engine's Go benchmarks.
+bench:
+	.ci/setup bench
+	$(GO) build -o $(BIN) ./cmd/trustvault
+	$(GO) run ./cmd/trustvault/internal/benchstore -trustvault $(BIN) -notary $(TOOLS)/notary -keys 10000
+	$(GO) test -run '^$$' -bench . -benchmem ./vault/... ./cmd/...
+
+# A short run of every Fuzz target (FUZZTIME each).
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "fuzz $$pkg $$target"; \
+			$(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
+
+clean:
+	rm -rf bin
