@@ -327,7 +327,7 @@ func (m *Model) headerView() string {
 		}
 	}
 	avail := m.width - lipgloss.Width(title) - 1
-	right := headerCounts(long, short, avail, min(len(m.dir), 32))
+	right := headerCounts(long, short, avail, min(len(m.dir), 40))
 	dirW := max(avail-lipgloss.Width(right), 0)
 	dir := ""
 	if dirW >= 12 {

@@ -14,12 +14,9 @@ import (
 	"github.com/trustvault/trustvault/vault/demo"
 )
 
-// errNoTUI says the interactive view is not built yet.
-var errNoTUI = errors.New("the interactive view is not built yet")
-
-// openTUI is the hook for the interactive view on a trust directory. Until
-// the ui package exists it returns errNoTUI and the callers print instead.
-func (a *app) openTUI(dir string) error { return errNoTUI }
+// errNoTUI says the interactive view cannot open (no terminal); the
+// callers print instead. openTUI is in tui.go.
+var errNoTUI = errors.New("the interactive view needs a terminal")
 
 // runInteractive is trustvault without a subcommand: the TUI on the trust
 // directory, and for now the help.

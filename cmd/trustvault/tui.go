@@ -1,0 +1,41 @@
+package main
+
+// The hook from the command line to the interactive view (package ui).
+
+import (
+	"context"
+	"os"
+
+	"golang.org/x/term"
+
+	"github.com/trustvault/trustvault/ui"
+	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/demo"
+)
+
+// openTUI shows the interactive view on dir until the person quits. When
+// standard input or output is not a terminal (a script, a pipe) it returns
+// errNoTUI and the caller prints instead.
+func (a *app) openTUI(dir string) error {
+	in, inOK := a.stdin.(*os.File)
+	out, outOK := a.stdout.(*os.File)
+	if !inOK || !outOK || !term.IsTerminal(int(in.Fd())) || !term.IsTerminal(int(out.Fd())) {
+		return errNoTUI
+	}
+	s, err := vault.Open(dir)
+	if err != nil {
+		return fail("open", err)
+	}
+	env := make([]string, 0, len(a.env))
+	for k, v := range a.env {
+		env = append(env, k+"="+v)
+	}
+	opts := ui.Options{Store: s, Input: in, Output: out, Env: env}
+	if a.demo {
+		opts.Demo, opts.DemoPassphrase = true, demo.Passphrase
+	}
+	if err := ui.Run(context.Background(), opts); err != nil {
+		return fail("interactive view", err)
+	}
+	return nil
+}
