@@ -216,7 +216,7 @@ func keyFacts(c *common, ref keyRef, f *vault.Key, exported []byte, width int) [
 		labelW = len("Encryption") + 1
 	}
 	valueW := max(width-labelW-2, 16)
-	add := func(label, value string, style func(...string) string) {
+	add := func(label, value string, style func(string) string) {
 		for i, l := range strings.Split(wrap(value, valueW), "\n") {
 			lab := ""
 			if i == 0 {

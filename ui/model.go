@@ -11,7 +11,6 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 
 	"github.com/trustvault/trustvault/vault"
 )
@@ -296,15 +295,38 @@ func (m *Model) bodyView(bodyH int) string {
 	var body string
 	switch {
 	case m.loadErr != nil:
-		body = m.c.styles.Bad.Render(wrap("Could not open the trust directory: "+m.loadErr.Error(), m.width))
+		body = clip(m.c.styles.Bad.Render(wrap("Could not open the trust directory: "+m.loadErr.Error(), m.width)), m.width)
 	case m.showHelp:
-		body = m.helpView()
+		body = clip(m.helpView(), m.width)
 	case m.active() == nil:
 		body = m.c.spinner.View() + " Reading " + middleTruncate(m.dir, max(m.width-12, 8)) + "…"
 	default:
+		// Pages keep to their width (the tests hold them to it); measuring
+		// every line again would cost more than drawing it.
 		body = m.active().View()
 	}
-	return lipgloss.NewStyle().Height(bodyH).MaxHeight(bodyH).MaxWidth(m.width).Render(body)
+	return fitLines(body, bodyH)
+}
+
+// fitLines makes text exactly h lines high: cut below, or blank lines added.
+func fitLines(s string, h int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// clip cuts every line of s to width cells.
+func clip(s string, width int) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = truncate(l, width)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // headerView is the top bar: the trust directory and the counts.
@@ -326,15 +348,15 @@ func (m *Model) headerView() string {
 			short = append([]string{m.c.spinner.View()}, short...)
 		}
 	}
-	avail := m.width - lipgloss.Width(title) - 1
+	avail := m.width - textWidth(title) - 1
 	right := headerCounts(long, short, avail, min(len(m.dir), 40))
-	dirW := max(avail-lipgloss.Width(right), 0)
+	dirW := max(avail-textWidth(right), 0)
 	dir := ""
 	if dirW >= 12 {
 		dir = " " + middleTruncate(m.dir, dirW-1)
 	}
 	line := title + st.Header.Render(pad(dir, dirW)) + st.HeaderCounts.Render(right)
-	if w := lipgloss.Width(line); w < m.width {
+	if w := textWidth(line); w < m.width {
 		line += st.Header.Render(strings.Repeat(" ", m.width-w))
 	}
 	return truncate(line, m.width)
@@ -369,12 +391,12 @@ func headerCounts(long, short []string, avail, dirWant int) string {
 		cands = append(cands, " "+strings.Join(short[:i], " · ")+" ")
 	}
 	for _, c := range cands {
-		if lipgloss.Width(c)+dirWant+1 <= avail {
+		if textWidth(c)+dirWant+1 <= avail {
 			return c
 		}
 	}
 	for _, c := range cands[len(long):] {
-		if lipgloss.Width(c) <= avail {
+		if textWidth(c) <= avail {
 			return c
 		}
 	}
@@ -402,7 +424,7 @@ func (m *Model) titleView() string {
 	}
 	width := m.width - len([]rune(pos))
 	crumb := strings.Join(titles, " › ")
-	if lipgloss.Width(crumb) > width {
+	if textWidth(crumb) > width {
 		// Keep the end: where the person is matters most.
 		last := titles[len(titles)-1]
 		crumb = "… › " + middleTruncate(last, max(width-4, 1))

@@ -664,9 +664,9 @@ func TestPrepareFails(t *testing.T) {
 func TestStyles(t *testing.T) {
 	_, s := sharedDemo(t)
 	m := newTestModel(t, s, relocated(t, s), 80, 24)
-	dark := m.c.styles.Title.GetForeground()
+	dark := m.c.styles.Title
 	deliver(m, tea.BackgroundColorMsg{Color: color.White})
-	if light := m.c.styles.Title.GetForeground(); light == dark {
+	if light := m.c.styles.Title; light == dark {
 		t.Error("a light background did not change the styles")
 	}
 

@@ -8,7 +8,6 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 
 	"github.com/trustvault/trustvault/vault"
 )
@@ -365,7 +364,7 @@ func (p *repoPage) renderKey(l repoLine, selected bool) string {
 		return p.renderKeyCompact(l, selected)
 	}
 	st := p.c.styles
-	style := func(s lipgloss.Style, text string) string {
+	style := func(s Ink, text string) string {
 		if selected {
 			return text
 		}

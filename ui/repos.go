@@ -9,7 +9,6 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/trustvault/trustvault/vault"
@@ -145,9 +144,9 @@ func (p *reposPage) apply() {
 	p.list.setLen(len(p.rows))
 	p.widest.gun, p.widest.expShort, p.widest.expLong, p.widest.notes = minGUNWidth, 0, 0, 0
 	for _, r := range p.rows {
-		p.widest.gun = max(p.widest.gun, ansi.StringWidth(rowTitle(r)))
+		p.widest.gun = max(p.widest.gun, r.titleWidth)
 		p.widest.expShort = max(p.widest.expShort, len(r.expShort))
-		p.widest.expLong = max(p.widest.expLong, ansi.StringWidth(r.expLong))
+		p.widest.expLong = max(p.widest.expLong, r.expLongWidth)
 		p.widest.notes = max(p.widest.notes, len(r.notes))
 	}
 }
@@ -480,13 +479,12 @@ func gap() string { return strings.Repeat(" ", colGap) }
 // so that its highlight runs unbroken across the line.
 func (p *reposPage) renderRow(r *repoRow, c reposColumns, selected bool) string {
 	st := p.c.styles
-	style := func(s lipgloss.Style, text string) string {
+	style := func(s Ink, text string) string {
 		if selected {
 			return text
 		}
 		return s.Render(text)
 	}
-	plain := lipgloss.NewStyle()
 	var b strings.Builder
 	if selected {
 		b.WriteString("▸ ")
@@ -525,7 +523,7 @@ func (p *reposPage) renderRow(r *repoRow, c reposColumns, selected bool) string 
 	if selected {
 		return st.Selected.Render(fit(line, p.width))
 	}
-	return plain.Render(line)
+	return line
 }
 
 // badges draws the roles column: R T S TS D<n>, a dot for an absent role.
@@ -577,7 +575,7 @@ func rowNotes(r *repoRow) string {
 	return strings.Join(notes, " · ")
 }
 
-func urgencyStyle(st Styles, u urgency) lipgloss.Style {
+func urgencyStyle(st Styles, u urgency) Ink {
 	switch u {
 	case urgencyBad:
 		return st.Bad

@@ -82,6 +82,8 @@ type repoRow struct {
 	expShort, expLong string
 	expUrgency        urgency
 	notes             string
+	// Widths of the title and of expLong, measured once.
+	titleWidth, expLongWidth int
 
 	// search is the lower-case text the filter matches against; ids are
 	// the key IDs the row shows, matched by prefix.
@@ -246,6 +248,7 @@ func (s *snapshot) summarise(row *repoRow) {
 			row.expLong = long + " · " + row.expiresRole
 		}
 		row.notes = rowNotes(row)
+		row.titleWidth, row.expLongWidth = textWidth(rowTitle(row)), textWidth(row.expLong)
 	}()
 	for _, k := range row.extra {
 		row.ids = append(row.ids, k.ID)

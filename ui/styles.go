@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"strings"
+
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/textinput"
 	"charm.land/lipgloss/v2"
@@ -15,31 +17,31 @@ import (
 // "missing"), so a terminal without colour loses nothing.
 type Styles struct {
 	// Chrome.
-	Header       lipgloss.Style // the top bar
-	HeaderTitle  lipgloss.Style // "trustvault"
-	HeaderDemo   lipgloss.Style // the demo badge
-	HeaderCounts lipgloss.Style
-	Title        lipgloss.Style // the page title line
-	Status       lipgloss.Style // a notice in the footer
-	StatusError  lipgloss.Style // an error in the footer
+	Header       Ink // the top bar
+	HeaderTitle  Ink // "trustvault"
+	HeaderDemo   Ink // the demo badge
+	HeaderCounts Ink
+	Title        Ink // the page title line
+	Status       Ink // a notice in the footer
+	StatusError  Ink // an error in the footer
 	Help         help.Styles
 	Spinner      lipgloss.Style
 
 	// Tables and lists.
-	ColumnHeader lipgloss.Style
-	Selected     lipgloss.Style // the whole selected row
-	Orphan       lipgloss.Style // the "keys without a repository" row
-	Heading      lipgloss.Style // a key type on the repository page
-	SubHeading   lipgloss.Style // a delegation role
-	Label        lipgloss.Style // the left column of the key page
-	Faint        lipgloss.Style
+	ColumnHeader Ink
+	Selected     Ink // the whole selected row
+	Orphan       Ink // the "keys without a repository" row
+	Heading      Ink // a key type on the repository page
+	SubHeading   Ink // a delegation role
+	Label        Ink // the left column of the key page
+	Faint        Ink
 
 	// Meaning.
-	OK      lipgloss.Style
-	Warn    lipgloss.Style // close to expiry, weak encryption
-	Bad     lipgloss.Style // expired, missing, unreadable
-	Present lipgloss.Style // a role badge that is present
-	Absent  lipgloss.Style // a role badge that is absent
+	OK      Ink
+	Warn    Ink // close to expiry, weak encryption
+	Bad     Ink // expired, missing, unreadable
+	Present Ink // a role badge that is present
+	Absent  Ink // a role badge that is absent
 
 	// Forms.
 	Input      textinput.Styles
@@ -61,29 +63,29 @@ func NewStyles(isDark bool) Styles {
 	)
 	base := lipgloss.NewStyle()
 	s := Styles{
-		Header:       base.Background(barBg).Foreground(fg),
-		HeaderTitle:  base.Background(barBg).Foreground(accent).Bold(true),
-		HeaderDemo:   base.Background(yellow).Foreground(ld(lipgloss.Color("#FFFFFF"), lipgloss.Color("#1C1C1C"))).Bold(true),
-		HeaderCounts: base.Background(barBg).Foreground(fg),
-		Title:        base.Foreground(accent).Bold(true),
-		Status:       base.Foreground(green),
-		StatusError:  base.Foreground(red).Bold(true),
+		Header:       inkOf(base.Background(barBg).Foreground(fg)),
+		HeaderTitle:  inkOf(base.Background(barBg).Foreground(accent).Bold(true)),
+		HeaderDemo:   inkOf(base.Background(yellow).Foreground(ld(lipgloss.Color("#FFFFFF"), lipgloss.Color("#1C1C1C"))).Bold(true)),
+		HeaderCounts: inkOf(base.Background(barBg).Foreground(fg)),
+		Title:        inkOf(base.Foreground(accent).Bold(true)),
+		Status:       inkOf(base.Foreground(green)),
+		StatusError:  inkOf(base.Foreground(red).Bold(true)),
 		Help:         help.DefaultStyles(isDark),
 		Spinner:      base.Foreground(accent),
 
-		ColumnHeader: base.Foreground(faint).Bold(true),
-		Selected:     base.Background(selBg).Foreground(fg).Bold(true),
-		Orphan:       base.Italic(true),
-		Heading:      base.Foreground(accent).Bold(true),
-		SubHeading:   base.Bold(true),
-		Label:        base.Foreground(faint),
-		Faint:        base.Foreground(faint),
+		ColumnHeader: inkOf(base.Foreground(faint).Bold(true)),
+		Selected:     inkOf(base.Background(selBg).Foreground(fg).Bold(true)),
+		Orphan:       inkOf(base.Italic(true)),
+		Heading:      inkOf(base.Foreground(accent).Bold(true)),
+		SubHeading:   inkOf(base.Bold(true)),
+		Label:        inkOf(base.Foreground(faint)),
+		Faint:        inkOf(base.Foreground(faint)),
 
-		OK:      base.Foreground(green),
-		Warn:    base.Foreground(yellow),
-		Bad:     base.Foreground(red).Bold(true),
-		Present: base.Foreground(accent).Bold(true),
-		Absent:  base.Foreground(faint),
+		OK:      inkOf(base.Foreground(green)),
+		Warn:    inkOf(base.Foreground(yellow)),
+		Bad:     inkOf(base.Foreground(red).Bold(true)),
+		Present: inkOf(base.Foreground(accent).Bold(true)),
+		Absent:  inkOf(base.Foreground(faint)),
 
 		Input:      textinput.DefaultStyles(isDark),
 		FormBorder: base.Border(lipgloss.RoundedBorder()).BorderForeground(accent).Padding(0, 1),
@@ -97,31 +99,61 @@ func PlainStyles() Styles {
 	base := lipgloss.NewStyle()
 	bold := base.Bold(true)
 	return Styles{
-		Header:       base.Reverse(true),
-		HeaderTitle:  bold.Reverse(true),
-		HeaderDemo:   bold.Reverse(true),
-		HeaderCounts: base.Reverse(true),
-		Title:        bold,
-		Status:       base,
-		StatusError:  bold,
+		Header:       inkOf(base.Reverse(true)),
+		HeaderTitle:  inkOf(bold.Reverse(true)),
+		HeaderDemo:   inkOf(bold.Reverse(true)),
+		HeaderCounts: inkOf(base.Reverse(true)),
+		Title:        inkOf(bold),
+		Status:       inkOf(base),
+		StatusError:  inkOf(bold),
 		Help:         help.Styles{},
 		Spinner:      base,
 
-		ColumnHeader: bold,
-		Selected:     base.Reverse(true),
-		Orphan:       base.Italic(true),
-		Heading:      bold.Underline(true),
-		SubHeading:   bold,
-		Label:        base,
-		Faint:        base.Faint(true),
+		ColumnHeader: inkOf(bold),
+		Selected:     inkOf(base.Reverse(true)),
+		Orphan:       inkOf(base.Italic(true)),
+		Heading:      inkOf(bold.Underline(true)),
+		SubHeading:   inkOf(bold),
+		Label:        inkOf(base),
+		Faint:        inkOf(base.Faint(true)),
 
-		OK:      base,
-		Warn:    bold,
-		Bad:     bold,
-		Present: bold,
-		Absent:  base.Faint(true),
+		OK:      inkOf(base),
+		Warn:    inkOf(bold),
+		Bad:     inkOf(bold),
+		Present: inkOf(bold),
+		Absent:  inkOf(base.Faint(true)),
 
 		Input:      textinput.Styles{Cursor: textinput.CursorStyle{Blink: false}},
 		FormBorder: base.Border(lipgloss.NormalBorder()).Padding(0, 1),
 	}
+}
+
+// Ink is a text style reduced to the escape sequences around its text. The
+// tables are drawn on every key press, and lipgloss's Render, which also
+// measures, aligns and pads, would cost more than the rest of the frame.
+type Ink struct{ pre, post string }
+
+// inkOf takes the escape sequences a style puts around a word.
+func inkOf(s lipgloss.Style) Ink {
+	out := s.Render("X")
+	i := strings.Index(out, "X")
+	if i < 0 {
+		return Ink{}
+	}
+	return Ink{pre: out[:i], post: out[i+1:]}
+}
+
+// Render styles text, line by line.
+func (k Ink) Render(s string) string {
+	if k.pre == "" && k.post == "" {
+		return s
+	}
+	if strings.Contains(s, "\n") {
+		lines := strings.Split(s, "\n")
+		for i, l := range lines {
+			lines[i] = k.pre + l + k.post
+		}
+		return strings.Join(lines, "\n")
+	}
+	return k.pre + s + k.post
 }

@@ -12,11 +12,22 @@ import (
 // ellipsis marks text that was shortened to fit.
 const ellipsis = "…"
 
+// textWidth is the number of cells s takes. Plain ASCII, most of what the
+// tables show, is measured by its length; anything else by ansi.
+func textWidth(s string) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 0x80 || c < 0x20 {
+			return ansi.StringWidth(s)
+		}
+	}
+	return len(s)
+}
+
 // middleTruncate shortens plain text to width cells by cutting out its
 // middle, so that both ends of a GUN or a path stay readable:
 // "docker.io/acme/…/web-frontend". Text that fits is returned as it is.
 func middleTruncate(s string, width int) string {
-	w := ansi.StringWidth(s)
+	w := textWidth(s)
 	if w <= width {
 		return s
 	}
@@ -37,13 +48,16 @@ func truncate(s string, width int) string {
 	if width <= 0 {
 		return ""
 	}
+	if textWidth(s) <= width {
+		return s
+	}
 	return ansi.Truncate(s, width, ellipsis)
 }
 
 // pad returns s, possibly styled, filled with spaces on the right to width
 // cells. It does not shorten.
 func pad(s string, width int) string {
-	if w := ansi.StringWidth(s); w < width {
+	if w := textWidth(s); w < width {
 		return s + strings.Repeat(" ", width-w)
 	}
 	return s
@@ -51,7 +65,7 @@ func pad(s string, width int) string {
 
 // padLeft right-aligns s in width cells.
 func padLeft(s string, width int) string {
-	if w := ansi.StringWidth(s); w < width {
+	if w := textWidth(s); w < width {
 		return strings.Repeat(" ", width-w) + s
 	}
 	return s
