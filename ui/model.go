@@ -190,7 +190,14 @@ func (m *Model) updateKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.showHelp = false // any key closes the help
 		return m, nil
 	}
-	if p != nil && p.Capturing() {
+	if p == nil {
+		// Still loading, or nothing could be loaded: q and esc leave.
+		if key.Matches(msg, m.keys.Leave) {
+			return m, tea.Quit
+		}
+		return m, nil
+	}
+	if p.Capturing() {
 		return m.forward(msg)
 	}
 	switch {
@@ -199,13 +206,6 @@ func (m *Model) updateKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case key.Matches(msg, m.keys.Refresh):
 		return m, m.reload()
-	}
-	if p == nil {
-		// Still loading, or nothing to load: q and esc leave.
-		if key.Matches(msg, m.keys.Leave) {
-			return m, tea.Quit
-		}
-		return m, nil
 	}
 	return m.forward(msg)
 }

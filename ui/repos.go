@@ -98,6 +98,7 @@ func (p *reposPage) SetSize(w, h int) {
 
 // Refresh applies a new snapshot and keeps the cursor on the same row.
 func (p *reposPage) Refresh(s *snapshot) bool {
+	p.filter.SetStyles(p.c.styles.Input)
 	var cur *repoRow
 	if p.list.selected() && p.list.cursor < len(p.rows) {
 		cur = p.rows[p.list.cursor]
