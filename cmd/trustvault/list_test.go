@@ -76,3 +76,20 @@ func BenchmarkSortKeys10k(b *testing.B) {
 		sortKeys(keys)
 	}
 }
+
+// FuzzAppendJSONString checks the hand-written string encoder against
+// encoding/json on any input, valid UTF-8 or not.
+func FuzzAppendJSONString(f *testing.F) {
+	for _, s := range []string{"", "plain", "quote\" back\\ tab\t nl\n", "<&>", "\u2028\u2029", "ünïcødé", "\xff\xfe", "\x00\x1f\x7f"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendJSONString(nil, s); !bytes.Equal(got, want) {
+			t.Errorf("appendJSONString(%q) = %s, want %s", s, got, want)
+		}
+	})
+}
