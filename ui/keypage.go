@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -399,9 +398,6 @@ func weakAdvice(e vault.Encryption) string {
 		return fmt.Sprintf("%s; press p to re-encrypt with %s", n, thousands(vault.HardenedIterations))
 	}
 }
-
-// timeNow is the default clock.
-func timeNow() time.Time { return time.Now() }
 
 // scrollInfo says which lines are on screen, for the title line.
 func (p *keyPage) scrollInfo() (first, last, total int) {

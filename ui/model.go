@@ -49,7 +49,7 @@ var _ tea.Model = (*Model)(nil)
 func newModel(ctx context.Context, opts Options) *Model {
 	now := opts.Now
 	if now == nil {
-		now = timeNow
+		now = time.Now
 	}
 	styles := NewStyles(true)
 	if opts.NoColor {

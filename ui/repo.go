@@ -45,6 +45,9 @@ type repoLine struct {
 	// heading and role: the key type and, when metadata names it, the role.
 	heading vault.RoleKind
 	role    *vault.RoleInfo
+	// title names a heading that is not a key type (unreadable files,
+	// metadata problems).
+	title string
 	// text is a note, or what a heading says in place of role facts.
 	text string
 	// key lines.
@@ -156,13 +159,13 @@ func repoLines(s *snapshot, row *repoRow) []repoLine {
 		}
 	}
 	if len(unreadable) > 0 {
-		lines = append(lines, repoLine{kind: lineHeading, heading: -1, text: plural(len(unreadable), "unreadable file", "unreadable files")})
+		lines = append(lines, repoLine{kind: lineHeading, title: "UNREADABLE", text: plural(len(unreadable), "unreadable file", "unreadable files")})
 		for _, k := range unreadable {
 			lines = append(lines, repoLine{kind: lineKey, ref: fileRef(k), file: k, extra: true})
 		}
 	}
 	if row.repo != nil && len(row.repo.Problems) > 0 {
-		lines = append(lines, repoLine{kind: lineHeading, heading: -2, text: plural(len(row.repo.Problems), "problem", "problems")})
+		lines = append(lines, repoLine{kind: lineHeading, title: "METADATA", text: plural(len(row.repo.Problems), "problem", "problems")})
 		for _, err := range row.repo.Problems {
 			lines = append(lines, repoLine{kind: lineNote, text: err.Error()})
 		}
@@ -253,17 +256,13 @@ func (p *repoPage) renderLine(l repoLine, selected bool) string {
 	now := p.c.snap.now
 	switch l.kind {
 	case lineHeading:
-		title := ""
-		switch l.heading {
-		case -1:
-			title = "UNREADABLE"
-		case -2:
-			title = "METADATA"
+		title := l.title
+		switch {
+		case title != "":
+		case l.heading == vault.KindDelegation:
+			title = "DELEGATIONS"
 		default:
 			title = strings.ToUpper(l.heading.String())
-			if l.heading == vault.KindDelegation {
-				title = "DELEGATIONS"
-			}
 		}
 		head := st.Heading.Render(pad(title, headingWidth))
 		if l.role == nil {

@@ -46,11 +46,11 @@ func buildBinary(t *testing.T) string {
 func startTmux(t *testing.T, w, h int, argv ...string) *tmuxSession {
 	t.Helper()
 	s := &tmuxSession{t: t, socket: fmt.Sprintf("trustvault-test-%d-%d", os.Getpid(), time.Now().UnixNano())}
-	shell := "env TERM=xterm-256color LANG=C.UTF-8 " + strings.Join(quoteAll(argv), " ")
+	shell := "env TERM=xterm-256color LANG=C.UTF-8 " + strings.Join(quoteAll(argv), " ") +
+		`; echo "[exited $?]"; sleep 600`
 	s.tmux("-f", "/dev/null", "new-session", "-d", "-s", "tv", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h), shell)
 	t.Cleanup(func() { _ = exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
 	s.tmux("set-option", "-g", "escape-time", "0")
-	s.tmux("set-option", "-g", "remain-on-exit", "on")
 	return s
 }
 
@@ -107,19 +107,15 @@ func (s *tmuxSession) waitFor(step string, want ...string) string {
 	return ""
 }
 
-// exited waits for the program to end and returns its status.
+// exited waits for the program to end and returns its exit status, which
+// the shell around it prints (tmux's own pane_dead_status is not always
+// filled in).
 func (s *tmuxSession) exited() string {
 	s.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		out := s.tmux("display-message", "-p", "-t", "tv", "#{pane_dead} #{pane_dead_status}")
-		if strings.HasPrefix(out, "1") {
-			return strings.TrimSpace(strings.TrimPrefix(out, "1"))
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	s.t.Fatalf("the program did not exit:\n%s", s.capture())
-	return ""
+	screen := s.waitFor("exit", "[exited ")
+	_, rest, _ := strings.Cut(screen, "[exited ")
+	status, _, _ := strings.Cut(rest, "]")
+	return status
 }
 
 // TestTerminal runs the built binary in tmux on a demo vault and walks
