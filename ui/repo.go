@@ -221,10 +221,10 @@ func (p *repoPage) FullHelp() [][]key.Binding {
 }
 
 func (p *repoPage) legend() string {
-	return "Location: this disk (a key file here), token, signing server (snapshot and timestamp keys the\n" +
-		"notary server holds), missing (metadata names the key but it is nowhere: see the lost-key guide).\n" +
-		"Encryption: weak means notary's 2048 PBKDF2 iterations, legacy PEM or none; change the passphrase\n" +
-		"to re-encrypt with 1,300,000 iterations."
+	return "Location: this disk (a key file here), token, signing server (the notary server holds " +
+		"the snapshot and timestamp keys it signs with), missing (metadata names the key, but it is nowhere here).\n" +
+		"Encryption: weak means notary's 2,048 PBKDF2 iterations, legacy PEM encryption or none; " +
+		"change the passphrase on the key page to re-encrypt with 1,300,000 iterations."
 }
 
 // Key line columns.

@@ -335,8 +335,9 @@ func (p *reposPage) FullHelp() [][]key.Binding {
 
 // legend explains the roles column in the help overlay.
 func (p *reposPage) legend() string {
-	return "Roles: R root · T targets · S snapshot · TS timestamp · D delegations (count); · absent.\n" +
-		"Here: keys whose private part is in this trust directory. Missing: keys metadata names that are nowhere."
+	return "Roles: R root, T targets, S snapshot, TS timestamp, D delegations (how many); · absent.\n" +
+		"Here: keys whose private part is in this trust directory. Missing: keys metadata names that are nowhere here. " +
+		"Expires: the nearest expiry you renew yourself (the server renews its own timestamp and snapshot)."
 }
 
 // reposColumns is the layout of the repositories table at one width.
