@@ -502,13 +502,13 @@ type WeakPassphraseError struct {
 }
 
 func (e *WeakPassphraseError) Error() string {
-	return fmt.Sprintf("passphrase too weak for %s: %s, the minimum is %d; %d generated words or a longer passphrase will do",
-		kindPhrase(e.Role, e.Kind), e.Strength, e.Min, e.Words())
+	return fmt.Sprintf("passphrase too weak for %s: %s, the minimum is %d", kindPhrase(e.Role, e.Kind), e.Strength, e.Min)
 }
 
 func (e *WeakPassphraseError) Unwrap() error { return ErrWeakPassphrase }
 
-// Words is the number of generated words that reaches the minimum.
+// Words is the number of generated words that reaches the minimum, for
+// advice such as "use 7 generated words or a longer passphrase".
 func (e *WeakPassphraseError) Words() int { return WordsFor(float64(e.Min)) }
 
 // kindPhrase is "a root key", "a delegation key (targets/releases)".

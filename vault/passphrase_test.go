@@ -438,10 +438,10 @@ func TestPolicy(t *testing.T) {
 	}{
 		{"root", 90.46, false, ""},
 		{"root", 80, false, ""},
-		{"root", 77.54, false, "passphrase too weak for a root key: 77 bits, the minimum is 80; 7 generated words or a longer passphrase will do"},
-		{"root", 38.2, true, "passphrase too weak for a root key: about 38 bits, the minimum is 80; 7 generated words"},
+		{"root", 77.54, false, "passphrase too weak for a root key: 77 bits, the minimum is 80"},
+		{"root", 38.2, true, "passphrase too weak for a root key: about 38 bits, the minimum is 80"},
 		{"targets", 64.6, false, ""},
-		{"targets", 63.9, true, "passphrase too weak for a targets key: about 63 bits, the minimum is 64; 5 generated words"},
+		{"targets", 63.9, true, "passphrase too weak for a targets key: about 63 bits, the minimum is 64"},
 		{"snapshot", 64, false, ""},
 		{"snapshot", 50, false, "for a snapshot key: 50 bits, the minimum is 64"},
 		{"timestamp", 40, true, "for a timestamp key: about 40 bits"},
@@ -462,7 +462,7 @@ func TestPolicy(t *testing.T) {
 			continue
 		}
 		var weak *WeakPassphraseError
-		if !errors.Is(err, ErrWeakPassphrase) || !errors.As(err, &weak) || weak.Min != p.Min(KindOf(tc.role)) {
+		if !errors.Is(err, ErrWeakPassphrase) || !errors.As(err, &weak) || weak.Min != p.Min(KindOf(tc.role)) || weak.Words() != WordsFor(float64(weak.Min)) {
 			t.Errorf("Check(%q, %v) = %#v: want a *WeakPassphraseError with the minimum", tc.role, tc.bits, err)
 		}
 	}
