@@ -202,10 +202,10 @@ func TestInteropNotaryListsTrustvaultKeys(t *testing.T) {
 	in := newInterop(t)
 	dir := filepath.Join(t.TempDir(), "trust")
 	env := []string{
-		"NOTARY_ROOT_PASSPHRASE=Root-pass-123",
-		"NOTARY_TARGETS_PASSPHRASE=Targets-pass-123",
-		"NOTARY_SNAPSHOT_PASSPHRASE=Snapshot-pass-123",
-		"NOTARY_DELEGATION_PASSPHRASE=Delegation-pass-123",
+		"NOTARY_ROOT_PASSPHRASE=Root-pass-123-Kq7Zr2Vm9Tx4Lp",
+		"NOTARY_TARGETS_PASSPHRASE=Targets-pass-123-Kq7Zr2Vm9Tx4Lp",
+		"NOTARY_SNAPSHOT_PASSPHRASE=Snapshot-pass-123-Kq7Zr2Vm9Tx4Lp",
+		"NOTARY_DELEGATION_PASSPHRASE=Delegation-pass-123-Kq7Zr2Vm9Tx4Lp",
 	}
 	for _, args := range [][]string{
 		{"--role", "root"},
@@ -243,9 +243,9 @@ func TestInteropNotaryDecryptsTrustvaultKeys(t *testing.T) {
 	in := newInterop(t)
 	dir := filepath.Join(t.TempDir(), "trust")
 	for _, tc := range []struct{ role, gun, env string }{
-		{"root", "", "NOTARY_ROOT_PASSPHRASE=Hardened-root-1"},
-		{"targets", "docker.io/team/app", "NOTARY_TARGETS_PASSPHRASE=Hardened-targets-1"},
-		{"targets/releases", "", "NOTARY_DELEGATION_PASSPHRASE=Hardened-releases-1"},
+		{"root", "", "NOTARY_ROOT_PASSPHRASE=Hardened-root-1-Kq7Zr2Vm9Tx4Lp"},
+		{"targets", "docker.io/team/app", "NOTARY_TARGETS_PASSPHRASE=Hardened-targets-1-Kq7Zr2Vm9Tx4Lp"},
+		{"targets/releases", "", "NOTARY_DELEGATION_PASSPHRASE=Hardened-releases-1-Kq7Zr2Vm9Tx4Lp"},
 	} {
 		t.Run(strings.ReplaceAll(tc.role, "/", "-"), func(t *testing.T) {
 			args := []string{"generate", "--role", tc.role}
@@ -305,7 +305,7 @@ func TestInteropTrustvaultReadsNotaryKeys(t *testing.T) {
 		pub := in.trustvault(dir, []string{roles[role]}, "export", "--public", id)
 		checkPublicKeyID(t, pub, id)
 		// passwd decrypts and rewrites it, hardened.
-		newPass := "Changed-by-trustvault-1"
+		newPass := "Changed-by-trustvault-1-Kq7Zr2Vm9Tx4Lp"
 		in.trustvault(dir, []string{roles[role], "TRUSTVAULT_NEW_PASSPHRASE=" + newPass}, "passwd", id)
 		// notary decrypts trustvault's rewrite (key passwd on a copy).
 		name, _, _ := strings.Cut(roles[role], "=")
@@ -438,5 +438,5 @@ func TestInteropDockerTrustKeyGenerate(t *testing.T) {
 		t.Errorf("trustvault's public key differs from docker's alice.pub:\n%s\nwant:\n%s", got, pub)
 	}
 	// And passwd rewrites it.
-	in.trustvault(filepath.Join(cfg, "trust"), append(env, "TRUSTVAULT_NEW_PASSPHRASE=Docker-pass-456"), "passwd", id)
+	in.trustvault(filepath.Join(cfg, "trust"), append(env, "TRUSTVAULT_NEW_PASSPHRASE=Docker-pass-456-Kq7Zr2Vm9Tx4Lp"), "passwd", id)
 }

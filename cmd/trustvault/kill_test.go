@@ -211,7 +211,7 @@ func TestKillDuringPasswd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	passes := [2]string{"Passphrase-A-123", "Passphrase-B-456"}
+	passes := [2]string{"Passphrase-A-123-Kq7Zr2Vm9Tx4Lp", "Passphrase-B-456-Kq7Zr2Vm9Tx4Lp"}
 	key, err := s.Generate("root", "", vault.AlgorithmECDSA, constPass(passes[0]))
 	if err != nil {
 		t.Fatal(err)
@@ -306,7 +306,7 @@ func TestKillDuringGenerate(t *testing.T) {
 	}
 	bin := buildTrustvault(t)
 	ks := newKillStore(t)
-	const pass = "Generated-pass-1"
+	const pass = "Generated-pass-1-Kq7Zr2Vm9Tx4Lp"
 	generate := func(delay time.Duration, failpoint string) outcome {
 		env := passphraseFreeEnv("NOTARY_DELEGATION_PASSPHRASE=" + pass)
 		if failpoint != "" {

@@ -99,6 +99,10 @@ type passphrases struct {
 	getenv func(string) string
 	term   terminal  // nil when there is no terminal
 	out    io.Writer // prompts and their messages (standard error)
+	// policy, when set, refuses weak new passphrases (policy.go);
+	// allowWeak turns the refusals into warnings.
+	policy    *vault.Policy
+	allowWeak bool
 
 	warnedRoot bool
 }
@@ -147,7 +151,14 @@ func (p *passphrases) lookup(vars []string, req vault.PassphraseRequest) ([]byte
 			// The engine asks again only after a wrong passphrase.
 			return nil, &envPassphraseError{name: name}
 		}
-		return []byte(p.getenv(name)), nil
+		pass := []byte(p.getenv(name))
+		if req.New {
+			if err := p.checkNew(req, pass, name); err != nil {
+				zero(pass)
+				return nil, err
+			}
+		}
+		return pass, nil
 	}
 	if p.term == nil {
 		return nil, &noPassphraseError{vars: vars}
@@ -192,6 +203,11 @@ func (p *passphrases) promptNew(req vault.PassphraseRequest) ([]byte, error) {
 		if len(first) < minPassphraseLen {
 			zero(first)
 			fmt.Fprintln(p.out, "Passphrase is too short. Please use at least 8 characters, ideally a random passphrase from a password manager.")
+			continue
+		}
+		if err := p.checkNew(req, first, ""); err != nil {
+			zero(first)
+			fmt.Fprintln(p.out, typedRefusal(err))
 			continue
 		}
 		second, err := p.read(fmt.Sprintf("Repeat passphrase for %s: ", subject))

@@ -28,8 +28,9 @@ type app struct {
 	stderr io.Writer
 	env    map[string]string
 
-	trustDir string // --trust-dir
-	demo     bool   // --demo
+	trustDir  string // --trust-dir
+	demo      bool   // --demo
+	allowWeak bool   // --allow-weak
 }
 
 // run parses args and runs one command. It returns the exit status and never
@@ -89,7 +90,9 @@ environment variables docker and notary use, or from a terminal prompt:
   timestamp keys  DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE
   other roles     NOTARY_DELEGATION_PASSPHRASE, then DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE
   passwd's new passphrase: TRUSTVAULT_NEW_PASSPHRASE
-An empty variable counts as unset.`,
+An empty variable counts as unset. A new passphrase, typed or from a
+variable, must reach 80 bits for a root key and 64 for other keys
+(--allow-weak accepts a weaker one with a warning); see trustvault passphrase.`,
 		Args:          cobra.NoArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -103,6 +106,7 @@ An empty variable counts as unset.`,
 	root.PersistentFlags().StringVar(&a.trustDir, "trust-dir", "",
 		"trust directory (default $DOCKER_CONFIG/trust, else ~/.docker/trust)")
 	root.Flags().BoolVar(&a.demo, "demo", false, "generate a demo vault in a temporary directory and open it")
+	root.PersistentFlags().BoolVar(&a.allowWeak, "allow-weak", false, "accept a new passphrase below the policy's minimum, with a warning")
 	root.AddCommand(
 		a.listCmd(),
 		a.reposCmd(),
@@ -110,6 +114,7 @@ An empty variable counts as unset.`,
 		a.passwdCmd(),
 		a.importCmd(),
 		a.exportCmd(),
+		a.passphraseCmd(), a.hardenCmd(),
 	)
 	return root
 }
@@ -137,5 +142,5 @@ func (a *app) terminal() terminal {
 
 // passphrases returns the passphrase source for this run.
 func (a *app) passphrases() *passphrases {
-	return &passphrases{getenv: a.getenv, term: a.terminal(), out: a.stderr}
+	return &passphrases{getenv: a.getenv, term: a.terminal(), out: a.stderr, policy: a.policy(), allowWeak: a.allowWeak}
 }
