@@ -69,7 +69,7 @@ Look around (the interactive view is not built yet):
   %[9]s --trust-dir %[1]s list
   %[9]s --trust-dir %[1]s repos --json
   NOTARY_ROOT_PASSPHRASE=%[2]s %[9]s --trust-dir %[1]s export --public %[3]s
-  NOTARY_TARGETS_PASSPHRASE=%[2]s TRUSTVAULT_NEW_PASSPHRASE=a-new-passphrase-456 \
+  NOTARY_TARGETS_PASSPHRASE=%[2]s TRUSTVAULT_NEW_PASSPHRASE=crayfish-unsworn-mantis-dawdler-flaccid \
     %[9]s --trust-dir %[1]s passwd %[4]s
 Things to notice: %[5]s expires soon; key %[6]s is in the legacy layout;
 key %[7]s is named by metadata but missing; key %[8]s is named by no metadata.
