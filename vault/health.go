@@ -1,0 +1,591 @@
+package vault
+
+// Health: what in a trust directory needs attention before it is too late
+// (a key with no backup, a root key in one place, an expiry coming up) and
+// what is wrong already (a key metadata needs that is nowhere, an unreadable
+// file), each finding with what to do.
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Severity ranks a finding.
+type Severity int
+
+const (
+	// SeverityInfo is worth knowing; nothing needs doing.
+	SeverityInfo Severity = iota
+	// SeverityWarning will hurt later if nothing is done.
+	SeverityWarning
+	// SeverityProblem is broken now, or leaves a key exposed now.
+	SeverityProblem
+)
+
+func (s Severity) String() string {
+	switch s {
+	case SeverityProblem:
+		return "problem"
+	case SeverityWarning:
+		return "warning"
+	default:
+		return "info"
+	}
+}
+
+// The checks. Each finding names the check that raised it.
+const (
+	CheckUnreadableKey  = "unreadable-key"  // a key file that cannot be read or parsed
+	CheckMetadata       = "metadata"        // cached metadata that cannot be read or parsed
+	CheckMissingKey     = "missing-key"     // metadata names a key that is not here
+	CheckExpiry         = "expiry"          // a role expired or expiring within 90 days
+	CheckEncryption     = "encryption"      // unencrypted, legacy or weak encryption
+	CheckFileMode       = "file-mode"       // private/ not 0700, a key file not 0600
+	CheckPrivateSymlink = "private-symlink" // private/ reached through a symlink
+	CheckBackup         = "backup"          // no verified backup, or only one
+	CheckBackupAge      = "backup-age"      // the newest backup is older than the newest key
+	CheckRootOnDisk     = "root-on-disk"    // a root key only on this disk, on no token
+	CheckSharedRoot     = "shared-root"     // one root key signs several repositories
+	CheckOrphanKey      = "orphan-key"      // a key no metadata names
+)
+
+// checkOrder ranks checks of the same severity: broken before exposed,
+// exposed before merely untidy.
+var checkOrder = []string{
+	CheckUnreadableKey, CheckMetadata, CheckMissingKey, CheckExpiry, CheckEncryption,
+	CheckFileMode, CheckPrivateSymlink, CheckBackup, CheckBackupAge, CheckRootOnDisk,
+	CheckSharedRoot, CheckOrphanKey,
+}
+
+// Checks lists every check, in the order findings of one severity are
+// sorted.
+func Checks() []string { return slices.Clone(checkOrder) }
+
+// Expiry thresholds.
+const (
+	// ExpirySoon raises a warning.
+	ExpirySoon = 30 * 24 * time.Hour
+	// ExpiryAhead raises a note.
+	ExpiryAhead = 90 * 24 * time.Hour
+)
+
+// Finding is one thing that needs attention.
+type Finding struct {
+	Check    string
+	Severity Severity
+	// KeyID is the canonical ID of the key concerned, if one is.
+	KeyID string
+	// GUN is the repository concerned, if one is.
+	GUN string
+	// Role is the role concerned ("root", "targets/releases"), if one is:
+	// it picks the lost-key guide.
+	Role string
+	// Path is the file concerned, if one is.
+	Path    string
+	Message string
+	// Fix says what to do, with the commands to run.
+	Fix string
+}
+
+// PrivateDirInfo is what health needs to know about <trust dir>/private.
+type PrivateDirInfo struct {
+	Path   string
+	Exists bool
+	// Symlink is set when private/ itself is a symbolic link; Target is
+	// where it leads.
+	Symlink bool
+	Target  string
+	// Mode is the mode of the directory (of its target, for a symlink).
+	Mode fs.FileMode
+}
+
+// PrivateDirInfo reads the mode of private/ and whether it is a link.
+func (s *Store) PrivateDirInfo() PrivateDirInfo {
+	info := PrivateDirInfo{Path: s.PrivateDir()}
+	fi, err := os.Lstat(info.Path)
+	if err != nil {
+		return info
+	}
+	info.Exists = true
+	info.Mode = fi.Mode()
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		info.Symlink = true
+		info.Target, _ = filepath.EvalSymlinks(info.Path)
+		if st, err := os.Stat(info.Path); err == nil {
+			info.Mode = st.Mode()
+		}
+	}
+	return info
+}
+
+// HealthInput is everything the checks look at. Diagnose does no I/O, so a
+// caller that has already read the store (the TUI) passes what it read.
+type HealthInput struct {
+	// Now is the clock the expiries are measured against.
+	Now time.Time
+	// Keys and KeysErr are what Store.Keys returned.
+	Keys    []Key
+	KeysErr error
+	// Repos and ReposErr are what ReadRepositories returned.
+	Repos    []Repository
+	ReposErr error
+	Private  PrivateDirInfo
+	// Backups and BackupsErr are what the BackupLedger returned.
+	Backups    []BackupRecord
+	BackupsErr error
+}
+
+// Health reads the store and runs every check with the clock now. Failures
+// to read are findings, not errors.
+func (s *Store) Health(now time.Time) []Finding {
+	in := HealthInput{Now: now, Private: s.PrivateDirInfo()}
+	in.Keys, in.KeysErr = s.Keys()
+	in.Repos, in.ReposErr = ReadRepositories(s.Dir(), in.Keys)
+	in.Backups, in.BackupsErr = s.BackupLedger().BackupRecords()
+	return Diagnose(in)
+}
+
+// Diagnose runs every check and returns the findings, most urgent first:
+// by severity, then by check (see Checks), then by GUN, key ID and message.
+func Diagnose(in HealthInput) []Finding {
+	d := &diagnosis{in: in, files: keyFilesByID(in.Keys), uses: map[string][]keyUse{}}
+	for _, r := range in.Repos {
+		for _, ri := range r.Roles {
+			for _, rk := range ri.Keys {
+				d.uses[rk.ID] = append(d.uses[rk.ID], keyUse{gun: r.GUN, role: ri.Name})
+			}
+		}
+	}
+	d.readErrors()
+	d.unreadable()
+	d.missing()
+	d.expiry()
+	d.encryption()
+	d.modes()
+	d.backups()
+	d.rootCustody()
+	d.orphans()
+	SortFindings(d.out)
+	return d.out
+}
+
+// SortFindings orders findings most urgent first.
+func SortFindings(fs []Finding) {
+	rank := func(c string) int {
+		if i := slices.Index(checkOrder, c); i >= 0 {
+			return i
+		}
+		return len(checkOrder)
+	}
+	slices.SortStableFunc(fs, func(a, b Finding) int {
+		switch {
+		case a.Severity != b.Severity:
+			return int(b.Severity - a.Severity)
+		case a.Check != b.Check:
+			return rank(a.Check) - rank(b.Check)
+		case a.GUN != b.GUN:
+			return strings.Compare(a.GUN, b.GUN)
+		case a.KeyID != b.KeyID:
+			return strings.Compare(a.KeyID, b.KeyID)
+		}
+		return strings.Compare(a.Message, b.Message)
+	})
+}
+
+// Worst is the highest severity among findings, and false when there are
+// none.
+func Worst(fs []Finding) (Severity, bool) {
+	if len(fs) == 0 {
+		return SeverityInfo, false
+	}
+	w := SeverityInfo
+	for _, f := range fs {
+		w = max(w, f.Severity)
+	}
+	return w, true
+}
+
+// CountSeverity counts the findings of one severity.
+func CountSeverity(fs []Finding, s Severity) int {
+	n := 0
+	for _, f := range fs {
+		if f.Severity == s {
+			n++
+		}
+	}
+	return n
+}
+
+// keyUse is one role of one repository that names a key.
+type keyUse struct{ gun, role string }
+
+// diagnosis carries one Diagnose call.
+type diagnosis struct {
+	in    HealthInput
+	files map[string]Key      // readable key files by ID
+	uses  map[string][]keyUse // key ID -> roles naming it
+	out   []Finding
+}
+
+func (d *diagnosis) add(f Finding) { d.out = append(d.out, f) }
+
+// readErrors: private/ or tuf/ could not be listed, metadata files could not
+// be read, the backup records could not be read.
+func (d *diagnosis) readErrors() {
+	if d.in.KeysErr != nil {
+		d.add(Finding{Check: CheckUnreadableKey, Severity: SeverityProblem, Path: d.in.Private.Path,
+			Message: "the key files could not be listed: " + d.in.KeysErr.Error(),
+			Fix:     "make " + d.in.Private.Path + " readable by you (chmod 700), then run trustvault doctor again"})
+	}
+	if d.in.ReposErr != nil {
+		d.add(Finding{Check: CheckMetadata, Severity: SeverityProblem,
+			Message: "part of the metadata cache could not be listed: " + d.in.ReposErr.Error(),
+			Fix:     "make the tuf/ directories readable by you; docker and notary fetch the metadata again from the server"})
+	}
+	for _, r := range d.in.Repos {
+		for _, p := range r.Problems {
+			d.add(Finding{Check: CheckMetadata, Severity: SeverityProblem, GUN: r.GUN,
+				Message: "cached metadata is unreadable: " + p.Error(),
+				Fix: "the cache is only a copy: move " + filepath.Join(r.Dir, "metadata") +
+					" aside and let docker or notary fetch it again (" + d.notary("list "+r.GUN) + "); " +
+					"if it was never published, it is lost with the cache"})
+		}
+	}
+	if d.in.BackupsErr != nil {
+		d.add(Finding{Check: CheckBackup, Severity: SeverityWarning,
+			Message: "the backup records could not be read: " + d.in.BackupsErr.Error(),
+			Fix:     "make <trust dir>/trustvault/ readable by you"})
+	}
+}
+
+// unreadable: key files that cannot be read or parsed.
+func (d *diagnosis) unreadable() {
+	for _, k := range d.in.Keys {
+		if k.Err == nil {
+			continue
+		}
+		fix := "check the file: if it is damaged, restore it from a backup; if the key is lost, follow the lost-key guide (trustvault guide " + guideSubject(k) + ")"
+		if k.Layout == LayoutStray {
+			fix = "move it to " + filepath.Join(d.in.Private.Path, k.ID+keyExt) + " if it is a key of yours, so that notary and docker can load it"
+		}
+		d.add(Finding{Check: CheckUnreadableKey, Severity: SeverityProblem, KeyID: k.ID, GUN: k.GUN, Role: k.Role, Path: k.Path,
+			Message: fmt.Sprintf("key file %s cannot be used: %v", filepath.Base(k.Path), k.Err),
+			Fix:     fix})
+	}
+}
+
+func guideSubject(k Key) string {
+	if isKeyID(k.ID) {
+		return ShortID(k.ID)
+	}
+	return KindOf(k.Role).String()
+}
+
+// missing: keys that metadata names and that are neither here nor on the
+// server. A key in several roles of one repository (a docker signer in
+// targets/<name> and targets/releases) is one finding.
+func (d *diagnosis) missing() {
+	for _, r := range d.in.Repos {
+		var order []string
+		roles := map[string][]RoleInfo{}
+		for _, ri := range r.Roles {
+			for _, rk := range ri.Keys {
+				if rk.Location != LocationMissing {
+					continue
+				}
+				if _, ok := roles[rk.ID]; !ok {
+					order = append(order, rk.ID)
+				}
+				roles[rk.ID] = append(roles[rk.ID], ri)
+			}
+		}
+		for _, id := range order {
+			d.add(missingFinding(r.GUN, roles[id], id))
+		}
+	}
+}
+
+func missingFinding(gun string, roles []RoleInfo, id string) Finding {
+	ri := roles[0]
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = r.Name
+	}
+	f := Finding{Check: CheckMissingKey, KeyID: id, GUN: gun, Role: ri.Name}
+	guide := fmt.Sprintf("trustvault guide %s --gun %s", ShortID(id), gun)
+	switch ri.Kind {
+	case KindRoot:
+		f.Severity = SeverityWarning
+		f.Message = fmt.Sprintf("the root key %s is not here: kept offline elsewhere, or lost", ShortID(id))
+		f.Fix = "if it is kept offline, make sure it is where you think it is (two copies); if it is lost, it cannot be recovered: read " + guide
+	case KindTargets:
+		f.Severity = SeverityProblem
+		f.Message = fmt.Sprintf("the targets key %s is not here: nobody can sign %s from this machine", ShortID(id), gun)
+		f.Fix = "if a copy exists, import it (trustvault import FILE); if it is lost, rotate it with the root key: " + guide
+	default:
+		f.Severity = SeverityWarning
+		f.Message = fmt.Sprintf("the %s key %s is not here: held by its signer, or lost", strings.Join(names, " and "), ShortID(id))
+		f.Fix = "if the signer still has it, nothing to do; if it is lost, replace it in the delegation: " + guide
+	}
+	return f
+}
+
+// expiry: roles whose cached metadata expired or expires within 90 days.
+// Roles only the server signs (the timestamp, and the snapshot when the
+// server holds its key) are renewed by the server: their cached expiry is
+// only a note once it is past.
+func (d *diagnosis) expiry() {
+	for _, r := range d.in.Repos {
+		for _, ri := range r.Roles {
+			if ri.Expires.IsZero() {
+				continue
+			}
+			left := ri.Expires.Sub(d.in.Now)
+			date := ri.Expires.UTC().Format(time.DateOnly)
+			f := Finding{Check: CheckExpiry, GUN: r.GUN, Role: ri.Name}
+			if len(ri.Keys) > 0 {
+				f.KeyID = ri.Keys[0].ID
+			}
+			server := serverSigned(ri)
+			switch {
+			case server && left <= 0:
+				f.Severity = SeverityInfo
+				f.Message = fmt.Sprintf("the cached %s metadata expired on %s; the notary server renews it", ri.Name, date)
+				f.Fix = "nothing to do if the server is reachable: the next docker or notary command fetches a fresh copy (" + d.notary("list "+r.GUN) + ")"
+			case server:
+				continue
+			case left <= 0:
+				f.Severity = SeverityProblem
+				f.Message = fmt.Sprintf("the %s metadata expired on %s: clients refuse the repository", ri.Name, date)
+				f.Fix = d.renewFix(r.GUN, ri)
+			case left < ExpirySoon:
+				f.Severity = SeverityWarning
+				f.Message = fmt.Sprintf("the %s metadata expires on %s, in %d days", ri.Name, date, daysCeil(left))
+				f.Fix = d.renewFix(r.GUN, ri)
+			case left < ExpiryAhead:
+				f.Severity = SeverityInfo
+				f.Message = fmt.Sprintf("the %s metadata expires on %s, in %d days", ri.Name, date, daysCeil(left))
+				f.Fix = d.renewFix(r.GUN, ri)
+			default:
+				continue
+			}
+			d.add(f)
+		}
+	}
+}
+
+func daysCeil(d time.Duration) int {
+	return int((d + 24*time.Hour - 1) / (24 * time.Hour))
+}
+
+// serverSigned reports whether only the notary server holds the role's keys.
+func serverSigned(ri RoleInfo) bool {
+	if len(ri.Keys) == 0 {
+		return false
+	}
+	for _, k := range ri.Keys {
+		if k.Location != LocationServer {
+			return false
+		}
+	}
+	return true
+}
+
+// renewFix says how to re-sign a role before (or after) it expires.
+func (d *diagnosis) renewFix(gun string, ri RoleInfo) string {
+	fix := "re-sign it with its key and publish: " + d.notary("witness -p "+gun+" "+ri.Name)
+	switch ri.Kind {
+	case KindSnapshot:
+		fix += " (or hand the snapshot key to the server: " + d.notary("key rotate "+gun+" snapshot -r") + ")"
+	case KindTargets, KindDelegation:
+		fix += " (docker trust sign also re-signs it when it signs a tag)"
+	}
+	return fix
+}
+
+// notary is a notary command line on this trust directory.
+func (d *diagnosis) notary(args string) string {
+	dir := "DIR"
+	if d.in.Private.Path != "" {
+		dir = filepath.Dir(d.in.Private.Path)
+	}
+	return "notary -s SERVER -d " + dir + " " + args
+}
+
+// encryption: key files protected below what trustvault writes.
+func (d *diagnosis) encryption() {
+	for _, k := range d.in.Keys {
+		if k.Err != nil || !k.Encryption.Weak() {
+			continue
+		}
+		f := Finding{Check: CheckEncryption, Severity: SeverityWarning, KeyID: k.ID, GUN: k.GUN, Role: k.Role, Path: k.Path,
+			Fix: "re-encrypt it: trustvault harden (or change its passphrase: trustvault passwd " + k.ShortID() + ")"}
+		switch k.Encryption.Scheme {
+		case SchemeNone:
+			f.Severity = SeverityProblem
+			f.Message = fmt.Sprintf("%s key %s is not encrypted: anyone who can read the file has the key", roleName(k.Role), k.ShortID())
+		case SchemeLegacyPEM:
+			f.Message = fmt.Sprintf("%s key %s uses legacy PEM encryption (one round of MD5)", roleName(k.Role), k.ShortID())
+		default:
+			f.Message = fmt.Sprintf("%s key %s uses %d PBKDF2 iterations, fewer than %d", roleName(k.Role), k.ShortID(), k.Encryption.Iterations, HardenedIterations)
+		}
+		d.add(f)
+	}
+}
+
+// modes: private/ open to others, key files open to others, private/
+// reached through a symlink.
+func (d *diagnosis) modes() {
+	p := d.in.Private
+	if p.Exists && p.Mode.IsDir() && p.Mode.Perm()&0o077 != 0 {
+		d.add(Finding{Check: CheckFileMode, Severity: SeverityWarning, Path: p.Path,
+			Message: fmt.Sprintf("the private directory has mode %04o: others may list the key files", p.Mode.Perm()),
+			Fix:     "chmod 700 " + p.Path})
+	}
+	if p.Symlink {
+		d.add(Finding{Check: CheckPrivateSymlink, Severity: SeverityWarning, Path: p.Path,
+			Message: "the private directory is a symbolic link to " + p.Target + ": docker trust signer add fails on it (docker/cli#3155), and a backup of the trust directory may copy the link instead of the keys",
+			Fix:     "replace the link with the directory itself: mv the keys into a real " + p.Path + " (mode 0700)"})
+	}
+	for _, k := range d.in.Keys {
+		perm := k.Mode.Perm()
+		if k.Mode == 0 || !k.Mode.IsRegular() || perm&0o077 == 0 {
+			continue
+		}
+		f := Finding{Check: CheckFileMode, Severity: SeverityWarning, KeyID: k.ID, GUN: k.GUN, Role: k.Role, Path: k.Path,
+			Message: fmt.Sprintf("key file %s has mode %04o; notary writes 0600", k.ShortID(), perm),
+			Fix:     "chmod 600 " + k.Path}
+		if perm&0o044 != 0 {
+			f.Severity = SeverityProblem
+			f.Message = fmt.Sprintf("key file %s has mode %04o: other users can read it", k.ShortID(), perm)
+		}
+		d.add(f)
+	}
+}
+
+// backups: each key file needs two verified copies elsewhere. Backup
+// records arrive with issue 5; until then every key has none.
+func (d *diagnosis) backups() {
+	verified := map[string][]BackupRecord{}
+	var newestBackup time.Time
+	for _, b := range d.in.Backups {
+		if b.VerifiedAt.IsZero() {
+			continue
+		}
+		verified[b.KeyID] = append(verified[b.KeyID], b)
+		if b.VerifiedAt.After(newestBackup) {
+			newestBackup = b.VerifiedAt
+		}
+	}
+	var newest Key
+	for _, id := range sortedIDs(d.files) {
+		k := d.files[id]
+		if k.ModTime.After(newest.ModTime) {
+			newest = k
+		}
+		n := len(verified[id])
+		f := Finding{Check: CheckBackup, Severity: SeverityWarning, KeyID: id, GUN: k.GUN, Role: k.Role, Path: k.Path}
+		switch {
+		case n == 0:
+			f.Message = fmt.Sprintf("%s key %s has no verified backup", roleName(k.Role), k.ShortID())
+			f.Fix = "back it up to two drives and verify them (trustvault backup arrives with issue 5; until then: trustvault export --private " + k.ShortID() + " -o FILE, to two offline drives)"
+		case n == 1:
+			f.Severity = SeverityInfo
+			if k.Kind() == KindRoot {
+				f.Severity = SeverityWarning
+			}
+			f.Message = fmt.Sprintf("%s key %s has only one verified backup (%s)", roleName(k.Role), k.ShortID(), verified[id][0].Where)
+			f.Fix = "make a second backup on another drive, kept in another place"
+		default:
+			continue
+		}
+		d.add(f)
+	}
+	if !newestBackup.IsZero() && newest.ID != "" && newest.ModTime.After(newestBackup) {
+		d.add(Finding{Check: CheckBackupAge, Severity: SeverityWarning, KeyID: newest.ID, GUN: newest.GUN, Role: newest.Role, Path: newest.Path,
+			Message: fmt.Sprintf("the newest backup (%s) is older than the newest key, %s key %s (%s)",
+				newestBackup.UTC().Format(time.DateOnly), roleName(newest.Role), newest.ShortID(), newest.ModTime.UTC().Format(time.DateOnly)),
+			Fix: "back up again so that the backups hold every key"})
+	}
+}
+
+// rootCustody: root keys only on this disk, and root keys that sign many
+// repositories.
+func (d *diagnosis) rootCustody() {
+	for _, id := range sortedIDs(d.files) {
+		k := d.files[id]
+		if k.Kind() != KindRoot {
+			continue
+		}
+		// NOT BUILT YET: tokens (issue 6). Every root key file is only
+		// on disk until a key can be found on a Yubikey too.
+		if k.Location == LocationFile {
+			d.add(Finding{Check: CheckRootOnDisk, Severity: SeverityWarning, KeyID: id, Role: k.Role, Path: k.Path,
+				Message: fmt.Sprintf("root key %s is only on this disk, on no hardware token", k.ShortID()),
+				Fix:     "keep it offline: two verified backups, then a Yubikey (trustvault yubikey arrives with issue 6); a lost root key cannot be recovered"})
+		}
+	}
+	roots := map[string][]string{} // root key ID -> GUNs
+	for _, r := range d.in.Repos {
+		if ri, ok := r.Role("root"); ok {
+			for _, rk := range ri.Keys {
+				roots[rk.ID] = append(roots[rk.ID], r.GUN)
+			}
+		}
+	}
+	for id, guns := range roots {
+		if len(guns) < 2 {
+			continue
+		}
+		sev := SeverityInfo
+		if len(guns) >= 5 {
+			sev = SeverityWarning
+		}
+		d.add(Finding{Check: CheckSharedRoot, Severity: sev, KeyID: id, Role: "root",
+			Message: fmt.Sprintf("root key %s signs %d repositories (%s): losing it, or its theft, touches all of them",
+				ShortID(id), len(guns), strings.Join(guns, ", ")),
+			Fix: "protect it accordingly (two verified backups, a token); new repositories can get a root key of their own (trustvault generate --role root before docker trust signer add)"})
+	}
+}
+
+// orphans: readable key files that no metadata here names.
+func (d *diagnosis) orphans() {
+	for _, id := range sortedIDs(d.files) {
+		k := d.files[id]
+		if len(d.uses[id]) > 0 {
+			continue
+		}
+		msg := fmt.Sprintf("%s key %s is named by no metadata here", roleName(k.Role), k.ShortID())
+		if k.GUN != "" {
+			msg += " (its gun header says " + k.GUN + ")"
+		}
+		d.add(Finding{Check: CheckOrphanKey, Severity: SeverityInfo, KeyID: id, GUN: k.GUN, Role: k.Role, Path: k.Path,
+			Message: msg + ": rotated out, not yet used, or its repository's metadata is not cached",
+			Fix:     "if it is still needed, keep it and back it up; if it was rotated out, back it up once and then it may go"})
+	}
+}
+
+func sortedIDs(m map[string]Key) []string {
+	ids := make([]string, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// FindingsFor returns the findings about one key, in the order given.
+func FindingsFor(fs []Finding, keyID string) []Finding {
+	var out []Finding
+	for _, f := range fs {
+		if f.KeyID == keyID && keyID != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
