@@ -1,0 +1,239 @@
+package vault
+
+// Lost-key guides: the documents in assets, filled with a person's own
+// repository and key IDs.
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/trustvault/trustvault/assets"
+)
+
+// GuideData is what a lost-key guide is filled with. Empty fields are shown
+// as placeholders (GUN, NAME, KEYID) that the person replaces.
+type GuideData struct {
+	// Kind picks the guide.
+	Kind RoleKind
+	// GUN is the repository; Role the role's name ("targets/releases").
+	GUN, Role string
+	// KeyID is the canonical ID of the lost key, when one is known.
+	KeyID string
+	// Signer is a docker signer's name, for delegation keys ("alice").
+	Signer string
+	// TrustDir is the trust directory the commands should use.
+	TrustDir string
+	// Repositories are, for a root key, every repository it signs here.
+	Repositories []string
+	// RootExpires and TargetsExpires are the dates the repository's root
+	// and targets metadata expire ("" when not known).
+	RootExpires, TargetsExpires string
+}
+
+// ShortID is the key ID's first 7 characters.
+func (d GuideData) ShortID() string { return ShortID(d.KeyID) }
+
+// ID is the key ID, or a placeholder.
+func (d GuideData) ID() string {
+	if d.KeyID == "" {
+		return "KEYID"
+	}
+	return d.KeyID
+}
+
+// Title names the guide for a person: "Lost targets key 3e3e69b".
+func (d GuideData) Title() string {
+	t := "Lost " + d.Kind.String() + " key"
+	if d.Kind == KindTimestamp {
+		t = "Timestamp key"
+	}
+	if d.KeyID != "" {
+		t += " " + d.ShortID()
+	}
+	return t
+}
+
+// LostKeyGuide fills the guide for d.Kind.
+func LostKeyGuide(d GuideData) (string, error) {
+	src, err := assets.Guide(d.Kind.String())
+	if err != nil {
+		return "", fmt.Errorf("vault: %w", err)
+	}
+	tmpl, err := template.New(d.Kind.String()).Option("missingkey=error").Parse(src)
+	if err != nil {
+		return "", fmt.Errorf("vault: guide %s: %w", d.Kind, err)
+	}
+	if d.GUN == "" {
+		d.GUN = "GUN"
+	}
+	if d.Signer == "" {
+		d.Signer = "NAME"
+	}
+	if d.Role == "" {
+		d.Role = d.Kind.String()
+		if d.Kind == KindDelegation {
+			d.Role = "targets/" + d.Signer
+		}
+	}
+	if d.TrustDir == "" {
+		d.TrustDir = "~/.docker/trust"
+	}
+	var b bytes.Buffer
+	if err := tmpl.Execute(&b, d); err != nil {
+		return "", fmt.Errorf("vault: guide %s: %w", d.Kind, err)
+	}
+	return b.String(), nil
+}
+
+// GuideFor works out which guide a person needs and fills in what the trust
+// directory knows. subject is a key type (root, targets, snapshot,
+// timestamp, delegation), a delegation role (targets/releases), or a key ID
+// or its first 7 or more digits; gun, when given, picks the repository.
+func GuideFor(trustDir string, keys []Key, repos []Repository, subject, gun string) (GuideData, error) {
+	d := GuideData{TrustDir: trustDir, GUN: gun}
+	subject = strings.TrimSpace(subject)
+	if k, err := ParseKind(subject); err == nil || strings.HasPrefix(subject, "targets/") {
+		d.Kind, d.Role = k, subject
+		if err != nil {
+			d.Kind = KindDelegation
+		}
+		if d.Kind == KindDelegation && strings.HasPrefix(subject, "targets/") {
+			d.Signer = signerOf(subject)
+		} else if d.Kind == KindDelegation {
+			d.Role = ""
+		}
+		if r, ok := findRepo(repos, gun); ok {
+			if ri, ok := r.Role(d.Role); ok && len(ri.Keys) > 0 {
+				d.KeyID = ri.Keys[0].ID
+			}
+		}
+		d.fillRepo(repos)
+		return d, nil
+	}
+	id := strings.ToLower(subject)
+	if len(id) < 7 || !isHexString(id) {
+		return d, fmt.Errorf("vault: guide: %q is neither a key type (root, targets, snapshot, timestamp, delegation) nor a key ID", subject)
+	}
+	var file *Key
+	for i := range keys {
+		if strings.HasPrefix(keys[i].ID, id) {
+			if file != nil && file.ID != keys[i].ID {
+				return d, fmt.Errorf("vault: guide: key ID prefix %s matches several keys: give more digits", id)
+			}
+			file = &keys[i]
+		}
+	}
+	// Roles that name the key, in the repository asked for first.
+	type use struct{ gun, role string }
+	var uses []use
+	for _, r := range repos {
+		for _, ri := range r.Roles {
+			for _, rk := range ri.Keys {
+				if strings.HasPrefix(rk.ID, id) && (file == nil || rk.ID == file.ID) {
+					uses = append(uses, use{r.GUN, ri.Name})
+					d.KeyID = rk.ID
+				}
+			}
+		}
+	}
+	if file != nil {
+		d.KeyID = file.ID
+	}
+	if d.KeyID == "" {
+		return d, fmt.Errorf("vault: guide: no key %s in %s or in its metadata (see trustvault list and trustvault repos)", id, trustDir)
+	}
+	slices.SortStableFunc(uses, func(a, b use) int {
+		// The asked-for repository first, then a signer's own role
+		// before targets/releases.
+		am, bm := a.gun == gun, b.gun == gun
+		if am != bm {
+			if am {
+				return -1
+			}
+			return 1
+		}
+		return boolRank(a.role == "targets/releases") - boolRank(b.role == "targets/releases")
+	})
+	switch {
+	case len(uses) > 0:
+		if d.GUN == "" || uses[0].gun == gun {
+			d.GUN = uses[0].gun
+		}
+		d.Role = uses[0].role
+	case file != nil:
+		d.Role = file.Role
+		if d.GUN == "" {
+			d.GUN = file.GUN
+		}
+	}
+	d.Kind = KindOf(d.Role)
+	if d.Kind == KindDelegation {
+		d.Signer = signerOf(d.Role)
+		if d.Signer == "releases" && file != nil && KindOf(file.Role) == KindDelegation {
+			d.Signer = signerOf(file.Role)
+		}
+		if !strings.HasPrefix(d.Role, "targets/") {
+			d.Role = ""
+		}
+	}
+	d.fillRepo(repos)
+	return d, nil
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// signerOf is a docker signer's name from its role: "targets/alice" and
+// "alice" are "alice".
+func signerOf(role string) string {
+	return role[strings.LastIndex(role, "/")+1:]
+}
+
+func findRepo(repos []Repository, gun string) (Repository, bool) {
+	for _, r := range repos {
+		if r.GUN == gun {
+			return r, true
+		}
+	}
+	return Repository{}, false
+}
+
+// fillRepo adds what the repository's metadata says: expiries, and for a
+// root key every repository it signs.
+func (d *GuideData) fillRepo(repos []Repository) {
+	if r, ok := findRepo(repos, d.GUN); ok {
+		if ri, ok := r.Role("root"); ok && !ri.Expires.IsZero() {
+			d.RootExpires = ri.Expires.UTC().Format(time.DateOnly)
+		}
+		if ri, ok := r.Role("targets"); ok && !ri.Expires.IsZero() {
+			d.TargetsExpires = ri.Expires.UTC().Format(time.DateOnly)
+		}
+	}
+	if d.Kind != KindRoot || d.KeyID == "" {
+		return
+	}
+	for _, r := range repos {
+		if ri, ok := r.Role("root"); ok && slices.ContainsFunc(ri.Keys, func(k RoleKey) bool { return k.ID == d.KeyID }) {
+			d.Repositories = append(d.Repositories, r.GUN)
+		}
+	}
+}
+
+// GuideFor reads the store and works out the guide for subject; see the
+// function GuideFor.
+func (s *Store) GuideFor(subject, gun string) (GuideData, error) {
+	keys, err := s.Keys()
+	if err != nil {
+		return GuideData{TrustDir: s.Dir()}, err
+	}
+	repos, _ := ReadRepositories(s.Dir(), keys)
+	return GuideFor(s.Dir(), keys, repos, subject, gun)
+}
