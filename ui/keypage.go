@@ -142,8 +142,8 @@ func (p *keyPage) Update(msg tea.Msg) (page, tea.Cmd) {
 		case key.Matches(msg, p.keys.Back):
 			return p, send(backRequestedMsg{})
 		case key.Matches(msg, p.keys.Passphrase):
-			p.form = newPassphraseForm(p.c.styles, p.file)
-			return p, p.form.focusOn(0)
+			np, cmd := newPasswdPage(p.c, *p.file)
+			return p, openPage(np, cmd)
 		case key.Matches(msg, p.keys.Export):
 			p.form = newExportForm(p.c.styles, p.file)
 			return p, p.form.focusOn(0)

@@ -160,6 +160,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case keySelectedMsg:
 		m.push(newKeyPage(m.c, msg.ref))
 		return m, nil
+	case pageOpenedMsg:
+		m.push(msg.p)
+		return m, msg.init
 	case backRequestedMsg:
 		if len(m.stack) > 1 {
 			m.stack = m.stack[:len(m.stack)-1]

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -319,6 +320,9 @@ func typeText(m *Model, s string) {
 	}
 }
 
+// TestChangePassphrase drives p on the key page: the change-passphrase
+// flow (passphrase_pages.go) checks the current passphrase at once, then
+// takes a new one from the passphrase chooser.
 func TestChangePassphrase(t *testing.T) {
 	info, s := demoStore(t)
 	id := info.RootKeys[0]
@@ -334,67 +338,59 @@ func TestChangePassphrase(t *testing.T) {
 	kp := m.active().(*keyPage)
 
 	press(m, "p")
-	if kp.form == nil || len(kp.form.fields) != 3 || !m.active().Capturing() {
-		t.Fatal("p did not open the passphrase form with three fields")
-	}
-	for _, f := range kp.form.fields {
-		if f.input.EchoMode == 0 {
-			t.Errorf("field %s echoes the passphrase", f.name)
-		}
+	pp, ok := m.active().(*passwdPage)
+	if !ok || !m.active().Capturing() || pp.old.EchoMode == textinput.EchoNormal {
+		t.Fatalf("p did not open the change-passphrase flow with a hidden input: %T", m.active())
 	}
 
-	// Two different new passphrases: refused before the engine is asked.
+	// A wrong current passphrase: a clear error at once, the file unchanged,
+	// and the current passphrase asked for again.
 	typeText(m, "wrong-old-passphrase")
 	press(m, "enter")
-	typeText(m, "new-passphrase-1")
-	press(m, "tab")
-	typeText(m, "new-passphrase-2")
-	press(m, "enter")
-	if kp.form == nil || !strings.Contains(kp.form.err, "differ") {
-		t.Fatalf("different new passphrases: form %+v", kp.form)
+	if pp.step != pwOld || !strings.Contains(pp.err, "Wrong passphrase: nothing was changed") {
+		t.Fatalf("wrong passphrase: step %v, error %q", pp.step, pp.err)
 	}
-	if strings.Contains(screen(m), "new-passphrase") || strings.Contains(screen(m), "wrong-old") {
-		t.Error("a passphrase is on the screen")
+	if !strings.Contains(screen(m), "Wrong passphrase") || strings.Contains(screen(m), "wrong-old") {
+		t.Errorf("the error is not shown, or the passphrase is:\n%s", screen(m))
 	}
-
-	// A wrong current passphrase: a clear error, and the file unchanged.
-	typeText(m, "new-passphrase-1")
-	press(m, "enter")
-	if kp.form == nil || !strings.Contains(kp.form.err, "Wrong passphrase: nothing was changed") {
-		t.Fatalf("wrong passphrase: form error %q", kp.form.err)
-	}
-	if !strings.Contains(screen(m), "Wrong passphrase") {
-		t.Errorf("the error is not shown:\n%s", screen(m))
-	}
-	after, _ := os.ReadFile(k.Path)
-	if !bytes.Equal(before, after) {
+	if after, _ := os.ReadFile(k.Path); !bytes.Equal(before, after) {
 		t.Fatal("a wrong passphrase changed the key file")
 	}
-	if kp.form.fields[kp.form.focus].name != fieldOld || kp.form.fields[0].input.Value() != "" {
-		t.Error("after a wrong passphrase the current passphrase is not asked again")
-	}
 
-	// Too short.
+	// The right one: on to the chooser. A typed passphrase below the root
+	// minimum is refused; a mismatched confirmation is refused.
 	typeText(m, demo.Passphrase)
 	press(m, "enter")
-	typeText(m, "short")
-	press(m, "enter", "enter")
-	if !strings.Contains(kp.form.err, "at least 8") {
-		t.Fatalf("short passphrase: %q", kp.form.err)
+	if pp.step != pwNew {
+		t.Fatalf("after the right passphrase: step %v, error %q", pp.step, pp.err)
 	}
-
-	// Right: the key is rewritten, the page shows the new protection.
-	m = openKey(t, s, id)
-	kp = m.active().(*keyPage)
-	press(m, "p")
-	typeText(m, demo.Passphrase)
-	press(m, "enter")
+	press(m, "tab", "tab") // words → characters → type your own
 	typeText(m, "a-much-better-passphrase")
 	press(m, "enter")
-	typeText(m, "a-much-better-passphrase")
+	if !strings.Contains(pp.ch.note, "too weak for a root key") {
+		t.Fatalf("weak passphrase: note %q", pp.ch.note)
+	}
+	const good = "Fq9-Zt4m-Lw2x-Rk7p-Hy3c-V"
+	for range len("a-much-better-passphrase") {
+		press(m, "backspace")
+	}
+	typeText(m, good)
 	press(m, "enter")
-	if kp.form != nil {
-		t.Fatalf("form still open: %q", kp.form.err)
+	if pp.ch.step != stepConfirm {
+		t.Fatalf("strong passphrase: step %v, note %q", pp.ch.step, pp.ch.note)
+	}
+	typeText(m, good+"x")
+	press(m, "enter")
+	if !strings.Contains(pp.ch.note, "does not match") {
+		t.Fatalf("mismatch: note %q", pp.ch.note)
+	}
+	if after, _ := os.ReadFile(k.Path); !bytes.Equal(before, after) {
+		t.Fatal("the key file changed before the passphrase was confirmed")
+	}
+	typeText(m, good)
+	press(m, "enter")
+	if m.active() != kp {
+		t.Fatalf("the flow did not close: %T", m.active())
 	}
 	if !strings.Contains(m.status, "Passphrase changed") || m.statusErr {
 		t.Errorf("status %q", m.status)
@@ -402,8 +398,11 @@ func TestChangePassphrase(t *testing.T) {
 	if f := kp.file; f == nil || f.Encryption.Iterations != vault.CompatIterations+1 {
 		t.Errorf("after the change the page shows %+v", kp.file)
 	}
-	if _, err := s.Unlock(id, once([]byte("a-much-better-passphrase"))); err != nil {
+	if _, err := s.Unlock(id, once([]byte(good))); err != nil {
 		t.Errorf("the key does not open with its new passphrase: %v", err)
+	}
+	if strings.Contains(screen(m), good) {
+		t.Error("the passphrase is on the screen")
 	}
 }
 

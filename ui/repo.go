@@ -18,6 +18,7 @@ import (
 type repoPage struct {
 	c             *common
 	keys          navKeys
+	generate      key.Binding // a new key: passphrase_pages.go
 	width, height int
 
 	gun    string
@@ -58,7 +59,8 @@ type repoLine struct {
 }
 
 func newRepoPage(c *common, gun string, orphan bool) *repoPage {
-	p := &repoPage{c: c, keys: defaultNavKeys(), gun: gun, orphan: orphan}
+	p := &repoPage{c: c, keys: defaultNavKeys(), gun: gun, orphan: orphan,
+		generate: key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new key"))}
 	p.list.selectable = func(i int) bool { return p.lines[i].kind == lineKey }
 	p.Refresh(c.snap)
 	return p
@@ -200,6 +202,9 @@ func (p *repoPage) Update(msg tea.Msg) (page, tea.Cmd) {
 			if p.list.selected() {
 				return p, send(keySelectedMsg{ref: p.lines[p.list.cursor].ref})
 			}
+		case key.Matches(msg, p.generate):
+			np, cmd := newGeneratePage(p.c, p.gun)
+			return p, openPage(np, cmd)
 		default:
 			navigate(&p.list, p.keys, msg)
 		}
@@ -210,13 +215,13 @@ func (p *repoPage) Update(msg tea.Msg) (page, tea.Cmd) {
 }
 
 func (p *repoPage) ShortHelp() []key.Binding {
-	return []key.Binding{p.keys.Open, p.keys.Up, p.keys.Down, p.keys.Back}
+	return []key.Binding{p.keys.Open, p.keys.Up, p.keys.Down, p.generate, p.keys.Back}
 }
 
 func (p *repoPage) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{p.keys.Up, p.keys.Down, p.keys.PageUp, p.keys.PageDown, p.keys.Top, p.keys.Bottom},
-		{p.keys.Open, p.keys.Back},
+		{p.keys.Open, p.generate, p.keys.Back},
 	}
 }
 

@@ -21,6 +21,8 @@ type reposKeys struct {
 	ClearFilter key.Binding
 	Apply       key.Binding
 	Sort        key.Binding
+	Harden      key.Binding // passphrase_harden.go
+	Generator   key.Binding // passphrase_pages.go
 	Quit        key.Binding
 	// Refresh is the root's key, listed here for the empty state.
 	Refresh key.Binding
@@ -33,6 +35,8 @@ func defaultReposKeys() reposKeys {
 		ClearFilter: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
 		Apply:       key.NewBinding(key.WithKeys("enter", "down", "up"), key.WithHelp("enter", "keep filter")),
 		Sort:        key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort by name/expiry")),
+		Harden:      key.NewBinding(key.WithKeys("H"), key.WithHelp("H", "harden weak keys")),
+		Generator:   key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "passphrase generator")),
 		Quit:        key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
 		Refresh:     key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
 	}
@@ -228,6 +232,12 @@ func (p *reposPage) Update(msg tea.Msg) (page, tea.Cmd) {
 				r := p.rows[p.list.cursor]
 				return p, send(repoSelectedMsg{gun: r.gun, orphan: r.orphan})
 			}
+		case key.Matches(msg, p.keys.Harden):
+			np, cmd := newHardenPage(p.c)
+			return p, openPage(np, cmd)
+		case key.Matches(msg, p.keys.Generator):
+			np, cmd := newGeneratorPage(p.c)
+			return p, openPage(np, cmd)
 		default:
 			navigate(&p.list, p.keys.navKeys, msg)
 		}
@@ -282,6 +292,8 @@ func (p *reposPage) setFilterKeys() {
 		b.SetEnabled(!p.filtering && !empty)
 	}
 	p.keys.Quit.SetEnabled(!p.filtering)
+	p.keys.Harden.SetEnabled(!p.filtering && !empty && p.c.snap.counts.weak > 0)
+	p.keys.Generator.SetEnabled(!p.filtering)
 	p.keys.Refresh.SetEnabled(empty)
 	p.list.setHeight(p.listHeight())
 }
@@ -323,13 +335,13 @@ func (p *reposPage) ShortHelp() []key.Binding {
 	if p.filtering {
 		return []key.Binding{p.keys.Apply, p.keys.ClearFilter}
 	}
-	return []key.Binding{p.keys.Open, p.keys.Up, p.keys.Down, p.keys.Filter, p.keys.ClearFilter, p.keys.Sort, p.keys.Refresh, p.keys.Quit}
+	return []key.Binding{p.keys.Open, p.keys.Up, p.keys.Down, p.keys.Filter, p.keys.ClearFilter, p.keys.Sort, p.keys.Refresh, p.keys.Quit, p.keys.Harden}
 }
 
 func (p *reposPage) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{p.keys.Up, p.keys.Down, p.keys.PageUp, p.keys.PageDown, p.keys.Top, p.keys.Bottom},
-		{p.keys.Open, p.keys.Filter, p.keys.ClearFilter, p.keys.Apply, p.keys.Sort, p.keys.Quit},
+		{p.keys.Open, p.keys.Filter, p.keys.ClearFilter, p.keys.Apply, p.keys.Sort, p.keys.Harden, p.keys.Generator, p.keys.Quit},
 	}
 }
 
