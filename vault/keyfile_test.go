@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/pem"
 	"errors"
@@ -390,4 +391,47 @@ func FuzzDecodeKeyFile(f *testing.F) {
 			}
 		}
 	})
+}
+
+// PBES2 parameters other writers use: an explicit key length and a PRF.
+func TestPBES2OptionalFields(t *testing.T) {
+	salt, iv := make([]byte, 8), make([]byte, 16)
+	plain := []byte("0123456789abcdef")
+	der, err := encryptPKCS8With(plain, []byte("pw"), 5, salt, iv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withKeyLen := func(keyLen int) []byte {
+		kdf, _ := asn1.Marshal(struct {
+			Salt       []byte
+			Iterations int
+			KeyLength  int
+			PRF        pkix.AlgorithmIdentifier
+		}{salt, 5, keyLen, pkix.AlgorithmIdentifier{Algorithm: prfs[0].oid, Parameters: asn1.NullRawValue}})
+		ivParam, _ := asn1.Marshal(iv)
+		params, _ := asn1.Marshal(pbes2Params{
+			KDF:    pkix.AlgorithmIdentifier{Algorithm: oidPBKDF2, Parameters: asn1.RawValue{FullBytes: kdf}},
+			Cipher: pkix.AlgorithmIdentifier{Algorithm: oidAES256CBC, Parameters: asn1.RawValue{FullBytes: ivParam}},
+		})
+		var info encryptedKeyInfo
+		asn1.Unmarshal(der, &info)
+		out, _ := asn1.Marshal(encryptedKeyInfo{
+			Algorithm:     pkix.AlgorithmIdentifier{Algorithm: oidPBES2, Parameters: asn1.RawValue{FullBytes: params}},
+			EncryptedData: info.EncryptedData,
+		})
+		return out
+	}
+	p, err := parsePBES2(withKeyLen(32))
+	if err != nil {
+		t.Fatalf("key length 32 with a PRF: %v", err)
+	}
+	if p.prf != "hmacWithSHA1" || p.iterations != 5 || p.keyLen != 32 {
+		t.Errorf("parsed %+v", p)
+	}
+	if got, err := p.decrypt([]byte("pw")); err != nil || string(got) != string(plain) {
+		t.Errorf("decrypt = %q, %v", got, err)
+	}
+	if _, err := parsePBES2(withKeyLen(16)); err == nil || !strings.Contains(err.Error(), "key length 16") {
+		t.Errorf("key length 16 for AES-256: err = %v", err)
+	}
 }

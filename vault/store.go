@@ -195,25 +195,16 @@ func placeKey(rel string) (k Key) {
 func readKey(path, rel string) Key {
 	k := placeKey(rel)
 	k.Path, k.Location = path, LocationFile
-	fi, err := os.Lstat(path)
-	if err != nil {
-		k.Err = err
-		return k
-	}
-	k.Mode, k.Size, k.ModTime = fi.Mode(), fi.Size(), fi.ModTime()
-	if fi.IsDir() {
-		k.Err = errors.New("unreadable directory")
-		return k
-	}
 	if !isKeyID(k.ID) {
 		k.Err = fmt.Errorf("file name %q is not a key ID (64 lowercase hex digits)", filepath.Base(path))
 	}
-	if fi.Size() > maxKeyFile {
-		k.Err = fmt.Errorf("%d bytes is too large for a key file", fi.Size())
+	st, data, err := readSmall(path, maxKeyFile)
+	k.Mode, k.Size, k.ModTime = st.mode, st.size, st.mtime
+	switch {
+	case st.mode.IsDir():
+		k.Err = errors.New("unreadable directory")
 		return k
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
+	case err != nil:
 		k.Err = err
 		return k
 	}
