@@ -2,6 +2,8 @@ package ui
 
 import (
 	"bytes"
+	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	mathrand "math/rand/v2"
 	"os"
@@ -570,4 +572,77 @@ func TestPassphraseGolden(t *testing.T) {
 		}
 	}
 	_ = info
+}
+
+// With n, every key gets a new passphrase from the chooser; an unencrypted
+// key gets one in any case.
+func TestHardenNewPassphrases(t *testing.T) {
+	dir := t.TempDir() + "/trust"
+	compat, err := vault.Open(dir, vault.WithIterations(vault.CompatIterations))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := once([]byte("Old-Kq7Zr2Vm9Tx4Lp"))
+	root, err := compat.Generate("root", "", "", old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plainPEM, err := os.ReadFile("../vault/testdata/keys/openssl/ec-plain.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, _ := pem.Decode(plainPEM)
+	priv, err := x509.ParseECPrivateKey(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plainID, _ := vault.CanonicalID(priv.Public())
+	if err := os.WriteFile(dir+"/private/"+plainID+".key", plainPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := vault.Open(dir, vault.WithIterations(vault.CompatIterations+1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newTestModel(t, s, readSnapshot(s, demoNow), 120, 40)
+	press(m, "H")
+	hp := m.active().(*hardenPage)
+	press(m, "n")
+	if !strings.Contains(screen(m), "Each key gets a new passphrase") {
+		t.Fatalf("n:\n%s", screen(m))
+	}
+	press(m, "enter")
+	var chosen []string
+	for step := 0; hp.step != hardenDone && step < 10; step++ {
+		switch hp.step {
+		case hardenAsk:
+			typeText(m, "Old-Kq7Zr2Vm9Tx4Lp")
+			press(m, "enter")
+		case hardenNew:
+			hp.ch.rand = seeded(byte(10 + step))
+			press(m, "n")
+			pass := string(hp.ch.generated)
+			press(m, "enter")
+			typeText(m, confirmAnswer(t, hp.ch, pass))
+			press(m, "enter")
+			chosen = append(chosen, pass)
+		default:
+			t.Fatalf("step %v:\n%s", hp.step, screen(m))
+		}
+	}
+	if !strings.Contains(screen(m), "Hardened 2, already hardened 0, failed 0.") || len(chosen) != 2 {
+		t.Fatalf("summary (%d chosen):\n%s", len(chosen), screen(m))
+	}
+	// The plan is root first, then the delegation (the unencrypted key's
+	// role defaults to none: a delegation).
+	if _, err := s.Unlock(root.ID, once([]byte(chosen[0]))); err != nil {
+		t.Errorf("root key with its new passphrase: %v", err)
+	}
+	k, err := s.Key(plainID)
+	if err != nil || k.Encryption.Scheme != vault.SchemePBES2 {
+		t.Fatalf("the unencrypted key after harden: %+v, %v", k.Encryption, err)
+	}
+	if _, err := s.Unlock(plainID, once([]byte(chosen[1]))); err != nil {
+		t.Errorf("the formerly unencrypted key with its new passphrase: %v", err)
+	}
 }
