@@ -61,14 +61,14 @@ func TestExplainRealErrors(t *testing.T) {
 	}
 
 	cases := []struct {
-		file   string
-		store  *vault.Store
-		cause  string   // the first explanation's
-		also   []string // later explanations' causes
-		gun    string
-		role   string
-		here   []string // in the first explanation's Here
-		fix    []string // in its Fix
+		file  string
+		store *vault.Store
+		cause string   // the first explanation's
+		also  []string // later explanations' causes
+		gun   string
+		role  string
+		here  []string // in the first explanation's Here
+		fix   []string // in its Fix
 	}{
 		{file: "notary-passwd-prompt-wrong.txt", store: passwdStore, cause: vault.CauseWrongPass,
 			here: []string{"key 10e52c9 is in this trust directory"}, fix: []string{"NOTARY_ROOT_PASSPHRASE", "trustvault export --public 10e52c9"}},
