@@ -147,6 +147,7 @@ type passphraseChooser struct {
 	chars vault.PassphraseSpec
 
 	generated []byte // the current draw (words or characters)
+	drawSeq   int    // the draw being waited for
 	typed     textinput.Model
 	revealed  bool
 	// estimate is zxcvbn's estimate of the typed passphrase, computed in a
@@ -194,9 +195,8 @@ func newSecretInput(st Styles, placeholder string) textinput.Model {
 
 // init draws the first passphrase.
 func (ch *passphraseChooser) init() tea.Cmd {
-	ch.draw()
 	ch.setKeys()
-	return nil
+	return ch.draw()
 }
 
 // capturing reports whether the person is typing: the root then passes
@@ -237,19 +237,30 @@ func roleOrRoot(role string) string {
 	return role
 }
 
-// draw generates a new passphrase with the current parameters.
-func (ch *passphraseChooser) draw() {
+// draw forgets the current passphrase and generates a new one with the
+// current parameters, in a command like every call to the engine.
+func (ch *passphraseChooser) draw() tea.Cmd {
 	zero(ch.generated)
 	ch.generated = nil
+	ch.drawSeq++
 	if ch.mode == chooseTyped {
-		return
+		return nil
 	}
-	p, err := vault.GeneratePassphrase(ch.spec(), ch.rand)
-	if err != nil {
-		ch.note, ch.bad = err.Error(), true
-		return
+	return drawPassphraseCmd(ch.drawSeq, ch.spec(), ch.rand)
+}
+
+// passphraseDrawnMsg is a generated passphrase; seq discards stale ones.
+type passphraseDrawnMsg struct {
+	seq  int
+	pass []byte
+	err  error
+}
+
+func drawPassphraseCmd(seq int, spec vault.PassphraseSpec, r io.Reader) tea.Cmd {
+	return func() tea.Msg {
+		p, err := vault.GeneratePassphrase(spec, r)
+		return passphraseDrawnMsg{seq: seq, pass: p, err: err}
 	}
-	ch.generated = p
 }
 
 // setKeys enables the keys that apply in the current mode and step.
@@ -317,6 +328,16 @@ func estimateCmd(seq int, pass []byte, role string) tea.Cmd {
 // Update handles a message for the chooser.
 func (ch *passphraseChooser) Update(msg tea.Msg) (chooserResult, tea.Cmd) {
 	switch msg := msg.(type) {
+	case passphraseDrawnMsg:
+		switch {
+		case msg.seq != ch.drawSeq:
+			zero(msg.pass)
+		case msg.err != nil:
+			ch.note, ch.bad = msg.err.Error(), true
+		default:
+			ch.generated = msg.pass
+		}
+		return chooserWorking, nil
 	case strengthEstimatedMsg:
 		if msg.seq == ch.seq {
 			ch.estimate, ch.pending = msg.strength, false
@@ -368,13 +389,13 @@ func (ch *passphraseChooser) updateChoose(msg tea.KeyPressMsg) (chooserResult, t
 			ch.mode = chooseWords
 		}
 		ch.revealed = false
-		ch.draw()
+		draw := ch.draw()
 		ch.setKeys()
 		if ch.mode == chooseTyped {
 			return chooserWorking, ch.typed.Focus()
 		}
 		ch.typed.Blur()
-		return chooserWorking, nil
+		return chooserWorking, draw
 	case key.Matches(msg, k.Accept):
 		return ch.accept()
 	case key.Matches(msg, k.RevealText):
@@ -391,51 +412,51 @@ func (ch *passphraseChooser) updateChoose(msg tea.KeyPressMsg) (chooserResult, t
 	}
 	switch {
 	case key.Matches(msg, k.More):
-		ch.adjust(1)
+		return chooserWorking, ch.adjust(1)
 	case key.Matches(msg, k.Less):
-		ch.adjust(-1)
+		return chooserWorking, ch.adjust(-1)
 	case key.Matches(msg, k.Again):
-		ch.draw()
+		return chooserWorking, ch.draw()
 	case key.Matches(msg, k.Reveal):
 		ch.revealed = !ch.revealed
 	case key.Matches(msg, k.Copy):
 		return chooserWorking, ch.copy()
 	case key.Matches(msg, k.Separator):
-		ch.cycleSeparator()
+		return chooserWorking, ch.cycleSeparator()
 	case key.Matches(msg, k.Capitals):
 		ch.words.Capitalize = !ch.words.Capitalize
 		if ch.words.Validate() != nil { // an empty separator needs capitals
 			ch.words.Separator = separators[0]
 		}
-		ch.draw()
+		return chooserWorking, ch.draw()
 	case key.Matches(msg, k.Digit):
 		if ch.mode == chooseWords {
 			ch.words.Digit = !ch.words.Digit
 		} else {
 			ch.chars.Digits = !ch.chars.Digits
 		}
-		ch.draw()
+		return chooserWorking, ch.draw()
 	case key.Matches(msg, k.Symbols):
 		ch.chars.Symbols = !ch.chars.Symbols
-		ch.draw()
+		return chooserWorking, ch.draw()
 	case key.Matches(msg, k.LookAlikes):
 		ch.chars.LookAlikes = !ch.chars.LookAlikes
-		ch.draw()
+		return chooserWorking, ch.draw()
 	}
 	return chooserWorking, nil
 }
 
 // adjust makes the generated passphrase longer or shorter.
-func (ch *passphraseChooser) adjust(d int) {
+func (ch *passphraseChooser) adjust(d int) tea.Cmd {
 	if ch.mode == chooseWords {
 		ch.words.Words = min(max(ch.words.Words+d, vault.MinPassphraseWords), vault.MaxPassphraseWords)
 	} else {
 		ch.chars.Length = min(max(ch.chars.Length+d, vault.MinPassphraseLength), vault.MaxPassphraseLength)
 	}
-	ch.draw()
+	return ch.draw()
 }
 
-func (ch *passphraseChooser) cycleSeparator() {
+func (ch *passphraseChooser) cycleSeparator() tea.Cmd {
 	i := 0
 	for j, s := range separators {
 		if s == ch.words.Separator {
@@ -451,7 +472,7 @@ func (ch *passphraseChooser) cycleSeparator() {
 			break
 		}
 	}
-	ch.draw()
+	return ch.draw()
 }
 
 // updateTyped edits the typed passphrase and asks for a new estimate.
@@ -506,6 +527,9 @@ func (ch *passphraseChooser) accept() (chooserResult, tea.Cmd) {
 		}
 		pass, s = []byte(ch.typed.Value()), ch.estimate
 	} else {
+		if ch.generated == nil {
+			return chooserWorking, nil // the draw is not back yet
+		}
 		pass = bytes.Clone(ch.generated)
 		s = ch.spec().Strength()
 	}

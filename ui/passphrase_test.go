@@ -28,7 +28,9 @@ func testChooser(role string, standalone bool) *passphraseChooser {
 	ch := newPassphraseChooser(c, role, standalone)
 	ch.rand = seeded(1)
 	ch.clip = clipUnknown
-	ch.init()
+	for _, m := range runAll(ch.init()) {
+		ch.Update(m)
+	}
 	return ch
 }
 
