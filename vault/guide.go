@@ -67,6 +67,12 @@ func LostKeyGuide(d GuideData) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("vault: guide %s: %w", d.Kind, err)
 	}
+	data := struct {
+		GuideData
+		// Repo is the repository as given: empty when the guide is for
+		// no repository in particular (GUN is then a placeholder).
+		Repo string
+	}{Repo: d.GUN}
 	if d.GUN == "" {
 		d.GUN = "GUN"
 	}
@@ -82,8 +88,9 @@ func LostKeyGuide(d GuideData) (string, error) {
 	if d.TrustDir == "" {
 		d.TrustDir = "~/.docker/trust"
 	}
+	data.GuideData = d
 	var b bytes.Buffer
-	if err := tmpl.Execute(&b, d); err != nil {
+	if err := tmpl.Execute(&b, data); err != nil {
 		return "", fmt.Errorf("vault: guide %s: %w", d.Kind, err)
 	}
 	return b.String(), nil

@@ -51,6 +51,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env []string)
 	if err == nil {
 		return exitOK
 	}
+	var status *exitStatus
+	if errors.As(err, &status) {
+		return status.code
+	}
 	var op *opError
 	if errors.As(err, &op) {
 		fmt.Fprintln(stderr, "trustvault: "+op.explain())
@@ -115,6 +119,7 @@ variable, must reach 80 bits for a root key and 64 for other keys
 		a.importCmd(),
 		a.exportCmd(),
 		a.passphraseCmd(), a.hardenCmd(),
+		a.doctorCmd(), a.explainCmd(), a.guideCmd(),
 	)
 	return root
 }

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/trustvault/trustvault/vault"
+)
+
+// Exit statuses of doctor.
+const (
+	exitHealthy  = 0
+	exitWarnings = 1
+	exitProblems = 2
+)
+
+// exitStatus ends a command that has said what it had to say with a
+// particular exit status and no error line (doctor in CI).
+type exitStatus struct{ code int }
+
+func (e *exitStatus) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+func (a *app) doctorCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "doctor [--json]",
+		Short: "Check the trust directory's health: what needs attention, most urgent first",
+		Long: `doctor runs every health check on the trust directory and prints each
+finding, most urgent first, with what to do: keys with no verified backup,
+root keys only on this disk, weak or legacy encryption, loose file modes or a
+private directory reached through a symlink, roles expired or expiring
+within 30 or 90 days, keys that metadata names but that are not here, keys
+that no metadata names, one root key behind many repositories, unreadable
+key files and metadata.
+
+Backups cannot be recorded yet (that comes with trustvault backup), so every
+key is reported as having no verified backup.
+
+--json prints {"findings": [{"check", "severity", "key_id", "gun", "message",
+"fix"}]}. Exit status: 0 healthy (notes at most), 1 warnings, 2 problems;
+usable in CI.`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			s, err := a.openStore()
+			if err != nil {
+				return fail("doctor", err)
+			}
+			fs := s.Health(time.Now())
+			if asJSON {
+				err = writeFindingsJSON(a.stdout, fs)
+			} else {
+				err = writeFindings(a.stdout, s.Dir(), fs)
+			}
+			if err != nil {
+				return fail("doctor", err)
+			}
+			switch w, _ := vault.Worst(fs); {
+			case len(fs) == 0 || w == vault.SeverityInfo:
+				return nil
+			case w == vault.SeverityWarning:
+				return &exitStatus{code: exitWarnings}
+			default:
+				return &exitStatus{code: exitProblems}
+			}
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+type findingJSON struct {
+	Check    string `json:"check"`
+	Severity string `json:"severity"`
+	KeyID    string `json:"key_id"`
+	GUN      string `json:"gun"`
+	Message  string `json:"message"`
+	Fix      string `json:"fix"`
+}
+
+func writeFindingsJSON(w io.Writer, fs []vault.Finding) error {
+	out := struct {
+		Findings []findingJSON `json:"findings"`
+	}{Findings: make([]findingJSON, 0, len(fs))}
+	for _, f := range fs {
+		out.Findings = append(out.Findings, findingJSON{
+			Check: f.Check, Severity: f.Severity.String(), KeyID: f.KeyID, GUN: f.GUN, Message: f.Message, Fix: f.Fix,
+		})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+// severityMark is the finding's mark in the text output.
+func severityMark(s vault.Severity) string {
+	switch s {
+	case vault.SeverityProblem:
+		return "PROBLEM"
+	case vault.SeverityWarning:
+		return "WARNING"
+	default:
+		return "NOTE"
+	}
+}
+
+func writeFindings(w io.Writer, dir string, fs []vault.Finding) error {
+	var b strings.Builder
+	if len(fs) == 0 {
+		fmt.Fprintf(&b, "%s: nothing needs attention.\n", dir)
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	for _, f := range fs {
+		subject := []string{f.Check}
+		if f.GUN != "" {
+			subject = append(subject, f.GUN)
+		}
+		if f.KeyID != "" {
+			subject = append(subject, "key "+vault.ShortID(f.KeyID))
+		}
+		fmt.Fprintf(&b, "%-8s %s\n         %s\n         fix: %s\n", severityMark(f.Severity), strings.Join(subject, " · "), f.Message, f.Fix)
+	}
+	fmt.Fprintf(&b, "\n%s: %s, %s, %s.\n", dir,
+		plural(vault.CountSeverity(fs, vault.SeverityProblem), "problem", "problems"),
+		plural(vault.CountSeverity(fs, vault.SeverityWarning), "warning", "warnings"),
+		plural(vault.CountSeverity(fs, vault.SeverityInfo), "note", "notes"))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/trustvault/trustvault/vault/demo"
+)
+
+// TestDoctorExitStatus: 0 healthy, 1 warnings, 2 problems.
+func TestDoctorExitStatus(t *testing.T) {
+	empty := filepath.Join(t.TempDir(), "trust")
+	info, err := demo.Generate(filepath.Join(t.TempDir(), "trust"), demo.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := filepath.Join(t.TempDir(), "trust")
+	if err := os.MkdirAll(filepath.Join(broken, "private"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(broken, "private", strings.Repeat("ab", 32)+".key"), []byte("garbage"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, dir string
+		want      int
+	}{
+		{"empty", empty, exitHealthy},
+		{"demo", info.Dir, exitWarnings},
+		{"unreadable key", broken, exitProblems},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, args := range [][]string{{"doctor"}, {"doctor", "--json"}} {
+				var stdout, stderr bytes.Buffer
+				got := run(append([]string{"--trust-dir", tc.dir}, args...), strings.NewReader(""), &stdout, &stderr, nil)
+				if got != tc.want {
+					t.Errorf("%v: exit %d, want %d\n%s%s", args, got, tc.want, stdout.String(), stderr.String())
+				}
+				if stderr.Len() != 0 {
+					t.Errorf("%v: stderr %q", args, stderr.String())
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/trustvault/trustvault/vault"
+)
+
+func (a *app) guideCmd() *cobra.Command {
+	var gun string
+	cmd := &cobra.Command{
+		Use:   "guide ROLE|KEYID [--gun GUN]",
+		Short: "Print the lost-key guide for a key type or a key, with your repository and key IDs filled in",
+		Long: `guide prints what to do when a key is lost: for root (not recoverable:
+what it means, what the registry's operator must do, how to start over),
+targets and delegations (rotate with the root or targets key, sign again),
+snapshot and timestamp (held by the notary server; rotate there).
+
+Give a key type (root, targets, snapshot, timestamp, delegation), a
+delegation role (targets/releases) or a key ID (7 digits or more); the
+guide is filled with the repository (--gun, or the one whose metadata names
+the key) and the key's ID.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			s, err := a.openStore()
+			if err != nil {
+				return fail("guide", err)
+			}
+			d, err := s.GuideFor(args[0], gun)
+			if err != nil {
+				return fail("guide", err)
+			}
+			text, err := vault.LostKeyGuide(d)
+			if err != nil {
+				return fail("guide", err)
+			}
+			_, err = io.WriteString(a.stdout, text)
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&gun, "gun", "", "the repository (GUN) the guide is for")
+	return cmd
+}
