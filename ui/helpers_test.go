@@ -105,7 +105,16 @@ func relocated(t testing.TB, s *vault.Store) *snapshot {
 		r.Roles = roles
 		repos[i] = r
 	}
-	return newSnapshot(shownDir, demoNow, snap.absent, keys, repos, snap.keysErr, snap.reposErr)
+	out := newSnapshot(shownDir, demoNow, snap.absent, keys, repos, snap.keysErr, snap.reposErr)
+	findings := make([]vault.Finding, len(snap.health.findings))
+	for i, f := range snap.health.findings {
+		f.Path = strings.ReplaceAll(f.Path, from, shownDir)
+		f.Message = strings.ReplaceAll(f.Message, from, shownDir)
+		f.Fix = strings.ReplaceAll(f.Fix, from, shownDir)
+		findings[i] = f
+	}
+	out.setHealth(findings)
+	return out
 }
 
 // newTestModel is a root model of the given size with snap loaded.

@@ -16,6 +16,7 @@ type keyPageKeys struct {
 	navKeys
 	Passphrase key.Binding
 	Export     key.Binding
+	Guide      key.Binding
 }
 
 func defaultKeyPageKeys() keyPageKeys {
@@ -23,6 +24,7 @@ func defaultKeyPageKeys() keyPageKeys {
 		navKeys:    defaultNavKeys(),
 		Passphrase: key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "change passphrase")),
 		Export:     key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export public key")),
+		Guide:      guideBinding(),
 	}
 	k.Open.SetEnabled(false)
 	return k
@@ -147,6 +149,8 @@ func (p *keyPage) Update(msg tea.Msg) (page, tea.Cmd) {
 		case key.Matches(msg, p.keys.Export):
 			p.form = newExportForm(p.c.styles, p.file)
 			return p, p.form.focusOn(0)
+		case key.Matches(msg, p.keys.Guide):
+			return p, fillGuideCmd(p.c.snap, p.ref.id, "")
 		case key.Matches(msg, p.keys.Up):
 			p.list.scroll(-1)
 		case key.Matches(msg, p.keys.Down):
@@ -175,7 +179,7 @@ func (p *keyPage) ShortHelp() []key.Binding {
 	if p.form != nil {
 		return p.form.help()
 	}
-	return []key.Binding{p.keys.Passphrase, p.keys.Export, p.keys.Down, p.keys.Back}
+	return []key.Binding{p.keys.Passphrase, p.keys.Export, p.keys.Guide, p.keys.Down, p.keys.Back}
 }
 
 func (p *keyPage) FullHelp() [][]key.Binding {
@@ -184,7 +188,7 @@ func (p *keyPage) FullHelp() [][]key.Binding {
 	}
 	return [][]key.Binding{
 		{p.keys.Up, p.keys.Down, p.keys.PageUp, p.keys.PageDown, p.keys.Top, p.keys.Bottom},
-		{p.keys.Passphrase, p.keys.Export, p.keys.Back},
+		{p.keys.Passphrase, p.keys.Export, p.keys.Guide, p.keys.Back},
 	}
 }
 
@@ -324,6 +328,15 @@ func keyFacts(c *common, ref keyRef, f *vault.Key, exported []byte, width int) [
 		lines = append(lines, "  "+truncate(u.gun+" · "+u.role+exp, width-2))
 	}
 
+	if fs := s.health.forKey(ref.id); len(fs) > 0 {
+		heading("HEALTH")
+		for _, f := range fs {
+			mark, u := severityMark(f.Severity)
+			add(urgencyStyle(st, u).Render(mark+" "+f.Severity.String()), f.Message, nil)
+			add("", "fix: "+f.Fix, st.Faint.Render)
+		}
+	}
+
 	if f != nil {
 		heading("FILE")
 		add("Path", f.Path, nil)
@@ -349,6 +362,7 @@ func keyFacts(c *common, ref keyRef, f *vault.Key, exported []byte, width int) [
 	} else {
 		lines = append(lines, "  "+st.Faint.Render("None: the private key is not readable in this trust directory."))
 	}
+	lines = append(lines, "  "+st.Present.Render(pad("L", 4))+"what to do if this key is lost: the lost-key guide")
 	if len(exported) > 0 {
 		heading("PUBLIC KEY")
 		for _, l := range strings.Split(strings.TrimRight(string(exported), "\n"), "\n") {

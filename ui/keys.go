@@ -7,6 +7,9 @@ type globalKeys struct {
 	Help    key.Binding
 	Refresh key.Binding
 	Quit    key.Binding
+	// Health opens the health page, Explain the error translator.
+	Health  key.Binding
+	Explain key.Binding
 	// Leave quits while there is no page yet (loading, or a directory
 	// that could not be opened).
 	Leave key.Binding
@@ -17,6 +20,8 @@ func defaultGlobalKeys() globalKeys {
 		Help:    key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Refresh: key.NewBinding(key.WithKeys("r", "ctrl+r"), key.WithHelp("r", "refresh")),
 		Quit:    key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+		Health:  key.NewBinding(key.WithKeys("!"), key.WithHelp("!", "health")),
+		Explain: key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "explain an error")),
 		Leave:   key.NewBinding(key.WithKeys("q", "esc"), key.WithHelp("q", "quit")),
 	}
 }

@@ -38,7 +38,13 @@ func readSnapshot(store *vault.Store, now time.Time) *snapshot {
 	absent := errors.Is(statErr, fs.ErrNotExist)
 	keys, keysErr := store.Keys()
 	repos, reposErr := vault.ReadRepositories(dir, keys)
-	return newSnapshot(dir, now, absent, keys, repos, keysErr, reposErr)
+	snap := newSnapshot(dir, now, absent, keys, repos, keysErr, reposErr)
+	backups, backupsErr := store.BackupLedger().BackupRecords()
+	snap.setHealth(vault.Diagnose(vault.HealthInput{
+		Now: now, Keys: keys, KeysErr: keysErr, Repos: repos, ReposErr: reposErr,
+		Private: store.PrivateDirInfo(), Backups: backups, BackupsErr: backupsErr,
+	}))
+	return snap
 }
 
 // prepareVaultCmd runs Options.Prepare (generating the demo vault, say)

@@ -160,6 +160,14 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case keySelectedMsg:
 		m.push(newKeyPage(m.c, msg.ref))
 		return m, nil
+	case findingOpenedMsg:
+		kp := newKeyPage(m.c, msg.ref)
+		m.push(kp)
+		kp.focusHealth()
+		return m, nil
+	case guideFilledMsg:
+		m.push(newGuidePage(m.c, msg))
+		return m, nil
 	case pageOpenedMsg:
 		m.push(msg.p)
 		return m, msg.init
@@ -209,6 +217,18 @@ func (m *Model) updateKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case key.Matches(msg, m.keys.Refresh):
 		return m, m.reload()
+	case key.Matches(msg, m.keys.Health):
+		if _, ok := p.(*healthPage); !ok && m.c.snap != nil {
+			m.push(newHealthPage(m.c))
+		}
+		return m, nil
+	case key.Matches(msg, m.keys.Explain):
+		if _, ok := p.(*explainPage); !ok && m.c.snap != nil {
+			ep, cmd := newExplainPage(m.c)
+			m.push(ep)
+			return m, cmd
+		}
+		return m, nil
 	}
 	return m.forward(msg)
 }
@@ -376,6 +396,9 @@ func countsText(c counts, short bool) []string {
 	if c.problems > 0 {
 		out = append(out, plural(c.problems, "problem", "problems"))
 	}
+	if c.warnings > 0 {
+		out = append(out, plural(c.warnings, "warning", "warnings"))
+	}
 	if c.weak > 0 {
 		out = append(out, strconv.Itoa(c.weak)+" weak")
 	}
@@ -460,7 +483,7 @@ func (m *Model) footerView() string {
 		return st.Faint.Render(truncate("q quits", m.width))
 	}
 	// help truncates with an ellipsis, but not below the first item.
-	return truncate(m.help.ShortHelpView(append(p.ShortHelp(), m.keys.Help)), m.width)
+	return truncate(m.help.ShortHelpView(append(p.ShortHelp(), m.keys.Health, m.keys.Help)), m.width)
 }
 
 // helpView is the overlay: the page's keys, the global keys, and what the
@@ -473,7 +496,7 @@ func (m *Model) helpView() string {
 	full := help.New()
 	full.Styles = m.help.Styles
 	full.SetWidth(m.width)
-	groups := append(p.FullHelp(), []key.Binding{m.keys.Help, m.keys.Refresh, m.keys.Quit})
+	groups := append(p.FullHelp(), []key.Binding{m.keys.Health, m.keys.Explain, m.keys.Help, m.keys.Refresh, m.keys.Quit})
 	out := m.c.styles.Heading.Render("Keys") + "\n\n" + full.FullHelpView(groups)
 	if l, ok := p.(interface{ legend() string }); ok {
 		out += "\n\n" + wrap(l.legend(), m.width)

@@ -19,6 +19,7 @@ type repoPage struct {
 	c             *common
 	keys          navKeys
 	generate      key.Binding // a new key: passphrase_pages.go
+	guide         key.Binding // the lost-key guide: guide.go
 	width, height int
 
 	gun    string
@@ -60,7 +61,8 @@ type repoLine struct {
 
 func newRepoPage(c *common, gun string, orphan bool) *repoPage {
 	p := &repoPage{c: c, keys: defaultNavKeys(), gun: gun, orphan: orphan,
-		generate: key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new key"))}
+		generate: key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new key")),
+		guide:    guideBinding()}
 	p.list.selectable = func(i int) bool { return p.lines[i].kind == lineKey }
 	p.Refresh(c.snap)
 	return p
@@ -205,6 +207,12 @@ func (p *repoPage) Update(msg tea.Msg) (page, tea.Cmd) {
 		case key.Matches(msg, p.generate):
 			np, cmd := newGeneratePage(p.c, p.gun)
 			return p, openPage(np, cmd)
+		case key.Matches(msg, p.guide):
+			// The selected key's guide, else the repository's targets key's.
+			if p.list.selected() {
+				return p, fillGuideCmd(p.c.snap, p.lines[p.list.cursor].ref.id, p.gun)
+			}
+			return p, fillGuideCmd(p.c.snap, "targets", p.gun)
 		default:
 			navigate(&p.list, p.keys, msg)
 		}
@@ -215,13 +223,13 @@ func (p *repoPage) Update(msg tea.Msg) (page, tea.Cmd) {
 }
 
 func (p *repoPage) ShortHelp() []key.Binding {
-	return []key.Binding{p.keys.Open, p.keys.Up, p.keys.Down, p.generate, p.keys.Back}
+	return []key.Binding{p.keys.Open, p.keys.Up, p.keys.Down, p.generate, p.guide, p.keys.Back}
 }
 
 func (p *repoPage) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{p.keys.Up, p.keys.Down, p.keys.PageUp, p.keys.PageDown, p.keys.Top, p.keys.Bottom},
-		{p.keys.Open, p.generate, p.keys.Back},
+		{p.keys.Open, p.generate, p.guide, p.keys.Back},
 	}
 }
 

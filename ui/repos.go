@@ -349,7 +349,8 @@ func (p *reposPage) FullHelp() [][]key.Binding {
 func (p *reposPage) legend() string {
 	return "Roles: R root, T targets, S snapshot, TS timestamp, D delegations (how many); · absent.\n" +
 		"Here: keys whose private part is in this trust directory. Missing: keys metadata names that are nowhere here. " +
-		"Expires: the nearest expiry you renew yourself (the server renews its own timestamp and snapshot)."
+		"Expires: the nearest expiry you renew yourself (the server renews its own timestamp and snapshot). " +
+		"Health: ✗ problems, else ! warnings, about the repository or its keys; ! opens the health page."
 }
 
 // reposColumns is the layout of the repositories table at one width.
@@ -369,6 +370,7 @@ const (
 	rolesWidth   = 11 // "R T S TS D2"
 	hereWidth    = 4
 	missingWidth = 7
+	healthWidth  = 6 // "HEALTH", "✗ 12"
 	minGUNWidth  = 16
 )
 
@@ -387,7 +389,7 @@ func (p *reposPage) columns() reposColumns {
 			n += rolesWidth + colGap
 		}
 		if c.counts {
-			n += hereWidth + missingWidth + 2*colGap
+			n += hereWidth + missingWidth + healthWidth + 3*colGap
 		}
 		if c.notes > 0 {
 			n += c.notes + colGap
@@ -476,7 +478,7 @@ func (p *reposPage) header(c reposColumns) string {
 		b.WriteString(gap() + pad("ROLES", rolesWidth))
 	}
 	if c.counts {
-		b.WriteString(gap() + padLeft("HERE", hereWidth) + gap() + padLeft("MISSING", missingWidth))
+		b.WriteString(gap() + padLeft("HERE", hereWidth) + gap() + padLeft("MISSING", missingWidth) + gap() + pad("HEALTH", healthWidth))
 	}
 	if c.expiry > 0 {
 		b.WriteString(gap() + pad(truncate("EXPIRES", c.expiry), c.expiry))
@@ -522,6 +524,11 @@ func (p *reposPage) renderRow(r *repoRow, c reposColumns, selected bool) string 
 		} else {
 			b.WriteString(style(st.Faint, missing))
 		}
+		// The health badge: problems, else warnings, about this
+		// repository or a key it shows (health.go).
+		c := p.c.snap.health.rows[r]
+		badge, u := healthBadge(c[0], c[1])
+		b.WriteString(gap() + style(urgencyStyle(st, u), pad(badge, healthWidth)))
 	}
 	if c.expiry > 0 {
 		text := r.expShort

@@ -36,6 +36,8 @@ type snapshot struct {
 	keyTypes map[string]string
 
 	counts counts
+	// health is the health findings (health.go), set by readSnapshot.
+	health healthIndex
 }
 
 // keyUse is one role that names a key.
@@ -50,6 +52,9 @@ type counts struct {
 	// problems are things to fix: unreadable files, unreadable metadata,
 	// keys metadata names that are nowhere, expired roles.
 	problems int
+	// warnings are health warnings; once the health checks have run,
+	// problems counts their problems instead.
+	warnings int
 	// weak counts key files protected below what trustvault writes.
 	weak int
 }

@@ -1,0 +1,188 @@
+package ui
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/trustvault/trustvault/vault"
+)
+
+// guideFilledMsg carries a lost-key guide filled for a key or role; the
+// root opens it.
+type guideFilledMsg struct {
+	data vault.GuideData
+	text string
+}
+
+// fillGuideCmd works out the guide for subject (a key ID or a key type) in
+// repository gun from a reading of the trust directory, and fills it.
+func fillGuideCmd(s *snapshot, subject, gun string) tea.Cmd {
+	return func() tea.Msg {
+		d, err := vault.GuideFor(s.dir, s.keys, s.repos, subject, gun)
+		if err != nil {
+			return errMsg{err: err}
+		}
+		text, err := vault.LostKeyGuide(d)
+		if err != nil {
+			return errMsg{err: err}
+		}
+		return guideFilledMsg{data: d, text: text}
+	}
+}
+
+// guidePage shows a lost-key guide, laid out for the terminal: headings,
+// paragraphs and lists wrapped to the width, commands as they are.
+type guidePage struct {
+	c             *common
+	keys          navKeys
+	width, height int
+	data          vault.GuideData
+	text          string
+	lines         []string
+	list          listView
+}
+
+var _ page = (*guidePage)(nil)
+
+func newGuidePage(c *common, msg guideFilledMsg) *guidePage {
+	p := &guidePage{c: c, keys: defaultNavKeys(), data: msg.data, text: msg.text}
+	p.keys.Open.SetEnabled(false)
+	return p
+}
+
+func (p *guidePage) Title() string {
+	return "Guide: " + strings.ToLower(p.data.Title()[:1]) + p.data.Title()[1:]
+}
+func (p *guidePage) Capturing() bool        { return false }
+func (p *guidePage) Busy() bool             { return false }
+func (p *guidePage) Refresh(*snapshot) bool { p.layout(); return true }
+
+func (p *guidePage) SetSize(w, h int) {
+	p.width, p.height = w, h
+	p.layout()
+}
+
+func (p *guidePage) layout() {
+	p.lines = renderGuide(p.c.styles, p.text, p.width)
+	p.list.setLen(len(p.lines))
+	p.list.setHeight(p.height)
+}
+
+func (p *guidePage) Update(msg tea.Msg) (page, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		switch {
+		case key.Matches(msg, p.keys.Back):
+			return p, send(backRequestedMsg{})
+		case key.Matches(msg, p.keys.Up):
+			p.list.scroll(-1)
+		case key.Matches(msg, p.keys.Down):
+			p.list.scroll(1)
+		case key.Matches(msg, p.keys.PageUp):
+			p.list.scroll(-p.height + 1)
+		case key.Matches(msg, p.keys.PageDown):
+			p.list.scroll(p.height - 1)
+		case key.Matches(msg, p.keys.Top):
+			p.list.scroll(-p.list.n)
+		case key.Matches(msg, p.keys.Bottom):
+			p.list.scroll(p.list.n)
+		}
+	case tea.MouseWheelMsg:
+		switch msg.Button {
+		case tea.MouseWheelUp:
+			p.list.scroll(-wheelStep)
+		case tea.MouseWheelDown:
+			p.list.scroll(wheelStep)
+		}
+	}
+	return p, nil
+}
+
+func (p *guidePage) ShortHelp() []key.Binding {
+	return []key.Binding{p.keys.Down, p.keys.Up, p.keys.PageDown, p.keys.Back}
+}
+
+func (p *guidePage) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{p.keys.Up, p.keys.Down, p.keys.PageUp, p.keys.PageDown, p.keys.Top, p.keys.Bottom, p.keys.Back}}
+}
+
+func (p *guidePage) View() string {
+	start, end := p.list.visible()
+	return strings.Join(p.lines[start:end], "\n")
+}
+
+func (p *guidePage) scrollInfo() (first, last, total int) {
+	first, last = p.list.visible()
+	return first, last, p.list.n
+}
+
+// renderGuide lays out a guide's light markdown: "# " and "## " headings,
+// paragraphs and "- " or "1. " items wrapped to width (items with a
+// hanging indent), ```sh blocks as commands, never wrapped, and `code`
+// shown without its backticks.
+func renderGuide(st Styles, text string, width int) []string {
+	var out []string
+	var para []string
+	indent := ""
+	flush := func() {
+		if len(para) == 0 {
+			return
+		}
+		joined := strings.ReplaceAll(strings.Join(para, " "), "`", "")
+		first := true
+		for _, l := range strings.Split(wrap(joined, max(width-len(indent), 10)), "\n") {
+			if first {
+				out = append(out, l)
+				first = false
+			} else {
+				out = append(out, indent+l)
+			}
+		}
+		para, indent = nil, ""
+	}
+	inCode := false
+	for _, l := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		trimmed := strings.TrimSpace(l)
+		switch {
+		case strings.HasPrefix(trimmed, "```"):
+			flush()
+			inCode = !inCode
+		case inCode:
+			out = append(out, "    "+st.Present.Render(truncate(l, max(width-4, 1))))
+		case strings.HasPrefix(l, "# "):
+			flush()
+			out = append(out, st.Title.Render(truncate(strings.TrimPrefix(l, "# "), width)))
+		case strings.HasPrefix(l, "## "):
+			flush()
+			out = append(out, st.Heading.Render(truncate(strings.ToUpper(strings.TrimPrefix(l, "## ")), width)))
+		case trimmed == "":
+			flush()
+			if len(out) > 0 && out[len(out)-1] != "" {
+				out = append(out, "")
+			}
+		case strings.HasPrefix(l, "- ") || isNumbered(l):
+			flush()
+			marker := l[:strings.Index(l, " ")+1]
+			indent = strings.Repeat(" ", len(marker))
+			para = append(para, l)
+		default:
+			para = append(para, trimmed)
+		}
+	}
+	flush()
+	for i, l := range out {
+		out[i] = truncate(l, width)
+	}
+	return out
+}
+
+// isNumbered reports whether a line starts a numbered item ("1. ").
+func isNumbered(l string) bool {
+	i := 0
+	for i < len(l) && l[i] >= '0' && l[i] <= '9' {
+		i++
+	}
+	return i > 0 && strings.HasPrefix(l[i:], ". ")
+}
