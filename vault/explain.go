@@ -67,6 +67,8 @@ type explainRule struct {
 	cause    string
 	patterns []*regexp.Regexp
 	explain  func(x *explainer, e *Explanation)
+	// unless, when it matches, keeps the rule from applying.
+	unless *regexp.Regexp
 }
 
 func res(exprs ...string) []*regexp.Regexp {
@@ -81,23 +83,26 @@ func res(exprs ...string) []*regexp.Regexp {
 // (a root problem logged next to "could not reach" the server).
 var explainRules = []explainRule{
 	{CauseRootTrust, res(`could not validate the path to a trusted root`, `could not rotate trust to a new trusted root`,
-		`trust data mismatch`, `root rotation`, `failed to validate integrity of roots`), (*explainer).rootTrust},
-	{CauseThreshold, res(`did not meet threshold`, `insufficient signatures`), (*explainer).threshold},
+		`trust data mismatch`, `root rotation`, `failed to validate integrity of roots`), (*explainer).rootTrust, nil},
+	{CauseThreshold, res(`did not meet threshold`, `insufficient signatures`), (*explainer).threshold, nil},
 	{CauseMissingKey, res(`could not find necessary signing keys`, `signing keys not available`, `not enough signing keys`,
 		`could not find signing keys for remote repository`, `signing keys for remote repository \S+ not found`,
-		`was touch input provided`, `could not produce valid signature`), (*explainer).missingKey},
+		`was touch input provided`, `could not produce valid signature`), (*explainer).missingKey, nil},
 	{CauseWrongPass, res(`passphrase incorrect`, `incorrect password`, `could not decrypt key\b`,
-		`could not retrieve local key for key id provided`), (*explainer).wrongPassphrase},
-	{CauseKeyNotFound, res(`no key with id \S+ found`), (*explainer).keyNotFound},
+		`could not retrieve local key for key id provided`), (*explainer).wrongPassphrase, nil},
+	{CauseKeyNotFound, res(`no key with id \S+ found`), (*explainer).keyNotFound, nil},
 	{CauseNoPassphrase, res(`maximum number of passphrase attempts exceeded`, `use environment variables or stdin`,
-		`too many attempts`), (*explainer).noPassphrase},
-	{CauseExpired, res(`expired at`, `metadata for \w+ expired`, `out-of-date`, `\bexpired\b`), (*explainer).expired},
-	{CauseFileMode, res(`must not be readable or writable by others`), (*explainer).fileMode},
-	{CauseImportNoPath, res(`does not contain path header`, `invalid key pem block`), (*explainer).importNoPath},
+		`too many attempts`), (*explainer).noPassphrase, nil},
+	// A TLS certificate that expired is the server's, not the metadata's.
+	{CauseOffline, res(`x509: certificate`, `tls: failed to verify`), (*explainer).offline, nil},
+	{CauseExpired, res(`expired at`, `metadata for \w+ expired`, `out-of-date`, `\bexpired\b`), (*explainer).expired,
+		regexp.MustCompile(`(?i)certificate has expired`)},
+	{CauseFileMode, res(`must not be readable or writable by others`), (*explainer).fileMode, nil},
+	{CauseImportNoPath, res(`does not contain path header`, `invalid key pem block`), (*explainer).importNoPath, nil},
 	{CauseNoTrustData, res(`no valid trust data`, `no trust data for`, `no signatures or cannot access`,
-		`does not have trust data`, `remote trust data does not exist`, `trust data missing for remote repository`), (*explainer).noTrustData},
+		`does not have trust data`, `remote trust data does not exist`, `trust data missing for remote repository`), (*explainer).noTrustData, nil},
 	{CauseOffline, res(`client is offline`, `error contacting notary server`, `could not reach`, `connection refused`,
-		`no such host`, `i/o timeout`), (*explainer).offline},
+		`no such host`, `i/o timeout`), (*explainer).offline, nil},
 }
 
 // Explain recognises the causes in an error text, most specific first, and
@@ -109,10 +114,13 @@ func Explain(in ExplainInput) []Explanation {
 	}
 	x := newExplainer(in)
 	var out []Explanation
+	seen := map[string]bool{}
 	for _, r := range explainRules {
-		if !slices.ContainsFunc(r.patterns, func(p *regexp.Regexp) bool { return p.MatchString(in.Text) }) {
+		if seen[r.cause] || !slices.ContainsFunc(r.patterns, func(p *regexp.Regexp) bool { return p.MatchString(in.Text) }) ||
+			r.unless != nil && r.unless.MatchString(in.Text) {
 			continue
 		}
+		seen[r.cause] = true
 		e := Explanation{Cause: r.cause, KeyIDs: x.ids, GUN: x.gun, Role: x.role}
 		r.explain(x, &e)
 		out = append(out, e)

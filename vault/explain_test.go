@@ -159,6 +159,15 @@ func TestExplainRealErrors(t *testing.T) {
 	}
 }
 
+// TestExplainTLSExpiry: an expired TLS certificate is the server's, not
+// expired metadata.
+func TestExplainTLSExpiry(t *testing.T) {
+	es := vault.Explain(vault.ExplainInput{Text: `Error: error contacting notary server: tls: failed to verify certificate: x509: certificate has expired or is not yet valid`, Now: demoNow})
+	if len(es) != 1 || es[0].Cause != vault.CauseOffline {
+		t.Errorf("%+v", es)
+	}
+}
+
 func TestExplainUnknown(t *testing.T) {
 	_, s := demoStore(t)
 	es := s.Explain("something else went wrong", demoNow)
