@@ -1,0 +1,7 @@
+//go:build !linux
+
+package pivemu
+
+import "net"
+
+func quickAck(net.Conn) {}
