@@ -23,7 +23,7 @@ type faultDir struct {
 	ro        bool
 	failAt    string // "create", "write", "sync", "close", "rename", "syncdir", "read", "pinned"
 	errno     error
-	corrupt   bool // read back other bytes
+	corrupt   bool   // read back other bytes
 	freeAfter uint64 // free space once writing started
 	created   bool
 }
