@@ -165,6 +165,14 @@ func Start(t testing.TB) *Rig {
 	r.mu.Lock()
 	t.Cleanup(func() {
 		for i := range r.readers {
+			if r.readers[i].Card() == nil {
+				continue
+			}
+			if err := connectExclusive(r.ReaderName(i)); err != nil {
+				t.Errorf("pivtest: the card in %s is still held at the end of the test (a handle was not closed): %v", r.ReaderName(i), err)
+			}
+		}
+		for i := range r.readers {
 			r.readers[i].Eject()
 		}
 		r.waitGone(t)
