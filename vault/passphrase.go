@@ -57,11 +57,16 @@ const (
 	ModeWords PassphraseMode = iota
 	// ModeChars draws random characters.
 	ModeChars
+	// ModeDigits draws decimal digits: PINs and PUKs (see DefaultPINSpec).
+	ModeDigits
 )
 
 func (m PassphraseMode) String() string {
-	if m == ModeChars {
+	switch m {
+	case ModeChars:
 		return "chars"
+	case ModeDigits:
+		return "digits"
 	}
 	return "words"
 }
@@ -73,8 +78,10 @@ func ParsePassphraseMode(s string) (PassphraseMode, error) {
 		return ModeWords, nil
 	case "chars":
 		return ModeChars, nil
+	case "digits":
+		return ModeDigits, nil
 	}
-	return 0, fmt.Errorf("unknown passphrase mode %q: want words or chars", s)
+	return 0, fmt.Errorf("unknown passphrase mode %q: want words, chars or digits", s)
 }
 
 // Character sets of the character mode.
@@ -167,6 +174,8 @@ func (s PassphraseSpec) Validate() error {
 		if s.Length < MinPassphraseLength || s.Length > MaxPassphraseLength {
 			return fmt.Errorf("%d characters: choose %d to %d", s.Length, MinPassphraseLength, MaxPassphraseLength)
 		}
+	case ModeDigits:
+		return validateDigits(s)
 	default:
 		return fmt.Errorf("unknown passphrase mode %d", int(s.Mode))
 	}
@@ -188,6 +197,9 @@ func (s PassphraseSpec) Strength() Strength { return Strength{Bits: s.Entropy()}
 // space is the number of passphrases the spec can produce, each equally
 // likely.
 func (s PassphraseSpec) space() *big.Int {
+	if s.Mode == ModeDigits {
+		return digitsSpace(s)
+	}
 	if s.Mode == ModeWords {
 		n := falling(int64(len(wordList())), int64(s.Words))
 		if s.Digit {
@@ -265,7 +277,9 @@ func GeneratePassphrase(spec PassphraseSpec, r io.Reader) ([]byte, error) {
 	}
 	var p []byte
 	var err error
-	if spec.Mode == ModeWords {
+	if spec.Mode == ModeDigits {
+		p, err = generateDigits(spec, r)
+	} else if spec.Mode == ModeWords {
 		p, err = generateWords(spec, r)
 	} else {
 		p, err = generateChars(spec, r)
