@@ -42,3 +42,11 @@ func currentUser() string {
 	}
 	return os.Getenv("USER")
 }
+
+// NewSysfsAt is a detector on other /proc, /sys and /run trees (fake ones
+// in tests) with this machine's system calls on the mount points.
+func NewSysfsAt(procRoot, sysRoot, runRoot string) *Sysfs {
+	s := NewSysfs()
+	s.ProcRoot, s.SysRoot, s.RunRoot = procRoot, sysRoot, runRoot
+	return s
+}

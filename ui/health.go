@@ -282,8 +282,8 @@ func (p *healthPage) FullHelp() [][]key.Binding {
 
 func (p *healthPage) legend() string {
 	return "✗ problem: broken now, or a key exposed now. ! warning: will hurt later. · note: worth knowing.\n" +
-		"trustvault cannot record backups yet (that comes with backup to USB drives), so every key shows " +
-		"\"no verified backup\"; nor use a Yubikey yet, so every root key file is \"only on this disk\"."
+		"A key counts as backed up once trustvault backup (b) has read it back from two drives and recorded it; " +
+		"trustvault cannot use a Yubikey yet, so every root key file is \"only on this disk\"."
 }
 
 // Health page columns.

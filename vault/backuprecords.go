@@ -1,26 +1,49 @@
 package vault
 
-import "time"
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
 
-// Backup records are trustvault's own account of the verified copies of each
-// key: which key, where, and when the copy was last read back and checked.
-// They will live in <trust dir>/trustvault/, beside the keys and never inside
-// private/.
-//
-// NOT BUILT YET: the backup flow (issue 5) writes them. Until it lands,
-// Store.BackupLedger reads no records, and the health check reports every
-// key as having no verified backup. The interface is here so that health
-// needs no change when the records arrive.
+	"github.com/trustvault/trustvault/vault/internal/atomicfile"
+)
 
-// BackupRecord is one verified copy of a key outside the trust directory.
+// Backup records are trustvault's own account of the verified copies of
+// each key: which keys a backup holds, on which drive (its physical
+// identity and label), the archive's digest, and when each copy was last
+// read back and checked. They live in <trust dir>/trustvault/backups.json,
+// beside the keys and never inside private/.
+
+// recordsFile is the records' file name in recordsDir.
+const recordsFile = "backups.json"
+
+// maxRecords is how many backups the records keep (the newest).
+const maxRecords = 50
+
+// BackupRecord is one verified copy of one key outside the trust
+// directory, as health counts them.
 type BackupRecord struct {
 	// KeyID is the canonical ID of the key the copy holds.
 	KeyID string
-	// Where names the copy for a person: a drive's label and serial, say.
+	// Where names the copy for a person: a drive's label and device.
 	Where string
 	// VerifiedAt is when the copy was last read back and checked; zero
 	// means never, and such a copy does not count.
 	VerifiedAt time.Time
+	// Drive is the physical identity of the drive: copies on one drive
+	// count once.
+	Drive string
+	// KeyModTime is the key file's modification time when it was backed
+	// up; a key changed after it (a new passphrase) makes the copy older
+	// than the key. Zero when not known.
+	KeyModTime time.Time
+	// Archive is the archive's file name.
+	Archive string
 }
 
 // BackupLedger reads backup records.
@@ -29,13 +52,140 @@ type BackupLedger interface {
 	BackupRecords() ([]BackupRecord, error)
 }
 
-// noBackupLedger is the ledger until issue 5: there are no records yet.
-type noBackupLedger struct{}
+// Records is the file's content.
+type Records struct {
+	Version int         `json:"version"`
+	Backups []BackupRun `json:"backups"`
+}
 
-var _ BackupLedger = noBackupLedger{}
+// BackupRun is one backup run: one archive, its keys, its copies.
+type BackupRun struct {
+	Archive   string       `json:"archive"`
+	SHA256    string       `json:"sha256"`
+	Size      int64        `json:"size"`
+	Encrypted bool         `json:"encrypted"`
+	Created   time.Time    `json:"created"`
+	Keys      []RecordKey  `json:"keys"`
+	Copies    []RecordCopy `json:"copies"`
+}
 
-func (noBackupLedger) BackupRecords() ([]BackupRecord, error) { return nil, nil }
+// RecordKey is a key in a backup.
+type RecordKey struct {
+	ID       string    `json:"id"`
+	Role     string    `json:"role,omitempty"`
+	GUN      string    `json:"gun,omitempty"`
+	Modified time.Time `json:"modified"`
+}
 
-// BackupLedger returns the store's backup records. Today there are none:
-// the backup flow that writes them to <trust dir>/trustvault/ is issue 5.
-func (s *Store) BackupLedger() BackupLedger { return noBackupLedger{} }
+// RecordCopy is one copy of a backup on a drive.
+type RecordCopy struct {
+	Identity     string    `json:"identity"`
+	Device       string    `json:"device"` // for people: vendor, product, serial, bus
+	Label        string    `json:"label"`
+	Mount        string    `json:"mount"`
+	Path         string    `json:"path"`
+	VerifiedAt   time.Time `json:"verified_at"`
+	ReverifiedAt time.Time `json:"reverified_at,omitzero"`
+}
+
+// Where names the copy for a person.
+func (c RecordCopy) Where() string {
+	if c.Device != "" {
+		return c.Label + " (" + c.Device + ")"
+	}
+	return c.Label
+}
+
+// recordLedger reads the store's records file.
+type recordLedger struct{ s *Store }
+
+var _ BackupLedger = recordLedger{}
+
+// BackupLedger returns the store's backup records.
+func (s *Store) BackupLedger() BackupLedger { return recordLedger{s} }
+
+func (s *Store) recordsPath() string { return filepath.Join(s.dir, recordsDir, recordsFile) }
+
+// ReadRecords reads the backup records; none is an empty Records.
+func (s *Store) ReadRecords() (*Records, error) {
+	data, err := os.ReadFile(s.recordsPath())
+	if errors.Is(err, fs.ErrNotExist) {
+		return &Records{Version: 1}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("vault: backup records: %w", err)
+	}
+	var r Records
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("vault: backup records %s: %w", s.recordsPath(), err)
+	}
+	return &r, nil
+}
+
+// updateRecords changes the records under the store's lock.
+func (s *Store) updateRecords(change func(*Records)) error {
+	unlock, err := s.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	r, err := s.ReadRecords()
+	if err != nil {
+		return err
+	}
+	change(r)
+	if len(r.Backups) > maxRecords {
+		r.Backups = r.Backups[len(r.Backups)-maxRecords:]
+	}
+	data, err := json.MarshalIndent(r, "", " ")
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.Write(s.recordsPath(), append(data, '\n'), 0o600); err != nil {
+		return fmt.Errorf("vault: write backup records: %w", err)
+	}
+	return nil
+}
+
+// BackupRecords flattens the records to one record per key and drive:
+// the newest verified copy of that key on that drive.
+func (l recordLedger) BackupRecords() ([]BackupRecord, error) {
+	r, err := l.s.ReadRecords()
+	if err != nil {
+		return nil, err
+	}
+	return flatten(r), nil
+}
+
+func flatten(r *Records) []BackupRecord {
+	type slot struct{ key, drive string }
+	best := map[slot]BackupRecord{}
+	created := map[slot]time.Time{}
+	var order []slot
+	for _, b := range r.Backups {
+		for _, c := range b.Copies {
+			at := c.VerifiedAt
+			if c.ReverifiedAt.After(at) {
+				at = c.ReverifiedAt
+			}
+			for _, k := range b.Keys {
+				rec := BackupRecord{KeyID: k.ID, Where: c.Where(), VerifiedAt: at, Drive: c.Identity, KeyModTime: k.Modified, Archive: b.Archive}
+				sl := slot{k.ID, c.Identity}
+				_, ok := best[sl]
+				if !ok {
+					order = append(order, sl)
+				}
+				// The newest backup on the drive is what it holds now.
+				if !ok || !b.Created.Before(created[sl]) {
+					best[sl], created[sl] = rec, b.Created
+				}
+			}
+		}
+	}
+	out := make([]BackupRecord, 0, len(order))
+	for _, sl := range order {
+		out = append(out, best[sl])
+	}
+	slices.SortStableFunc(out, func(a, b BackupRecord) int { return a.VerifiedAt.Compare(b.VerifiedAt) })
+	return out
+}

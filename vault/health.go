@@ -468,8 +468,9 @@ func (d *diagnosis) modes() {
 	}
 }
 
-// backups: each key file needs two verified copies elsewhere. Backup
-// records arrive with issue 5; until then every key has none.
+// backups: each key file needs two verified copies elsewhere (on two
+// drives: the ledger gives one record per key and drive), made since the
+// key last changed.
 func (d *diagnosis) backups() {
 	verified := map[string][]BackupRecord{}
 	var newestBackup time.Time
@@ -483,17 +484,31 @@ func (d *diagnosis) backups() {
 		}
 	}
 	var newest Key
+	aged := map[string]bool{}
 	for _, id := range sortedIDs(d.files) {
 		k := d.files[id]
 		if k.ModTime.After(newest.ModTime) {
 			newest = k
 		}
 		n := len(verified[id])
+		var older []string
+		for _, b := range verified[id] {
+			if !b.KeyModTime.IsZero() && k.ModTime.Truncate(time.Second).After(b.KeyModTime.Truncate(time.Second)) {
+				older = append(older, b.Where)
+			}
+		}
+		if n > 0 && len(older) == n {
+			aged[id] = true
+			d.add(Finding{Check: CheckBackupAge, Severity: SeverityWarning, KeyID: id, GUN: k.GUN, Role: k.Role, Path: k.Path,
+				Message: fmt.Sprintf("the backups of %s key %s (%s) hold an older version of it: the file changed on %s (a new passphrase?)",
+					roleName(k.Role), k.ShortID(), strings.Join(older, ", "), k.ModTime.UTC().Format(time.DateOnly)),
+				Fix: "back up again (trustvault backup --to DIR --to DIR); the old copies open only with the passphrase the key had then"})
+		}
 		f := Finding{Check: CheckBackup, Severity: SeverityWarning, KeyID: id, GUN: k.GUN, Role: k.Role, Path: k.Path}
 		switch {
 		case n == 0:
 			f.Message = fmt.Sprintf("%s key %s has no verified backup", roleName(k.Role), k.ShortID())
-			f.Fix = "back it up to two drives and verify them (trustvault backup arrives with issue 5; until then: trustvault export --private " + k.ShortID() + " -o FILE, to two offline drives)"
+			f.Fix = "back it up to two drives, read back and verified: trustvault backup --to DIR --to DIR (or b in the interactive view)"
 		case n == 1:
 			f.Severity = SeverityInfo
 			if k.Kind() == KindRoot {
@@ -506,7 +521,7 @@ func (d *diagnosis) backups() {
 		}
 		d.add(f)
 	}
-	if !newestBackup.IsZero() && newest.ID != "" && newest.ModTime.After(newestBackup) {
+	if !newestBackup.IsZero() && newest.ID != "" && newest.ModTime.After(newestBackup) && !aged[newest.ID] && len(verified[newest.ID]) > 0 {
 		d.add(Finding{Check: CheckBackupAge, Severity: SeverityWarning, KeyID: newest.ID, GUN: newest.GUN, Role: newest.Role, Path: newest.Path,
 			Message: fmt.Sprintf("the newest backup (%s) is older than the newest key, %s key %s (%s)",
 				newestBackup.UTC().Format(time.DateOnly), roleName(newest.Role), newest.ShortID(), newest.ModTime.UTC().Format(time.DateOnly)),

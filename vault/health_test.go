@@ -142,7 +142,7 @@ func copyTree(t testing.TB, from, to string) {
 // see today: one repository whose root and targets keys are here,
 // hardened, with modes 0700/0600, metadata far from expiry, and the
 // snapshot and timestamp keys on the server. It still raises the backup
-// and root-on-disk warnings: backup records arrive with issue 5 and tokens
+// and root-on-disk warnings: no backup has been made of it, and tokens
 // with issue 6, so no store can be free of them yet.
 func healthyStore(t *testing.T) (*Store, Key, Key) {
 	t.Helper()
@@ -194,7 +194,7 @@ func unlock(t testing.TB, _ *Store, k Key) crypto.Signer {
 }
 
 // notYet are the checks whose remedies are not built yet: every key has no
-// verified backup (issue 5) and every root key file is on no token (issue 6).
+// verified backup (none was made) and every root key file is on no token (issue 6).
 var notYet = []string{CheckBackup, CheckRootOnDisk}
 
 // others drops the findings of the not-yet checks.
@@ -440,7 +440,7 @@ func chmod(path func(root, targets Key) string, mode fs.FileMode) func(t *testin
 }
 
 // TestHealthBackups runs the backup checks on records a ledger would hold
-// (the records themselves arrive with issue 5).
+// (backup_test.go makes real ones).
 func TestHealthBackups(t *testing.T) {
 	root := Key{ID: strings.Repeat("a", 64), Role: "root", Location: LocationFile, Encryption: Encryption{Scheme: SchemePBES2, Iterations: HardenedIterations}, ModTime: healthNow.Add(-48 * time.Hour), Mode: 0o600}
 	targets := Key{ID: strings.Repeat("b", 64), Role: "targets", GUN: healthGUN, Location: LocationFile, Encryption: root.Encryption, ModTime: healthNow.Add(-time.Hour), Mode: 0o600}
@@ -452,18 +452,24 @@ func TestHealthBackups(t *testing.T) {
 	}{
 		{"no records (today)", nil, []string{"warning backup aaaaaaa", "warning backup bbbbbbb"}},
 		{"two verified copies of each, after the newest key", []BackupRecord{
-			{root.ID, "drive A", healthNow}, {root.ID, "drive B", healthNow},
-			{targets.ID, "drive A", healthNow}, {targets.ID, "drive B", healthNow},
+			{KeyID: root.ID, Where: "drive A", Drive: "drive A", VerifiedAt: healthNow}, {KeyID: root.ID, Where: "drive B", Drive: "drive B", VerifiedAt: healthNow},
+			{KeyID: targets.ID, Where: "drive A", Drive: "drive A", VerifiedAt: healthNow}, {KeyID: targets.ID, Where: "drive B", Drive: "drive B", VerifiedAt: healthNow},
 		}, nil},
-		{"one copy of each", []BackupRecord{{root.ID, "drive A", healthNow}, {targets.ID, "drive A", healthNow}},
+		{"one copy of each", []BackupRecord{{KeyID: root.ID, Where: "drive A", Drive: "drive A", VerifiedAt: healthNow}, {KeyID: targets.ID, Where: "drive A", Drive: "drive A", VerifiedAt: healthNow}},
 			[]string{"warning backup aaaaaaa", "info backup bbbbbbb"}},
 		{"a copy never verified does not count", []BackupRecord{
-			{root.ID, "drive A", healthNow}, {root.ID, "drive B", time.Time{}},
-			{targets.ID, "drive A", healthNow}, {targets.ID, "drive B", healthNow},
+			{KeyID: root.ID, Where: "drive A", Drive: "drive A", VerifiedAt: healthNow}, {KeyID: root.ID, Where: "drive B", Drive: "drive B", VerifiedAt: time.Time{}},
+			{KeyID: targets.ID, Where: "drive A", Drive: "drive A", VerifiedAt: healthNow}, {KeyID: targets.ID, Where: "drive B", Drive: "drive B", VerifiedAt: healthNow},
 		}, []string{"warning backup aaaaaaa"}},
+		{"copies of an older version of the key", []BackupRecord{
+			{KeyID: root.ID, Where: "drive A", Drive: "a", VerifiedAt: healthNow, KeyModTime: root.ModTime},
+			{KeyID: root.ID, Where: "drive B", Drive: "b", VerifiedAt: healthNow, KeyModTime: root.ModTime},
+			{KeyID: targets.ID, Where: "drive A", Drive: "a", VerifiedAt: healthNow, KeyModTime: targets.ModTime.Add(-time.Hour)},
+			{KeyID: targets.ID, Where: "drive B", Drive: "b", VerifiedAt: healthNow, KeyModTime: targets.ModTime.Add(-time.Hour)},
+		}, []string{"warning backup-age bbbbbbb"}},
 		{"backups older than the newest key", []BackupRecord{
-			{root.ID, "drive A", twoDaysAgo}, {root.ID, "drive B", twoDaysAgo},
-			{targets.ID, "drive A", twoDaysAgo}, {targets.ID, "drive B", yesterday.Add(-time.Hour)},
+			{KeyID: root.ID, Where: "drive A", Drive: "drive A", VerifiedAt: twoDaysAgo}, {KeyID: root.ID, Where: "drive B", Drive: "drive B", VerifiedAt: twoDaysAgo},
+			{KeyID: targets.ID, Where: "drive A", Drive: "drive A", VerifiedAt: twoDaysAgo}, {KeyID: targets.ID, Where: "drive B", Drive: "drive B", VerifiedAt: yesterday.Add(-time.Hour)},
 		}, []string{"warning backup-age bbbbbbb"}},
 	}
 	for _, tc := range cases {

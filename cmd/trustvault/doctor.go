@@ -38,8 +38,9 @@ within 30 or 90 days, keys that metadata names but that are not here, keys
 that no metadata names, one root key behind many repositories, unreadable
 key files and metadata.
 
-Backups cannot be recorded yet (that comes with trustvault backup), so every
-key is reported as having no verified backup.
+A key counts as backed up once trustvault backup has written it to a drive,
+read it back and recorded it (in <trust dir>/trustvault/backups.json); it
+needs two such copies, on two devices, made since the key last changed.
 
 --json prints {"findings": [{"check", "severity", "key_id", "gun", "message",
 "fix"}]}. Exit status: 0 healthy (notes at most), 1 warnings, 2 problems;

@@ -300,3 +300,20 @@ func (t *Tree) Write() error {
 	t.file(filepath.Join(t.ProcRoot, "self", "mountinfo"), strings.Join(t.mounts, "\n"))
 	return t.err
 }
+
+// FakeMachine is a laptop with an internal NVMe disk mounted at / and one
+// USB stick per mount point given (real directories: the detector's
+// statfs and write checks run on them), each on a device of its own,
+// labelled with the mount point's last element. Write has been called.
+func FakeMachine(dir string, mounts ...string) (*Tree, error) {
+	t := NewTree(dir)
+	nvme := t.NVMe("nvme0n1", 259, 0)
+	t.Mount(nvme.Partition(1), "/", "ext4", "rw,relatime")
+	for i, mp := range mounts {
+		stick := t.USB(fmt.Sprintf("1-%d", i+1), "SanDisk", "Cruzer Blade", fmt.Sprintf("TV%06d", i+1))
+		part := stick.Disk(fmt.Sprintf("sd%c", 'b'+i), 8, 16*(i+1), true).Partition(1)
+		t.Label(part, filepath.Base(mp))
+		t.Mount(part, mp, "vfat", "rw,nosuid,nodev")
+	}
+	return t, t.Write()
+}

@@ -1,0 +1,323 @@
+package vault
+
+// The backup flow: one archive of private/ and the metadata cache, built
+// once (and encrypted once), written durably to two drives on two
+// physical devices, each read back from the device and checked, each
+// verified copy recorded.
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/trustvault/trustvault/archive"
+	"github.com/trustvault/trustvault/vault/internal/atomicfile"
+)
+
+// BackupTarget is one directory a backup goes to and the drive under it.
+type BackupTarget struct {
+	Dir   string
+	Drive Drive
+}
+
+// Name names the target for a person: "KEYS-A (/media/alice/KEYS-A)".
+func (t BackupTarget) Name() string {
+	if t.Drive.Label != "" && t.Drive.Label != filepath.Base(t.Dir) {
+		return t.Drive.Label + " (" + t.Dir + ")"
+	}
+	return t.Dir
+}
+
+// BackupPlan is a checked choice of targets.
+type BackupPlan struct {
+	Targets []BackupTarget
+	// Warnings are worth saying but allowed: two devices with one serial,
+	// a target that is not a removable drive.
+	Warnings []string
+	drives   *Drives
+}
+
+// PlanBackup checks the targets: at least two, each a writable directory
+// on an identified device, no two on one physical device, none on the
+// device of the trust directory.
+func (s *Store) PlanBackup(d *Drives, dirs []string) (*BackupPlan, error) {
+	if len(dirs) < 2 {
+		return nil, errors.New("vault: backup: give two drives (--to DIR --to DIR): one copy is lost with its drive")
+	}
+	plan := &BackupPlan{drives: d}
+	home, homeErr := d.Locate(s.dir)
+	for _, dir := range dirs {
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return nil, fmt.Errorf("vault: backup to %s: %w", dir, err)
+		}
+		if fi, err := os.Stat(abs); err != nil {
+			return nil, fmt.Errorf("vault: backup to %s: %w", dir, err)
+		} else if !fi.IsDir() {
+			return nil, fmt.Errorf("vault: backup to %s: not a directory", dir)
+		}
+		dr, err := d.Locate(abs)
+		if err != nil {
+			return nil, fmt.Errorf("vault: backup to %s: %w", dir, err)
+		}
+		t := BackupTarget{Dir: abs, Drive: dr}
+		switch {
+		case dr.Stale:
+			return nil, fmt.Errorf("vault: backup to %s: %s", t.Name(), hardwareReason(dr))
+		case !dr.Identity.Known:
+			return nil, fmt.Errorf("vault: backup to %s: %s, so trustvault cannot check that the two copies are on two devices", t.Name(), hardwareReason(dr))
+		case dr.ReadOnly:
+			return nil, fmt.Errorf("vault: backup to %s: %s", t.Name(), hardwareReason(dr))
+		case homeErr == nil && sameDevice(dr, home):
+			return nil, fmt.Errorf("vault: backup to %s: it is %w (%s): a copy there is lost with the keys", t.Name(), ErrTrustDevice, dr.Identity)
+		}
+		for _, o := range plan.Targets {
+			if sameDevice(o.Drive, dr) {
+				return nil, fmt.Errorf("vault: backup to %s and %s: both are on one device (%s): %w; use two drives", o.Name(), t.Name(), dr.Identity, ErrSameDevice)
+			}
+		}
+		if !dr.Eligible && dr.Reason != "" {
+			plan.Warnings = append(plan.Warnings, fmt.Sprintf("%s is not a removable drive (%s); it is used because it was named", t.Name(), dr.Reason))
+		}
+		plan.Warnings = append(plan.Warnings, dr.Warnings...)
+		plan.Targets = append(plan.Targets, t)
+	}
+	return plan, nil
+}
+
+func hardwareReason(d Drive) string {
+	if d.Reason != "" {
+		return d.Reason
+	}
+	if d.ReadOnly {
+		return "mounted read-only"
+	}
+	return "not usable"
+}
+
+// BackupOptions shape Backup.
+type BackupOptions struct {
+	// Passphrase encrypts the archive with age; nil writes a plain
+	// tar.gz (docker's own restore command reads it). The caller zeroes it.
+	Passphrase []byte
+	// WorkFactor is age's scrypt work factor (0: age's default).
+	WorkFactor int
+	// Progress, if set, is called as each copy is written and verified.
+	Progress func(BackupProgress)
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// BackupProgress is one step of one copy.
+type BackupProgress struct {
+	Target      int // index in the plan
+	Stage       archive.Stage
+	Done, Total int64
+}
+
+// BackupCopy is the outcome on one target.
+type BackupCopy struct {
+	Target  BackupTarget
+	Written archive.Written
+	// Err is set when this copy failed; the other copy is unaffected.
+	Err error
+}
+
+// BackupResult is what Backup did.
+type BackupResult struct {
+	Archive   string // file name on each drive
+	SHA256    string
+	Size      int64
+	Encrypted bool
+	Keys      []RecordKey
+	Files     int
+	Copies    []BackupCopy
+	// Skipped are files below private/ that are not backed up (symbolic
+	// links).
+	Skipped []string
+}
+
+// Failed counts the failed copies.
+func (r *BackupResult) Failed() int {
+	n := 0
+	for _, c := range r.Copies {
+		if c.Err != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// BackupError says that some copies failed; the result says which.
+type BackupError struct{ Result *BackupResult }
+
+func (e *BackupError) Error() string {
+	var parts []string
+	for _, c := range e.Result.Copies {
+		if c.Err != nil {
+			parts = append(parts, c.Err.Error())
+		}
+	}
+	ok := len(e.Result.Copies) - e.Result.Failed()
+	return fmt.Sprintf("%s; %d of %d copies verified", strings.Join(parts, "; "), ok, len(e.Result.Copies))
+}
+
+// Backup builds the archive once and writes it to every target of the
+// plan, then reads each copy back and records the verified ones. A
+// failure on one target leaves the others' verified copies in place.
+func (s *Store) Backup(plan *BackupPlan, opts BackupOptions) (*BackupResult, error) {
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	created := now().UTC().Truncate(time.Second)
+	files, keys, skipped, err := s.collect()
+	if err != nil {
+		return nil, err
+	}
+	akeys := make([]archive.Key, len(keys))
+	rkeys := make([]RecordKey, len(keys))
+	for i, k := range keys {
+		rel, _ := filepath.Rel(s.PrivateDir(), k.Path)
+		akeys[i] = archive.Key{ID: k.ID, Role: k.Role, GUN: k.GUN, Entry: privateDir + "/" + filepath.ToSlash(rel)}
+		rkeys[i] = RecordKey{ID: k.ID, Role: k.Role, GUN: k.GUN, Modified: k.ModTime.UTC()}
+	}
+	data, _, err := archive.Build(files, archive.BuildOptions{Version: Version(), Created: created, Keys: akeys, UID: os.Getuid(), GID: os.Getgid()})
+	if err != nil {
+		return nil, fmt.Errorf("vault: backup: %w", err)
+	}
+	name := "keys-backup-" + created.Format("20060102T150405Z") + ".tar.gz"
+	var pass archive.PassphraseFunc
+	if opts.Passphrase != nil {
+		if data, err = archive.Encrypt(data, opts.Passphrase, opts.WorkFactor); err != nil {
+			return nil, fmt.Errorf("vault: backup: %w", err)
+		}
+		name += ".age"
+		p := opts.Passphrase
+		pass = func() ([]byte, error) { return append([]byte(nil), p...), nil }
+	}
+	res := &BackupResult{Archive: name, SHA256: archive.SHA256(data), Size: int64(len(data)), Encrypted: opts.Passphrase != nil,
+		Keys: rkeys, Files: len(files), Skipped: skipped}
+	run := BackupRun{Archive: name, SHA256: res.SHA256, Size: res.Size, Encrypted: res.Encrypted, Created: created, Keys: rkeys}
+	for i, t := range plan.Targets {
+		c := BackupCopy{Target: t}
+		c.Written, c.Err = s.writeCopy(plan, i, name, data, pass, opts.Progress)
+		if c.Err == nil {
+			run.Copies = append(run.Copies, RecordCopy{
+				Identity: t.Drive.Identity.Key, Device: t.Drive.Identity.String(), Label: t.Drive.Label,
+				Mount: t.Drive.Mount, Path: c.Written.Path, VerifiedAt: c.Written.VerifiedAt,
+			})
+		}
+		res.Copies = append(res.Copies, c)
+	}
+	if len(run.Copies) > 0 {
+		if err := s.updateRecords(func(r *Records) { r.Backups = append(r.Backups, run) }); err != nil {
+			return res, fmt.Errorf("vault: backup: the copies are verified but could not be recorded: %w", err)
+		}
+	}
+	if res.Failed() > 0 {
+		return res, &BackupError{Result: res}
+	}
+	return res, nil
+}
+
+// writeCopy checks that the target is still the drive chosen, then
+// writes and verifies one copy.
+func (s *Store) writeCopy(plan *BackupPlan, i int, name string, data []byte, pass archive.PassphraseFunc, progress func(BackupProgress)) (archive.Written, error) {
+	t := plan.Targets[i]
+	if plan.drives != nil {
+		now, err := plan.drives.Locate(t.Dir)
+		if err != nil || !now.Identity.Same(t.Drive.Identity) || now.Stale {
+			return archive.Written{}, fmt.Errorf("backup to %s: %w: it is not the drive chosen any more (unplugged or replaced?)", t.Name(), archive.ErrDisconnected)
+		}
+	}
+	opts := archive.WriteOptions{
+		Check: func(back []byte) error {
+			_, err := archive.Open(back, pass, archive.DefaultLimits())
+			return err
+		},
+	}
+	if progress != nil {
+		opts.Progress = func(st archive.Stage, done, total int64) {
+			progress(BackupProgress{Target: i, Stage: st, Done: done, Total: total})
+		}
+	}
+	w, err := archive.WriteVerified(t.Dir, name, data, opts)
+	if err != nil {
+		return w, fmt.Errorf("backup to %s: %w", t.Name(), err)
+	}
+	return w, nil
+}
+
+// collect reads every regular file below private/ (symbolic links are
+// skipped and reported, temporary files left out) and the cached
+// metadata below tuf/, and lists the keys.
+func (s *Store) collect() (files []archive.File, keys []Key, skipped []string, err error) {
+	all, err := s.Keys()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	for _, k := range all {
+		if k.Err == nil || k.Layout != LayoutStray {
+			keys = append(keys, k)
+		}
+	}
+	add := func(root, prefix string) error {
+		walkRoot := root
+		if r, err := filepath.EvalSymlinks(root); err == nil {
+			walkRoot = r
+		} else if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return filepath.WalkDir(walkRoot, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(walkRoot, p)
+			name := prefix + "/" + filepath.ToSlash(rel)
+			switch {
+			case d.IsDir():
+				return nil
+			case d.Type()&fs.ModeSymlink != 0 || !d.Type().IsRegular():
+				skipped = append(skipped, name)
+				return nil
+			case atomicfile.IsTemp(d.Name()) || strings.HasPrefix(d.Name(), ".tmp-restore-"):
+				return nil
+			}
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			fi, err := d.Info()
+			if err != nil {
+				return err
+			}
+			files = append(files, archive.File{Name: name, Data: data, ModTime: fi.ModTime()})
+			return nil
+		})
+	}
+	if err := add(s.PrivateDir(), privateDir); err != nil {
+		return nil, nil, nil, fmt.Errorf("vault: backup: read %s: %w", s.PrivateDir(), err)
+	}
+	nkeys := len(files)
+	if err := add(filepath.Join(s.dir, tufDir), tufDir); err != nil {
+		return nil, nil, nil, fmt.Errorf("vault: backup: read the metadata cache: %w", err)
+	}
+	if nkeys == 0 {
+		return nil, nil, nil, fmt.Errorf("vault: backup: nothing to back up: no key files in %s", s.PrivateDir())
+	}
+	return files, keys, skipped, nil
+}
+
+// Version is trustvault's version as the build records it.
+func Version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
+}
