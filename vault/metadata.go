@@ -327,7 +327,8 @@ var baseRoleTypes = map[string]string{
 // Base roles come from root.json "roles" (key IDs, threshold) and from
 // their own files (expiry, version). Delegations come from targets.json and
 // from the delegation files it leads to (metadata/targets/<name>.json),
-// sorted by name. A key is LocationFile when a readable key file has its
+// sorted by name. A key is LocationToken when keys hold it with Token set
+// (see WithTokens), LocationFile when a readable key file has its
 // canonical ID, else LocationServer for snapshot and timestamp, else
 // LocationMissing.
 func ReadRepository(trustDir, gun string, keys []Key) Repository {
@@ -494,6 +495,9 @@ func (rr *repoReader) roleKeys(role string, ids []string, keys map[string]TUFKey
 			}
 		}
 		rk.Location, rk.Path = rr.locate(role, rk.ID)
+		if rk.Location == LocationToken {
+			rk.Token = rr.files[rk.ID].Token
+		}
 		out = append(out, rk)
 	}
 	return out
@@ -502,6 +506,9 @@ func (rr *repoReader) roleKeys(role string, ids []string, keys map[string]TUFKey
 // locate says where a key's private part is.
 func (rr *repoReader) locate(role, id string) (Location, string) {
 	if k, ok := rr.files[id]; ok {
+		if k.Token != nil { // on a token: it wins over a file copy
+			return LocationToken, k.Path
+		}
 		return LocationFile, k.Path
 	}
 	switch KindOf(role) {

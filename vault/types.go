@@ -233,6 +233,11 @@ type Key struct {
 	// Err is set when the file cannot be read or parsed; the other fields
 	// then hold what could be learnt from the path.
 	Err error
+	// Token is set when the key is on a hardware token (Location is then
+	// LocationToken; see WithTokens): the token wins over a file with the
+	// same key, which is then its backup (Path). A key only on a token has
+	// no Path.
+	Token *TokenRef
 }
 
 // Kind classifies the key's role header.
@@ -328,6 +333,9 @@ type RoleKey struct {
 	// Location says where the private part is: a file here, a token, the
 	// signing server (snapshot and timestamp keys not held here), or missing.
 	Location Location
-	// Path is the key file when Location is LocationFile.
+	// Path is the key file when Location is LocationFile (or the file
+	// copy of a key on a token).
 	Path string
+	// Token is where the key is when Location is LocationToken.
+	Token *TokenRef
 }

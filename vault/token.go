@@ -1,0 +1,592 @@
+package vault
+
+// Keys on hardware tokens (YubiKey 4 and later, through the hardware
+// package): listed as notary's Yubikey store lists them, preferred over
+// key files with the same key, root keys generated on a token or moved to
+// one, and signatures made by the token.
+//
+// As in notary (FORMAT.md §8), a key on a token is a slot with a
+// certificate whose common name is the key's role; its ID is the canonical
+// ID of the certificate's public key. Notary's slot order is 9c, 9e, 9d,
+// 9a; trustvault puts root keys into 9c.
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/trustvault/trustvault/hardware"
+)
+
+// Types from hardware that the engine's callers see.
+type (
+	// TokenInfo is what a token tells without a PIN.
+	TokenInfo = hardware.TokenInfo
+	// TokenSlot describes one slot of a token.
+	TokenSlot = hardware.SlotInfo
+	// TokenAuthError is a wrong or blocked PIN or PUK, with the tries left.
+	TokenAuthError = hardware.AuthError
+	// TokenState says whether a token secret still has its factory value.
+	TokenState = hardware.State
+)
+
+// Token secret states.
+const (
+	TokenStateUnknown = hardware.StateUnknown
+	TokenStateFactory = hardware.StateFactory
+	TokenStateChanged = hardware.StateChanged
+)
+
+// Token errors a caller may branch on (see also *TokenAuthError).
+var (
+	ErrNoTokenService       = hardware.ErrNoService
+	ErrTokenNotFound        = hardware.ErrNotFound
+	ErrTokenRemoved         = hardware.ErrRemoved
+	ErrTokenInUse           = hardware.ErrInUse
+	ErrTouchTimeout         = hardware.ErrTouchTimeout
+	ErrTokenNotSetUp        = hardware.ErrFactoryManagementKey
+	ErrTokenSlotInUse       = hardware.ErrSlotInUse
+	ErrWrongManagementKey   = hardware.ErrWrongManagementKey
+	ErrNoTokenManagementKey = hardware.ErrNoManagementKey
+	ErrNotOnToken           = errors.New("the key is on no token that is plugged in")
+	ErrTokenKeyType         = errors.New("a Yubikey holds ECDSA P-256 root keys only (as notary)")
+	ErrTokenNeedsRootKey    = errors.New("only root keys go on a token (as notary)")
+)
+
+// RootSlot is the slot trustvault puts root keys into: 9c, the first slot
+// notary's Yubikey store tries.
+const RootSlot = "9c"
+
+// notarySlots is the order notary's Yubikey store tries slots in.
+var notarySlots = []hardware.Slot{hardware.SlotSignature, hardware.SlotCardAuthentication, hardware.SlotKeyManagement, hardware.SlotAuthentication}
+
+// TokenRef says where on which token a key is.
+type TokenRef struct {
+	Serial uint32
+	// Slot is the PIV slot in hex, e.g. "9c".
+	Slot string
+	// Model and Firmware are "YubiKey 4" and "4.3.7".
+	Model, Firmware string
+}
+
+// Name is "Yubikey 12345678".
+func (r TokenRef) Name() string { return fmt.Sprintf("Yubikey %d", r.Serial) }
+
+// String is "Yubikey 12345678, slot 9c".
+func (r TokenRef) String() string { return fmt.Sprintf("Yubikey %d, slot %s", r.Serial, r.Slot) }
+
+// TokenKey is a key held on a token.
+type TokenKey struct {
+	// ID is the canonical ID of the public key (the file name a copy of the
+	// key would have).
+	ID string
+	// Role is the certificate's common name ("root").
+	Role  string
+	Token TokenRef
+	// Algorithm is "ecdsa" (or "rsa").
+	Algorithm string
+	// Generated says the key was generated on the token and never left it:
+	// there is no copy to back up. False for imported keys and for keys a
+	// YubiKey 4 cannot say about.
+	Generated   bool
+	PINPolicy   string
+	TouchPolicy string
+	Public      crypto.PublicKey
+	Certificate *x509.Certificate
+}
+
+// validTokenRole is notary's check on a certificate's common name.
+func validTokenRole(cn string) bool {
+	switch cn {
+	case "root", "targets", "snapshot", "timestamp":
+		return true
+	}
+	return strings.HasPrefix(cn, "targets/") && len(cn) > len("targets/")
+}
+
+// TokenKeysOf lists the keys on tokens: per token, slots 9c, 9e, 9d, 9a in
+// notary's order, each with a certificate whose common name is a role.
+func TokenKeysOf(infos []TokenInfo) []TokenKey {
+	var out []TokenKey
+	for _, info := range infos {
+		if info.Err != nil {
+			continue
+		}
+		for _, s := range notarySlots {
+			si, ok := info.Slot(s)
+			if !ok || si.Certificate == nil || !validTokenRole(si.Certificate.Subject.CommonName) {
+				continue
+			}
+			id, err := CanonicalID(si.Certificate.PublicKey)
+			if err != nil {
+				continue
+			}
+			out = append(out, TokenKey{
+				ID: id, Role: si.Certificate.Subject.CommonName,
+				Token:     TokenRef{Serial: info.Serial, Slot: s.String(), Model: info.Model, Firmware: info.Version.String()},
+				Algorithm: publicAlgorithm(si.Certificate.PublicKey),
+				Generated: si.Origin == hardware.OriginGenerated,
+				PINPolicy: si.PINPolicy.String(), TouchPolicy: si.TouchPolicy.String(),
+				Public: si.Certificate.PublicKey, Certificate: si.Certificate,
+			})
+		}
+	}
+	return out
+}
+
+func publicAlgorithm(pub crypto.PublicKey) string {
+	switch pub.(type) {
+	case *ecdsa.PublicKey:
+		return AlgorithmECDSA
+	default:
+		return AlgorithmRSA
+	}
+}
+
+// ListTokens lists the tokens plugged in and the keys on them, asking the
+// tokens without a PIN and trying none. No pcscd is ErrNoTokenService; a
+// build without cgo is an error wrapping errors.ErrUnsupported. Both mean
+// "no tokens here" to a caller that only lists (see TokensUnavailable).
+func ListTokens() ([]TokenInfo, []TokenKey, error) {
+	infos, err := hardware.Tokens()
+	if err != nil {
+		return nil, nil, fmt.Errorf("vault: list tokens: %w", err)
+	}
+	return infos, TokenKeysOf(infos), nil
+}
+
+// TokensUnavailable reports whether err says tokens cannot be reached at
+// all here (no pcscd, no cgo): a listing shows none and moves on.
+func TokensUnavailable(err error) bool {
+	return errors.Is(err, ErrNoTokenService) || errors.Is(err, errors.ErrUnsupported)
+}
+
+// WithTokens marks the keys that are on a token: a key file whose key is
+// on a token gets Location LocationToken and Token (the token wins; the
+// file is its backup), and a key only on a token is added without a Path.
+// keys is not modified; the result is sorted by ID, then path.
+func WithTokens(keys []Key, tks []TokenKey) []Key {
+	if len(tks) == 0 {
+		return keys
+	}
+	out := slices.Clone(keys)
+	onToken := map[string]*TokenKey{}
+	for i := range tks {
+		if _, dup := onToken[tks[i].ID]; !dup {
+			onToken[tks[i].ID] = &tks[i]
+		}
+	}
+	matched := map[string]bool{}
+	for i := range out {
+		if tk, ok := onToken[out[i].ID]; ok && out[i].Err == nil {
+			ref := tk.Token
+			out[i].Location, out[i].Token = LocationToken, &ref
+			matched[tk.ID] = true
+		}
+	}
+	for _, tk := range tks {
+		if matched[tk.ID] {
+			continue
+		}
+		matched[tk.ID] = true
+		ref := tk.Token
+		out = append(out, Key{ID: tk.ID, Role: tk.Role, Location: LocationToken, Token: &ref, Algorithm: tk.Algorithm})
+	}
+	slices.SortStableFunc(out, func(a, b Key) int {
+		if c := strings.Compare(a.ID, b.ID); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Path, b.Path)
+	})
+	return out
+}
+
+// TokenAdvice says what to do after a token error, or "" when there is
+// nothing particular to say.
+func TokenAdvice(err error) string {
+	var ae *TokenAuthError
+	switch {
+	case errors.As(err, &ae) && ae.What == "PUK" && ae.Blocked():
+		return "the PIN and keys still work while the PIN does; only `ykman piv reset` (which erases the token's keys) brings the PUK back"
+	case errors.As(err, &ae) && ae.Blocked():
+		return "unblock it with the PUK: trustvault yubikey unblock --serial SERIAL (sets a new PIN)"
+	case errors.As(err, &ae):
+		return fmt.Sprintf("check the %s and try again; %d wrong tries left before it is blocked", ae.What, ae.Retries)
+	case errors.Is(err, ErrNoTokenService):
+		return "start the smart card service: sudo systemctl start pcscd.socket (or run sudo pcscd); on Debian and Ubuntu install it with sudo apt-get install pcscd"
+	case errors.Is(err, ErrTouchTimeout):
+		return "touch the Yubikey when it blinks (it waits about 15 seconds), then try again"
+	case errors.Is(err, ErrTokenRemoved):
+		return "plug the Yubikey back in and try again"
+	case errors.Is(err, ErrTokenInUse):
+		return "close the program that holds it (gpg's scdaemon: gpgconf --kill scdaemon; ykman; a browser), then try again"
+	case errors.Is(err, ErrTokenNotSetUp):
+		return "set the token up first: trustvault yubikey setup --serial SERIAL"
+	case errors.Is(err, ErrNoTokenManagementKey):
+		return "give its management key in TRUSTVAULT_PIV_MANAGEMENT_KEY (48 hex digits)"
+	case errors.Is(err, ErrTokenNotFound):
+		return "plug it in, or see trustvault devices for the tokens that are"
+	case errors.Is(err, errors.ErrUnsupported):
+		return "use a trustvault built with cgo (the release builds are)"
+	}
+	return ""
+}
+
+// TokenSetup is what SetupToken needs. Secrets are []byte; SetupToken
+// zeroes none of them.
+type TokenSetup struct {
+	// PIN and PUK are the token's current ones, as the person typed them
+	// (the factory values only when the person typed them). A nil PUK
+	// leaves the PUK as it is.
+	PIN, PUK []byte
+	// ManagementKey is the current management key when the token has a
+	// custom one that is not stored on it; nil otherwise.
+	ManagementKey []byte
+	// NewPIN and NewPUK, when nil, are drawn with DefaultPINSpec and
+	// DefaultPUKSpec.
+	NewPIN, NewPUK []byte
+	// Rand draws the new PIN, PUK and management key (nil: crypto/rand).
+	Rand io.Reader
+}
+
+// TokenSetupResult is a set-up token and its new PIN and PUK, which the
+// caller shows once and then zeroes.
+type TokenSetupResult struct {
+	Info           TokenInfo
+	NewPIN, NewPUK []byte
+}
+
+// SetupToken hardens the token with the serial: a new PUK, a random
+// management key stored on the token under the PIN, and a new PIN. The new
+// PIN and PUK come from the passphrase generator's digit mode unless given.
+func SetupToken(serial uint32, s TokenSetup) (TokenSetupResult, error) {
+	r := s.Rand
+	if r == nil {
+		r = rand.Reader
+	}
+	res := TokenSetupResult{NewPIN: s.NewPIN, NewPUK: s.NewPUK}
+	var err error
+	if res.NewPIN == nil {
+		if res.NewPIN, err = GeneratePIN(r); err != nil {
+			return res, err
+		}
+	}
+	if res.NewPUK == nil && s.PUK != nil {
+		if res.NewPUK, err = GeneratePassphrase(DefaultPUKSpec(), r); err != nil {
+			return res, err
+		}
+	}
+	tok, err := hardware.Open(serial)
+	if err != nil {
+		return res, fmt.Errorf("vault: %w", err)
+	}
+	defer tok.Close()
+	tok.Rand = r
+	if err := tok.Setup(hardware.SetupRequest{PIN: s.PIN, PUK: s.PUK, ManagementKey: s.ManagementKey, NewPIN: res.NewPIN, NewPUK: res.NewPUK}); err != nil {
+		return res, fmt.Errorf("vault: set up Yubikey %d: %w", serial, err)
+	}
+	res.Info, err = tok.Info()
+	return res, err
+}
+
+// RootOnToken says how a root key goes on a token.
+type RootOnToken struct {
+	Serial uint32
+	// Slot is "9c" when empty.
+	Slot string
+	// PIN is the token's PIN, asked once for the whole operation.
+	PIN []byte
+	// TouchCached asks for a touch once per 15 seconds instead of for
+	// every signature.
+	TouchCached bool
+	// Replace allows overwriting a slot that holds a key or certificate.
+	Replace bool
+	// Touch is called when the token waits for a touch (see
+	// hardware.SignerOptions.Touch).
+	Touch func()
+	// Now is the clock for the certificate (zero: time.Now); Rand its
+	// randomness (nil: crypto/rand).
+	Now  time.Time
+	Rand io.Reader
+}
+
+func (o RootOnToken) slot() (hardware.Slot, error) {
+	if o.Slot == "" {
+		return hardware.SlotSignature, nil
+	}
+	return hardware.ParseSlot(o.Slot)
+}
+
+func (o RootOnToken) policy() hardware.KeyPolicy {
+	p := hardware.KeyPolicy{PIN: hardware.PINPolicyOnce, Touch: hardware.TouchPolicyAlways}
+	if o.TouchCached {
+		p.Touch = hardware.TouchPolicyCached
+	}
+	return p
+}
+
+func (o RootOnToken) now() time.Time {
+	if o.Now.IsZero() {
+		return time.Now()
+	}
+	return o.Now
+}
+
+func (o RootOnToken) pinFunc() func() ([]byte, error) {
+	return func() ([]byte, error) { return bytes.Clone(o.PIN), nil }
+}
+
+// tokenCertificate is the certificate notary's Yubikey store keeps beside a
+// key: self-signed, common name = role, valid 10 years (the same template
+// as a root certificate, NewRootCertificate, with the role as its name).
+func tokenCertificate(signer crypto.Signer, role string, now time.Time, r io.Reader) (*x509.Certificate, error) {
+	certPEM, err := NewRootCertificate(signer, role, now, r)
+	if err != nil {
+		return nil, err
+	}
+	block, _ := pem.Decode(certPEM)
+	return x509.ParseCertificate(block.Bytes)
+}
+
+// GenerateRootOnToken generates a root key on the token (ECDSA P-256, PIN
+// once, touch always or cached) and stores its self-signed certificate
+// beside it, signed by the token itself (one touch). The key never leaves
+// the token: there is no file and no backup.
+func GenerateRootOnToken(o RootOnToken) (TokenKey, error) {
+	slot, err := o.slot()
+	if err != nil {
+		return TokenKey{}, fmt.Errorf("vault: %w", err)
+	}
+	tok, err := hardware.Open(o.Serial)
+	if err != nil {
+		return TokenKey{}, fmt.Errorf("vault: %w", err)
+	}
+	defer tok.Close()
+	if _, err := tok.GenerateKey(o.PIN, slot, o.policy(), o.Replace); err != nil {
+		return TokenKey{}, fmt.Errorf("vault: generate a root key on Yubikey %d: %w", o.Serial, err)
+	}
+	signer, err := tok.Signer(slot, hardware.SignerOptions{PIN: o.pinFunc(), Touch: o.Touch})
+	if err != nil {
+		return TokenKey{}, fmt.Errorf("vault: %w", err)
+	}
+	cert, err := tokenCertificate(signer, "root", o.now(), o.Rand)
+	if err != nil {
+		return TokenKey{}, fmt.Errorf("vault: certificate for the new root key on Yubikey %d: %w", o.Serial, err)
+	}
+	if err := tok.SetCertificate(o.PIN, slot, cert); err != nil {
+		return TokenKey{}, fmt.Errorf("vault: %w", err)
+	}
+	return tokenKeyOn(tok, slot)
+}
+
+// tokenKeyOn reads back the key in a slot as a TokenKey.
+func tokenKeyOn(tok *hardware.Token, slot hardware.Slot) (TokenKey, error) {
+	info, err := tok.Info()
+	if err != nil {
+		return TokenKey{}, fmt.Errorf("vault: read back: %w", err)
+	}
+	for _, tk := range TokenKeysOf([]TokenInfo{info}) {
+		if tk.Token.Slot == slot.String() {
+			return tk, nil
+		}
+	}
+	return TokenKey{}, fmt.Errorf("vault: read back Yubikey %d slot %s: no key with a role certificate", tok.Serial(), slot)
+}
+
+// ImportRootToToken puts the root key in file id onto the token, as notary
+// does with a backup: the encrypted key file stays where it is, as the
+// backup of the key on the token (which from then on is the one used). The
+// key must be ECDSA P-256. Before it returns, the token signs once (one
+// touch) and the signature is checked with the file's public key.
+func (s *Store) ImportRootToToken(id string, pass PassphraseFunc, o RootOnToken) (TokenKey, error) {
+	slot, err := o.slot()
+	if err != nil {
+		return TokenKey{}, fmt.Errorf("vault: %w", err)
+	}
+	k, err := s.Key(id)
+	if err != nil {
+		return TokenKey{}, err
+	}
+	if k.Kind() != KindRoot {
+		return TokenKey{}, fmt.Errorf("vault: key %s is a %s key: %w", k.ShortID(), roleName(k.Role), ErrTokenNeedsRootKey)
+	}
+	pk, _, err := s.unlockFile(k, pass)
+	if err != nil {
+		return TokenKey{}, err
+	}
+	priv, ok := pk.Signer.(*ecdsa.PrivateKey)
+	if !ok || priv.Curve != elliptic.P256() {
+		return TokenKey{}, fmt.Errorf("vault: root key %s is %s: %w", k.ShortID(), pk.Algorithm, ErrTokenKeyType)
+	}
+	// The certificate is signed by the key itself, here, before it goes:
+	// no touch needed for it.
+	cert, err := tokenCertificate(priv, "root", o.now(), o.Rand)
+	if err != nil {
+		return TokenKey{}, fmt.Errorf("vault: certificate for root key %s: %w", k.ShortID(), err)
+	}
+	tok, err := hardware.Open(o.Serial)
+	if err != nil {
+		return TokenKey{}, fmt.Errorf("vault: %w", err)
+	}
+	defer tok.Close()
+	if err := tok.ImportKey(o.PIN, slot, priv, o.policy(), o.Replace); err != nil {
+		return TokenKey{}, fmt.Errorf("vault: move root key %s to Yubikey %d: %w", k.ShortID(), o.Serial, err)
+	}
+	if err := tok.SetCertificate(o.PIN, slot, cert); err != nil {
+		return TokenKey{}, fmt.Errorf("vault: %w", err)
+	}
+	signer, err := tok.Signer(slot, hardware.SignerOptions{PIN: o.pinFunc(), Touch: o.Touch})
+	if err != nil {
+		return TokenKey{}, fmt.Errorf("vault: %w", err)
+	}
+	digest := sha256.Sum256([]byte("trustvault: check the key on the token"))
+	sig, err := signer.Sign(rand.Reader, digest[:], crypto.SHA256)
+	if err != nil {
+		return TokenKey{}, fmt.Errorf("vault: check root key %s on Yubikey %d: %w (the key file is unchanged)", k.ShortID(), o.Serial, err)
+	}
+	if !ecdsa.VerifyASN1(&priv.PublicKey, digest[:], sig) {
+		return TokenKey{}, fmt.Errorf("vault: root key %s on Yubikey %d signed wrongly; the key file is unchanged, do not rely on the token", k.ShortID(), o.Serial)
+	}
+	tk, err := tokenKeyOn(tok, slot)
+	if err == nil && tk.ID != k.ID {
+		err = fmt.Errorf("vault: Yubikey %d slot %s holds key %s, not %s", o.Serial, slot, ShortID(tk.ID), k.ShortID())
+	}
+	return tk, err
+}
+
+// TokenAuth says how a signer on a token gets the PIN and tells of a touch.
+type TokenAuth struct {
+	// PIN returns the token's PIN; the engine zeroes the slice.
+	PIN func(TokenRef) ([]byte, error)
+	// Touch is called when the token waits for a touch ("touch the key
+	// when it blinks"); it must not block.
+	Touch func(TokenRef)
+}
+
+// KeySigner is a key ready to sign: on a token when it is on one that is
+// plugged in, else decrypted from its file. Close it when done (it may
+// hold a token).
+type KeySigner struct {
+	crypto.Signer
+	// ID is the canonical key ID.
+	ID string
+	// Location is LocationToken or LocationFile; Token is set for the first.
+	Location Location
+	Token    *TokenRef
+	close    func() error
+}
+
+// Close releases the token, if any.
+func (k *KeySigner) Close() error {
+	if k.close == nil {
+		return nil
+	}
+	err := k.close()
+	k.close = nil
+	return err
+}
+
+// Signer returns a signer for the key: the token's when the key is on a
+// token that is plugged in (the token wins, as in notary), else the key
+// file's, decrypted with pass. tokens is what ListTokens returned (nil: it
+// is called).
+func (s *Store) Signer(id string, tokens []TokenKey, auth TokenAuth, pass PassphraseFunc) (*KeySigner, error) {
+	if tokens == nil {
+		_, tks, err := ListTokens()
+		if err != nil && !TokensUnavailable(err) {
+			return nil, err
+		}
+		tokens = tks
+	}
+	want := strings.ToLower(strings.TrimSpace(id))
+	for _, tk := range tokens {
+		if tk.ID != want && !(len(want) >= 7 && strings.HasPrefix(tk.ID, want)) {
+			continue
+		}
+		return tokenSigner(tk, auth)
+	}
+	pk, err := s.Unlock(id, pass)
+	if err != nil {
+		return nil, err
+	}
+	return &KeySigner{Signer: pk.Signer, ID: pk.ID, Location: LocationFile}, nil
+}
+
+func tokenSigner(tk TokenKey, auth TokenAuth) (*KeySigner, error) {
+	slot, err := hardware.ParseSlot(tk.Token.Slot)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := hardware.Open(tk.Token.Serial)
+	if err != nil {
+		return nil, fmt.Errorf("vault: key %s: %w", ShortID(tk.ID), err)
+	}
+	ref := tk.Token
+	opts := hardware.SignerOptions{}
+	if auth.PIN != nil {
+		opts.PIN = func() ([]byte, error) { return auth.PIN(ref) }
+	}
+	if auth.Touch != nil {
+		opts.Touch = func() { auth.Touch(ref) }
+	}
+	signer, err := tok.Signer(slot, opts)
+	if err != nil {
+		tok.Close()
+		return nil, fmt.Errorf("vault: key %s: %w", ShortID(tk.ID), err)
+	}
+	if id, err := CanonicalID(signer.Public()); err != nil || id != tk.ID {
+		tok.Close()
+		return nil, fmt.Errorf("vault: %s holds another key than %s now", ref, ShortID(tk.ID))
+	}
+	return &KeySigner{Signer: signer, ID: tk.ID, Location: LocationToken, Token: &ref, close: tok.Close}, nil
+}
+
+// withToken opens the token with the serial for f and closes it.
+func withToken(serial uint32, f func(*hardware.Token) error) error {
+	tok, err := hardware.Open(serial)
+	if err != nil {
+		return fmt.Errorf("vault: %w", err)
+	}
+	defer tok.Close()
+	if err := f(tok); err != nil {
+		return fmt.Errorf("vault: %w", err)
+	}
+	return nil
+}
+
+// TokenInfoOf reads one token, without a PIN.
+func TokenInfoOf(serial uint32) (TokenInfo, error) {
+	var info TokenInfo
+	err := withToken(serial, func(t *hardware.Token) (err error) {
+		info, err = t.Info()
+		return err
+	})
+	return info, err
+}
+
+// VerifyTokenPIN checks a token's PIN (a wrong one costs a try: a
+// *TokenAuthError says how many are left).
+func VerifyTokenPIN(serial uint32, pin []byte) error {
+	return withToken(serial, func(t *hardware.Token) error { return t.VerifyPIN(pin) })
+}
+
+// ChangeTokenPIN changes a token's PIN.
+func ChangeTokenPIN(serial uint32, old, new []byte) error {
+	return withToken(serial, func(t *hardware.Token) error { return t.ChangePIN(old, new) })
+}
+
+// UnblockTokenPIN sets a new PIN with the PUK, after the PIN was blocked.
+func UnblockTokenPIN(serial uint32, puk, newPIN []byte) error {
+	return withToken(serial, func(t *hardware.Token) error { return t.UnblockPIN(puk, newPIN) })
+}

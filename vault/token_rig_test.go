@@ -1,0 +1,245 @@
+//go:build cgo && linux
+
+package vault
+
+import (
+	"bytes"
+	"crypto/rand"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/trustvault/trustvault/hardware/pivtest"
+)
+
+func TestMain(m *testing.M) { pivtest.Main(m) }
+
+var tokenCards = []struct {
+	name string
+	new  func(uint32) *pivtest.Card
+}{
+	{"yubikey4", pivtest.NewYubiKey4},
+	{"yubikey5", pivtest.NewYubiKey5},
+}
+
+// setUpToken sets a factory token up; the person typed the factory PIN and
+// PUK.
+func setUpToken(t *testing.T, serial uint32) TokenSetupResult {
+	t.Helper()
+	res, err := SetupToken(serial, TokenSetup{PIN: []byte("123456"), PUK: []byte("12345678")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func TestSetupTokenGeneratesPINAndPUK(t *testing.T) {
+	for _, c := range tokenCards {
+		t.Run(c.name, func(t *testing.T) {
+			rig := pivtest.Start(t)
+			card := c.new(11000001)
+			rig.Insert(t, 0, card)
+			res := setUpToken(t, 11000001)
+			for what, p := range map[string][]byte{"PIN": res.NewPIN, "PUK": res.NewPUK} {
+				if len(p) != 8 || strings.Trim(string(p), "0123456789") != "" {
+					t.Errorf("new %s %q: want 8 digits", what, p)
+				}
+			}
+			if !bytes.Equal(card.PIN(), res.NewPIN) || !bytes.Equal(card.PUK(), res.NewPUK) {
+				t.Error("the token's PIN and PUK are not the ones returned")
+			}
+			if !res.Info.SetUp() {
+				t.Errorf("not set up: %+v", res.Info)
+			}
+			if n := card.FactoryPINVerifies(); n != 1 {
+				t.Errorf("%d VERIFY commands with the factory PIN, want 1 (the one typed)", n)
+			}
+		})
+	}
+}
+
+// A root key generated on the token signs a TUF root.json, and the
+// signature verifies with the public key from the certificate in it.
+func TestGenerateRootOnTokenSignsRoot(t *testing.T) {
+	for _, c := range tokenCards {
+		t.Run(c.name, func(t *testing.T) {
+			rig := pivtest.Start(t)
+			card := c.new(12000002)
+			rig.Insert(t, 0, card)
+			pin := setUpToken(t, 12000002).NewPIN
+			var touches atomic.Int32
+			tk, err := GenerateRootOnToken(RootOnToken{Serial: 12000002, PIN: pin, Touch: func() { touches.Add(1) }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tk.Role != "root" || tk.Token.String() != "Yubikey 12000002, slot 9c" || !tk.Generated || tk.TouchPolicy != "always" || tk.PINPolicy != "once" {
+				t.Errorf("token key: %+v", tk)
+			}
+			if touches.Load() < 1 {
+				t.Error("no touch prompt while the certificate was signed")
+			}
+			_, tks, err := ListTokens()
+			if err != nil || len(tks) != 1 || tks[0].ID != tk.ID {
+				t.Fatalf("listed: %+v, %v", tks, err)
+			}
+			s := newStore(t)
+			pinAsked := 0
+			ks, err := s.Signer(tk.ID, nil, TokenAuth{
+				PIN:   func(TokenRef) ([]byte, error) { pinAsked++; return bytes.Clone(pin), nil },
+				Touch: func(TokenRef) { touches.Add(1) },
+			}, func(PassphraseRequest) ([]byte, error) { t.Fatal("a passphrase was asked for"); return nil, nil })
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ks.Close()
+			if ks.Location != LocationToken {
+				t.Fatalf("signer location %v", ks.Location)
+			}
+			gun := "registry.example.com/team/app"
+			now := time.Now()
+			certPEM, err := NewRootCertificate(ks, gun, now, rand.Reader)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rootKey, err := NewCertificateTUFKey(certPEM)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if id, err := rootKey.CanonicalID(); err != nil || id != tk.ID {
+				t.Errorf("root.json's key is %s (%v), want %s", id, err, tk.ID)
+			}
+			signed := RootSigned(map[string]TUFKey{rootKey.ID(): rootKey},
+				map[string]TUFRole{"root": {KeyIDs: []string{rootKey.ID()}, Threshold: 1}}, now.Add(DefaultExpiry("root")), 1)
+			data, err := SignMetadata(signed, rand.Reader, MetadataSigner{KeyID: rootKey.ID(), Signer: ks})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := VerifyMetadata(data, rootKey); err != nil {
+				t.Errorf("root.json signed on the token does not verify: %v", err)
+			}
+			if pinAsked == 0 {
+				t.Error("the PIN was never asked for")
+			}
+		})
+	}
+}
+
+// A root key moved to the token: the file stays as its backup, the token
+// wins in listings, in repositories and when signing.
+func TestImportRootTokenWins(t *testing.T) {
+	for _, c := range tokenCards {
+		t.Run(c.name, func(t *testing.T) {
+			rig := pivtest.Start(t)
+			card := c.new(13000003)
+			rig.Insert(t, 0, card)
+			pin := setUpToken(t, 13000003).NewPIN
+			s := newStore(t)
+			k, err := s.Generate("root", "", AlgorithmECDSA, passFunc("root passphrase 1234"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			before, _ := os.ReadFile(k.Path)
+			repo := writeTokenRepo(t, s, k.ID, "example.com/app")
+			tk, err := s.ImportRootToToken(k.ID[:7], passFunc("root passphrase 1234"), RootOnToken{Serial: 13000003, PIN: pin, TouchCached: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tk.ID != k.ID || tk.Generated || tk.Token.Slot != "9c" {
+				t.Errorf("token key %+v", tk)
+			}
+			if after, _ := os.ReadFile(k.Path); !bytes.Equal(before, after) {
+				t.Error("the key file changed; it must stay as the backup")
+			}
+			_, tks, err := ListTokens()
+			if err != nil {
+				t.Fatal(err)
+			}
+			keys, err := s.Keys()
+			if err != nil {
+				t.Fatal(err)
+			}
+			merged := WithTokens(keys, tks)
+			if len(merged) != 1 || merged[0].Location != LocationToken || merged[0].Token == nil ||
+				merged[0].Token.String() != "Yubikey 13000003, slot 9c" || merged[0].Path != k.Path {
+				t.Errorf("merged keys: %+v", merged)
+			}
+			r := ReadRepository(s.Dir(), repo, merged)
+			ri, _ := r.Role("root")
+			if len(ri.Keys) != 1 || ri.Keys[0].Location != LocationToken || ri.Keys[0].Token == nil || ri.Keys[0].Token.Serial != 13000003 {
+				t.Errorf("root role: %+v", ri.Keys)
+			}
+			ks, err := s.Signer(k.ID, tks, TokenAuth{PIN: func(TokenRef) ([]byte, error) { return bytes.Clone(pin), nil }},
+				func(PassphraseRequest) ([]byte, error) { t.Fatal("the file was used"); return nil, nil })
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ks.Close()
+			if ks.Location != LocationToken || ks.Token.Serial != 13000003 {
+				t.Errorf("signer: %+v", ks)
+			}
+			// Unplugged, the file copy signs.
+			ks.Close()
+			rig.Eject(0)
+			ks2, err := s.Signer(k.ID, nil, TokenAuth{}, passFunc("root passphrase 1234"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ks2.Location != LocationFile {
+				t.Errorf("without the token: %v", ks2.Location)
+			}
+		})
+	}
+}
+
+// writeTokenRepo writes a root.json for gun whose root key is the key file
+// id, and returns the GUN.
+func writeTokenRepo(t *testing.T, s *Store, id, gun string) string {
+	t.Helper()
+	pk, err := s.Unlock(id, passFunc("root passphrase 1234"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	certPEM, err := NewRootCertificate(pk.Signer, gun, time.Now(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rootKey, _ := NewCertificateTUFKey(certPEM)
+	signed := RootSigned(map[string]TUFKey{rootKey.ID(): rootKey},
+		map[string]TUFRole{"root": {KeyIDs: []string{rootKey.ID()}, Threshold: 1}}, time.Now().Add(time.Hour), 1)
+	data, err := SignMetadata(signed, rand.Reader, MetadataSigner{KeyID: rootKey.ID(), Signer: pk.Signer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(s.Dir(), "tuf", gun, "metadata", "root.json"), data)
+	return gun
+}
+
+func TestTokenErrorsSayWhatToDo(t *testing.T) {
+	rig := pivtest.Start(t)
+	card := pivtest.NewYubiKey4(14000004)
+	rig.Insert(t, 0, card)
+	// Not set up: no root key on a token with the factory management key.
+	_, err := GenerateRootOnToken(RootOnToken{Serial: 14000004, PIN: []byte("123456")})
+	if !errors.Is(err, ErrTokenNotSetUp) || !strings.Contains(TokenAdvice(err), "trustvault yubikey setup") {
+		t.Errorf("factory token: %v / %s", err, TokenAdvice(err))
+	}
+	pin := setUpToken(t, 14000004).NewPIN
+	_, err = GenerateRootOnToken(RootOnToken{Serial: 14000004, PIN: []byte("00000000")})
+	var ae *TokenAuthError
+	if !errors.As(err, &ae) || ae.Retries != 2 || !strings.Contains(TokenAdvice(err), "2 wrong tries left") {
+		t.Errorf("wrong PIN: %v / %s", err, TokenAdvice(err))
+	}
+	card.SetTouch(func(byte) bool { return false })
+	_, err = GenerateRootOnToken(RootOnToken{Serial: 14000004, PIN: pin})
+	if !errors.Is(err, ErrTouchTimeout) || !strings.Contains(TokenAdvice(err), "touch the Yubikey when it blinks") {
+		t.Errorf("no touch: %v / %s", err, TokenAdvice(err))
+	}
+	_, err = GenerateRootOnToken(RootOnToken{Serial: 99})
+	if !errors.Is(err, ErrTokenNotFound) {
+		t.Errorf("absent token: %v", err)
+	}
+}

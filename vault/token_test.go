@@ -1,0 +1,70 @@
+package vault
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/trustvault/trustvault/hardware"
+)
+
+func TestWithTokens(t *testing.T) {
+	ref := TokenRef{Serial: 12345678, Slot: "9c"}
+	keys := []Key{
+		{ID: "aaa", Role: "root", Path: "/t/private/aaa.key", Location: LocationFile},
+		{ID: "bbb", Role: "targets", Path: "/t/private/bbb.key", Location: LocationFile},
+		{ID: "ddd", Role: "root", Path: "/t/private/ddd.key", Location: LocationFile, Err: errors.New("unreadable")},
+	}
+	tks := []TokenKey{{ID: "aaa", Role: "root", Token: ref}, {ID: "ccc", Role: "root", Token: TokenRef{Serial: 1, Slot: "9e"}}}
+	got := WithTokens(keys, tks)
+	if len(got) != 4 {
+		t.Fatalf("%d keys: %+v", len(got), got)
+	}
+	if got[0].ID != "aaa" || got[0].Location != LocationToken || got[0].Token.String() != "Yubikey 12345678, slot 9c" || got[0].Path == "" {
+		t.Errorf("file copy of a token key: %+v", got[0])
+	}
+	if got[1].Location != LocationFile || got[1].Token != nil {
+		t.Errorf("file key: %+v", got[1])
+	}
+	if got[2].ID != "ccc" || got[2].Path != "" || got[2].Location != LocationToken || got[2].Role != "root" {
+		t.Errorf("token-only key: %+v", got[2])
+	}
+	if keys[0].Location != LocationFile {
+		t.Error("WithTokens modified its input")
+	}
+	if len(WithTokens(keys, nil)) != 3 {
+		t.Error("no tokens changed the keys")
+	}
+}
+
+func TestTokenKeysOf(t *testing.T) {
+	cert := func(cn string) *x509.Certificate {
+		k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		certPEM, err := NewRootCertificate(k, cn, time.Now(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := pem.Decode(certPEM)
+		c, _ := x509.ParseCertificate(b.Bytes)
+		return c
+	}
+	root, ssh, targets := cert("root"), cert("ssh-user"), cert("targets/releases")
+	info := TokenInfo{Serial: 7, Version: hardware.Version{Major: 4, Minor: 3, Patch: 7}, Model: "YubiKey 4", Slots: []TokenSlot{
+		{Slot: hardware.SlotAuthentication, Certificate: ssh, Public: ssh.PublicKey},
+		{Slot: hardware.SlotSignature, Certificate: root, Public: root.PublicKey, Origin: hardware.OriginGenerated},
+		{Slot: hardware.SlotKeyManagement, Certificate: targets, Public: targets.PublicKey},
+	}}
+	tks := TokenKeysOf([]TokenInfo{info, {Serial: 8, Err: hardware.ErrInUse}})
+	if len(tks) != 2 || tks[0].Role != "root" || tks[0].Token.Slot != "9c" || !tks[0].Generated ||
+		tks[1].Role != "targets/releases" || tks[1].Token.Firmware != "4.3.7" {
+		t.Errorf("token keys: %+v", tks)
+	}
+	if id, _ := CanonicalID(root.PublicKey); tks[0].ID != id {
+		t.Error("a token key's ID is the canonical ID of its certificate's key")
+	}
+}
