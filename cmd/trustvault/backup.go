@@ -1,0 +1,379 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/trustvault/trustvault/archive"
+	"github.com/trustvault/trustvault/vault"
+)
+
+// envArchivePassphrase holds the passphrase of an encrypted backup
+// archive, for backup --encrypt and for verify, restore and drill.
+const envArchivePassphrase = "TRUSTVAULT_ARCHIVE_PASSPHRASE"
+
+func (a *app) backupCmd() *cobra.Command {
+	var to []string
+	var encrypt bool
+	cmd := &cobra.Command{
+		Use:   "backup --to DIR --to DIR [--encrypt]",
+		Short: "Back up the keys to two drives, each read back and verified",
+		Long: `backup writes one archive of private/ (every key file, 0600 and 0700 in the
+archive's headers) and the cached metadata to two drives, and checks that
+they are two physical devices and not the device of the trust directory:
+two partitions of one stick, or two slots of one card reader, are refused.
+
+Each copy is written to a partial file, synced, renamed to
+keys-backup-<UTC>.tar.gz (never over an older backup), the directory
+synced, then read back from the drive (not the page cache) and every
+digest checked. A failure on one drive (full, read-only, an I/O error)
+leaves no partial archive there and the other drive's copy verified. Each
+verified copy is recorded in <trust dir>/trustvault/backups.json; doctor
+and the interactive view count them.
+
+Without --encrypt the archive is a plain tar.gz, restorable without
+trustvault as docker documents it:
+  umask 077; tar -xzf keys-backup-<UTC>.tar.gz -C ~/.docker/trust
+With --encrypt it is encrypted with age under a passphrase (from
+TRUSTVAULT_ARCHIVE_PASSPHRASE, else asked twice) that must reach the root
+key minimum of the passphrase policy; 'age -d' decrypts it.
+
+Eject the drives before unplugging them.`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			const op = "backup"
+			s, err := a.openStore()
+			if err != nil {
+				return fail(op, err)
+			}
+			d, err := a.drives()
+			if err != nil {
+				return fail(op, err)
+			}
+			plan, err := s.PlanBackup(d, to)
+			if err != nil {
+				return failAtomic(op, err)
+			}
+			keys, _ := s.Keys()
+			fmt.Fprintf(a.stdout, "Backing up %s to %d drives:\n", plural(len(keys), "key", "keys"), len(plan.Targets))
+			for _, t := range plan.Targets {
+				fmt.Fprintf(a.stdout, "  %s · %s\n", t.Name(), t.Drive.Identity)
+			}
+			for _, w := range plan.Warnings {
+				fmt.Fprintf(a.stderr, "trustvault: warning: %s\n", w)
+			}
+			var pass []byte
+			if encrypt {
+				if pass, err = a.newArchivePassphrase(); err != nil {
+					return failAtomic(op, err)
+				}
+				defer zero(pass)
+			}
+			res, err := s.Backup(plan, vault.BackupOptions{Passphrase: pass})
+			if res == nil {
+				return failAtomic(op, err)
+			}
+			for _, c := range res.Copies {
+				if c.Err != nil {
+					fmt.Fprintf(a.stdout, "  FAILED   %s\n", c.Err)
+					continue
+				}
+				fmt.Fprintf(a.stdout, "  verified %s (%s, SHA-256 %s…, read back from the drive)\n", c.Written.Path, humanBytes(uint64(c.Written.Size)), c.Written.SHA256[:12])
+			}
+			ok := len(res.Copies) - res.Failed()
+			fmt.Fprintf(a.stdout, "%d of %d copies verified.\n", ok, len(res.Copies))
+			if ok > 0 {
+				first := ""
+				for _, c := range res.Copies {
+					if c.Err == nil {
+						first = c.Written.Path
+						break
+					}
+				}
+				fmt.Fprintf(a.stdout, "Restore with: trustvault restore %s\n", first)
+				if res.Encrypted {
+					fmt.Fprintf(a.stdout, "  or without trustvault: age -d %s | (umask 077; tar -xz -C %s)\n", first, s.Dir())
+				} else {
+					fmt.Fprintf(a.stdout, "  or without trustvault: umask 077; tar -xzf %s -C %s\n", first, s.Dir())
+				}
+				fmt.Fprintln(a.stdout, "Eject the drives before unplugging them, and keep them in two places.")
+			}
+			if err != nil {
+				return fail(op, err)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringArrayVar(&to, "to", nil, "a directory on a backup drive (give two)")
+	cmd.Flags().BoolVar(&encrypt, "encrypt", false, "encrypt the archive with age under a passphrase")
+	return cmd
+}
+
+// newArchivePassphrase is the passphrase for a new encrypted archive:
+// from TRUSTVAULT_ARCHIVE_PASSPHRASE, else typed twice. It must reach the
+// policy's root minimum: the archive holds the root keys.
+func (a *app) newArchivePassphrase() ([]byte, error) {
+	p := a.passphrases()
+	req := vault.PassphraseRequest{Role: "root", New: true, Attempt: 1}
+	if v := a.getenv(envArchivePassphrase); v != "" {
+		pass := []byte(v)
+		if err := p.checkNew(req, pass, envArchivePassphrase); err != nil {
+			zero(pass)
+			return nil, err
+		}
+		return pass, nil
+	}
+	if p.term == nil {
+		return nil, &noPassphraseError{vars: []string{envArchivePassphrase}}
+	}
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		first, err := p.read("Enter passphrase for the backup archive: ")
+		if err != nil {
+			return nil, err
+		}
+		if err := p.checkNew(req, first, ""); err != nil {
+			zero(first)
+			fmt.Fprintln(p.out, typedRefusal(err))
+			continue
+		}
+		second, err := p.read("Repeat passphrase for the backup archive: ")
+		if err != nil {
+			zero(first)
+			return nil, err
+		}
+		same := bytes.Equal(first, second)
+		zero(second)
+		if same {
+			return first, nil
+		}
+		zero(first)
+		fmt.Fprintln(p.out, "Passphrases do not match. Please retry.")
+	}
+	return nil, fmt.Errorf("no passphrase chosen after %d attempts: %w", maxAttempts, vault.ErrAborted)
+}
+
+// archivePassphrase gives an encrypted archive's passphrase: from
+// TRUSTVAULT_ARCHIVE_PASSPHRASE, else asked once.
+func (a *app) archivePassphrase(path string) func() ([]byte, error) {
+	return func() ([]byte, error) {
+		if v := a.getenv(envArchivePassphrase); v != "" {
+			return []byte(v), nil
+		}
+		p := a.passphrases()
+		if p.term == nil {
+			return nil, &noPassphraseError{vars: []string{envArchivePassphrase}}
+		}
+		return p.read(fmt.Sprintf("Enter passphrase for %s: ", filepath.Base(path)))
+	}
+}
+
+// archiveHint says what to do after an archive error.
+func archiveHint(err error) error {
+	switch {
+	case errors.Is(err, archive.ErrWrongPassphrase):
+		return fmt.Errorf("%w (check %s or what you typed)", err, envArchivePassphrase)
+	case errors.Is(err, archive.ErrUnsafe), errors.Is(err, archive.ErrManifest), errors.Is(err, archive.ErrTooLarge):
+		return fmt.Errorf("%w; nothing was written", err)
+	}
+	return err
+}
+
+func (a *app) verifyCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "verify ARCHIVE",
+		Short: "Read a backup archive back from its drive and check every digest",
+		Long: `verify reads a backup archive from its drive (not from the page cache),
+checks it against its .sha256 sidecar, decrypts it if it is encrypted
+(TRUSTVAULT_ARCHIVE_PASSPHRASE, else asked), and checks every entry against
+the manifest. A copy trustvault recorded gets its verification renewed.
+Re-plug a drive before verifying it: only then does the read come from the
+stick itself and not its cache.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			op := "verify " + args[0]
+			s, err := a.openStore()
+			if err != nil {
+				return fail(op, err)
+			}
+			d, _ := a.drives()
+			rep, err := s.VerifyArchive(args[0], d, a.archivePassphrase(args[0]), timeNow())
+			if err != nil {
+				return fail(op, archiveHint(err))
+			}
+			ar := rep.Archive
+			fmt.Fprintf(a.stdout, "%s: verified: %s, %s, SHA-256 %s…\n", args[0], plural(len(ar.Files), "file", "files"), keyCount(ar), ar.SHA256[:12])
+			if rep.Sidecar != "" {
+				fmt.Fprintf(a.stdout, "  matches %s\n", filepath.Base(rep.Sidecar))
+			}
+			if rep.Recorded {
+				fmt.Fprintln(a.stdout, "  the record of this copy is renewed")
+			}
+			return nil
+		},
+	}
+}
+
+func keyCount(ar *archive.Archive) string {
+	n := 0
+	for _, f := range ar.Files {
+		if strings.HasPrefix(f.Name, "private/") && strings.HasSuffix(f.Name, ".key") {
+			n++
+		}
+	}
+	return plural(n, "key", "keys")
+}
+
+func (a *app) restoreCmd() *cobra.Command {
+	var keepBoth, overwrite bool
+	cmd := &cobra.Command{
+		Use:   "restore ARCHIVE [--keep-both|--overwrite]",
+		Short: "Restore keys from a backup archive into the trust directory",
+		Long: `restore validates the whole archive before writing anything: only regular
+files and directories with names inside private/ (and tuf/), within size
+and count limits, every digest matching the manifest. It reads trustvault's
+archives (plain or age-encrypted: TRUSTVAULT_ARCHIVE_PASSPHRASE, else asked)
+and plain tar archives of a private/ directory, such as the one docker
+documents (tar -zcvf private_keys_backup.tar.gz ~/.docker/trust/private).
+
+Key files are written 0600 and directories 0700, whatever the archive says.
+A key that is here with the same bytes is skipped. A key that is here with
+other bytes (its passphrase changed since the backup, say) stops the restore
+and nothing is written, unless --keep-both writes the backup's copy beside
+it as <name>.restored-<UTC>, or --overwrite first moves the file here to
+<trust dir>/trustvault/pre-restore-<UTC>/. Cached metadata is restored only
+where there is none.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			op := "restore " + args[0]
+			if keepBoth && overwrite {
+				return failAtomic(op, errors.New("give --keep-both or --overwrite, not both"))
+			}
+			s, err := a.openStore()
+			if err != nil {
+				return fail(op, err)
+			}
+			data, err := vault.ReadArchive(args[0])
+			if err != nil {
+				return failAtomic(op, err)
+			}
+			policy := archive.ConflictRefuse
+			switch {
+			case keepBoth:
+				policy = archive.ConflictKeepBoth
+			case overwrite:
+				policy = archive.ConflictOverwrite
+			}
+			res, err := s.Restore(data, vault.RestoreOptions{Passphrase: a.archivePassphrase(args[0]), Conflict: policy, Now: timeNow()})
+			if err != nil {
+				var ce *archive.ConflictError
+				if errors.As(err, &ce) {
+					for _, c := range ce.Conflicts {
+						fmt.Fprintf(a.stderr, "trustvault: %s differs: here %d bytes of %s, in the backup %d bytes of %s\n", c.Name, c.LocalSize,
+							c.LocalTime.UTC().Format("2006-01-02 15:04"), c.ArchiveSize, c.ArchiveTime.UTC().Format("2006-01-02 15:04"))
+					}
+					return fail(op, fmt.Errorf("%w; give --keep-both to restore the backup's copies beside them, or --overwrite", err))
+				}
+				return failAtomic(op, archiveHint(err))
+			}
+			keys := 0
+			for _, w := range res.Written {
+				if strings.HasSuffix(w, ".key") {
+					keys++
+				}
+			}
+			fmt.Fprintf(a.stdout, "Restored %s into %s (%s written, %d already here).\n", plural(keys, "key", "keys"), s.Dir(),
+				plural(len(res.Written), "file", "files"), len(res.Identical))
+			for _, c := range res.Conflicts {
+				switch {
+				case c.RestoredAs != "":
+					fmt.Fprintf(a.stdout, "  %s differs here: the backup's copy is %s\n", c.Name, c.RestoredAs)
+				case c.MovedLocalTo != "":
+					fmt.Fprintf(a.stdout, "  %s replaced: the file that was here is now %s\n", c.Name, c.MovedLocalTo)
+				}
+			}
+			if len(res.KeptLocal) > 0 {
+				fmt.Fprintf(a.stdout, "  %s of cached metadata kept as they are here (newer than the backup's)\n", plural(len(res.KeptLocal), "file", "files"))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&keepBoth, "keep-both", false, "restore a differing key beside the one here, as <name>.restored-<UTC>")
+	cmd.Flags().BoolVar(&overwrite, "overwrite", false, "replace a differing key, moving the one here to trustvault/pre-restore-<UTC>/")
+	return cmd
+}
+
+func (a *app) drillCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "drill ARCHIVE",
+		Short: "Rehearse a restore: open and check an archive, compare it with the keys here, write nothing",
+		Long: `drill decrypts the archive (TRUSTVAULT_ARCHIVE_PASSPHRASE, else asked),
+validates it whole as restore would, parses every key file in it and
+compares it with the trust directory: keys the same as here, keys changed
+here since the backup, keys only in the backup, and keys here that the
+backup lacks. It writes nothing. Exit status 0 when the backup holds every
+key here as it is now, 1 otherwise.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			op := "drill " + args[0]
+			s, err := a.openStore()
+			if err != nil {
+				return fail(op, err)
+			}
+			data, err := vault.ReadArchive(args[0])
+			if err != nil {
+				return fail(op, err)
+			}
+			rep, err := s.Drill(data, a.archivePassphrase(args[0]))
+			if err != nil {
+				return fail(op, archiveHint(err))
+			}
+			ar := rep.Archive
+			var b strings.Builder
+			fmt.Fprintf(&b, "%s opens", args[0])
+			if ar.Encrypted {
+				b.WriteString(" with the passphrase")
+			}
+			fmt.Fprintf(&b, " and every digest matches: %s, %s of metadata", keyCount(ar), plural(rep.Metadata, "file", "files"))
+			if ar.Manifest != nil {
+				fmt.Fprintf(&b, ", made %s by trustvault %s", ar.Manifest.Created.UTC().Format("2006-01-02 15:04 UTC"), ar.Manifest.Version)
+			}
+			b.WriteString(".\n")
+			counts := map[vault.DrillState]int{}
+			for _, k := range rep.Keys {
+				counts[k.State]++
+				if k.State != vault.DrillSame {
+					fmt.Fprintf(&b, "  %s %s key %s: %s\n", stateMark(k.State), orDash(k.Role), vault.ShortID(k.ID), k.State)
+				}
+			}
+			for _, k := range rep.NotCovered {
+				fmt.Fprintf(&b, "  ✗ %s key %s: here, not in the backup\n", orDash(k.Role), k.ShortID())
+			}
+			fmt.Fprintf(&b, "%d the same as here, %d changed here since, %d only in the backup, %d here but not in it.\n",
+				counts[vault.DrillSame], counts[vault.DrillDiffers], counts[vault.DrillOnlyInBackup], len(rep.NotCovered))
+			if rep.OK() {
+				b.WriteString("The backup holds every key here as it is now: a restore would bring them all back.\n")
+			} else {
+				b.WriteString("Back up again: this backup does not hold every key as it is now.\n")
+			}
+			if _, err := fmt.Fprint(a.stdout, b.String()); err != nil {
+				return err
+			}
+			if !rep.OK() {
+				return &exitStatus{code: exitFailure}
+			}
+			return nil
+		},
+	}
+}
+
+func stateMark(s vault.DrillState) string {
+	if s == vault.DrillOnlyInBackup {
+		return "+"
+	}
+	return "!"
+}
