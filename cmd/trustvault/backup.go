@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -16,6 +17,10 @@ import (
 // envArchivePassphrase holds the passphrase of an encrypted backup
 // archive, for backup --encrypt and for verify, restore and drill.
 const envArchivePassphrase = "TRUSTVAULT_ARCHIVE_PASSPHRASE"
+
+// envScryptWorkFactor lowers age's scrypt work factor for tests (the
+// default, 18, takes about a second per encryption and decryption).
+const envScryptWorkFactor = "TRUSTVAULT_TEST_SCRYPT_WORK_FACTOR"
 
 func (a *app) backupCmd() *cobra.Command {
 	var to []string
@@ -74,7 +79,8 @@ Eject the drives before unplugging them.`,
 				}
 				defer zero(pass)
 			}
-			res, err := s.Backup(plan, vault.BackupOptions{Passphrase: pass})
+			wf, _ := strconv.Atoi(a.getenv(envScryptWorkFactor))
+			res, err := s.Backup(plan, vault.BackupOptions{Passphrase: pass, WorkFactor: wf})
 			if res == nil {
 				return failAtomic(op, err)
 			}

@@ -61,7 +61,7 @@ trust directory; otherwise the reason is given.
 			}
 			if asJSON {
 				out := struct {
-					Drives []driveJSON  `json:"drives"`
+					Drives []driveJSON `json:"drives"`
 					Tokens []tokenJSON `json:"tokens"`
 				}{Drives: []driveJSON{}, Tokens: tokens}
 				for _, dr := range ds {
