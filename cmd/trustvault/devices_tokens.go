@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/trustvault/trustvault/vault"
@@ -81,7 +82,11 @@ type advisedError struct {
 	advice string
 }
 
-func (e *advisedError) Error() string { return e.err.Error() + "; " + e.advice }
+// Error drops the package prefixes ("hardware: "): on the command line
+// "trustvault: " already says where it came from.
+func (e *advisedError) Error() string {
+	return strings.ReplaceAll(e.err.Error(), "hardware: ", "") + "; " + e.advice
+}
 func (e *advisedError) Unwrap() error { return e.err }
 
 func newTokenJSON(info vault.TokenInfo) tokenJSON {

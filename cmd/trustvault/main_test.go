@@ -10,10 +10,15 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/trustvault/trustvault/hardware/pivtest"
 )
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	// pivtest.M runs the tests with the PIV test rig's private pcscd (when
+	// it can run here), so that no test reaches the system's pcscd and a
+	// real token plugged in there.
+	testscript.Main(pivtest.M(m), map[string]func(){
 		"trustvault": func() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Environ())) },
 	})
 }
@@ -26,6 +31,7 @@ func TestScripts(t *testing.T) {
 		RequireExplicitExec: false,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("DOCKER_CONFIG", filepath.Join(env.WorkDir, ".docker"))
+			setPCSCSocket(env)
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -34,6 +40,17 @@ func TestScripts(t *testing.T) {
 			"jsonget":  cmdJSONGet,
 		},
 	})
+}
+
+// setPCSCSocket passes the PIV test rig's pcscd socket (set by pivtest.M)
+// to a script, or a socket that does not exist: scripts never reach the
+// system's pcscd.
+func setPCSCSocket(env *testscript.Env) {
+	sock := os.Getenv("PCSCLITE_CSOCK_NAME")
+	if sock == "" {
+		sock = filepath.Join(env.WorkDir, "no-pcscd.comm")
+	}
+	env.Setenv("PCSCLITE_CSOCK_NAME", sock)
 }
 
 // cmdFileMode checks a file's permission bits: filemode FILE 0600.

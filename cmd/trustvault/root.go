@@ -120,6 +120,7 @@ variable, must reach 80 bits for a root key and 64 for other keys
 		a.exportCmd(),
 		a.passphraseCmd(), a.hardenCmd(),
 		a.doctorCmd(), a.explainCmd(), a.guideCmd(),
+		a.yubikeyCmd(),
 		a.backupCmd(), a.verifyCmd(), a.restoreCmd(), a.drillCmd(), a.devicesCmd(),
 	)
 	return root

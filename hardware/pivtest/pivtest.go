@@ -97,6 +97,18 @@ func Main(m *testing.M) {
 	os.Exit(code)
 }
 
+// M wraps m for a TestMain that hands it to another runner, such as
+// testscript.Main: Run starts the rig, runs the tests and stops the rig.
+func M(m *testing.M) interface{ Run() int } { return runner{m} }
+
+type runner struct{ m *testing.M }
+
+func (r runner) Run() int {
+	startOnce.Do(start)
+	defer Stop()
+	return r.m.Run()
+}
+
 // Available reports whether the rig runs, and why not.
 func Available() error {
 	startOnce.Do(start)
@@ -196,26 +208,68 @@ func (r *Rig) Log() string {
 	return string(b)
 }
 
-// Insert puts card into slot and waits until piv-go can open it.
+// Insert puts card into slot (taking out the card there first) and waits
+// until pcscd sees it.
 func (r *Rig) Insert(t testing.TB, slot int, card *Card) {
 	t.Helper()
+	if err := r.Put(slot, card); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Put is Insert for callers without a testing.TB (testscript commands); a
+// nil card leaves the slot empty.
+// A card already in the slot is taken out, and pcscd left to notice,
+// first: a swap it did not see would surface later as a removed card.
+func (r *Rig) Put(slot int, card *Card) error {
+	if r.readers[slot].Card() != nil {
+		r.readers[slot].Eject()
+		if err := r.waitState(slot, false); err != nil {
+			return err
+		}
+	}
+	if card == nil {
+		return nil
+	}
 	r.readers[slot].Insert(card)
-	r.WaitReady(t, slot)
+	return r.waitState(slot, true)
+}
+
+// Empty takes the cards out of both slots and waits until pcscd sees them
+// empty.
+func (r *Rig) Empty() error {
+	for i := range r.readers {
+		if r.readers[i].Card() == nil {
+			continue
+		}
+		r.readers[i].Eject()
+		if err := r.waitState(i, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// waitState waits until pcscd sees slot with a card (present) or empty.
+func (r *Rig) waitState(slot int, present bool) error {
+	name := r.ReaderName(slot)
+	var err error
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		var p, e bool
+		p, e, err = readerState(name)
+		if err == nil && (present && p || !present && e) {
+			return nil
+		}
+	}
+	return fmt.Errorf("pivtest: %s did not become %s within 5 s (%v)\npcscd log:\n%s", name, map[bool]string{true: "present", false: "empty"}[present], err, tailLog(r.Log()))
 }
 
 // WaitReady waits until pcscd sees the card in slot.
 func (r *Rig) WaitReady(t testing.TB, slot int) {
 	t.Helper()
-	name := r.ReaderName(slot)
-	var err error
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		var present bool
-		present, _, err = readerState(name)
-		if err == nil && present {
-			return
-		}
+	if err := r.waitState(slot, true); err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("pivtest: the card in %s did not come up within 5 s (%v)\npcscd log:\n%s", name, err, tailLog(r.Log()))
 }
 
 // Eject pulls the card out of slot.
