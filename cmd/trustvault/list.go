@@ -30,7 +30,12 @@ No passphrase is needed. A file that cannot be read is listed with its error
 --json prints an array of objects: id, role, gun, kind, location, path, layout,
 mode ("0600"), size, modified, algorithm (when the file shows it), encryption
 ({"scheme":"pbes2"|"legacy-pem"|"none","prf","iterations","cipher"}) and weak;
-an unreadable file has "error" instead of encryption and weak.`,
+an unreadable file has "error" instead of encryption and weak.
+
+Keys on a Yubikey that is plugged in are listed there: location "token" and
+{"serial","slot","model","firmware"} in "token". A key file whose key is on a
+token is the token key's backup; a key only on a token has no path and no
+encryption.`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			s, err := a.openStore()
@@ -41,6 +46,7 @@ an unreadable file has "error" instead of encryption and weak.`,
 			if err != nil {
 				return fail("list", err)
 			}
+			keys = a.withTokens("list", keys)
 			if gun != "" {
 				keys = slices.DeleteFunc(keys, func(k vault.Key) bool { return k.GUN != gun })
 			}
@@ -104,6 +110,7 @@ type keyJSON struct {
 	GUN        string          `json:"gun"`
 	Kind       string          `json:"kind"`
 	Location   string          `json:"location"`
+	Token      *tokenRefJSON   `json:"token,omitempty"`
 	Path       string          `json:"path"`
 	Layout     string          `json:"layout"`
 	Mode       string          `json:"mode"`
@@ -129,6 +136,7 @@ func newKeyJSON(k vault.Key) keyJSON {
 		GUN:       k.GUN,
 		Kind:      k.Kind().String(),
 		Location:  k.Location.String(),
+		Token:     newTokenRefJSON(k.Token),
 		Path:      k.Path,
 		Layout:    k.Layout.String(),
 		Mode:      fmt.Sprintf("%04o", k.Mode.Perm()),
@@ -140,6 +148,9 @@ func newKeyJSON(k vault.Key) keyJSON {
 	}
 	if k.Err != nil {
 		j.Error = k.Err.Error()
+		return j
+	}
+	if k.Path == "" { // only on a token: no file, no encryption
 		return j
 	}
 	e := k.Encryption
@@ -196,6 +207,10 @@ func appendKeyJSON(b []byte, k *vault.Key) []byte {
 	str("gun", k.GUN)
 	str("kind", k.Kind().String())
 	str("location", k.Location.String())
+	if k.Token != nil {
+		field("token")
+		b = appendTokenRefJSON(b, k.Token)
+	}
 	str("path", k.Path)
 	str("layout", k.Layout.String())
 	field("mode") // four octal digits, as "%04o" would print them
@@ -213,6 +228,9 @@ func appendKeyJSON(b []byte, k *vault.Key) []byte {
 	}
 	if k.Err != nil {
 		str("error", k.Err.Error())
+		return append(b, '}')
+	}
+	if k.Path == "" {
 		return append(b, '}')
 	}
 	e := k.Encryption
@@ -314,6 +332,9 @@ func writeKeysTable(w io.Writer, dir string, keys []*vault.Key) error {
 		if k.Err != nil {
 			enc = "unreadable (see below)"
 		}
+		if k.Path == "" {
+			enc = "held by the token"
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", orDash(k.Role), k.GUN, k.ID, enc, keyLocation(dir, k))
 	}
 	if err := tw.Flush(); err != nil {
@@ -326,6 +347,16 @@ func writeKeysTable(w io.Writer, dir string, keys []*vault.Key) error {
 // directory relative to the trust directory, with the layout when it is not
 // notary's flat one.
 func keyLocation(dir string, k *vault.Key) string {
+	if k.Token != nil {
+		if k.Path == "" {
+			return k.Token.String()
+		}
+		rel, err := filepath.Rel(dir, filepath.Dir(k.Path))
+		if err != nil {
+			rel = filepath.Dir(k.Path)
+		}
+		return k.Token.String() + " (backup in " + rel + ")"
+	}
 	if k.Location != vault.LocationFile {
 		return k.Location.String()
 	}

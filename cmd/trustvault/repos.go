@@ -25,14 +25,20 @@ directory), token, server (held by the notary server) or missing.
 
 The table shows short key IDs; --json prints full ones: an array of
 {gun, dir, roles: [{name, kind, threshold, expires, version, has_metadata,
-keys: [{id, tuf_id, key_type, location, path}]}], problems: [...]}.`,
+keys: [{id, tuf_id, key_type, location, path, token}]}], problems: [...]}.
+A key on a Yubikey that is plugged in has location "token" and token
+"Yubikey 12345678, slot 9c"; the token wins over a key file with the same key.`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			s, err := a.openStore()
 			if err != nil {
 				return fail("repos", err)
 			}
-			repos, err := s.Repositories()
+			keys, err := s.Keys()
+			if err != nil {
+				return fail("repos", err)
+			}
+			repos, err := vault.ReadRepositories(s.Dir(), a.withTokens("repos", keys))
 			if err != nil {
 				// What could be read is still listed.
 				fmt.Fprintln(a.stderr, "trustvault: "+(&opError{op: "repos", err: err}).explain())
@@ -80,6 +86,8 @@ type roleKeyJSON struct {
 	KeyType  string `json:"key_type"`
 	Location string `json:"location"`
 	Path     string `json:"path,omitempty"`
+	// Token is "Yubikey 12345678, slot 9c" for a key on a token.
+	Token string `json:"token,omitempty"`
 }
 
 func newRepoJSON(r vault.Repository) repoJSON {
@@ -96,9 +104,13 @@ func newRepoJSON(r vault.Repository) repoJSON {
 			rj.Expires = ri.Expires.UTC().Format(time.RFC3339)
 		}
 		for _, k := range ri.Keys {
-			rj.Keys = append(rj.Keys, roleKeyJSON{
+			kj := roleKeyJSON{
 				ID: k.ID, TUFID: k.TUFID, KeyType: k.KeyType, Location: k.Location.String(), Path: k.Path,
-			})
+			}
+			if k.Token != nil {
+				kj.Token = k.Token.String()
+			}
+			rj.Keys = append(rj.Keys, kj)
 		}
 		j.Roles = append(j.Roles, rj)
 	}
@@ -140,7 +152,11 @@ func writeReposTable(w io.Writer, dir string, repos []vault.Repository, now time
 		for _, ri := range r.Roles {
 			keys := make([]string, 0, len(ri.Keys))
 			for _, k := range ri.Keys {
-				keys = append(keys, vault.ShortID(k.ID)+" "+k.Location.String())
+				loc := k.Location.String()
+				if k.Token != nil {
+					loc = "on " + k.Token.String()
+				}
+				keys = append(keys, vault.ShortID(k.ID)+" "+loc)
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", r.GUN, ri.Name, ri.Threshold, expiry(ri, now), strings.Join(keys, ", "))
 		}
