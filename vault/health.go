@@ -138,6 +138,10 @@ type HealthInput struct {
 	// Backups and BackupsErr are what the BackupLedger returned.
 	Backups    []BackupRecord
 	BackupsErr error
+	// Tokens are the keys on the tokens plugged in (ListTokens). Keys may
+	// also be WithTokens's result; keys without a file are then skipped by
+	// the checks of files.
+	Tokens []TokenKey
 }
 
 // Health reads the store and runs every check with the clock now. Failures
@@ -145,7 +149,10 @@ type HealthInput struct {
 func (s *Store) Health(now time.Time) []Finding {
 	in := HealthInput{Now: now, Private: s.PrivateDirInfo()}
 	in.Keys, in.KeysErr = s.Keys()
-	in.Repos, in.ReposErr = ReadRepositories(s.Dir(), in.Keys)
+	if _, tks, err := ListTokens(); err == nil {
+		in.Tokens = tks
+	}
+	in.Repos, in.ReposErr = ReadRepositories(s.Dir(), WithTokens(in.Keys, in.Tokens))
 	in.Backups, in.BackupsErr = s.BackupLedger().BackupRecords()
 	return Diagnose(in)
 }
@@ -153,7 +160,10 @@ func (s *Store) Health(now time.Time) []Finding {
 // Diagnose runs every check and returns the findings, most urgent first:
 // by severity, then by check (see Checks), then by GUN, key ID and message.
 func Diagnose(in HealthInput) []Finding {
-	d := &diagnosis{in: in, files: keyFilesByID(in.Keys), uses: map[string][]keyUse{}}
+	tokens := tokenKeysByID(in)
+	// Keys only on a token have no file to check.
+	in.Keys = slices.DeleteFunc(slices.Clone(in.Keys), func(k Key) bool { return k.Path == "" && k.Token != nil })
+	d := &diagnosis{in: in, files: keyFilesByID(in.Keys), uses: map[string][]keyUse{}, tokens: tokens}
 	for _, r := range in.Repos {
 		for _, ri := range r.Roles {
 			for _, rk := range ri.Keys {
@@ -227,9 +237,10 @@ type keyUse struct{ gun, role string }
 // diagnosis carries one Diagnose call.
 type diagnosis struct {
 	in    HealthInput
-	files map[string]Key      // readable key files by ID
-	uses  map[string][]keyUse // key ID -> roles naming it
-	out   []Finding
+	files  map[string]Key      // readable key files by ID
+	uses   map[string][]keyUse // key ID -> roles naming it
+	tokens map[string]TokenKey // keys on tokens plugged in, by ID
+	out    []Finding
 }
 
 func (d *diagnosis) add(f Finding) { d.out = append(d.out, f) }
@@ -537,14 +548,15 @@ func (d *diagnosis) rootCustody() {
 		if k.Kind() != KindRoot {
 			continue
 		}
-		// NOT BUILT YET: tokens (issue 6). Every root key file is only
-		// on disk until a key can be found on a Yubikey too.
-		if k.Location == LocationFile {
-			d.add(Finding{Check: CheckRootOnDisk, Severity: SeverityWarning, KeyID: id, Role: k.Role, Path: k.Path,
-				Message: fmt.Sprintf("root key %s is only on this disk, on no hardware token", k.ShortID()),
-				Fix:     "keep it offline: two verified backups, then a Yubikey (trustvault yubikey arrives with issue 6); a lost root key cannot be recovered"})
+		if _, ok := d.tokens[id]; ok {
+			continue // on a token, which wins; the file is its backup
 		}
+		d.add(Finding{Check: CheckRootOnDisk, Severity: SeverityWarning, KeyID: id, Role: k.Role, Path: k.Path,
+			Message: fmt.Sprintf("root key %s is only on this disk, on no hardware token that is plugged in", k.ShortID()),
+			Fix: "keep it offline: two verified backups, then move it to a Yubikey (trustvault yubikey import-root " + k.ShortID() +
+				"; the file stays as its backup); a lost root key cannot be recovered"})
 	}
+	d.tokenOnlyRoots()
 	roots := map[string][]string{} // root key ID -> GUNs
 	for _, r := range d.in.Repos {
 		if ri, ok := r.Role("root"); ok {
@@ -565,6 +577,48 @@ func (d *diagnosis) rootCustody() {
 			Message: fmt.Sprintf("root key %s signs %d repositories (%s): losing it, or its theft, touches all of them",
 				ShortID(id), len(guns), strings.Join(guns, ", ")),
 			Fix: "protect it accordingly (two verified backups, a token); new repositories can get a root key of their own (trustvault generate --role root before docker trust signer add)"})
+	}
+}
+
+// tokenKeysByID indexes the keys on tokens, from Tokens and from keys
+// that WithTokens marked.
+func tokenKeysByID(in HealthInput) map[string]TokenKey {
+	m := map[string]TokenKey{}
+	for _, tk := range in.Tokens {
+		m[tk.ID] = tk
+	}
+	for _, k := range in.Keys {
+		if _, ok := m[k.ID]; !ok && k.Token != nil {
+			m[k.ID] = TokenKey{ID: k.ID, Role: k.Role, Token: *k.Token}
+		}
+	}
+	return m
+}
+
+// tokenOnlyRoots: root keys on a token with no file here. One generated on
+// the token has no copy anywhere.
+func (d *diagnosis) tokenOnlyRoots() {
+	ids := make([]string, 0, len(d.tokens))
+	for id := range d.tokens {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		tk := d.tokens[id]
+		if _, ok := d.files[id]; ok || KindOf(tk.Role) != KindRoot {
+			continue
+		}
+		f := Finding{Check: CheckRootOnDisk, KeyID: id, Role: tk.Role}
+		if tk.Generated {
+			f.Severity = SeverityWarning
+			f.Message = fmt.Sprintf("root key %s is only on %s: it was generated there and has no backup", ShortID(id), tk.Token)
+			f.Fix = "keep the Yubikey safe, apart from where you work; for a root key with a backup, generate one as a file, back it up, move it to a Yubikey (trustvault yubikey import-root) and rotate each repository's root to it (notary key rotate GUN root)"
+		} else {
+			f.Severity = SeverityInfo
+			f.Message = fmt.Sprintf("root key %s is on %s, and its file is not in this trust directory", ShortID(id), tk.Token)
+			f.Fix = "make sure the backup it was moved from still exists and can be read (trustvault verify)"
+		}
+		d.add(f)
 	}
 }
 
