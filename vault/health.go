@@ -236,7 +236,7 @@ type keyUse struct{ gun, role string }
 
 // diagnosis carries one Diagnose call.
 type diagnosis struct {
-	in    HealthInput
+	in     HealthInput
 	files  map[string]Key      // readable key files by ID
 	uses   map[string][]keyUse // key ID -> roles naming it
 	tokens map[string]TokenKey // keys on tokens plugged in, by ID
