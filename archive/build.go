@@ -82,7 +82,9 @@ func Build(files []File, opts BuildOptions) ([]byte, *Manifest, error) {
 	}
 	var buf bytes.Buffer
 	buf.Grow(len(files)*1200 + 4096)
-	gz, _ := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
+	// Key files are base64 of random bytes: the best compression saves a
+	// few per cent over the fastest, at a third more time.
+	gz, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
 	tw := tar.NewWriter(gz)
 	mtime := m.Created
 	hdr := func(name string, typ byte, size int64, mt time.Time) *tar.Header {

@@ -357,7 +357,8 @@ func (a *Archive) mapName(name string, dir bool) (string, bool, error) {
 // checkManifest: every file is listed with its size and digest, and every
 // listed entry is there.
 func (a *Archive) checkManifest() error {
-	listed := map[string]Entry{}
+	listed := make(map[string]Entry, len(a.Manifest.Entries))
+	have := make(map[string]bool, len(a.Files))
 	for _, e := range a.Manifest.Entries {
 		if _, dup := listed[e.Name]; dup {
 			return fmt.Errorf("%w: it lists %q twice", ErrManifest, e.Name)
@@ -373,12 +374,13 @@ func (a *Archive) checkManifest() error {
 			return fmt.Errorf("%w: %q differs from its digest in the manifest", ErrManifest, f.Name)
 		}
 		delete(listed, f.Name)
+		have[f.Name] = true
 	}
 	for name := range listed {
 		return fmt.Errorf("%w: it lists %q, which the archive does not hold", ErrManifest, name)
 	}
 	for _, k := range a.Manifest.Keys {
-		if !slices.ContainsFunc(a.Files, func(f File) bool { return f.Name == k.Entry }) {
+		if !have[k.Entry] {
 			return fmt.Errorf("%w: key %s names entry %q, which the archive does not hold", ErrManifest, k.ID, k.Entry)
 		}
 	}

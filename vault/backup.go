@@ -8,11 +8,13 @@ package vault
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/trustvault/trustvault/archive"
@@ -204,16 +206,37 @@ func (s *Store) Backup(plan *BackupPlan, opts BackupOptions) (*BackupResult, err
 	res := &BackupResult{Archive: name, SHA256: archive.SHA256(data), Size: int64(len(data)), Encrypted: opts.Passphrase != nil,
 		Keys: rkeys, Files: len(files), Skipped: skipped}
 	run := BackupRun{Archive: name, SHA256: res.SHA256, Size: res.Size, Encrypted: res.Encrypted, Created: created, Keys: rkeys}
+	// The drives are written at once: two devices, two queues. Progress
+	// may come from both goroutines; the caller's func is serialised.
+	progress := opts.Progress
+	if progress != nil {
+		var mu sync.Mutex
+		progress = func(p BackupProgress) {
+			mu.Lock()
+			defer mu.Unlock()
+			opts.Progress(p)
+		}
+	}
+	res.Copies = make([]BackupCopy, len(plan.Targets))
+	var wg sync.WaitGroup
 	for i, t := range plan.Targets {
-		c := BackupCopy{Target: t}
-		c.Written, c.Err = s.writeCopy(plan, i, name, data, pass, opts.Progress)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := BackupCopy{Target: t}
+			c.Written, c.Err = s.writeCopy(plan, i, name, data, pass, progress)
+			res.Copies[i] = c
+		}()
+	}
+	wg.Wait()
+	for _, c := range res.Copies {
 		if c.Err == nil {
+			t := c.Target
 			run.Copies = append(run.Copies, RecordCopy{
 				Identity: t.Drive.Identity.Key, Device: t.Drive.Identity.String(), Label: t.Drive.Label,
 				Mount: t.Drive.Mount, Path: c.Written.Path, VerifiedAt: c.Written.VerifiedAt,
 			})
 		}
-		res.Copies = append(res.Copies, c)
 	}
 	if len(run.Copies) > 0 {
 		if err := s.updateRecords(func(r *Records) { r.Backups = append(r.Backups, run) }); err != nil {
@@ -268,13 +291,14 @@ func (s *Store) collect() (files []archive.File, keys []Key, skipped []string, e
 		}
 	}
 	add := func(root, prefix string) error {
+		var paths, names []string
 		walkRoot := root
 		if r, err := filepath.EvalSymlinks(root); err == nil {
 			walkRoot = r
 		} else if errors.Is(err, fs.ErrNotExist) {
 			return nil
 		}
-		return filepath.WalkDir(walkRoot, func(p string, d fs.DirEntry, err error) error {
+		err := filepath.WalkDir(walkRoot, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
 			}
@@ -289,17 +313,37 @@ func (s *Store) collect() (files []archive.File, keys []Key, skipped []string, e
 			case atomicfile.IsTemp(d.Name()) || strings.HasPrefix(d.Name(), ".tmp-restore-"):
 				return nil
 			}
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			fi, err := d.Info()
-			if err != nil {
-				return err
-			}
-			files = append(files, archive.File{Name: name, Data: data, ModTime: fi.ModTime()})
+			paths, names = append(paths, p), append(names, name)
 			return nil
 		})
+		if err != nil {
+			return err
+		}
+		read := make([]archive.File, len(paths))
+		errs := make([]error, len(paths))
+		parallel(len(paths), func(i int) {
+			f, err := os.Open(paths[i])
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer f.Close()
+			fi, err := f.Stat()
+			if err == nil {
+				read[i].Data = make([]byte, fi.Size())
+				_, err = io.ReadFull(f, read[i].Data)
+			}
+			errs[i] = err
+			read[i].Name = names[i]
+			if fi != nil {
+				read[i].ModTime = fi.ModTime()
+			}
+		})
+		if err := errors.Join(errs...); err != nil {
+			return err
+		}
+		files = append(files, read...)
+		return nil
 	}
 	if err := add(s.PrivateDir(), privateDir); err != nil {
 		return nil, nil, nil, fmt.Errorf("vault: backup: read %s: %w", s.PrivateDir(), err)

@@ -23,7 +23,7 @@ import (
 const recordsFile = "backups.json"
 
 // maxRecords is how many backups the records keep (the newest).
-const maxRecords = 50
+const maxRecords = 20
 
 // BackupRecord is one verified copy of one key outside the trust
 // directory, as health counts them.

@@ -64,8 +64,7 @@ Eject the drives before unplugging them.`,
 			if err != nil {
 				return failAtomic(op, err)
 			}
-			keys, _ := s.Keys()
-			fmt.Fprintf(a.stdout, "Backing up %s to %d drives:\n", plural(len(keys), "key", "keys"), len(plan.Targets))
+			fmt.Fprintf(a.stdout, "Backing up %s to %d drives:\n", s.Dir(), len(plan.Targets))
 			for _, t := range plan.Targets {
 				fmt.Fprintf(a.stdout, "  %s · %s\n", t.Name(), t.Drive.Identity)
 			}
@@ -84,6 +83,7 @@ Eject the drives before unplugging them.`,
 			if res == nil {
 				return failAtomic(op, err)
 			}
+			fmt.Fprintf(a.stdout, "%s in %s (%s)\n", plural(len(res.Keys), "key", "keys"), res.Archive, humanBytes(uint64(res.Size)))
 			for _, c := range res.Copies {
 				if c.Err != nil {
 					fmt.Fprintf(a.stdout, "  FAILED   %s\n", c.Err)
