@@ -60,6 +60,7 @@ func newModel(ctx context.Context, opts Options) *Model {
 		store:          opts.Store,
 		demo:           opts.Demo,
 		demoPassphrase: opts.DemoPassphrase,
+		drives:         opts.Drives,
 		spinner:        spinner.New(spinner.WithSpinner(spinner.MiniDot)),
 	}
 	c.spinner.Style = styles.Spinner

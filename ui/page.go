@@ -41,6 +41,8 @@ type common struct {
 	// of its keys, shown as a hint in forms.
 	demo           bool
 	demoPassphrase string
+	// drives finds backup drives (Options.Drives; nil: this machine's).
+	drives *vault.Drives
 }
 
 // Navigation messages. Pages ask for navigation with them; only the root

@@ -23,6 +23,8 @@ type reposKeys struct {
 	Sort        key.Binding
 	Harden      key.Binding // passphrase_harden.go
 	Generator   key.Binding // passphrase_pages.go
+	Backup      key.Binding // backup.go
+	Restore     key.Binding // restore.go
 	Quit        key.Binding
 	// Refresh is the root's key, listed here for the empty state.
 	Refresh key.Binding
@@ -37,6 +39,8 @@ func defaultReposKeys() reposKeys {
 		Sort:        key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort by name/expiry")),
 		Harden:      key.NewBinding(key.WithKeys("H"), key.WithHelp("H", "harden weak keys")),
 		Generator:   key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "passphrase generator")),
+		Backup:      key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "back up to two drives")),
+		Restore:     key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "restore or drill a backup")),
 		Quit:        key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
 		Refresh:     key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
 	}
@@ -238,6 +242,12 @@ func (p *reposPage) Update(msg tea.Msg) (page, tea.Cmd) {
 		case key.Matches(msg, p.keys.Generator):
 			np, cmd := newGeneratorPage(p.c)
 			return p, openPage(np, cmd)
+		case key.Matches(msg, p.keys.Backup):
+			np, cmd := newBackupPage(p.c)
+			return p, openPage(np, cmd)
+		case key.Matches(msg, p.keys.Restore):
+			np, cmd := newRestorePage(p.c)
+			return p, openPage(np, cmd)
 		default:
 			navigate(&p.list, p.keys.navKeys, msg)
 		}
@@ -294,6 +304,8 @@ func (p *reposPage) setFilterKeys() {
 	p.keys.Quit.SetEnabled(!p.filtering)
 	p.keys.Harden.SetEnabled(!p.filtering && !empty && p.c.snap.counts.weak > 0)
 	p.keys.Generator.SetEnabled(!p.filtering)
+	p.keys.Backup.SetEnabled(!p.filtering && !empty && p.c.snap.counts.keys > 0)
+	p.keys.Restore.SetEnabled(!p.filtering)
 	p.keys.Refresh.SetEnabled(empty)
 	p.list.setHeight(p.listHeight())
 }
@@ -341,7 +353,7 @@ func (p *reposPage) ShortHelp() []key.Binding {
 func (p *reposPage) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{p.keys.Up, p.keys.Down, p.keys.PageUp, p.keys.PageDown, p.keys.Top, p.keys.Bottom},
-		{p.keys.Open, p.keys.Filter, p.keys.ClearFilter, p.keys.Apply, p.keys.Sort, p.keys.Harden, p.keys.Generator, p.keys.Quit},
+		{p.keys.Open, p.keys.Filter, p.keys.ClearFilter, p.keys.Apply, p.keys.Sort, p.keys.Harden, p.keys.Generator, p.keys.Backup, p.keys.Restore, p.keys.Quit},
 	}
 }
 

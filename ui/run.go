@@ -30,6 +30,8 @@ type Options struct {
 	// NoColor drops colours (text attributes stay). Run also sets it when
 	// the NO_COLOR environment variable is set to anything.
 	NoColor bool
+	// Drives finds backup drives (default: this machine's).
+	Drives *vault.Drives
 	// Now is the clock for expiry (default time.Now).
 	Now func() time.Time
 	// Input and Output default to the process's terminal.

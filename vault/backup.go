@@ -193,16 +193,17 @@ func (s *Store) Backup(plan *BackupPlan, opts BackupOptions) (*BackupResult, err
 	if err != nil {
 		return nil, fmt.Errorf("vault: backup: %w", err)
 	}
-	name := "keys-backup-" + created.Format("20060102T150405Z") + ".tar.gz"
+	ext := ".tar.gz"
 	var pass archive.PassphraseFunc
 	if opts.Passphrase != nil {
 		if data, err = archive.Encrypt(data, opts.Passphrase, opts.WorkFactor); err != nil {
 			return nil, fmt.Errorf("vault: backup: %w", err)
 		}
-		name += ".age"
+		ext += ".age"
 		p := opts.Passphrase
 		pass = func() ([]byte, error) { return append([]byte(nil), p...), nil }
 	}
+	name := uniqueName(plan, "keys-backup-"+created.Format("20060102T150405Z"), ext)
 	res := &BackupResult{Archive: name, SHA256: archive.SHA256(data), Size: int64(len(data)), Encrypted: opts.Passphrase != nil,
 		Keys: rkeys, Files: len(files), Skipped: skipped}
 	run := BackupRun{Archive: name, SHA256: res.SHA256, Size: res.Size, Encrypted: res.Encrypted, Created: created, Keys: rkeys}
@@ -364,4 +365,25 @@ func Version() string {
 		return bi.Main.Version
 	}
 	return "devel"
+}
+
+// uniqueName is stem+ext, or stem-2+ext and so on when a target already
+// holds that name (two backups in one second): a backup never replaces
+// another.
+func uniqueName(plan *BackupPlan, stem, ext string) string {
+	for n := 1; ; n++ {
+		name := stem + ext
+		if n > 1 {
+			name = fmt.Sprintf("%s-%d%s", stem, n, ext)
+		}
+		free := true
+		for _, t := range plan.Targets {
+			if _, err := os.Lstat(filepath.Join(t.Dir, name)); err == nil {
+				free = false
+			}
+		}
+		if free {
+			return name
+		}
+	}
 }

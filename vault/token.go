@@ -39,6 +39,8 @@ type (
 	TokenAuthError = hardware.AuthError
 	// TokenState says whether a token secret still has its factory value.
 	TokenState = hardware.State
+	// TokenCredential is what a token says about its PIN or PUK.
+	TokenCredential = hardware.Credential
 )
 
 // Token secret states.
@@ -303,7 +305,8 @@ func SetupToken(serial uint32, s TokenSetup) (TokenSetupResult, error) {
 // RootOnToken says how a root key goes on a token.
 type RootOnToken struct {
 	Serial uint32
-	// Slot is "9c" when empty.
+	// Slot is the PIV slot ("9c"); empty means the first free one of the
+	// slots notary's Yubikey store uses, in its order: 9c, 9e, 9d, 9a.
 	Slot string
 	// PIN is the token's PIN, asked once for the whole operation.
 	PIN []byte
@@ -321,11 +324,21 @@ type RootOnToken struct {
 	Rand io.Reader
 }
 
-func (o RootOnToken) slot() (hardware.Slot, error) {
-	if o.Slot == "" {
-		return hardware.SlotSignature, nil
+// slot picks the slot on an open token.
+func (o RootOnToken) slot(tok *hardware.Token) (hardware.Slot, error) {
+	if o.Slot != "" {
+		return hardware.ParseSlot(o.Slot)
 	}
-	return hardware.ParseSlot(o.Slot)
+	for _, s := range notarySlots {
+		si, err := tok.Slot(s)
+		if err != nil {
+			return 0, err
+		}
+		if !si.HasKey() && si.Certificate == nil && si.Origin == hardware.OriginNone {
+			return s, nil
+		}
+	}
+	return 0, fmt.Errorf("Yubikey %d: slots 9c, 9e, 9d and 9a (those notary uses) all hold keys: %w; choose one to overwrite", tok.Serial(), ErrTokenSlotInUse)
 }
 
 func (o RootOnToken) policy() hardware.KeyPolicy {
@@ -364,15 +377,15 @@ func tokenCertificate(signer crypto.Signer, role string, now time.Time, r io.Rea
 // beside it, signed by the token itself (one touch). The key never leaves
 // the token: there is no file and no backup.
 func GenerateRootOnToken(o RootOnToken) (TokenKey, error) {
-	slot, err := o.slot()
-	if err != nil {
-		return TokenKey{}, fmt.Errorf("vault: %w", err)
-	}
 	tok, err := hardware.Open(o.Serial)
 	if err != nil {
 		return TokenKey{}, fmt.Errorf("vault: %w", err)
 	}
 	defer tok.Close()
+	slot, err := o.slot(tok)
+	if err != nil {
+		return TokenKey{}, fmt.Errorf("vault: %w", err)
+	}
 	if _, err := tok.GenerateKey(o.PIN, slot, o.policy(), o.Replace); err != nil {
 		return TokenKey{}, fmt.Errorf("vault: generate a root key on Yubikey %d: %w", o.Serial, err)
 	}
@@ -410,9 +423,10 @@ func tokenKeyOn(tok *hardware.Token, slot hardware.Slot) (TokenKey, error) {
 // key must be ECDSA P-256. Before it returns, the token signs once (one
 // touch) and the signature is checked with the file's public key.
 func (s *Store) ImportRootToToken(id string, pass PassphraseFunc, o RootOnToken) (TokenKey, error) {
-	slot, err := o.slot()
-	if err != nil {
-		return TokenKey{}, fmt.Errorf("vault: %w", err)
+	if o.Slot != "" {
+		if _, err := hardware.ParseSlot(o.Slot); err != nil {
+			return TokenKey{}, fmt.Errorf("vault: %w", err)
+		}
 	}
 	k, err := s.Key(id)
 	if err != nil {
@@ -440,6 +454,10 @@ func (s *Store) ImportRootToToken(id string, pass PassphraseFunc, o RootOnToken)
 		return TokenKey{}, fmt.Errorf("vault: %w", err)
 	}
 	defer tok.Close()
+	slot, err := o.slot(tok)
+	if err != nil {
+		return TokenKey{}, fmt.Errorf("vault: %w", err)
+	}
 	if err := tok.ImportKey(o.PIN, slot, priv, o.policy(), o.Replace); err != nil {
 		return TokenKey{}, fmt.Errorf("vault: move root key %s to Yubikey %d: %w", k.ShortID(), o.Serial, err)
 	}

@@ -34,6 +34,9 @@ func (a *app) openTUI(dir string) error {
 	if a.demo {
 		opts.Demo, opts.DemoPassphrase = true, demo.Passphrase
 	}
+	if d, err := a.drives(); err == nil {
+		opts.Drives = d
+	}
 	if err := ui.Run(context.Background(), opts); err != nil {
 		return fail("interactive view", err)
 	}

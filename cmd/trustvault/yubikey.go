@@ -378,7 +378,7 @@ type rootFlags struct {
 
 func (f *rootFlags) add(cmd *cobra.Command) {
 	f.serialFlag.add(cmd)
-	cmd.Flags().StringVar(&f.slot, "slot", vault.RootSlot, "the PIV `SLOT`")
+	cmd.Flags().StringVar(&f.slot, "slot", "", "the PIV `SLOT` (default: the first free of 9c, 9e, 9d, 9a, the slots notary uses)")
 	cmd.Flags().StringVar(&f.touch, "touch", "always", "touch policy: always (every signature) or cached (once per 15 seconds)")
 	cmd.Flags().BoolVar(&f.replace, "replace", false, "overwrite a slot that already holds a key or certificate")
 }
@@ -405,7 +405,7 @@ func (a *app) rootOnToken(f *rootFlags, info vault.TokenInfo) (vault.RootOnToken
 func (a *app) yubikeyGenerateRootCmd() *cobra.Command {
 	var f rootFlags
 	cmd := &cobra.Command{
-		Use:   "generate-root [--serial SERIAL] [--slot 9c] [--touch always|cached] [--replace]",
+		Use:   "generate-root [--serial SERIAL] [--slot SLOT] [--touch always|cached] [--replace]",
 		Short: "Generate a root key on a Yubikey and print its ID",
 		Long: `Generate an ECDSA P-256 root key on the Yubikey (PIN once per session, a touch
 for every signature or once per 15 seconds with --touch cached), with the
@@ -444,7 +444,7 @@ trustvault yubikey import-root.`,
 func (a *app) yubikeyImportRootCmd() *cobra.Command {
 	var f rootFlags
 	cmd := &cobra.Command{
-		Use:   "import-root KEYID [--serial SERIAL] [--slot 9c] [--touch always|cached] [--replace]",
+		Use:   "import-root KEYID [--serial SERIAL] [--slot SLOT] [--touch always|cached] [--replace]",
 		Short: "Move a root key file onto a Yubikey; the file stays as its backup",
 		Long: `Put the root key in a key file onto the Yubikey, as notary does with a backup:
 the encrypted key file stays where it is, and from then on the Yubikey is used

@@ -29,6 +29,9 @@ type LoopOptions struct {
 	// ReadOnly attaches the loop device read-only (losetup -r), as a
 	// stick with its write-protect switch set.
 	ReadOnly bool
+	// Name is the mount point's last element, and so the drive's label
+	// in a fake machine (default "mnt").
+	Name string
 	// BackingMiB, when set, puts the (sparse) image on a tmpfs of that
 	// size: writing more than fits there makes the loop device fail
 	// mid-write, as a dying stick does.
@@ -86,7 +89,10 @@ func NewLoopDrive(t testing.TB, opts LoopOptions) *LoopDrive {
 		run(t, "mount", "-t", "tmpfs", "-o", fmt.Sprintf("size=%dm", opts.BackingMiB), "tmpfs", imgDir)
 		t.Cleanup(func() { unmount(imgDir) })
 	}
-	d := &LoopDrive{Image: filepath.Join(imgDir, "drive.img"), Mount: filepath.Join(dir, "mnt")}
+	if opts.Name == "" {
+		opts.Name = "mnt"
+	}
+	d := &LoopDrive{Image: filepath.Join(imgDir, "drive.img"), Mount: filepath.Join(dir, opts.Name)}
 	must(t, os.Mkdir(d.Mount, 0o755))
 	f, err := os.Create(d.Image)
 	must(t, err)

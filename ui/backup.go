@@ -1,0 +1,447 @@
+package ui
+
+// The guided backup: pick two drives (and see why the others are not
+// offered), plain or encrypted, write both with a progress bar, verify
+// both, offer to eject, summarise.
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/trustvault/trustvault/archive"
+	"github.com/trustvault/trustvault/vault"
+)
+
+type backupStep int
+
+const (
+	backupLoading backupStep = iota
+	backupPick
+	backupMode
+	backupPassphrase
+	backupWriting
+	backupDone
+)
+
+type backupKeys struct {
+	Up, Down, Toggle, Next, Eject, Rescan, Back key.Binding
+}
+
+func defaultBackupKeys() backupKeys {
+	return backupKeys{
+		Up:     key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:   key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		Toggle: key.NewBinding(key.WithKeys("space", "x"), key.WithHelp("space", "choose")),
+		Next:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "continue")),
+		Eject:  key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "eject both")),
+		Rescan: key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "look again")),
+		Back:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+	}
+}
+
+// Messages of the backup flow.
+type (
+	drivesListedMsg struct {
+		drives []vault.Drive
+		err    error
+	}
+	backupPlannedMsg struct {
+		plan *vault.BackupPlan
+		err  error
+	}
+	backupProgressMsg struct{ p vault.BackupProgress }
+	backupDoneMsg     struct {
+		res *vault.BackupResult
+		err error
+	}
+	drivesEjectedMsg struct{ lines []string }
+)
+
+// backupPage is the guided backup.
+type backupPage struct {
+	c             *common
+	keys          backupKeys
+	width, height int
+
+	step    backupStep
+	drives  []vault.Drive
+	cursor  int
+	picked  []int // indexes into drives, in the order chosen
+	encrypt bool
+	ch      *passphraseChooser
+	plan    *vault.BackupPlan
+	events  chan tea.Msg
+	prog    map[int]vault.BackupProgress
+	res     *vault.BackupResult
+	err     error
+	ejected []string
+	note    string
+}
+
+var _ page = (*backupPage)(nil)
+
+func newBackupPage(c *common) (*backupPage, tea.Cmd) {
+	p := &backupPage{c: c, keys: defaultBackupKeys(), prog: map[int]vault.BackupProgress{}}
+	p.setKeys()
+	return p, tea.Batch(listDrivesCmd(c), c.spinner.Tick)
+}
+
+// drivesOf is the detector of this run.
+func drivesOf(c *common) *vault.Drives {
+	if c.drives != nil {
+		return c.drives
+	}
+	return vault.SystemDrives()
+}
+
+func listDrivesCmd(c *common) tea.Cmd {
+	d, dir := drivesOf(c), c.store.Dir()
+	return func() tea.Msg {
+		ds, err := d.List(dir)
+		return drivesListedMsg{drives: ds, err: err}
+	}
+}
+
+func planBackupCmd(c *common, dirs []string) tea.Cmd {
+	s, d := c.store, drivesOf(c)
+	return func() tea.Msg {
+		plan, err := s.PlanBackup(d, dirs)
+		return backupPlannedMsg{plan: plan, err: err}
+	}
+}
+
+// startBackupCmd runs the backup behind the event loop; its progress
+// comes back through events, one message per wait.
+func startBackupCmd(s *vault.Store, plan *vault.BackupPlan, pass []byte, events chan tea.Msg) tea.Cmd {
+	go func() {
+		defer zero(pass)
+		res, err := s.Backup(plan, vault.BackupOptions{Passphrase: pass, Progress: func(p vault.BackupProgress) {
+			select {
+			case events <- backupProgressMsg{p: p}:
+			default: // the screen is behind: drop a step, never block the write
+			}
+		}})
+		events <- backupDoneMsg{res: res, err: err}
+	}()
+	return waitEventCmd(events)
+}
+
+func waitEventCmd(events chan tea.Msg) tea.Cmd { return func() tea.Msg { return <-events } }
+
+func ejectCmd(c *common, drives []vault.Drive) tea.Cmd {
+	d := drivesOf(c)
+	return func() tea.Msg {
+		var lines []string
+		for _, dr := range drives {
+			said, err := d.Eject(dr)
+			if err != nil {
+				lines = append(lines, "✗ "+err.Error())
+			} else {
+				lines = append(lines, "✓ "+said)
+			}
+		}
+		return drivesEjectedMsg{lines: lines}
+	}
+}
+
+func (p *backupPage) Title() string { return "Back up to two drives" }
+func (p *backupPage) Capturing() bool {
+	return p.step == backupPassphrase && p.ch != nil && p.ch.capturing()
+}
+func (p *backupPage) Busy() bool             { return p.step == backupLoading || p.step == backupWriting }
+func (p *backupPage) SetSize(w, h int)       { p.width, p.height = w, h }
+func (p *backupPage) Refresh(*snapshot) bool { return true }
+
+func (p *backupPage) setKeys() {
+	k := &p.keys
+	for _, b := range []*key.Binding{&k.Up, &k.Down, &k.Toggle, &k.Next, &k.Eject, &k.Rescan, &k.Back} {
+		b.SetEnabled(false)
+	}
+	switch p.step {
+	case backupPick:
+		k.Up.SetEnabled(true)
+		k.Down.SetEnabled(true)
+		k.Toggle.SetEnabled(true)
+		k.Rescan.SetEnabled(true)
+		k.Next.SetEnabled(len(p.picked) == 2)
+		k.Back.SetEnabled(true)
+	case backupMode:
+		k.Up.SetEnabled(true)
+		k.Down.SetEnabled(true)
+		k.Next.SetEnabled(true)
+		k.Back.SetEnabled(true)
+	case backupDone:
+		k.Eject.SetEnabled(p.ejected == nil && p.res != nil)
+		k.Next.SetHelp("enter", "done")
+		k.Next.SetEnabled(true)
+		k.Back.SetHelp("esc", "done")
+		k.Back.SetEnabled(true)
+	case backupLoading:
+		k.Back.SetEnabled(true)
+	}
+}
+
+func (p *backupPage) Update(msg tea.Msg) (page, tea.Cmd) {
+	defer p.setKeys()
+	switch msg := msg.(type) {
+	case drivesListedMsg:
+		p.step, p.drives, p.err, p.picked = backupPick, msg.drives, msg.err, nil
+		p.cursor = 0
+		return p, nil
+	case backupPlannedMsg:
+		if msg.err != nil {
+			p.step, p.note = backupPick, msg.err.Error()
+			return p, nil
+		}
+		p.plan, p.step, p.note = msg.plan, backupMode, ""
+		return p, nil
+	case backupProgressMsg:
+		p.prog[msg.p.Target] = msg.p
+		return p, waitEventCmd(p.events)
+	case backupDoneMsg:
+		p.step, p.res, p.err = backupDone, msg.res, msg.err
+		return p, send(reloadRequestedMsg{})
+	case drivesEjectedMsg:
+		p.ejected = msg.lines
+		return p, nil
+	}
+	if p.step == backupPassphrase {
+		res, cmd := p.ch.Update(msg)
+		switch res {
+		case chooserCancelled:
+			p.step = backupMode
+			return p, cmd
+		case chooserDone:
+			pass, clear := p.ch.take()
+			return p, tea.Batch(clear, p.start(pass))
+		}
+		return p, cmd
+	}
+	km, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return p, nil
+	}
+	switch p.step {
+	case backupLoading:
+		if key.Matches(km, p.keys.Back) {
+			return p, send(backRequestedMsg{})
+		}
+	case backupPick:
+		switch {
+		case key.Matches(km, p.keys.Back):
+			return p, send(backRequestedMsg{})
+		case key.Matches(km, p.keys.Up):
+			p.cursor = max(p.cursor-1, 0)
+		case key.Matches(km, p.keys.Down):
+			p.cursor = min(p.cursor+1, max(len(p.drives)-1, 0))
+		case key.Matches(km, p.keys.Rescan):
+			p.step, p.note = backupLoading, ""
+			return p, tea.Batch(listDrivesCmd(p.c), p.c.spinner.Tick)
+		case key.Matches(km, p.keys.Toggle):
+			p.toggle()
+		case key.Matches(km, p.keys.Next):
+			dirs := []string{p.drives[p.picked[0]].Mount, p.drives[p.picked[1]].Mount}
+			p.note = "Checking the drives…"
+			return p, planBackupCmd(p.c, dirs)
+		}
+	case backupMode:
+		switch {
+		case key.Matches(km, p.keys.Back):
+			p.step = backupPick
+		case key.Matches(km, p.keys.Up), key.Matches(km, p.keys.Down):
+			p.encrypt = !p.encrypt
+		case key.Matches(km, p.keys.Next):
+			if !p.encrypt {
+				return p, p.start(nil)
+			}
+			p.step = backupPassphrase
+			p.ch = newPassphraseChooser(p.c, "root", false)
+			return p, p.ch.init()
+		}
+	case backupDone:
+		switch {
+		case key.Matches(km, p.keys.Eject):
+			var ds []vault.Drive
+			for _, c := range p.res.Copies {
+				ds = append(ds, c.Target.Drive)
+			}
+			p.ejected = []string{"Ejecting…"}
+			return p, ejectCmd(p.c, ds)
+		case key.Matches(km, p.keys.Next), key.Matches(km, p.keys.Back):
+			return p, send(backRequestedMsg{})
+		}
+	}
+	return p, nil
+}
+
+func (p *backupPage) toggle() {
+	if p.cursor >= len(p.drives) {
+		return
+	}
+	d := p.drives[p.cursor]
+	for i, j := range p.picked {
+		if j == p.cursor {
+			p.picked = append(p.picked[:i], p.picked[i+1:]...)
+			p.note = ""
+			return
+		}
+	}
+	switch {
+	case !d.Eligible:
+		p.note = d.Mount + " is not offered: " + d.Reason
+	case len(p.picked) == 2:
+		p.note = "Two drives are chosen; unchoose one first."
+	default:
+		for _, j := range p.picked {
+			if p.drives[j].Identity.Same(d.Identity) {
+				p.note = d.Mount + " is on the same device as " + p.drives[j].Mount + " (" + d.Identity.String() + "): choose another drive"
+				return
+			}
+		}
+		p.picked = append(p.picked, p.cursor)
+		p.note = ""
+	}
+}
+
+func (p *backupPage) start(pass []byte) tea.Cmd {
+	p.step = backupWriting
+	p.events = make(chan tea.Msg, 64)
+	return tea.Batch(startBackupCmd(p.c.store, p.plan, pass, p.events), p.c.spinner.Tick)
+}
+
+func (p *backupPage) ShortHelp() []key.Binding {
+	if p.step == backupPassphrase {
+		return p.ch.help()
+	}
+	return []key.Binding{p.keys.Toggle, p.keys.Next, p.keys.Eject, p.keys.Up, p.keys.Down, p.keys.Rescan, p.keys.Back}
+}
+
+func (p *backupPage) FullHelp() [][]key.Binding {
+	if p.step == backupPassphrase {
+		return p.ch.fullHelp()
+	}
+	return [][]key.Binding{p.ShortHelp()}
+}
+
+func (p *backupPage) View() string {
+	st := p.c.styles
+	var b strings.Builder
+	line := func(s string) { b.WriteString(truncate(s, p.width) + "\n") }
+	para := func(s string) { b.WriteString(wrap(s, p.width) + "\n") }
+	switch p.step {
+	case backupLoading:
+		line(p.c.spinner.View() + " Looking for drives…")
+	case backupPick:
+		para("Choose two drives: two devices, to be kept in two places. Each copy is read back from its drive and checked.")
+		line("")
+		if p.err != nil {
+			para(st.Bad.Render(p.err.Error()))
+		}
+		if len(p.drives) == 0 {
+			line(st.Faint.Render("No drives are mounted. Plug in two USB drives, then press s."))
+		}
+		for i, d := range p.drives {
+			mark := "[ ]"
+			for n, j := range p.picked {
+				if j == i {
+					mark = fmt.Sprintf("[%d]", n+1)
+				}
+			}
+			cur := "  "
+			if i == p.cursor {
+				cur = "▸ "
+			}
+			enc := ""
+			if d.Encrypted {
+				enc = ", encrypted"
+			}
+			row := fmt.Sprintf("%s%s %-12s %s · %s%s · %s free", cur, mark, truncate(d.Label, 12), d.Mount, d.Identity, enc, archive.MB(d.FreeBytes))
+			if !d.Eligible {
+				row = fmt.Sprintf("%s    %-12s %s · not offered: %s", cur, truncate(d.Label, 12), d.Mount, d.Reason)
+				line(st.Faint.Render(truncate(row, p.width)))
+			} else {
+				line(row)
+			}
+			for _, w := range d.Warnings {
+				line(st.Warn.Render("      ! " + w))
+			}
+		}
+		if p.note != "" {
+			line("")
+			para(p.note)
+		}
+	case backupMode:
+		para("The archive holds every key file of private/ (still under its passphrase) and the cached metadata.")
+		line("")
+		opts := []string{
+			"Plain tar.gz: docker's own tar restores it (umask 077; tar -xzf FILE -C ~/.docker/trust)",
+			"Encrypted with age under a passphrase: hides the file names too; age -d opens it",
+		}
+		for i, o := range opts {
+			cur := "  "
+			if (i == 1) == p.encrypt {
+				cur = "▸ "
+			}
+			line(cur + o)
+		}
+		line("")
+		for _, t := range p.plan.Targets {
+			line("  to " + t.Name() + " · " + t.Drive.Identity.String())
+		}
+		for _, w := range p.plan.Warnings {
+			line(st.Warn.Render("  ! " + w))
+		}
+	case backupPassphrase:
+		para("The archive's passphrase. It protects the root keys' files on the drives: it needs the root key's minimum.")
+		line("")
+		b.WriteString(p.ch.View(p.width))
+	case backupWriting, backupDone:
+		if p.step == backupWriting {
+			line(p.c.spinner.View() + " Writing and verifying both drives…")
+		} else {
+			p.summary(line, para)
+		}
+		line("")
+		for i, t := range p.plan.Targets {
+			pr := p.prog[i]
+			state := pr.Stage.String()
+			if p.res != nil && i < len(p.res.Copies) {
+				if err := p.res.Copies[i].Err; err != nil {
+					para(st.Bad.Render("✗ " + t.Name() + ": " + err.Error()))
+					continue
+				}
+				line(st.OK.Render("✓ "+t.Name()+": verified, read back from the drive") + " · " + p.res.Copies[i].Written.Path)
+				continue
+			}
+			barW := max(min(p.width-40, 40), 4)
+			line(fmt.Sprintf("  %-20s %-9s %s", truncate(t.Name(), 20), state, progressBar(st, int(pr.Done), int(max(pr.Total, 1)), barW)))
+		}
+		for _, l := range p.ejected {
+			para(l)
+		}
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// summary says what the backup did.
+func (p *backupPage) summary(line, para func(string)) {
+	st := p.c.styles
+	if p.res == nil {
+		para(st.Bad.Render("The backup failed: " + p.err.Error()))
+		return
+	}
+	ok := len(p.res.Copies) - p.res.Failed()
+	head := fmt.Sprintf("%d of %d copies verified: %s in %s (%s, SHA-256 %s…)", ok, len(p.res.Copies),
+		plural(len(p.res.Keys), "key", "keys"), p.res.Archive, archive.MB(uint64(p.res.Size)), p.res.SHA256[:12])
+	if ok == len(p.res.Copies) {
+		line(st.OK.Render(head))
+	} else {
+		line(st.Warn.Render(head))
+	}
+	if p.ejected == nil {
+		para("Eject both drives before unplugging them (e), and keep them in two places.")
+	}
+}
