@@ -283,7 +283,7 @@ func (p *healthPage) FullHelp() [][]key.Binding {
 func (p *healthPage) legend() string {
 	return "✗ problem: broken now, or a key exposed now. ! warning: will hurt later. · note: worth knowing.\n" +
 		"A key counts as backed up once trustvault backup (b) has read it back from two drives and recorded it; " +
-		"trustvault cannot use a Yubikey yet, so every root key file is \"only on this disk\"."
+		"a root key counts as on a token while the Yubikey that holds it is plugged in (Y shows them)."
 }
 
 // Health page columns.

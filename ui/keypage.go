@@ -17,6 +17,8 @@ type keyPageKeys struct {
 	Passphrase key.Binding
 	Export     key.Binding
 	Guide      key.Binding
+	// Yubikey moves a root key file onto a Yubikey (hardware.go).
+	Yubikey key.Binding
 }
 
 func defaultKeyPageKeys() keyPageKeys {
@@ -25,6 +27,7 @@ func defaultKeyPageKeys() keyPageKeys {
 		Passphrase: key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "change passphrase")),
 		Export:     key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export public key")),
 		Guide:      guideBinding(),
+		Yubikey:    key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "move to Yubikey")),
 	}
 	k.Open.SetEnabled(false)
 	return k
@@ -86,6 +89,10 @@ func (p *keyPage) Refresh(s *snapshot) bool {
 	if p.file != nil && p.file.Err == nil {
 		p.ref.location = p.file.Location
 	}
+	if tk := s.tokens.keyOn(p.ref.id); tk != nil { // the token wins
+		p.ref.location, p.ref.token = vault.LocationToken, &tk.Token
+	}
+	p.keys.Yubikey.SetEnabled(canMoveToToken(s, p.file))
 	actionable := p.file != nil && p.file.Err == nil
 	p.keys.Passphrase.SetEnabled(actionable)
 	p.keys.Export.SetEnabled(actionable)
@@ -151,6 +158,8 @@ func (p *keyPage) Update(msg tea.Msg) (page, tea.Cmd) {
 			return p, p.form.focusOn(0)
 		case key.Matches(msg, p.keys.Guide):
 			return p, fillGuideCmd(p.c.snap, p.ref.id, "")
+		case key.Matches(msg, p.keys.Yubikey):
+			return p, openPage(newMoveToTokenPage(p.c, p.file))
 		case key.Matches(msg, p.keys.Up):
 			p.list.scroll(-1)
 		case key.Matches(msg, p.keys.Down):
@@ -179,7 +188,7 @@ func (p *keyPage) ShortHelp() []key.Binding {
 	if p.form != nil {
 		return p.form.help()
 	}
-	return []key.Binding{p.keys.Passphrase, p.keys.Export, p.keys.Guide, p.keys.Down, p.keys.Back}
+	return []key.Binding{p.keys.Passphrase, p.keys.Export, p.keys.Yubikey, p.keys.Guide, p.keys.Down, p.keys.Back}
 }
 
 func (p *keyPage) FullHelp() [][]key.Binding {
@@ -188,7 +197,7 @@ func (p *keyPage) FullHelp() [][]key.Binding {
 	}
 	return [][]key.Binding{
 		{p.keys.Up, p.keys.Down, p.keys.PageUp, p.keys.PageDown, p.keys.Top, p.keys.Bottom},
-		{p.keys.Passphrase, p.keys.Export, p.keys.Guide, p.keys.Back},
+		{p.keys.Passphrase, p.keys.Export, p.keys.Yubikey, p.keys.Guide, p.keys.Back},
 	}
 }
 
@@ -262,6 +271,8 @@ func keyFacts(c *common, ref keyRef, f *vault.Key, exported []byte, width int) [
 	}
 	loc := locationText(ref.location)
 	switch ref.location {
+	case vault.LocationToken:
+		add("Location", tokenLocationText(ref.token, f != nil && f.Err == nil), st.OK.Render)
 	case vault.LocationServer:
 		add("Location", loc+": the notary server holds it; it is not in this trust directory", st.Faint.Render)
 	case vault.LocationMissing:
@@ -359,6 +370,9 @@ func keyFacts(c *common, ref keyRef, f *vault.Key, exported []byte, width int) [
 		lines = append(lines,
 			"  "+st.Present.Render(pad("p", 4))+"change the passphrase (re-encrypts the file in place)",
 			"  "+st.Present.Render(pad("e", 4))+"export the public key (to a file, or shown here)")
+		if canMoveToToken(s, f) {
+			lines = append(lines, "  "+st.Present.Render(pad("y", 4))+"move it to a Yubikey (the file stays as its backup)")
+		}
 	} else {
 		lines = append(lines, "  "+st.Faint.Render("None: the private key is not readable in this trust directory."))
 	}

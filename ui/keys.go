@@ -7,9 +7,11 @@ type globalKeys struct {
 	Help    key.Binding
 	Refresh key.Binding
 	Quit    key.Binding
-	// Health opens the health page, Explain the error translator.
-	Health  key.Binding
-	Explain key.Binding
+	// Health opens the health page, Explain the error translator,
+	// Hardware the Yubikeys page.
+	Health   key.Binding
+	Explain  key.Binding
+	Hardware key.Binding
 	// Leave quits while there is no page yet (loading, or a directory
 	// that could not be opened).
 	Leave key.Binding
@@ -17,12 +19,13 @@ type globalKeys struct {
 
 func defaultGlobalKeys() globalKeys {
 	return globalKeys{
-		Help:    key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		Refresh: key.NewBinding(key.WithKeys("r", "ctrl+r"), key.WithHelp("r", "refresh")),
-		Quit:    key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
-		Health:  key.NewBinding(key.WithKeys("!"), key.WithHelp("!", "health")),
-		Explain: key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "explain an error")),
-		Leave:   key.NewBinding(key.WithKeys("q", "esc"), key.WithHelp("q", "quit")),
+		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Refresh:  key.NewBinding(key.WithKeys("r", "ctrl+r"), key.WithHelp("r", "refresh")),
+		Quit:     key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+		Health:   key.NewBinding(key.WithKeys("!"), key.WithHelp("!", "health")),
+		Explain:  key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "explain an error")),
+		Hardware: key.NewBinding(key.WithKeys("Y"), key.WithHelp("Y", "Yubikeys")),
+		Leave:    key.NewBinding(key.WithKeys("q", "esc"), key.WithHelp("q", "quit")),
 	}
 }
 

@@ -61,6 +61,7 @@ func newModel(ctx context.Context, opts Options) *Model {
 		demo:           opts.Demo,
 		demoPassphrase: opts.DemoPassphrase,
 		drives:         opts.Drives,
+		tokens:         opts.Tokens,
 		spinner:        spinner.New(spinner.WithSpinner(spinner.MiniDot)),
 	}
 	c.spinner.Style = styles.Spinner
@@ -85,12 +86,12 @@ func (m *Model) Init() tea.Cmd {
 
 func (m *Model) loadCmd() tea.Cmd {
 	if m.c.store == nil && m.prepare != nil {
-		return prepareVaultCmd(m.ctx, m.prepare, m.now)
+		return prepareVaultCmd(m.ctx, m.prepare, m.now, m.c.tokens)
 	}
 	if m.c.store == nil {
 		return nil
 	}
-	return loadVaultCmd(m.c.store, m.now)
+	return loadVaultCmd(m.c.store, m.now, m.c.tokens)
 }
 
 func (m *Model) active() page {
@@ -221,6 +222,11 @@ func (m *Model) updateKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, m.keys.Health):
 		if _, ok := p.(*healthPage); !ok && m.c.snap != nil {
 			m.push(newHealthPage(m.c))
+		}
+		return m, nil
+	case key.Matches(msg, m.keys.Hardware):
+		if _, ok := p.(*hardwarePage); !ok && m.c.snap != nil {
+			m.push(newHardwarePage(m.c))
 		}
 		return m, nil
 	case key.Matches(msg, m.keys.Explain):
@@ -367,6 +373,7 @@ func (m *Model) headerView() string {
 		short = long
 	case m.c.snap != nil:
 		long, short = countsText(m.c.snap.counts, false), countsText(m.c.snap.counts, true)
+		long, short = m.c.snap.tokens.inCounts(long, false), m.c.snap.tokens.inCounts(short, true)
 		if m.loading {
 			long = append([]string{m.c.spinner.View()}, long...)
 			short = append([]string{m.c.spinner.View()}, short...)
@@ -497,7 +504,7 @@ func (m *Model) helpView() string {
 	full := help.New()
 	full.Styles = m.help.Styles
 	full.SetWidth(m.width)
-	groups := append(p.FullHelp(), []key.Binding{m.keys.Health, m.keys.Explain, m.keys.Help, m.keys.Refresh, m.keys.Quit})
+	groups := append(p.FullHelp(), []key.Binding{m.keys.Health, m.keys.Hardware, m.keys.Explain, m.keys.Help, m.keys.Refresh, m.keys.Quit})
 	out := m.c.styles.Heading.Render("Keys") + "\n\n" + full.FullHelpView(groups)
 	if l, ok := p.(interface{ legend() string }); ok {
 		out += "\n\n" + wrap(l.legend(), m.width)

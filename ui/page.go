@@ -43,6 +43,9 @@ type common struct {
 	demoPassphrase string
 	// drives finds backup drives (Options.Drives; nil: this machine's).
 	drives *vault.Drives
+	// tokens reads the hardware tokens (Options.Tokens); nil when there
+	// are none to read.
+	tokens TokenLister
 }
 
 // Navigation messages. Pages ask for navigation with them; only the root
@@ -84,4 +87,6 @@ type keyRef struct {
 	tufID    string
 	keyType  string
 	location vault.Location
+	// token is where the key is when location is vault.LocationToken.
+	token *vault.TokenRef
 }

@@ -149,7 +149,7 @@ func repoLines(s *snapshot, row *repoRow) []repoLine {
 				lines = append(lines, repoLine{kind: lineNote, text: "no keys"})
 			}
 			for _, rk := range ri.Keys {
-				ref := keyRef{id: rk.ID, tufID: rk.TUFID, keyType: rk.KeyType, location: rk.Location}
+				ref := keyRef{id: rk.ID, tufID: rk.TUFID, keyType: rk.KeyType, location: rk.Location, token: rk.Token}
 				lines = append(lines, repoLine{kind: lineKey, ref: ref, file: fileFor(s, rk)})
 			}
 		}
@@ -179,10 +179,10 @@ func repoLines(s *snapshot, row *repoRow) []repoLine {
 
 // fileFor finds the key file for a key metadata names.
 func fileFor(s *snapshot, rk vault.RoleKey) *vault.Key {
-	if rk.Location != vault.LocationFile {
+	if rk.Location != vault.LocationFile && rk.Location != vault.LocationToken {
 		return nil
 	}
-	return s.files[rk.ID]
+	return s.files[rk.ID] // for a key on a token: its backup file, if any
 }
 
 // fileRef names a key file.
@@ -407,6 +407,9 @@ func (p *repoPage) renderKey(l repoLine, selected bool) string {
 	b.WriteString(gap() + style(locStyle, pad(loc, locWidth)))
 	var notes []string
 	encStyle := st.OK
+	if l.ref.token != nil {
+		notes = append(notes, tokenPlace(l.ref.token, l.file != nil))
+	}
 	if f := l.file; f != nil {
 		if f.Err != nil {
 			notes = append(notes, "unreadable: "+f.Err.Error())

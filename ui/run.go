@@ -34,6 +34,10 @@ type Options struct {
 	Drives *vault.Drives
 	// Now is the clock for expiry (default time.Now).
 	Now func() time.Time
+	// Tokens reads the hardware tokens plugged in and the keys on them
+	// (vault.ListTokens); nil shows none. It runs with every reading of
+	// the trust directory, off the event loop.
+	Tokens TokenLister
 	// Input and Output default to the process's terminal.
 	Input  io.Reader
 	Output io.Writer

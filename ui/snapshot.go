@@ -38,6 +38,8 @@ type snapshot struct {
 	counts counts
 	// health is the health findings (health.go), set by readSnapshot.
 	health healthIndex
+	// tokens is what the hardware tokens said (hardware.go).
+	tokens tokenReading
 }
 
 // keyUse is one role that names a key.

@@ -224,7 +224,7 @@ func TokenAdvice(err error) string {
 	case errors.As(err, &ae) && ae.Blocked():
 		return "unblock it with the PUK: trustvault yubikey unblock --serial SERIAL (sets a new PIN)"
 	case errors.As(err, &ae):
-		return fmt.Sprintf("check the %s and try again; %d wrong tries left before it is blocked", ae.What, ae.Retries)
+		return fmt.Sprintf("check the %s and try again", ae.What)
 	case errors.Is(err, ErrNoTokenService):
 		return "start the smart card service: sudo systemctl start pcscd.socket (or run sudo pcscd); on Debian and Ubuntu install it with sudo apt-get install pcscd"
 	case errors.Is(err, ErrTouchTimeout):

@@ -230,7 +230,7 @@ func TestTokenErrorsSayWhatToDo(t *testing.T) {
 	pin := setUpToken(t, 14000004).NewPIN
 	_, err = GenerateRootOnToken(RootOnToken{Serial: 14000004, PIN: []byte("00000000")})
 	var ae *TokenAuthError
-	if !errors.As(err, &ae) || ae.Retries != 2 || !strings.Contains(TokenAdvice(err), "2 wrong tries left") {
+	if !errors.As(err, &ae) || ae.Retries != 2 || !strings.Contains(err.Error(), "wrong PIN: 2 tries left") || TokenAdvice(err) != "check the PIN and try again" {
 		t.Errorf("wrong PIN: %v / %s", err, TokenAdvice(err))
 	}
 	card.SetTouch(func(byte) bool { return false })

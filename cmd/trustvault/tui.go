@@ -30,7 +30,7 @@ func (a *app) openTUI(dir string) error {
 	for k, v := range a.env {
 		env = append(env, k+"="+v)
 	}
-	opts := ui.Options{Store: s, Input: in, Output: out, Env: env}
+	opts := ui.Options{Store: s, Input: in, Output: out, Env: env, Tokens: vault.ListTokens}
 	if a.demo {
 		opts.Demo, opts.DemoPassphrase = true, demo.Passphrase
 	}

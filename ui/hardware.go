@@ -1,0 +1,990 @@
+package ui
+
+// The Yubikeys: what each token plugged in tells without a PIN (the
+// hardware page, Y), where keys on a token show up on the other pages, and
+// the flows that set a token up, generate a root key on it, unblock its PIN
+// and move a root key file onto it, with a touch prompt while the token
+// waits.
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/trustvault/trustvault/vault"
+)
+
+// TokenLister reads the tokens plugged in and the keys on them; the
+// program passes vault.ListTokens.
+type TokenLister func() ([]vault.TokenInfo, []vault.TokenKey, error)
+
+// tokenReading is what the tokens said at one reading of the trust
+// directory.
+type tokenReading struct {
+	// read is set when there was a lister to ask.
+	read  bool
+	infos []vault.TokenInfo
+	keys  []vault.TokenKey
+	// err says why the tokens could not be read (no pcscd, no cgo, ...).
+	err error
+}
+
+// readTokensAsync asks the lister in the background; nil gives an empty
+// reading at once.
+func readTokensAsync(list TokenLister) <-chan tokenReading {
+	out := make(chan tokenReading, 1)
+	if list == nil {
+		out <- tokenReading{}
+		return out
+	}
+	go func() {
+		infos, keys, err := list()
+		out <- tokenReading{read: true, infos: infos, keys: keys, err: err}
+	}()
+	return out
+}
+
+// keyOn returns the key with the ID on a token, or nil.
+func (t *tokenReading) keyOn(id string) *vault.TokenKey {
+	for i := range t.keys {
+		if t.keys[i].ID == id {
+			return &t.keys[i]
+		}
+	}
+	return nil
+}
+
+// headerText names the tokens for the header: "Yubikey 12345678", or a
+// count when there are several.
+func (t *tokenReading) headerText(short bool) []string {
+	switch n := len(t.infos); {
+	case n == 0:
+		return nil
+	case n == 1 && short:
+		return []string{"YK " + strconv.FormatUint(uint64(t.infos[0].Serial), 10)}
+	case n == 1:
+		return []string{t.infos[0].Name()}
+	default:
+		return []string{plural(n, "Yubikey", "Yubikeys")}
+	}
+}
+
+// inCounts puts the header's token text after the repository and key
+// counts: a token plugged in matters more than the finer figures.
+func (t *tokenReading) inCounts(counts []string, short bool) []string {
+	text := t.headerText(short)
+	if len(text) == 0 {
+		return counts
+	}
+	n := min(2, len(counts))
+	out := append(append(make([]string, 0, len(counts)+len(text)), counts[:n]...), text...)
+	return append(out, counts[n:]...)
+}
+
+// tokenPlace is a key line's note: "on Yubikey 12345678, slot 9c".
+func tokenPlace(ref *vault.TokenRef, backup bool) string {
+	s := "on " + ref.String()
+	if backup {
+		s += " (file here: its backup)"
+	}
+	return s
+}
+
+// tokenLocationText is the key page's location of a key on a token.
+func tokenLocationText(ref *vault.TokenRef, backup bool) string {
+	if ref == nil {
+		return "token"
+	}
+	s := "on " + ref.String() + ": the token is used for it"
+	if backup {
+		s += "; the key file here is its backup"
+	}
+	return s
+}
+
+// canMoveToToken reports whether a key file can go onto a token: a
+// readable root key file, not on a token yet, with a token plugged in.
+func canMoveToToken(s *snapshot, f *vault.Key) bool {
+	return f != nil && f.Err == nil && f.Kind() == vault.KindRoot &&
+		len(s.tokens.infos) > 0 && s.tokens.keyOn(f.ID) == nil
+}
+
+// hardwareKeys are the hardware page's keys.
+type hardwareKeys struct {
+	navKeys
+	Setup    key.Binding
+	Generate key.Binding
+	Unblock  key.Binding
+	Reveal   key.Binding
+	Cached   key.Binding
+}
+
+func defaultHardwareKeys() hardwareKeys {
+	k := hardwareKeys{
+		navKeys:  defaultNavKeys(),
+		Setup:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "set up")),
+		Generate: key.NewBinding(key.WithKeys("g"), key.WithHelp("g", "generate root key")),
+		Unblock:  key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "unblock PIN")),
+		Reveal:   key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "reveal")),
+		Cached:   key.NewBinding(key.WithKeys("ctrl+t"), key.WithHelp("ctrl+t", "touch always/cached")),
+	}
+	k.Open.SetEnabled(false)
+	return k
+}
+
+// flowKind is what a token flow does.
+type flowKind int
+
+const (
+	flowSetup flowKind = iota
+	flowGenerate
+	flowUnblock
+	flowMove
+)
+
+// Field names of the token forms.
+const (
+	fieldPIN    = "pin"
+	fieldPUK    = "puk"
+	fieldSerial = "serial"
+)
+
+// tokenFlow is one operation on a token: a form, the engine call (with a
+// touch prompt when the token waits), and its outcome.
+type tokenFlow struct {
+	kind   flowKind
+	serial uint32
+	// keyID is the root key being moved (flowMove).
+	keyID  string
+	keys   formKeys
+	fields []formField
+	focus  int
+	err    string
+	cached bool // touch policy cached instead of always
+
+	busy     bool
+	touch    *touchSignal
+	touching bool
+
+	// done holds the outcome lines; secrets the new PIN and PUK, shown
+	// only after v, zeroed when the flow closes.
+	done     []string
+	secrets  []secretLine
+	revealed bool
+}
+
+type secretLine struct {
+	label string
+	value []byte
+}
+
+func (f *tokenFlow) title() string {
+	switch f.kind {
+	case flowSetup:
+		return fmt.Sprintf("Set up Yubikey %d", f.serial)
+	case flowGenerate:
+		return fmt.Sprintf("Generate a root key on Yubikey %d", f.serial)
+	case flowUnblock:
+		return fmt.Sprintf("Unblock the PIN of Yubikey %d", f.serial)
+	}
+	return "Move root key " + vault.ShortID(f.keyID) + " to a Yubikey"
+}
+
+// clear zeroes what the flow holds.
+func (f *tokenFlow) clear() {
+	for i := range f.fields {
+		f.fields[i].input.Reset()
+	}
+	for _, s := range f.secrets {
+		clear(s.value)
+	}
+	f.secrets = nil
+}
+
+func (f *tokenFlow) field(name string) *formField {
+	for i := range f.fields {
+		if f.fields[i].name == name {
+			return &f.fields[i]
+		}
+	}
+	return nil
+}
+
+func (f *tokenFlow) value(name string) []byte {
+	if fl := f.field(name); fl != nil {
+		return []byte(fl.input.Value())
+	}
+	return nil
+}
+
+func (f *tokenFlow) focusOn(i int) tea.Cmd {
+	if len(f.fields) == 0 {
+		return nil
+	}
+	f.focus = (i + len(f.fields)) % len(f.fields)
+	var cmd tea.Cmd
+	for j := range f.fields {
+		if j == f.focus {
+			cmd = f.fields[j].input.Focus()
+		} else {
+			f.fields[j].input.Blur()
+		}
+	}
+	return cmd
+}
+
+// touchSignal carries "the token waits for a touch" from the engine's
+// goroutine to the event loop.
+type touchSignal struct {
+	mu     sync.Mutex
+	ch     chan struct{}
+	closed bool
+}
+
+func newTouchSignal() *touchSignal { return &touchSignal{ch: make(chan struct{}, 1)} }
+
+// notify is the engine's Touch callback; it never blocks.
+func (t *touchSignal) notify() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return
+	}
+	select {
+	case t.ch <- struct{}{}:
+	default:
+	}
+}
+
+func (t *touchSignal) close() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.closed {
+		t.closed = true
+		close(t.ch)
+	}
+}
+
+// touchRequestedMsg means the token waits for a touch.
+type touchRequestedMsg struct{ sig *touchSignal }
+
+// waitTouchCmd waits for the next touch request of one operation.
+func waitTouchCmd(sig *touchSignal) tea.Cmd {
+	return func() tea.Msg {
+		if _, ok := <-sig.ch; ok {
+			return touchRequestedMsg{sig: sig}
+		}
+		return nil
+	}
+}
+
+// Outcomes of the token flows.
+type (
+	tokenSetUpMsg      struct{ res vault.TokenSetupResult }
+	rootGeneratedMsg   struct{ key vault.TokenKey }
+	rootMovedMsg       struct{ key vault.TokenKey }
+	tokenUnblockedMsg  struct{ pin []byte }
+	tokenFlowFailedMsg struct{ err error }
+)
+
+func setupTokenCmd(serial uint32, pin, puk []byte) tea.Cmd {
+	return func() tea.Msg {
+		defer clear(pin)
+		defer clear(puk)
+		res, err := vault.SetupToken(serial, vault.TokenSetup{PIN: pin, PUK: puk})
+		if err != nil {
+			clear(res.NewPIN)
+			clear(res.NewPUK)
+			return tokenFlowFailedMsg{err: err}
+		}
+		return tokenSetUpMsg{res: res}
+	}
+}
+
+func generateRootCmd(o vault.RootOnToken, sig *touchSignal) tea.Cmd {
+	return func() tea.Msg {
+		defer sig.close()
+		defer clear(o.PIN)
+		o.Touch = sig.notify
+		tk, err := vault.GenerateRootOnToken(o)
+		if err != nil {
+			return tokenFlowFailedMsg{err: err}
+		}
+		return rootGeneratedMsg{key: tk}
+	}
+}
+
+func moveRootCmd(store *vault.Store, id string, pass []byte, o vault.RootOnToken, sig *touchSignal) tea.Cmd {
+	return func() tea.Msg {
+		defer sig.close()
+		defer clear(o.PIN)
+		defer clear(pass)
+		o.Touch = sig.notify
+		tk, err := store.ImportRootToToken(id, func(req vault.PassphraseRequest) ([]byte, error) {
+			if req.Attempt > 1 {
+				return nil, vault.ErrWrongPassphrase
+			}
+			return append([]byte(nil), pass...), nil
+		}, o)
+		if err != nil {
+			return tokenFlowFailedMsg{err: err}
+		}
+		return rootMovedMsg{key: tk}
+	}
+}
+
+func unblockTokenCmd(serial uint32, puk []byte) tea.Cmd {
+	return func() tea.Msg {
+		defer clear(puk)
+		pin, err := vault.GeneratePIN(nil)
+		if err != nil {
+			return tokenFlowFailedMsg{err: err}
+		}
+		if err := vault.UnblockTokenPIN(serial, puk, pin); err != nil {
+			clear(pin)
+			return tokenFlowFailedMsg{err: err}
+		}
+		return tokenUnblockedMsg{pin: pin}
+	}
+}
+
+// hardwarePage shows the tokens plugged in and runs the token flows. It
+// opens on the list (Y), or straight into moving a root key (y on a key
+// page).
+type hardwarePage struct {
+	c             *common
+	keys          hardwareKeys
+	width, height int
+	sel           int
+	lines         []string
+	list          listView
+	flow          *tokenFlow
+	// moveOnly closes the page when the move flow ends.
+	moveOnly bool
+}
+
+var _ page = (*hardwarePage)(nil)
+
+func newHardwarePage(c *common) *hardwarePage {
+	p := &hardwarePage{c: c, keys: defaultHardwareKeys()}
+	p.Refresh(c.snap)
+	return p
+}
+
+// newMoveToTokenPage opens the flow that moves the root key file f onto a
+// token.
+func newMoveToTokenPage(c *common, f *vault.Key) (page, tea.Cmd) {
+	p := newHardwarePage(c)
+	p.moveOnly = true
+	if f == nil || len(c.snap.tokens.infos) == 0 {
+		return p, nil
+	}
+	return p, p.startFlow(flowMove, f.ID)
+}
+
+func (p *hardwarePage) Title() string {
+	if p.flow != nil {
+		return p.flow.title()
+	}
+	return "Yubikeys"
+}
+
+func (p *hardwarePage) Capturing() bool { return p.flow != nil }
+func (p *hardwarePage) Busy() bool      { return p.flow != nil && p.flow.busy }
+
+func (p *hardwarePage) SetSize(w, h int) {
+	p.width, p.height = w, h
+	p.layout()
+}
+
+func (p *hardwarePage) Refresh(s *snapshot) bool {
+	if p.sel >= len(s.tokens.infos) {
+		p.sel = max(len(s.tokens.infos)-1, 0)
+	}
+	p.layout()
+	return true
+}
+
+// selected is the token the actions apply to.
+func (p *hardwarePage) selected() (vault.TokenInfo, bool) {
+	infos := p.c.snap.tokens.infos
+	if p.sel < len(infos) && infos[p.sel].Err == nil {
+		return infos[p.sel], true
+	}
+	return vault.TokenInfo{}, false
+}
+
+func (p *hardwarePage) layout() {
+	p.lines = hardwareLines(p.c, p.sel, p.width)
+	p.list.setLen(len(p.lines))
+	p.list.setHeight(p.height)
+	info, ok := p.selected()
+	p.keys.Setup.SetEnabled(ok && !info.PIN.Blocked())
+	p.keys.Generate.SetEnabled(ok && info.SetUp() && !info.PIN.Blocked())
+	p.keys.Unblock.SetEnabled(ok && info.PIN.Blocked())
+}
+
+// startFlow opens a flow's form for the selected token (or, for a move,
+// the first token).
+func (p *hardwarePage) startFlow(kind flowKind, keyID string) tea.Cmd {
+	st := p.c.styles
+	info, ok := p.selected()
+	if !ok && len(p.c.snap.tokens.infos) > 0 {
+		info = p.c.snap.tokens.infos[0]
+	}
+	f := &tokenFlow{kind: kind, serial: info.Serial, keyID: keyID, keys: defaultFormKeys()}
+	switch kind {
+	case flowSetup:
+		pin := newField(st, fieldPIN, "Current PIN", "PIN", true)
+		puk := newField(st, fieldPUK, "Current PUK", "PUK", true)
+		if info.PIN.State != vault.TokenStateChanged {
+			pin.input.Placeholder = "a new token's is 123456: type it (it is never tried for you)"
+		}
+		if info.PUK.State != vault.TokenStateChanged {
+			puk.input.Placeholder = "a new token's is 12345678"
+		}
+		f.fields = []formField{pin, puk}
+	case flowGenerate:
+		f.fields = []formField{newField(st, fieldPIN, "PIN", "PIN", true)}
+	case flowUnblock:
+		f.fields = []formField{newField(st, fieldPUK, "PUK", "PUK", true)}
+	case flowMove:
+		pass := newField(st, fieldPass, "Passphrase of the key", "Passphrase", true)
+		if p.c.demoPassphrase != "" {
+			pass.input.Placeholder = "demo: " + p.c.demoPassphrase
+		}
+		f.fields = []formField{pass}
+		if len(p.c.snap.tokens.infos) > 1 {
+			serial := newField(st, fieldSerial, "Yubikey serial", "Serial", false)
+			serial.input.SetValue(strconv.FormatUint(uint64(info.Serial), 10))
+			f.fields = append(f.fields, serial)
+		}
+		f.fields = append(f.fields, newField(st, fieldPIN, "PIN of the Yubikey", "PIN", true))
+	}
+	p.flow = f
+	return f.focusOn(0)
+}
+
+// closeFlow ends a flow and forgets its secrets.
+func (p *hardwarePage) closeFlow() tea.Cmd {
+	if p.flow != nil {
+		p.flow.clear()
+	}
+	p.flow = nil
+	if p.moveOnly {
+		return send(backRequestedMsg{})
+	}
+	return nil
+}
+
+func (p *hardwarePage) Update(msg tea.Msg) (page, tea.Cmd) {
+	switch msg := msg.(type) {
+	case touchRequestedMsg:
+		if p.flow != nil && p.flow.busy && p.flow.touch == msg.sig {
+			p.flow.touching = true
+			return p, waitTouchCmd(msg.sig)
+		}
+		return p, nil
+	case tokenFlowFailedMsg:
+		if p.flow == nil {
+			return p, send(errMsg{err: msg.err})
+		}
+		p.flow.busy, p.flow.touching = false, false
+		p.flow.err = tokenErrorText(msg.err)
+		for i := range p.flow.fields {
+			if p.flow.fields[i].name != fieldSerial {
+				p.flow.fields[i].input.Reset()
+			}
+		}
+		return p, tea.Batch(p.flow.focusOn(0), send(reloadRequestedMsg{}))
+	case tokenSetUpMsg:
+		return p, p.finished(
+			[]string{fmt.Sprintf("%s is set up: a random management key is stored on it under the new PIN.", msg.res.Info.Name()),
+				"Write the new PIN and PUK down now; they are not shown again. Keep the PUK apart from the token: it unblocks the PIN after 3 wrong tries."},
+			[]secretLine{{"New PIN", msg.res.NewPIN}, {"New PUK", msg.res.NewPUK}})
+	case tokenUnblockedMsg:
+		return p, p.finished(
+			[]string{fmt.Sprintf("The PIN of Yubikey %d is unblocked.", p.flowSerial()), "Write the new PIN down now; it is not shown again."},
+			[]secretLine{{"New PIN", msg.pin}})
+	case rootGeneratedMsg:
+		return p, p.finished([]string{
+			fmt.Sprintf("Root key %s is on %s.", msg.key.ID, msg.key.Token),
+			"It was generated there and never leaves it: it has no backup. Keep the Yubikey safe.",
+		}, nil)
+	case rootMovedMsg:
+		return p, p.finished([]string{
+			fmt.Sprintf("Root key %s is on %s; the Yubikey is used for it from now on.", msg.key.ID, msg.key.Token),
+			"The key file stays as its backup: keep it (and its backups) offline.",
+		}, nil)
+	case tea.KeyPressMsg:
+		if p.flow != nil {
+			return p, p.updateFlow(msg)
+		}
+		return p, p.updateList(msg)
+	case tea.MouseWheelMsg:
+		if p.flow == nil {
+			switch msg.Button {
+			case tea.MouseWheelUp:
+				p.list.scroll(-wheelStep)
+			case tea.MouseWheelDown:
+				p.list.scroll(wheelStep)
+			}
+		}
+		return p, nil
+	}
+	if p.flow != nil && !p.flow.busy && p.flow.done == nil {
+		fl := &p.flow.fields[p.flow.focus]
+		var cmd tea.Cmd
+		fl.input, cmd = fl.input.Update(msg)
+		return p, cmd
+	}
+	return p, nil
+}
+
+func (p *hardwarePage) flowSerial() uint32 {
+	if p.flow == nil {
+		return 0
+	}
+	return p.flow.serial
+}
+
+// finished shows a flow's outcome and reads the trust directory and the
+// tokens again.
+func (p *hardwarePage) finished(lines []string, secrets []secretLine) tea.Cmd {
+	if p.flow == nil {
+		for _, s := range secrets {
+			clear(s.value)
+		}
+		return nil
+	}
+	p.flow.busy, p.flow.touching = false, false
+	p.flow.clear()
+	p.flow.done, p.flow.secrets = lines, secrets
+	return send(reloadRequestedMsg{})
+}
+
+func (p *hardwarePage) updateList(msg tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case key.Matches(msg, p.keys.Back):
+		return send(backRequestedMsg{})
+	case key.Matches(msg, p.keys.Setup):
+		return p.startFlow(flowSetup, "")
+	case key.Matches(msg, p.keys.Generate):
+		return p.startFlow(flowGenerate, "")
+	case key.Matches(msg, p.keys.Unblock):
+		return p.startFlow(flowUnblock, "")
+	case key.Matches(msg, p.keys.Up):
+		if p.sel > 0 {
+			p.sel--
+			p.layout()
+		} else {
+			p.list.scroll(-1)
+		}
+	case key.Matches(msg, p.keys.Down):
+		if p.sel < len(p.c.snap.tokens.infos)-1 {
+			p.sel++
+			p.layout()
+		} else {
+			p.list.scroll(1)
+		}
+	case key.Matches(msg, p.keys.PageUp):
+		p.list.scroll(-p.height + 1)
+	case key.Matches(msg, p.keys.PageDown):
+		p.list.scroll(p.height - 1)
+	case key.Matches(msg, p.keys.Top):
+		p.list.scroll(-p.list.n)
+	case key.Matches(msg, p.keys.Bottom):
+		p.list.scroll(p.list.n)
+	}
+	return nil
+}
+
+func (p *hardwarePage) updateFlow(msg tea.KeyPressMsg) tea.Cmd {
+	f := p.flow
+	if f.busy {
+		return nil // the token is working; ctrl+c still quits
+	}
+	if f.done != nil {
+		if key.Matches(msg, p.keys.Reveal) && len(f.secrets) > 0 {
+			f.revealed = !f.revealed
+			return nil
+		}
+		if key.Matches(msg, f.keys.Submit, f.keys.Cancel) {
+			return p.closeFlow()
+		}
+		return nil
+	}
+	switch {
+	case key.Matches(msg, f.keys.Cancel):
+		return p.closeFlow()
+	case key.Matches(msg, p.keys.Cached) && (f.kind == flowGenerate || f.kind == flowMove):
+		f.cached = !f.cached
+		return nil
+	case key.Matches(msg, f.keys.Next):
+		return f.focusOn(f.focus + 1)
+	case key.Matches(msg, f.keys.Prev):
+		return f.focusOn(f.focus - 1)
+	case key.Matches(msg, f.keys.Submit):
+		if f.focus < len(f.fields)-1 {
+			return f.focusOn(f.focus + 1)
+		}
+		return p.submit()
+	}
+	fl := &f.fields[f.focus]
+	var cmd tea.Cmd
+	fl.input, cmd = fl.input.Update(msg)
+	f.err = ""
+	return cmd
+}
+
+// submit checks the form and starts the engine call.
+func (p *hardwarePage) submit() tea.Cmd {
+	f := p.flow
+	for _, fl := range f.fields {
+		if fl.input.Value() == "" {
+			f.err = fl.label + " is empty."
+			return nil
+		}
+	}
+	if fl := f.field(fieldSerial); fl != nil {
+		n, err := strconv.ParseUint(strings.TrimSpace(fl.input.Value()), 10, 32)
+		if err != nil {
+			f.err = "The serial is a number (see the Yubikeys page, Y)."
+			return nil
+		}
+		f.serial = uint32(n)
+	}
+	f.busy, f.err = true, ""
+	o := vault.RootOnToken{Serial: f.serial, TouchCached: f.cached}
+	var cmd tea.Cmd
+	switch f.kind {
+	case flowSetup:
+		cmd = setupTokenCmd(f.serial, f.value(fieldPIN), f.value(fieldPUK))
+	case flowUnblock:
+		cmd = unblockTokenCmd(f.serial, f.value(fieldPUK))
+	case flowGenerate:
+		f.touch = newTouchSignal()
+		o.PIN = f.value(fieldPIN)
+		cmd = tea.Batch(generateRootCmd(o, f.touch), waitTouchCmd(f.touch))
+	case flowMove:
+		f.touch = newTouchSignal()
+		o.PIN = f.value(fieldPIN)
+		cmd = tea.Batch(moveRootCmd(p.c.store, f.keyID, f.value(fieldPass), o, f.touch), waitTouchCmd(f.touch))
+	}
+	for i := range f.fields {
+		if f.fields[i].name != fieldSerial {
+			f.fields[i].input.Reset() // the secrets went to the command
+		}
+	}
+	return tea.Batch(cmd, p.c.spinner.Tick)
+}
+
+// tokenErrorText is an engine error with what to do, for a form.
+func tokenErrorText(err error) string {
+	msg := strings.NewReplacer("vault: ", "", "hardware: ", "").Replace(err.Error())
+	if advice := vault.TokenAdvice(err); advice != "" {
+		msg += "; " + advice
+	}
+	return msg
+}
+
+func (p *hardwarePage) ShortHelp() []key.Binding {
+	if p.flow != nil {
+		return p.flowHelp()
+	}
+	return []key.Binding{p.keys.Setup, p.keys.Generate, p.keys.Unblock, p.keys.Down, p.keys.Back}
+}
+
+func (p *hardwarePage) FullHelp() [][]key.Binding {
+	if p.flow != nil {
+		return [][]key.Binding{p.flowHelp()}
+	}
+	return [][]key.Binding{
+		{p.keys.Up, p.keys.Down, p.keys.PageUp, p.keys.PageDown},
+		{p.keys.Setup, p.keys.Generate, p.keys.Unblock, p.keys.Back},
+	}
+}
+
+func (p *hardwarePage) flowHelp() []key.Binding {
+	f := p.flow
+	switch {
+	case f.busy:
+		return nil
+	case f.done != nil && len(f.secrets) > 0:
+		return []key.Binding{p.keys.Reveal, withHelp(f.keys.Submit, "enter", "done")}
+	case f.done != nil:
+		return []key.Binding{withHelp(f.keys.Submit, "enter", "done")}
+	case f.kind == flowGenerate || f.kind == flowMove:
+		return []key.Binding{f.keys.Submit, f.keys.Next, p.keys.Cached, f.keys.Cancel}
+	}
+	return []key.Binding{f.keys.Submit, f.keys.Next, f.keys.Cancel}
+}
+
+func withHelp(b key.Binding, k, desc string) key.Binding {
+	b.SetHelp(k, desc)
+	return b
+}
+
+func (p *hardwarePage) View() string {
+	if p.flow != nil {
+		return p.flowView()
+	}
+	start, end := p.list.visible()
+	return strings.Join(p.lines[start:end], "\n")
+}
+
+// scrollInfo says which lines are on screen, for the title line.
+func (p *hardwarePage) scrollInfo() (first, last, total int) {
+	if p.flow != nil {
+		return 0, 0, 0
+	}
+	first, last = p.list.visible()
+	return first, last, p.list.n
+}
+
+func (p *hardwarePage) flowView() string {
+	st := p.c.styles
+	f := p.flow
+	w := max(p.width, 20)
+	var b []string
+	add := func(s string) {
+		for _, l := range strings.Split(wrap(s, w-2), "\n") {
+			b = append(b, "  "+l)
+		}
+	}
+	b = append(b, st.Heading.Render(truncate(f.title(), w)), "")
+	switch {
+	case f.done != nil:
+		for _, l := range f.done {
+			add(l)
+		}
+		if len(f.secrets) > 0 {
+			b = append(b, "")
+			for _, s := range f.secrets {
+				v := strings.Repeat("•", len(s.value))
+				if f.revealed {
+					v = string(s.value)
+				}
+				b = append(b, "  "+st.Label.Render(pad(s.label, labelWidth))+st.Present.Render(v))
+			}
+			if !f.revealed {
+				b = append(b, "", "  "+st.Faint.Render(truncate("v reveals them; enter when you have written them down", w-2)))
+			}
+		}
+		return strings.Join(b, "\n")
+	case f.busy && f.touching:
+		b = append(b, "  "+st.Warn.Render(truncate(p.c.spinner.View()+" Touch the Yubikey when it blinks.", w-2)))
+		add("It waits about 15 seconds for the touch.")
+		return strings.Join(b, "\n")
+	case f.busy:
+		b = append(b, "  "+truncate(p.c.spinner.View()+" Working with the Yubikey… do not pull it out.", w-2))
+		return strings.Join(b, "\n")
+	}
+	switch f.kind {
+	case flowSetup:
+		add("Replaces the PUK, sets a random management key stored on the token under the PIN, and replaces the PIN. The new PIN and PUK are random 8-digit numbers, shown once at the end.")
+	case flowGenerate:
+		add("Generates an ECDSA P-256 root key in the first free of the slots notary uses (9c, 9e, 9d, 9a), with the certificate notary keeps beside it. It never leaves the token: there is no backup.")
+	case flowUnblock:
+		add("Sets a new PIN with the PUK. A wrong PUK costs one of its tries.")
+	case flowMove:
+		add("Puts the root key onto the Yubikey, into the first free of the slots notary uses (9c, 9e, 9d, 9a); the key file stays as its backup. The token signs once to prove the key works.")
+	}
+	if f.kind == flowGenerate || f.kind == flowMove {
+		policy := "touch for every signature"
+		if f.cached {
+			policy = "touch once per 15 seconds"
+		}
+		add("Policy: PIN once per session, " + policy + " (ctrl+t changes it).")
+	}
+	b = append(b, "")
+	for i := range f.fields {
+		fl := &f.fields[i]
+		label := fl.label
+		if w < 50 {
+			label = fl.short
+		}
+		mark := "  "
+		if i == f.focus {
+			mark = st.Present.Render("▸ ")
+		}
+		lw := min(22, w/3)
+		fl.input.SetWidth(max(w-lw-5, 4))
+		b = append(b, mark+st.Label.Render(pad(truncate(label, lw), lw))+" "+fl.input.View())
+	}
+	if f.err != "" {
+		b = append(b, "")
+		for _, l := range strings.Split(wrap(f.err, w-2), "\n") {
+			b = append(b, "  "+st.Bad.Render(l))
+		}
+	}
+	for i, l := range b {
+		b[i] = truncate(l, w)
+	}
+	return strings.Join(b, "\n")
+}
+
+// hardwareLines lays out the tokens plugged in, the selected one marked.
+func hardwareLines(c *common, sel, width int) []string {
+	st := c.styles
+	tr := c.snap.tokens
+	w := max(width, 20)
+	var lines []string
+	say := func(style Ink, s string) {
+		for _, l := range strings.Split(wrap(s, w-2), "\n") {
+			lines = append(lines, "  "+style.Render(l))
+		}
+	}
+	switch {
+	case !tr.read:
+		say(st.Faint, "Tokens are not read in this view.")
+		return lines
+	case tr.err != nil:
+		if vault.TokensUnavailable(tr.err) {
+			say(st.Warn, "No Yubikey can be reached: "+tokenErrorText(tr.err))
+		} else {
+			say(st.Bad, tokenErrorText(tr.err))
+		}
+		return lines
+	case len(tr.infos) == 0:
+		say(st.Faint, "No Yubikey is plugged in. Plug one in and press r.")
+		return lines
+	}
+	labelW := 16
+	add := func(label, value string, style Ink) {
+		for i, l := range strings.Split(wrap(value, max(w-labelW-4, 16)), "\n") {
+			lab := ""
+			if i == 0 {
+				lab = label
+			}
+			lines = append(lines, "    "+st.Label.Render(pad(lab, labelW))+style.Render(l))
+		}
+	}
+	stateStyle := func(s vault.TokenState) Ink {
+		switch s {
+		case vault.TokenStateFactory:
+			return st.Bad
+		case vault.TokenStateChanged:
+			return st.OK
+		}
+		return st.Warn
+	}
+	for i, info := range tr.infos {
+		if i > 0 {
+			lines = append(lines, "")
+		}
+		mark := "  "
+		if i == sel {
+			mark = "▸ "
+		}
+		if info.Err != nil {
+			lines = append(lines, mark+st.Heading.Render(truncate(info.Name(), w-2)))
+			say(st.Bad, tokenErrorText(info.Err))
+			continue
+		}
+		lines = append(lines, mark+st.Heading.Render(truncate(fmt.Sprintf("%s · %s · firmware %s", info.Name(), info.Model, info.Version), w-2)))
+		add("PIN", credentialText(info.PIN), stateStyle(info.PIN.State))
+		if info.PIN.Blocked() {
+			add("", "blocked: press u to unblock it with the PUK", st.Bad)
+		}
+		add("PUK", credentialText(info.PUK), stateStyle(info.PUK.State))
+		mk := info.ManagementKey
+		mkText := stateWord(mk.State) + " · " + mk.Algorithm
+		if mk.Stored {
+			mkText += " · stored on the token under the PIN"
+		}
+		add("Management key", mkText, stateStyle(mk.State))
+		add("", "how it is known: "+mk.Source, st.Faint)
+		switch {
+		case info.SetUp():
+			add("Set up", "yes: PIN, PUK and management key replaced", st.OK)
+		default:
+			add("Set up", "no: press s to replace the factory PIN, PUK and management key", st.Warn)
+		}
+		keys := map[string]vault.TokenKey{}
+		for _, k := range vault.TokenKeysOf([]vault.TokenInfo{info}) {
+			keys[k.Token.Slot] = k
+		}
+		if len(info.Slots) == 0 {
+			add("Slots", "none hold a key or certificate", st.Faint)
+		}
+		for _, s := range info.Slots {
+			text := slotText(s)
+			if k, ok := keys[s.Slot.String()]; ok {
+				text += " · " + k.Role + " key " + vault.ShortID(k.ID)
+			}
+			add("Slot "+s.Slot.String(), text, st.Present)
+		}
+	}
+	lines = append(lines, "", st.Heading.Render("ACTIONS"))
+	for _, a := range []struct{ k, text string }{
+		{"s", "set up the selected token: new PIN, PUK and management key"},
+		{"g", "generate a root key on it (no backup is possible)"},
+		{"u", "unblock its PIN with the PUK"},
+		{"y", "on a root key's page: move the key file onto the token"},
+	} {
+		lines = append(lines, "  "+st.Present.Render(pad(a.k, 4))+truncate(a.text, w-6))
+	}
+	for i, l := range lines {
+		lines[i] = truncate(l, w)
+	}
+	return lines
+}
+
+func stateWord(s vault.TokenState) string {
+	switch s {
+	case vault.TokenStateFactory:
+		return "factory default"
+	case vault.TokenStateChanged:
+		return "changed"
+	}
+	return "unknown"
+}
+
+func credentialText(c vault.TokenCredential) string {
+	s := stateWord(c.State)
+	switch {
+	case c.Retries < 0:
+	case c.Retries == 0:
+		s += " · no tries left"
+	case c.Total > 0:
+		s += fmt.Sprintf(" · %d of %d tries left", c.Retries, c.Total)
+	default:
+		s += fmt.Sprintf(" · %s left", plural(c.Retries, "try", "tries"))
+	}
+	if c.State == vault.TokenStateUnknown {
+		s += " (a YubiKey 4 cannot say without a try; none is made for you)"
+	}
+	return s
+}
+
+func slotText(s vault.TokenSlot) string {
+	var parts []string
+	switch s.Origin.String() {
+	case "generated on the token":
+		parts = append(parts, "key generated on the token")
+	case "imported":
+		parts = append(parts, "key imported")
+	case "none":
+		parts = append(parts, "no key")
+	default:
+		parts = append(parts, "key imported, or none")
+	}
+	if s.Algorithm != "" {
+		parts = append(parts, s.Algorithm)
+	}
+	if p := s.PINPolicy.String(); p != "unknown" {
+		parts = append(parts, "PIN "+p)
+	}
+	if p := s.TouchPolicy.String(); p != "unknown" {
+		parts = append(parts, "touch "+p)
+	}
+	if s.Certificate != nil {
+		parts = append(parts, "certificate CN="+s.Certificate.Subject.CommonName)
+	}
+	return strings.Join(parts, " · ")
+}
