@@ -89,6 +89,7 @@ func relocatedWith(t testing.TB, s *vault.Store, list TokenLister) *snapshot {
 	}
 	out := newSnapshot(shownDir, demoNow, snap.absent, keys, repos, snap.keysErr, snap.reposErr)
 	out.tokens = snap.tokens
+	out.setBackups(snap.records, snap.backupsErr)
 	findings := make([]vault.Finding, len(snap.health.findings))
 	for i, f := range snap.health.findings {
 		f.Path = strings.ReplaceAll(f.Path, from, shownDir)

@@ -114,6 +114,7 @@ func relocated(t testing.TB, s *vault.Store) *snapshot {
 		findings[i] = f
 	}
 	out.setHealth(findings)
+	out.setBackups(snap.records, snap.backupsErr)
 	return out
 }
 

@@ -19,6 +19,9 @@ type keyPageKeys struct {
 	Guide      key.Binding
 	// Yubikey moves a root key file onto a Yubikey (hardware.go).
 	Yubikey key.Binding
+	// Backup opens the guided backup (backup.go), as on the
+	// repositories page.
+	Backup key.Binding
 }
 
 func defaultKeyPageKeys() keyPageKeys {
@@ -28,6 +31,7 @@ func defaultKeyPageKeys() keyPageKeys {
 		Export:     key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export public key")),
 		Guide:      guideBinding(),
 		Yubikey:    key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "move to Yubikey")),
+		Backup:     key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "back up to two drives")),
 	}
 	k.Open.SetEnabled(false)
 	return k
@@ -96,6 +100,7 @@ func (p *keyPage) Refresh(s *snapshot) bool {
 	actionable := p.file != nil && p.file.Err == nil
 	p.keys.Passphrase.SetEnabled(actionable)
 	p.keys.Export.SetEnabled(actionable)
+	p.keys.Backup.SetEnabled(actionable)
 	p.layout()
 	return true
 }
@@ -160,6 +165,9 @@ func (p *keyPage) Update(msg tea.Msg) (page, tea.Cmd) {
 			return p, fillGuideCmd(p.c.snap, p.ref.id, "")
 		case key.Matches(msg, p.keys.Yubikey):
 			return p, openPage(newMoveToTokenPage(p.c, p.file))
+		case key.Matches(msg, p.keys.Backup):
+			np, cmd := newBackupPage(p.c)
+			return p, openPage(np, cmd)
 		case key.Matches(msg, p.keys.Up):
 			p.list.scroll(-1)
 		case key.Matches(msg, p.keys.Down):
@@ -188,7 +196,7 @@ func (p *keyPage) ShortHelp() []key.Binding {
 	if p.form != nil {
 		return p.form.help()
 	}
-	return []key.Binding{p.keys.Passphrase, p.keys.Export, p.keys.Yubikey, p.keys.Guide, p.keys.Down, p.keys.Back}
+	return []key.Binding{p.keys.Passphrase, p.keys.Export, p.keys.Yubikey, p.keys.Guide, p.keys.Backup, p.keys.Down, p.keys.Back}
 }
 
 func (p *keyPage) FullHelp() [][]key.Binding {
@@ -197,7 +205,7 @@ func (p *keyPage) FullHelp() [][]key.Binding {
 	}
 	return [][]key.Binding{
 		{p.keys.Up, p.keys.Down, p.keys.PageUp, p.keys.PageDown, p.keys.Top, p.keys.Bottom},
-		{p.keys.Passphrase, p.keys.Export, p.keys.Yubikey, p.keys.Guide, p.keys.Back},
+		{p.keys.Passphrase, p.keys.Export, p.keys.Backup, p.keys.Yubikey, p.keys.Guide, p.keys.Back},
 	}
 }
 
@@ -321,6 +329,15 @@ func keyFacts(c *common, ref keyRef, f *vault.Key, exported []byte, width int) [
 		}
 	}
 
+	if b, ok := s.backups[ref.id]; readable && (ok || s.backupsErr != nil) {
+		heading("BACKUP")
+		if s.backupsErr != nil {
+			add("State", "unknown: the backup records could not be read: "+s.backupsErr.Error(), st.Warn.Render)
+		} else {
+			backupFacts(st, b, add)
+		}
+	}
+
 	heading("USED BY")
 	uses := s.uses[ref.id]
 	if len(uses) == 0 {
@@ -369,7 +386,8 @@ func keyFacts(c *common, ref keyRef, f *vault.Key, exported []byte, width int) [
 	if readable {
 		lines = append(lines,
 			"  "+st.Present.Render(pad("p", 4))+"change the passphrase (re-encrypts the file in place)",
-			"  "+st.Present.Render(pad("e", 4))+"export the public key (to a file, or shown here)")
+			"  "+st.Present.Render(pad("e", 4))+"export the public key (to a file, or shown here)",
+			"  "+st.Present.Render(pad("b", 4))+"back up the trust directory to two drives, each copy read back and verified")
 		if canMoveToToken(s, f) {
 			lines = append(lines, "  "+st.Present.Render(pad("y", 4))+"move it to a Yubikey (the file stays as its backup)")
 		}
@@ -387,6 +405,37 @@ func keyFacts(c *common, ref keyRef, f *vault.Key, exported []byte, width int) [
 		lines[i] = truncate(l, width)
 	}
 	return lines
+}
+
+// backupFacts is the key page's BACKUP section: the state, then each
+// drive with a verified copy and when it was verified.
+func backupFacts(st Styles, b vault.KeyBackup, add func(label, value string, style func(string) string)) {
+	_, u := backupBrief(b)
+	var state string
+	switch b.State {
+	case vault.BackupTwo:
+		state = fmt.Sprintf("two verified: copies of this version on %d drives", b.Drives())
+	case vault.BackupOne:
+		state = "one verified: one drive holds a copy of this version; press b to make a second on another drive"
+	case vault.BackupOlder:
+		state = "older than the key: the file changed after its backups (a new passphrase?); press b to back up again"
+	default:
+		state = "none: no verified copy anywhere; press b to back up to two drives"
+	}
+	add("State", state, urgencyStyle(st, u).Render)
+	for i, c := range b.Copies {
+		where := c.Where
+		if where == "" {
+			where = c.Drive
+		}
+		text := where + " · verified " + c.VerifiedAt.UTC().Format("2006-01-02 15:04 UTC")
+		style := st.OK.Render
+		if !b.Current[i] {
+			text += " · an older version of the key"
+			style = st.Faint.Render
+		}
+		add("Drive", text, style)
+	}
 }
 
 func usedRoles(uses []keyUse) []string {

@@ -50,6 +50,7 @@ func readSnapshotTokens(store *vault.Store, now time.Time, tokens TokenLister) *
 	snap := newSnapshot(dir, now, absent, keys, repos, keysErr, reposErr)
 	snap.tokens = tr
 	backups, backupsErr := store.BackupLedger().BackupRecords()
+	snap.setBackups(backups, backupsErr)
 	snap.setHealth(vault.Diagnose(vault.HealthInput{
 		Now: now, Keys: keys, KeysErr: keysErr, Repos: repos, ReposErr: reposErr,
 		Private: store.PrivateDirInfo(), Backups: backups, BackupsErr: backupsErr,

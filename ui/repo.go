@@ -236,6 +236,8 @@ func (p *repoPage) FullHelp() [][]key.Binding {
 func (p *repoPage) legend() string {
 	return "Location: this disk (a key file here), token, signing server (the notary server holds " +
 		"the snapshot and timestamp keys it signs with), missing (metadata names the key, but it is nowhere here).\n" +
+		"Backup: the drives holding a verified copy of the key file as it is now (✓ two or more); " +
+		"backup older: every copy holds the key before it changed (a new passphrase).\n" +
 		"Encryption: weak means notary's 2,048 PBKDF2 iterations, legacy PEM encryption or none; " +
 		"change the passphrase on the key page to re-encrypt with 1,300,000 iterations."
 }
@@ -364,11 +366,30 @@ func (p *repoPage) renderKeyCompact(l repoLine, selected bool) string {
 	if selected {
 		marker = "▸ "
 	}
-	line := marker + pad(vault.ShortID(l.ref.id), idWidth) + " " + pad(loc, 7) + " " + prot
+	backup, bu := p.backupOf(l)
+	sep := ""
+	if backup != "" && prot != "" {
+		sep = " · "
+	}
+	line := marker + pad(vault.ShortID(l.ref.id), idWidth) + " " + pad(loc, 7) + " " + prot + sep + backup
 	if selected {
 		return st.Selected.Render(fit(line, p.width))
 	}
-	return truncate(marker+pad(vault.ShortID(l.ref.id), idWidth)+" "+style.Render(pad(loc, 7))+" "+style.Render(prot), p.width)
+	return truncate(marker+pad(vault.ShortID(l.ref.id), idWidth)+" "+style.Render(pad(loc, 7))+" "+style.Render(prot)+
+		sep+urgencyStyle(st, bu).Render(backup), p.width)
+}
+
+// backupOf is a key line's backup state in brief, when it has a readable
+// file here and the backup records were read.
+func (p *repoPage) backupOf(l repoLine) (string, urgency) {
+	if l.file == nil || l.file.Err != nil {
+		return "", urgencyNone
+	}
+	b, ok := p.c.snap.backups[l.file.ID]
+	if !ok {
+		return "", urgencyNone
+	}
+	return backupBrief(b)
 }
 
 func (p *repoPage) renderKey(l repoLine, selected bool) string {
@@ -446,10 +467,17 @@ func (p *repoPage) renderKey(l repoLine, selected bool) string {
 	if n := len(p.c.snap.copies[l.ref.id]); n > 1 && l.ref.path == "" {
 		notes = append(notes, fmt.Sprintf("%d files", n))
 	}
-	rest := strings.Join(notes, " · ")
+	rest := style(encStyle, strings.Join(notes, " · "))
+	// The backup state comes first, so that narrow lines keep it.
+	if backup, u := p.backupOf(l); backup != "" {
+		if len(notes) > 0 {
+			rest = " · " + rest
+		}
+		rest = style(urgencyStyle(st, u), backup) + rest
+	}
 	used := indentWidth + idWidth + algWidth + locWidth + 3*colGap
 	if w := p.width - used; w > 0 {
-		b.WriteString(gap() + style(encStyle, truncate(rest, w)))
+		b.WriteString(gap() + truncate(rest, w))
 	}
 	line := b.String()
 	if selected {

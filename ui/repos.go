@@ -79,7 +79,7 @@ type reposPage struct {
 	rows      []*repoRow // the snapshot's rows, filtered and sorted
 	list      listView
 	// widest are the widest texts of the rows, measured once per filter.
-	widest struct{ gun, expShort, expLong, notes int }
+	widest struct{ gun, expShort, expLong, notes, backup int }
 }
 
 var _ page = (*reposPage)(nil)
@@ -151,8 +151,9 @@ func (p *reposPage) apply() {
 		})
 	}
 	p.list.setLen(len(p.rows))
-	p.widest.gun, p.widest.expShort, p.widest.expLong, p.widest.notes = minGUNWidth, 0, 0, 0
+	p.widest.gun, p.widest.expShort, p.widest.expLong, p.widest.notes, p.widest.backup = minGUNWidth, 0, 0, 0, 0
 	for _, r := range p.rows {
+		p.widest.backup = max(p.widest.backup, textWidth(r.backup))
 		p.widest.gun = max(p.widest.gun, r.titleWidth)
 		p.widest.expShort = max(p.widest.expShort, len(r.expShort))
 		p.widest.expLong = max(p.widest.expLong, r.expLongWidth)
@@ -362,7 +363,9 @@ func (p *reposPage) legend() string {
 	return "Roles: R root, T targets, S snapshot, TS timestamp, D delegations (how many); · absent.\n" +
 		"Here: keys whose private part is in this trust directory. Missing: keys metadata names that are nowhere here. " +
 		"Expires: the nearest expiry you renew yourself (the server renews its own timestamp and snapshot). " +
-		"Health: ✗ problems, else ! warnings, about the repository or its keys; ! opens the health page."
+		"Health: ✗ problems, else ! warnings, about the repository or its keys; ! opens the health page. " +
+		"Backup: of the keys here, how many have verified copies of their current version on two drives (✓ all; " +
+		"older: a key changed since its backups; none: no key has a verified copy); b backs up."
 }
 
 // reposColumns is the layout of the repositories table at one width.
@@ -370,6 +373,7 @@ type reposColumns struct {
 	gun        int
 	roles      bool
 	counts     bool
+	backup     int // the BACKUP column's width; 0 when dropped
 	expiry     int
 	longExpiry bool
 	notes      int
@@ -384,16 +388,27 @@ const (
 	missingWidth = 7
 	healthWidth  = 6 // "HEALTH", "✗ 12"
 	minGUNWidth  = 16
+	// backupGUNWidth is the GUN width below which the BACKUP column is
+	// dropped: a GUN of a usual length (registry.example.com/acme/web)
+	// stays whole rather than make room for it.
+	backupGUNWidth = 32
 )
 
 // columns fits the table to the width: the GUN gets what it needs, then
-// roles, counts and expiry, then notes; narrow terminals drop notes, then
-// roles, then counts, and only then shorten GUNs (in the middle).
+// roles, counts, backup and expiry, then notes; narrow terminals drop
+// notes, then backup (already when GUNs would get fewer than 32 cells),
+// roles and counts, and only then shorten GUNs (in the middle).
 func (p *reposPage) columns() reposColumns {
 	w := p.width - markerWidth
 	c := reposColumns{roles: true, counts: true, expiry: max(p.widest.expShort, len("EXPIRES"))}
+	if p.widest.backup > 0 {
+		c.backup = max(p.widest.backup, len("BACKUP"))
+	}
 	fixed := func() int {
 		n := 0
+		if c.backup > 0 {
+			n += c.backup + colGap
+		}
 		if c.expiry > 0 {
 			n += c.expiry + colGap
 		}
@@ -414,10 +429,16 @@ func (p *reposPage) columns() reposColumns {
 	if rest := w - fixed() - p.widest.gun - colGap; rest >= 20 && p.widest.notes > 0 {
 		c.notes = rest
 	}
-	for w-fixed() < min(p.widest.gun, minGUNWidth) && (c.notes > 0 || c.roles || c.counts) {
+	// The BACKUP column goes first, before it squeezes GUNs much.
+	if c.backup > 0 && w-fixed() < min(p.widest.gun, backupGUNWidth) {
+		c.backup = 0
+	}
+	for w-fixed() < min(p.widest.gun, minGUNWidth) && (c.notes > 0 || c.backup > 0 || c.roles || c.counts) {
 		switch {
 		case c.notes > 0:
 			c.notes = 0
+		case c.backup > 0:
+			c.backup = 0
 		case c.roles:
 			c.roles = false
 		default:
@@ -492,6 +513,9 @@ func (p *reposPage) header(c reposColumns) string {
 	if c.counts {
 		b.WriteString(gap() + padLeft("HERE", hereWidth) + gap() + padLeft("MISSING", missingWidth) + gap() + pad("HEALTH", healthWidth))
 	}
+	if c.backup > 0 {
+		b.WriteString(gap() + pad("BACKUP", c.backup))
+	}
 	if c.expiry > 0 {
 		b.WriteString(gap() + pad(truncate("EXPIRES", c.expiry), c.expiry))
 	}
@@ -541,6 +565,9 @@ func (p *reposPage) renderRow(r *repoRow, c reposColumns, selected bool) string 
 		c := p.c.snap.health.rows[r]
 		badge, u := healthBadge(c[0], c[1])
 		b.WriteString(gap() + style(urgencyStyle(st, u), pad(badge, healthWidth)))
+	}
+	if c.backup > 0 {
+		b.WriteString(gap() + style(urgencyStyle(st, r.backupUrgency), pad(r.backup, c.backup)))
 	}
 	if c.expiry > 0 {
 		text := r.expShort

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -40,6 +41,12 @@ type snapshot struct {
 	health healthIndex
 	// tokens is what the hardware tokens said (hardware.go).
 	tokens tokenReading
+	// backups is each readable key file's backup state by key ID, from
+	// records, the backup records (setBackups); backupsErr is set, and
+	// backups empty, when the records could not be read.
+	backups    map[string]vault.KeyBackup
+	records    []vault.BackupRecord
+	backupsErr error
 }
 
 // keyUse is one role that names a key.
@@ -91,6 +98,12 @@ type repoRow struct {
 	notes             string
 	// Widths of the title and of expLong, measured once.
 	titleWidth, expLongWidth int
+
+	// backup sums up the backup state of the row's keys with a readable
+	// file here (setBackups), for the BACKUP column, and backupUrgency
+	// colours it.
+	backup        string
+	backupUrgency urgency
 
 	// search is the lower-case text the filter matches against; ids are
 	// the key IDs the row shows, matched by prefix.
@@ -290,6 +303,86 @@ func (s *snapshot) count() {
 	}
 	if s.reposErr != nil {
 		c.problems++
+	}
+}
+
+// setBackups works out each key file's backup state from the backup
+// records and sums it up per row. It does no I/O.
+func (s *snapshot) setBackups(records []vault.BackupRecord, err error) {
+	s.records, s.backupsErr = records, err
+	s.backups = make(map[string]vault.KeyBackup, len(s.files))
+	if err == nil {
+		for id, f := range s.files {
+			if f.Err == nil {
+				s.backups[id] = vault.KeyBackupState(*f, records)
+			}
+		}
+	}
+	for _, row := range s.rows {
+		row.backup, row.backupUrgency = "", urgencyNone
+		var states []vault.BackupState
+		local := 0
+		for _, id := range row.ids {
+			if f := s.files[id]; f == nil || f.Err != nil {
+				continue
+			}
+			local++
+			if b, ok := s.backups[id]; ok {
+				states = append(states, b.State)
+			}
+		}
+		switch {
+		case local == 0:
+		case err != nil:
+			row.backup, row.backupUrgency = "unknown", urgencyWarn
+		default:
+			row.backup, row.backupUrgency = backupSummary(states)
+		}
+	}
+}
+
+// backupSummary sums up the backup states of a row's keys; the weakest
+// state colours it: "3/3 ✓" (each on two drives), "1 of 3 keys" (how many
+// are on two drives), "1 of 3, older" (some key changed since its
+// backups), "none" (no key has a verified copy).
+func backupSummary(states []vault.BackupState) (string, urgency) {
+	if len(states) == 0 {
+		return "", urgencyNone
+	}
+	two, weakest, some := 0, vault.BackupTwo, false
+	for _, st := range states {
+		weakest = min(weakest, st)
+		if st == vault.BackupTwo {
+			two++
+		}
+		if st != vault.BackupNone {
+			some = true
+		}
+	}
+	n := len(states)
+	switch {
+	case weakest == vault.BackupTwo:
+		return fmt.Sprintf("%d/%d ✓", n, n), urgencyOK
+	case !some:
+		return "none", urgencyWarn
+	case weakest == vault.BackupOlder:
+		return fmt.Sprintf("%d of %d, older", two, n), urgencyWarn
+	default:
+		return fmt.Sprintf("%d of %d keys", two, n), urgencyWarn
+	}
+}
+
+// backupBrief is a key's backup state in a few words, for a key line.
+func backupBrief(b vault.KeyBackup) (string, urgency) {
+	switch b.State {
+	case vault.BackupTwo:
+		return fmt.Sprintf("%d backups ✓", b.Drives()), urgencyOK
+	case vault.BackupOne:
+		return "1 backup", urgencyWarn
+	case vault.BackupOlder:
+		return "backup older", urgencyWarn
+	default:
+		return "no backup", urgencyWarn
 	}
 }
 

@@ -504,7 +504,7 @@ func (d *diagnosis) backups() {
 		n := len(verified[id])
 		var older []string
 		for _, b := range verified[id] {
-			if !b.KeyModTime.IsZero() && k.ModTime.Truncate(time.Second).After(b.KeyModTime.Truncate(time.Second)) {
+			if b.OlderThan(k) {
 				older = append(older, b.Where)
 			}
 		}
