@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 )
 
 // readSmall reads a small file without following a symbolic link. When the
@@ -31,3 +32,14 @@ func readSmall(path string, limit int64) (fileStat, []byte, error) {
 	data, err := io.ReadAll(io.LimitReader(f, limit))
 	return info, data, err
 }
+
+// dirFiles reads files below root.
+type dirFiles struct{ root string }
+
+func newDirFiles(root string) *dirFiles { return &dirFiles{root: root} }
+
+func (d *dirFiles) read(rel string, limit int64) (fileStat, []byte, error) {
+	return readSmall(filepath.Join(d.root, filepath.FromSlash(rel)), limit)
+}
+
+func (d *dirFiles) close() {}

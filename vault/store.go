@@ -132,29 +132,40 @@ func (s *Store) Keys() ([]Key, error) {
 	} else if errors.Is(err, fs.ErrNotExist) {
 		return []Key{}, nil
 	}
-	var paths []string
+	// Entries are collected in walk order, so the files of one directory
+	// are next to each other and each worker opens them relative to that
+	// directory: the kernel then resolves one name, not the whole path.
+	var entries []string // paths relative to walkRoot, slash-separated
 	err := filepath.WalkDir(walkRoot, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if p == walkRoot {
 				return err
 			}
 			// An unreadable subdirectory: list it as an unreadable entry.
-			paths = append(paths, p)
+			rel, _ := filepath.Rel(walkRoot, p)
+			entries = append(entries, filepath.ToSlash(rel))
 			return fs.SkipDir
 		}
 		if d.Type()&fs.ModeSymlink != 0 || d.IsDir() || !strings.HasSuffix(d.Name(), keyExt) {
 			return nil
 		}
-		paths = append(paths, p)
+		rel, _ := filepath.Rel(walkRoot, p)
+		entries = append(entries, filepath.ToSlash(rel))
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("vault: list %s: %w", root, err)
 	}
-	keys := make([]Key, len(paths))
-	parallel(len(paths), func(i int) {
-		rel, _ := filepath.Rel(walkRoot, paths[i])
-		keys[i] = readKey(filepath.Join(root, rel), rel)
+	keys := make([]Key, len(entries))
+	parallelChunks(len(entries), func(lo, hi int) {
+		files := newDirFiles(walkRoot)
+		defer files.close()
+		for i := lo; i < hi; i++ {
+			rel := entries[i]
+			keys[i] = readKeyWith(filepath.Join(root, filepath.FromSlash(rel)), rel, func() (fileStat, []byte, error) {
+				return files.read(rel, maxKeyFile)
+			})
+		}
 	})
 	sort.Slice(keys, func(i, j int) bool {
 		if keys[i].ID != keys[j].ID {
@@ -193,12 +204,17 @@ func placeKey(rel string) (k Key) {
 
 // readKey lists one key file. Errors are kept in Key.Err.
 func readKey(path, rel string) Key {
+	return readKeyWith(path, rel, func() (fileStat, []byte, error) { return readSmall(path, maxKeyFile) })
+}
+
+// readKeyWith lists one key file read by read.
+func readKeyWith(path, rel string, read func() (fileStat, []byte, error)) Key {
 	k := placeKey(rel)
 	k.Path, k.Location = path, LocationFile
 	if !isKeyID(k.ID) {
 		k.Err = fmt.Errorf("file name %q is not a key ID (64 lowercase hex digits)", filepath.Base(path))
 	}
-	st, data, err := readSmall(path, maxKeyFile)
+	st, data, err := read()
 	k.Mode, k.Size, k.ModTime = st.mode, st.size, st.mtime
 	switch {
 	case st.mode.IsDir():
