@@ -326,4 +326,3 @@ func roleOrDash(r string) string {
 	}
 	return r
 }
-
