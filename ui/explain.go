@@ -118,12 +118,7 @@ func (p *explainPage) Update(msg tea.Msg) (page, tea.Cmd) {
 			return p, nil
 		}
 	case tea.MouseWheelMsg:
-		switch msg.Button {
-		case tea.MouseWheelUp:
-			p.list.scroll(-wheelStep)
-		case tea.MouseWheelDown:
-			p.list.scroll(wheelStep)
-		}
+		p.list.scrollWheel(msg)
 		return p, nil
 	}
 	var cmd tea.Cmd

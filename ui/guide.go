@@ -76,26 +76,11 @@ func (p *guidePage) Update(msg tea.Msg) (page, tea.Cmd) {
 		switch {
 		case key.Matches(msg, p.keys.Back):
 			return p, send(backRequestedMsg{})
-		case key.Matches(msg, p.keys.Up):
-			p.list.scroll(-1)
-		case key.Matches(msg, p.keys.Down):
-			p.list.scroll(1)
-		case key.Matches(msg, p.keys.PageUp):
-			p.list.scroll(-p.height + 1)
-		case key.Matches(msg, p.keys.PageDown):
-			p.list.scroll(p.height - 1)
-		case key.Matches(msg, p.keys.Top):
-			p.list.scroll(-p.list.n)
-		case key.Matches(msg, p.keys.Bottom):
-			p.list.scroll(p.list.n)
+		default:
+			p.list.scrollKeys(p.keys, msg, p.height)
 		}
 	case tea.MouseWheelMsg:
-		switch msg.Button {
-		case tea.MouseWheelUp:
-			p.list.scroll(-wheelStep)
-		case tea.MouseWheelDown:
-			p.list.scroll(wheelStep)
-		}
+		p.list.scrollWheel(msg)
 	}
 	return p, nil
 }

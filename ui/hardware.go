@@ -527,12 +527,7 @@ func (p *hardwarePage) Update(msg tea.Msg) (page, tea.Cmd) {
 		return p, p.updateList(msg)
 	case tea.MouseWheelMsg:
 		if p.flow == nil {
-			switch msg.Button {
-			case tea.MouseWheelUp:
-				p.list.scroll(-wheelStep)
-			case tea.MouseWheelDown:
-				p.list.scroll(wheelStep)
-			}
+			p.list.scrollWheel(msg)
 		}
 		return p, nil
 	}
@@ -591,14 +586,8 @@ func (p *hardwarePage) updateList(msg tea.KeyPressMsg) tea.Cmd {
 		} else {
 			p.list.scroll(1)
 		}
-	case key.Matches(msg, p.keys.PageUp):
-		p.list.scroll(-p.height + 1)
-	case key.Matches(msg, p.keys.PageDown):
-		p.list.scroll(p.height - 1)
-	case key.Matches(msg, p.keys.Top):
-		p.list.scroll(-p.list.n)
-	case key.Matches(msg, p.keys.Bottom):
-		p.list.scroll(p.list.n)
+	default:
+		p.list.scrollKeys(p.keys.navKeys, msg, p.height)
 	}
 	return nil
 }

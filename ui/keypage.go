@@ -168,26 +168,11 @@ func (p *keyPage) Update(msg tea.Msg) (page, tea.Cmd) {
 		case key.Matches(msg, p.keys.Backup):
 			np, cmd := newBackupPage(p.c)
 			return p, openPage(np, cmd)
-		case key.Matches(msg, p.keys.Up):
-			p.list.scroll(-1)
-		case key.Matches(msg, p.keys.Down):
-			p.list.scroll(1)
-		case key.Matches(msg, p.keys.PageUp):
-			p.list.scroll(-p.height + 1)
-		case key.Matches(msg, p.keys.PageDown):
-			p.list.scroll(p.height - 1)
-		case key.Matches(msg, p.keys.Top):
-			p.list.scroll(-p.list.n)
-		case key.Matches(msg, p.keys.Bottom):
-			p.list.scroll(p.list.n)
+		default:
+			p.list.scrollKeys(p.keys.navKeys, msg, p.height)
 		}
 	case tea.MouseWheelMsg:
-		switch msg.Button {
-		case tea.MouseWheelUp:
-			p.list.scroll(-wheelStep)
-		case tea.MouseWheelDown:
-			p.list.scroll(wheelStep)
-		}
+		p.list.scrollWheel(msg)
 	}
 	return p, nil
 }

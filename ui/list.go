@@ -1,5 +1,10 @@
 package ui
 
+import (
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+)
+
 // listView is a cursor and a scroll offset over n rows of which height are
 // visible. Pages render only rows [offset, offset+height), so a list of ten
 // thousand rows costs what a screenful costs.
@@ -147,3 +152,70 @@ func (l *listView) visible() (start, end int) {
 
 // selected reports whether there is a row under the cursor.
 func (l *listView) selected() bool { return l.can(l.cursor) }
+
+// navigate applies the list movement keys.
+func navigate(l *listView, k navKeys, msg tea.KeyPressMsg) bool {
+	switch {
+	case key.Matches(msg, k.Up):
+		l.move(-1)
+	case key.Matches(msg, k.Down):
+		l.move(1)
+	case key.Matches(msg, k.PageUp):
+		l.page(-1)
+	case key.Matches(msg, k.PageDown):
+		l.page(1)
+	case key.Matches(msg, k.Top):
+		l.top()
+	case key.Matches(msg, k.Bottom):
+		l.bottom()
+	default:
+		return false
+	}
+	return true
+}
+
+// wheelStep is how many rows one notch of the mouse wheel moves.
+const wheelStep = 3
+
+func wheel(l *listView, msg tea.MouseWheelMsg) {
+	switch msg.Button {
+	case tea.MouseWheelUp:
+		l.move(-wheelStep)
+	case tea.MouseWheelDown:
+		l.move(wheelStep)
+	}
+}
+
+// scrollKeys applies the movement keys to a page that scrolls its lines
+// rather than moving a cursor: a key moves the view by a line, by a page
+// of height-1 lines or to either end. It reports whether msg was one of
+// them.
+func (l *listView) scrollKeys(k navKeys, msg tea.KeyPressMsg, height int) bool {
+	switch {
+	case key.Matches(msg, k.Up):
+		l.scroll(-1)
+	case key.Matches(msg, k.Down):
+		l.scroll(1)
+	case key.Matches(msg, k.PageUp):
+		l.scroll(-height + 1)
+	case key.Matches(msg, k.PageDown):
+		l.scroll(height - 1)
+	case key.Matches(msg, k.Top):
+		l.scroll(-l.n)
+	case key.Matches(msg, k.Bottom):
+		l.scroll(l.n)
+	default:
+		return false
+	}
+	return true
+}
+
+// scrollWheel moves the view by wheelStep lines a notch of the mouse wheel.
+func (l *listView) scrollWheel(msg tea.MouseWheelMsg) {
+	switch msg.Button {
+	case tea.MouseWheelUp:
+		l.scroll(-wheelStep)
+	case tea.MouseWheelDown:
+		l.scroll(wheelStep)
+	}
+}

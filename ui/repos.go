@@ -311,39 +311,6 @@ func (p *reposPage) setFilterKeys() {
 	p.list.setHeight(p.listHeight())
 }
 
-// navigate applies the list movement keys.
-func navigate(l *listView, k navKeys, msg tea.KeyPressMsg) bool {
-	switch {
-	case key.Matches(msg, k.Up):
-		l.move(-1)
-	case key.Matches(msg, k.Down):
-		l.move(1)
-	case key.Matches(msg, k.PageUp):
-		l.page(-1)
-	case key.Matches(msg, k.PageDown):
-		l.page(1)
-	case key.Matches(msg, k.Top):
-		l.top()
-	case key.Matches(msg, k.Bottom):
-		l.bottom()
-	default:
-		return false
-	}
-	return true
-}
-
-// wheelStep is how many rows one notch of the mouse wheel moves.
-const wheelStep = 3
-
-func wheel(l *listView, msg tea.MouseWheelMsg) {
-	switch msg.Button {
-	case tea.MouseWheelUp:
-		l.move(-wheelStep)
-	case tea.MouseWheelDown:
-		l.move(wheelStep)
-	}
-}
-
 func (p *reposPage) ShortHelp() []key.Binding {
 	if p.filtering {
 		return []key.Binding{p.keys.Apply, p.keys.ClearFilter}
