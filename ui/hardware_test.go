@@ -8,7 +8,6 @@ import (
 	mathrand "math/rand/v2"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/trustvault/trustvault/hardware"
 	"github.com/trustvault/trustvault/vault"
@@ -56,49 +55,6 @@ func lister(infos []vault.TokenInfo, err error) TokenLister {
 		}
 		return infos, vault.TokenKeysOf(infos), nil
 	}
-}
-
-// relocatedWith is relocated (helpers_test.go) for a reading with tokens.
-func relocatedWith(t testing.TB, s *vault.Store, list TokenLister) *snapshot {
-	t.Helper()
-	snap := readSnapshotTokens(s, demoNow, list)
-	from := s.Dir()
-	keys := make([]vault.Key, len(snap.keys))
-	for i, k := range snap.keys {
-		k.Path = shownDir + strings.TrimPrefix(k.Path, from)
-		k.ModTime = demoNow.Add(-time.Hour)
-		keys[i] = k
-	}
-	repos := make([]vault.Repository, len(snap.repos))
-	for i, r := range snap.repos {
-		r.Dir = shownDir + strings.TrimPrefix(r.Dir, from)
-		roles := make([]vault.RoleInfo, len(r.Roles))
-		for j, ri := range r.Roles {
-			rks := make([]vault.RoleKey, len(ri.Keys))
-			for k, rk := range ri.Keys {
-				if rk.Path != "" {
-					rk.Path = shownDir + strings.TrimPrefix(rk.Path, from)
-				}
-				rks[k] = rk
-			}
-			ri.Keys = rks
-			roles[j] = ri
-		}
-		r.Roles = roles
-		repos[i] = r
-	}
-	out := newSnapshot(shownDir, demoNow, snap.absent, keys, repos, snap.keysErr, snap.reposErr)
-	out.tokens = snap.tokens
-	out.setBackups(snap.records, snap.backupsErr)
-	findings := make([]vault.Finding, len(snap.health.findings))
-	for i, f := range snap.health.findings {
-		f.Path = strings.ReplaceAll(f.Path, from, shownDir)
-		f.Message = strings.ReplaceAll(f.Message, from, shownDir)
-		f.Fix = strings.ReplaceAll(f.Fix, from, shownDir)
-		findings[i] = f
-	}
-	out.setHealth(findings)
-	return out
 }
 
 // TestHardwareGolden renders the Yubikeys page, its forms and a root key

@@ -79,7 +79,13 @@ func sharedDemo(t testing.TB) (*demo.Info, *vault.Store) {
 // every run.
 func relocated(t testing.TB, s *vault.Store) *snapshot {
 	t.Helper()
-	snap := readSnapshot(s, demoNow)
+	return relocatedWith(t, s, nil)
+}
+
+// relocatedWith is relocated for a reading with tokens (nil: none).
+func relocatedWith(t testing.TB, s *vault.Store, list TokenLister) *snapshot {
+	t.Helper()
+	snap := readSnapshotTokens(s, demoNow, list)
 	from := s.Dir()
 	keys := make([]vault.Key, len(snap.keys))
 	for i, k := range snap.keys {
@@ -106,6 +112,8 @@ func relocated(t testing.TB, s *vault.Store) *snapshot {
 		repos[i] = r
 	}
 	out := newSnapshot(shownDir, demoNow, snap.absent, keys, repos, snap.keysErr, snap.reposErr)
+	out.tokens = snap.tokens
+	out.setBackups(snap.records, snap.backupsErr)
 	findings := make([]vault.Finding, len(snap.health.findings))
 	for i, f := range snap.health.findings {
 		f.Path = strings.ReplaceAll(f.Path, from, shownDir)
@@ -114,7 +122,6 @@ func relocated(t testing.TB, s *vault.Store) *snapshot {
 		findings[i] = f
 	}
 	out.setHealth(findings)
-	out.setBackups(snap.records, snap.backupsErr)
 	return out
 }
 
