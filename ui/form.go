@@ -99,35 +99,47 @@ func (f *keyForm) title() string {
 	return "Change the passphrase"
 }
 
-// field returns a field by name, or nil.
-func (f *keyForm) field(name string) *formField {
-	for i := range f.fields {
-		if f.fields[i].name == name {
-			return &f.fields[i]
+// fieldNamed returns a field by name, or nil.
+func fieldNamed(fields []formField, name string) *formField {
+	for i := range fields {
+		if fields[i].name == name {
+			return &fields[i]
 		}
 	}
 	return nil
 }
 
-// value returns a field's text; secret fields are taken as bytes.
-func (f *keyForm) value(name string) []byte {
-	if fl := f.field(name); fl != nil {
+// fieldValue returns a field's text, or nil; secret fields are taken as
+// bytes.
+func fieldValue(fields []formField, name string) []byte {
+	if fl := fieldNamed(fields, name); fl != nil {
 		return []byte(fl.input.Value())
 	}
 	return nil
 }
 
-// focusOn moves the focus to field i.
-func (f *keyForm) focusOn(i int) tea.Cmd {
-	f.focus = (i + len(f.fields)) % len(f.fields)
+// focusField focuses field i (counted round the ends), blurs the others
+// and returns the focused index with the focus command.
+func focusField(fields []formField, i int) (int, tea.Cmd) {
+	focus := (i + len(fields)) % len(fields)
 	var cmd tea.Cmd
-	for j := range f.fields {
-		if j == f.focus {
-			cmd = f.fields[j].input.Focus()
+	for j := range fields {
+		if j == focus {
+			cmd = fields[j].input.Focus()
 		} else {
-			f.fields[j].input.Blur()
+			fields[j].input.Blur()
 		}
 	}
+	return focus, cmd
+}
+
+func (f *keyForm) field(name string) *formField { return fieldNamed(f.fields, name) }
+func (f *keyForm) value(name string) []byte     { return fieldValue(f.fields, name) }
+
+// focusOn moves the focus to field i.
+func (f *keyForm) focusOn(i int) tea.Cmd {
+	var cmd tea.Cmd
+	f.focus, cmd = focusField(f.fields, i)
 	return cmd
 }
 

@@ -205,35 +205,15 @@ func (f *tokenFlow) clear() {
 	f.secrets = nil
 }
 
-func (f *tokenFlow) field(name string) *formField {
-	for i := range f.fields {
-		if f.fields[i].name == name {
-			return &f.fields[i]
-		}
-	}
-	return nil
-}
-
-func (f *tokenFlow) value(name string) []byte {
-	if fl := f.field(name); fl != nil {
-		return []byte(fl.input.Value())
-	}
-	return nil
-}
+func (f *tokenFlow) field(name string) *formField { return fieldNamed(f.fields, name) }
+func (f *tokenFlow) value(name string) []byte     { return fieldValue(f.fields, name) }
 
 func (f *tokenFlow) focusOn(i int) tea.Cmd {
 	if len(f.fields) == 0 {
 		return nil
 	}
-	f.focus = (i + len(f.fields)) % len(f.fields)
 	var cmd tea.Cmd
-	for j := range f.fields {
-		if j == f.focus {
-			cmd = f.fields[j].input.Focus()
-		} else {
-			f.fields[j].input.Blur()
-		}
-	}
+	f.focus, cmd = focusField(f.fields, i)
 	return cmd
 }
 
