@@ -42,6 +42,29 @@ func golden(t *testing.T, name, got string) {
 	}
 }
 
+// goldenCase is one screen of a golden test: its name and the keys (or
+// messages) that reach it from the repositories page.
+type goldenCase struct {
+	name  string
+	setup func(m *Model)
+}
+
+// goldenScreens renders each case from snap at 80x24 and 160x48 and
+// compares it with its golden file, <name>-<w>x<h>.
+func goldenScreens(t *testing.T, s *vault.Store, snap *snapshot, cases []goldenCase) {
+	t.Helper()
+	for _, size := range [][2]int{{80, 24}, {160, 48}} {
+		for _, tc := range cases {
+			name := fmt.Sprintf("%s-%dx%d", tc.name, size[0], size[1])
+			t.Run(name, func(t *testing.T) {
+				m := newTestModel(t, s, snap, size[0], size[1])
+				tc.setup(m)
+				golden(t, name, screen(m))
+			})
+		}
+	}
+}
+
 // TestGolden renders each page from the demo vault, generated with a fixed
 // seed and clock, at 80x24 and 160x48, with colours stripped. Paths are
 // shown under /home/demo/.docker/trust and file times are fixed, so the
@@ -50,10 +73,7 @@ func TestGolden(t *testing.T) {
 	info, s := sharedDemo(t)
 	snap := relocated(t, s)
 	root := info.RootKeys[0]
-	cases := []struct {
-		name  string
-		setup func(m *Model)
-	}{
+	cases := []goldenCase{
 		{"repositories", func(m *Model) {}},
 		{"repositories-filtered", func(m *Model) { press(m, "/", "a", "c", "m", "e", "/", "w", "enter") }},
 		{"repositories-by-expiry", func(m *Model) { press(m, "s", "j") }},
@@ -68,16 +88,7 @@ func TestGolden(t *testing.T) {
 		{"help", func(m *Model) { press(m, "?") }},
 		{"help-repository", func(m *Model) { press(m, "enter", "?") }},
 	}
-	for _, size := range [][2]int{{80, 24}, {160, 48}} {
-		for _, tc := range cases {
-			name := fmt.Sprintf("%s-%dx%d", tc.name, size[0], size[1])
-			t.Run(name, func(t *testing.T) {
-				m := newTestModel(t, s, snap, size[0], size[1])
-				tc.setup(m)
-				golden(t, name, screen(m))
-			})
-		}
-	}
+	goldenScreens(t, s, snap, cases)
 	t.Run("small-40x10", func(t *testing.T) {
 		m := newTestModel(t, s, snap, 40, 10)
 		golden(t, "repositories-40x10", screen(m))

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 
@@ -16,10 +15,7 @@ import (
 func TestHealthGolden(t *testing.T) {
 	_, s := sharedDemo(t)
 	snap := relocated(t, s)
-	cases := []struct {
-		name  string
-		setup func(m *Model)
-	}{
+	cases := []goldenCase{
 		{"health", func(m *Model) { press(m, "!") }},
 		{"health-third", func(m *Model) { press(m, "!", "j", "j") }},
 		{"health-key", func(m *Model) { press(m, "!", "enter") }},
@@ -33,16 +29,7 @@ func TestHealthGolden(t *testing.T) {
 		}},
 		{"help-health", func(m *Model) { press(m, "!", "?") }},
 	}
-	for _, size := range [][2]int{{80, 24}, {160, 48}} {
-		for _, tc := range cases {
-			name := fmt.Sprintf("%s-%dx%d", tc.name, size[0], size[1])
-			t.Run(name, func(t *testing.T) {
-				m := newTestModel(t, s, snap, size[0], size[1])
-				tc.setup(m)
-				golden(t, name, screen(m))
-			})
-		}
-	}
+	goldenScreens(t, s, snap, cases)
 }
 
 // TestHealthPage: most urgent first, counted in the header, each finding
