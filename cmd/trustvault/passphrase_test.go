@@ -240,21 +240,8 @@ func TestPassphrasePrompt(t *testing.T) {
 					break
 				}
 			}
-			if tc.is != nil {
-				if !errors.Is(err, tc.is) {
-					t.Fatalf("err = %v, want %v", err, tc.is)
-				}
-			} else if err != nil || string(got) != tc.want {
-				t.Fatalf("got %q, %v; want %q", got, err, tc.want)
-			}
-			rest := out.String()
-			for _, s := range tc.out {
-				i := strings.Index(rest, s)
-				if i < 0 {
-					t.Fatalf("output lacks %q (in order); output:\n%s", s, out.String())
-				}
-				rest = rest[i+len(s):]
-			}
+			wantPassphrase(t, got, err, tc.want, tc.is)
+			wantInOrder(t, out.String(), tc.out)
 			for _, s := range tc.notOut {
 				if strings.Contains(out.String(), s) {
 					t.Errorf("output contains %q:\n%s", s, out.String())
@@ -294,5 +281,31 @@ func TestExitStatus(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// wantPassphrase fails the test unless a prompt gave want, or failed with
+// an error that is is (when is is not nil).
+func wantPassphrase(t *testing.T, got []byte, err error, want string, is error) {
+	t.Helper()
+	if is != nil {
+		if !errors.Is(err, is) {
+			t.Fatalf("err = %v, want %v", err, is)
+		}
+	} else if err != nil || string(got) != want {
+		t.Fatalf("got %q, %v; want %q", got, err, want)
+	}
+}
+
+// wantInOrder fails the test unless out holds each of parts, in order.
+func wantInOrder(t *testing.T, out string, parts []string) {
+	t.Helper()
+	rest := out
+	for _, s := range parts {
+		i := strings.Index(rest, s)
+		if i < 0 {
+			t.Fatalf("output lacks %q (in order); output:\n%s", s, out)
+		}
+		rest = rest[i+len(s):]
 	}
 }

@@ -97,21 +97,8 @@ func TestPromptPolicy(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p, out := policyPrompts(tc.answers, tc.allowWeak, nil)
 			got, err := p.get(vault.PassphraseRequest{KeyID: id, Role: tc.role, New: true, Attempt: 1})
-			if tc.is != nil {
-				if !errors.Is(err, tc.is) {
-					t.Fatalf("err = %v, want %v", err, tc.is)
-				}
-			} else if err != nil || string(got) != tc.want {
-				t.Fatalf("got %q, %v; want %q", got, err, tc.want)
-			}
-			rest := out.String()
-			for _, s := range tc.out {
-				i := strings.Index(rest, s)
-				if i < 0 {
-					t.Fatalf("output lacks %q (in order); output:\n%s", s, out.String())
-				}
-				rest = rest[i+len(s):]
-			}
+			wantPassphrase(t, got, err, tc.want, tc.is)
+			wantInOrder(t, out.String(), tc.out)
 			// A refused passphrase is never echoed.
 			if strings.Contains(out.String(), weakPass) {
 				t.Errorf("output contains the passphrase:\n%s", out.String())
