@@ -45,7 +45,7 @@ bench:
 	@status=0; \
 	$(GO) run ./cmd/trustvault/internal/benchstore -trustvault $(BIN) -notary $(TOOLS)/notary -keys 10000 || status=1; \
 	$(GO) run ./cmd/trustvault/internal/benchbackup -trustvault $(BIN) -keys 10000 || status=1; \
-	$(GO) test -run '^$$' -bench . -benchmem ./vault/... ./cmd/... || status=1; \
+	$(GO) test -run '^$$' -bench . -benchmem ./vault/... ./ui/... ./cmd/... || status=1; \
 	exit $$status
 
 # A short run of every Fuzz target (FUZZTIME each).
