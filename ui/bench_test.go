@@ -14,6 +14,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
 // The benchmarks use a store of 10,000 keys: 2,800 repositories, each with
@@ -62,12 +63,12 @@ func bigSnapshot() *snapshot {
 		signer := file(benchID("signer", i), "targets/releases", "")
 		exp := func(d int) time.Time { return now.Add(time.Duration(d) * 24 * time.Hour) }
 		repos[i] = vault.Repository{GUN: gun, Dir: "/home/bench/.docker/trust/tuf/" + gun, Roles: []vault.RoleInfo{
-			{Name: "root", Kind: vault.KindRoot, Threshold: 1, Expires: exp(3650 + i%365), Version: 1, HasMetadata: true, Keys: rk(benchID("root", i%benchRoots), vault.LocationFile)},
-			{Name: "targets", Kind: vault.KindTargets, Threshold: 1, Expires: exp(10 + i%1000), Version: 4, HasMetadata: true, Keys: rk(targets.ID, vault.LocationFile)},
-			{Name: "snapshot", Kind: vault.KindSnapshot, Threshold: 1, Expires: exp(1000), Version: 4, HasMetadata: true, Keys: rk(snapID, snapLoc)},
-			{Name: "timestamp", Kind: vault.KindTimestamp, Threshold: 1, Expires: exp(14), Version: 90, HasMetadata: true, Keys: rk(benchID("timestamp", i), vault.LocationServer)},
-			{Name: "targets/ci", Kind: vault.KindDelegation, Threshold: 1, Keys: rk(benchID("ci", i), vault.LocationMissing)},
-			{Name: "targets/releases", Kind: vault.KindDelegation, Threshold: 1, Expires: exp(900), Version: 2, HasMetadata: true, Keys: rk(signer.ID, vault.LocationFile)},
+			{Name: "root", Kind: keyrole.Root, Threshold: 1, Expires: exp(3650 + i%365), Version: 1, HasMetadata: true, Keys: rk(benchID("root", i%benchRoots), vault.LocationFile)},
+			{Name: "targets", Kind: keyrole.Targets, Threshold: 1, Expires: exp(10 + i%1000), Version: 4, HasMetadata: true, Keys: rk(targets.ID, vault.LocationFile)},
+			{Name: "snapshot", Kind: keyrole.Snapshot, Threshold: 1, Expires: exp(1000), Version: 4, HasMetadata: true, Keys: rk(snapID, snapLoc)},
+			{Name: "timestamp", Kind: keyrole.Timestamp, Threshold: 1, Expires: exp(14), Version: 90, HasMetadata: true, Keys: rk(benchID("timestamp", i), vault.LocationServer)},
+			{Name: "targets/ci", Kind: keyrole.Delegation, Threshold: 1, Keys: rk(benchID("ci", i), vault.LocationMissing)},
+			{Name: "targets/releases", Kind: keyrole.Delegation, Threshold: 1, Expires: exp(900), Version: 2, HasMetadata: true, Keys: rk(signer.ID, vault.LocationFile)},
 		}}
 	}
 	for i := range benchOrphans {

@@ -16,6 +16,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
 // TokenLister reads the tokens plugged in and the keys on them; the
@@ -109,7 +110,7 @@ func tokenLocationText(ref *vault.TokenRef, backup bool) string {
 // canMoveToToken reports whether a key file can go onto a token: a
 // readable root key file, not on a token yet, with a token plugged in.
 func canMoveToToken(s *snapshot, f *vault.Key) bool {
-	return f != nil && f.Err == nil && f.Kind() == vault.KindRoot &&
+	return f != nil && f.Err == nil && f.Kind() == keyrole.Root &&
 		len(s.tokens.infos) > 0 && s.tokens.keyOn(f.ID) == nil
 }
 

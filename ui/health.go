@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
 // healthIndex is the health findings of one snapshot, indexed for the
@@ -204,7 +205,7 @@ func (p *healthPage) Update(msg tea.Msg) (page, tea.Cmd) {
 			if f, ok := p.selected(); ok {
 				subject := f.KeyID
 				if subject == "" {
-					subject = vault.KindOf(f.Role).String()
+					subject = keyrole.KindOf(f.Role).String()
 				}
 				return p, fillGuideCmd(p.c.snap, subject, f.GUN)
 			}

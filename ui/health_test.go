@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
 // TestHealthGolden renders the health page, a lost-key guide and the error
@@ -89,7 +90,7 @@ func TestHealthPage(t *testing.T) {
 	if !ok {
 		t.Fatalf("L opened %T (status %q)", m.active(), m.status)
 	}
-	if gp.data.Kind != vault.KindDelegation || gp.data.Signer != "bob" || gp.data.GUN != info.Missing.GUN {
+	if gp.data.Kind != keyrole.Delegation || gp.data.Signer != "bob" || gp.data.GUN != info.Missing.GUN {
 		t.Errorf("guide data %+v", gp.data)
 	}
 	text := ansiStrip(strings.Join(gp.lines, "\n"))

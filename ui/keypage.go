@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
 // keyPageKeys are the key page's keys: scrolling, back, and the actions.
@@ -254,13 +255,13 @@ func keyFacts(c *common, ref keyRef, f *vault.Key, exported []byte, width int) [
 		role = strings.Join(usedRoles(s.uses[ref.id]), ", ")
 	}
 	if role != "" {
-		add("Role", role+" ("+vault.KindOf(role).String()+" key)", nil)
+		add("Role", role+" ("+keyrole.KindOf(role).String()+" key)", nil)
 	}
 	switch {
 	case gun != "":
 		add("GUN", gun, nil)
 	case readable:
-		add("GUN", "none: "+vault.KindOf(role).String()+" keys serve every repository whose metadata names them", st.Faint.Render)
+		add("GUN", "none: "+keyrole.KindOf(role).String()+" keys serve every repository whose metadata names them", st.Faint.Render)
 	}
 	loc := locationText(ref.location)
 	switch ref.location {

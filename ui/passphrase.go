@@ -17,6 +17,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
 // The passphrase chooser: the guided way to a new passphrase, embedded in
@@ -224,7 +225,7 @@ func (ch *passphraseChooser) strength() vault.Strength {
 // minimum is the policy's minimum for the role (the root minimum, the
 // strictest, when there is no role).
 func (ch *passphraseChooser) minimum() int {
-	return vault.DefaultPolicy().Min(vault.KindOf(ch.roleOrRoot()))
+	return vault.DefaultPolicy().Min(keyrole.KindOf(ch.roleOrRoot()))
 }
 
 func (ch *passphraseChooser) roleOrRoot() string { return roleOrRoot(ch.role) }
@@ -697,7 +698,7 @@ func strengthLine(st Styles, s vault.Strength, minimum int, role string, width i
 	}
 	full := float64(minimum) * 1.5
 	filled := int(math.Round(math.Min(s.Bits/full, 1) * float64(barW)))
-	what := fmt.Sprintf("%s minimum %d", vault.KindOf(roleOrRoot(role)), minimum)
+	what := fmt.Sprintf("%s minimum %d", keyrole.KindOf(roleOrRoot(role)), minimum)
 	ink, verdict := st.OK, "meets the "+what
 	switch {
 	case s.Bits < float64(minimum):

@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
 // The pages that set a passphrase, each built around the passphrase
@@ -261,7 +262,7 @@ func (p *generatePage) choosePassphrase(role string) tea.Cmd {
 func generateKeyCmd(store *vault.Store, role, gun string, pass []byte) tea.Cmd {
 	return func() tea.Msg {
 		defer zero(pass)
-		if vault.KindOf(role) == vault.KindRoot || vault.KindOf(role) == vault.KindDelegation {
+		if keyrole.KindOf(role) == keyrole.Root || keyrole.KindOf(role) == keyrole.Delegation {
 			gun = "" // notary keeps no gun header on these
 		}
 		k, err := store.Generate(role, gun, vault.AlgorithmECDSA, once(pass))
@@ -296,7 +297,7 @@ func (p *generatePage) View() string {
 		b.WriteString("\n" + st.Faint.Render(wrap("Lowercase letters, digits, _ and -; for example releases, or a person's name.", p.width)))
 	case genPassphrase:
 		head := "Passphrase of the new " + p.role + " key"
-		if p.gun != "" && vault.KindOf(p.role) != vault.KindRoot && vault.KindOf(p.role) != vault.KindDelegation {
+		if p.gun != "" && keyrole.KindOf(p.role) != keyrole.Root && keyrole.KindOf(p.role) != keyrole.Delegation {
 			head += " of " + p.gun
 		}
 		b.WriteString(st.SubHeading.Render(truncate(head, p.width)) + "\n\n" + p.ch.View(p.width))

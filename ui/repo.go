@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
 // repoPage shows one repository's five key types, in the fixed order
@@ -45,7 +46,7 @@ const (
 type repoLine struct {
 	kind lineKind
 	// heading and role: the key type and, when metadata names it, the role.
-	heading vault.RoleKind
+	heading keyrole.Kind
 	role    *vault.RoleInfo
 	// title names a heading that is not a key type (unreadable files,
 	// metadata problems).
@@ -111,7 +112,7 @@ func (p *repoPage) Refresh(s *snapshot) bool {
 // repoLines lays out a row: the five key types, then the problems.
 func repoLines(s *snapshot, row *repoRow) []repoLine {
 	var lines []repoLine
-	extras := map[vault.RoleKind][]*vault.Key{}
+	extras := map[keyrole.Kind][]*vault.Key{}
 	var unreadable []*vault.Key
 	for _, k := range row.extra {
 		if k.Err != nil {
@@ -120,7 +121,7 @@ func repoLines(s *snapshot, row *repoRow) []repoLine {
 		}
 		extras[k.Kind()] = append(extras[k.Kind()], k)
 	}
-	for _, kind := range vault.Kinds() {
+	for _, kind := range keyrole.Kinds() {
 		var roles []*vault.RoleInfo
 		if row.repo != nil {
 			for i := range row.repo.Roles {
@@ -131,9 +132,9 @@ func repoLines(s *snapshot, row *repoRow) []repoLine {
 		}
 		head := repoLine{kind: lineHeading, heading: kind}
 		switch {
-		case kind != vault.KindDelegation && len(roles) == 1:
+		case kind != keyrole.Delegation && len(roles) == 1:
 			head.role = roles[0]
-		case kind == vault.KindDelegation && len(roles) > 0:
+		case kind == keyrole.Delegation && len(roles) > 0:
 			head.text = plural(len(roles), "role", "roles")
 		case len(extras[kind]) > 0:
 			head.text = ""
@@ -142,7 +143,7 @@ func repoLines(s *snapshot, row *repoRow) []repoLine {
 		}
 		lines = append(lines, head)
 		for _, ri := range roles {
-			if kind == vault.KindDelegation {
+			if kind == keyrole.Delegation {
 				lines = append(lines, repoLine{kind: lineRole, heading: kind, role: ri})
 			}
 			if len(ri.Keys) == 0 {
@@ -274,7 +275,7 @@ func (p *repoPage) renderLine(l repoLine, selected bool) string {
 		title := l.title
 		switch {
 		case title != "":
-		case l.heading == vault.KindDelegation:
+		case l.heading == keyrole.Delegation:
 			title = "DELEGATIONS"
 		default:
 			title = strings.ToUpper(l.heading.String())
@@ -457,7 +458,7 @@ func (p *repoPage) renderKey(l repoLine, selected bool) string {
 			if l.file.GUN != "" {
 				notes = append(notes, "gun "+l.file.GUN)
 			}
-			if l.file.Kind() == vault.KindDelegation && l.file.Role != "" {
+			if l.file.Kind() == keyrole.Delegation && l.file.Role != "" {
 				notes = append(notes, "role "+l.file.Role)
 			}
 		} else {

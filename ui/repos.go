@@ -10,8 +10,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
-
-	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
 // reposKeys are the repositories page's keys.
@@ -559,12 +558,12 @@ func (p *reposPage) badges(r *repoRow, selected bool) string {
 	labels := [5]string{"R", "T", "S", "TS", "D"}
 	widths := [5]int{1, 1, 1, 2, 2}
 	if r.delegations > 9 {
-		labels[vault.KindDelegation] = "D+"
+		labels[keyrole.Delegation] = "D+"
 	} else if r.delegations > 0 {
-		labels[vault.KindDelegation] = "D" + strconv.Itoa(r.delegations)
+		labels[keyrole.Delegation] = "D" + strconv.Itoa(r.delegations)
 	}
 	parts := make([]string, 0, 5)
-	for _, kind := range vault.Kinds() {
+	for _, kind := range keyrole.Kinds() {
 		text, s := labels[kind], st.Present
 		if !r.kinds[kind] {
 			text, s = "·", st.Absent

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
 // snapshot is one reading of the trust directory: the key files, the
@@ -228,7 +229,7 @@ func (s *snapshot) summarise(row *repoRow) {
 		seen := map[string]bool{}
 		for _, ri := range r.Roles {
 			row.kinds[ri.Kind] = true
-			if ri.Kind == vault.KindDelegation {
+			if ri.Kind == keyrole.Delegation {
 				row.delegations++
 			}
 			if !ri.Expires.IsZero() && !serverRenewed(ri) {

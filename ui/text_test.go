@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
 func TestMiddleTruncate(t *testing.T) {
@@ -155,12 +156,12 @@ func TestSnapshotRows(t *testing.T) {
 		return []vault.RoleKey{{ID: id(c), TUFID: id(c), Location: loc}}
 	}
 	repos := []vault.Repository{{GUN: "example.com/app", Roles: []vault.RoleInfo{
-		{Name: "root", Kind: vault.KindRoot, Expires: now.Add(3650 * 24 * time.Hour), HasMetadata: true, Keys: rk('1', vault.LocationFile)},
-		{Name: "targets", Kind: vault.KindTargets, Expires: now.Add(-time.Hour), HasMetadata: true, Keys: rk('2', vault.LocationFile)},
-		{Name: "snapshot", Kind: vault.KindSnapshot, Expires: now.Add(-time.Hour), HasMetadata: true, Keys: rk('7', vault.LocationServer)},
-		{Name: "timestamp", Kind: vault.KindTimestamp, Expires: now.Add(-time.Hour), HasMetadata: true, Keys: rk('8', vault.LocationServer)},
-		{Name: "targets/releases", Kind: vault.KindDelegation, Keys: rk('9', vault.LocationMissing)},
-		{Name: "targets/qa", Kind: vault.KindDelegation, Keys: rk('9', vault.LocationMissing)},
+		{Name: "root", Kind: keyrole.Root, Expires: now.Add(3650 * 24 * time.Hour), HasMetadata: true, Keys: rk('1', vault.LocationFile)},
+		{Name: "targets", Kind: keyrole.Targets, Expires: now.Add(-time.Hour), HasMetadata: true, Keys: rk('2', vault.LocationFile)},
+		{Name: "snapshot", Kind: keyrole.Snapshot, Expires: now.Add(-time.Hour), HasMetadata: true, Keys: rk('7', vault.LocationServer)},
+		{Name: "timestamp", Kind: keyrole.Timestamp, Expires: now.Add(-time.Hour), HasMetadata: true, Keys: rk('8', vault.LocationServer)},
+		{Name: "targets/releases", Kind: keyrole.Delegation, Keys: rk('9', vault.LocationMissing)},
+		{Name: "targets/qa", Kind: keyrole.Delegation, Keys: rk('9', vault.LocationMissing)},
 	}}}
 	s := newSnapshot("/t", now, false, keys, repos, nil, nil)
 

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
 // Causes the translator knows.
@@ -262,12 +264,12 @@ func (x *explainer) keyFacts() []string {
 
 // passphraseVars names the variables docker and notary read for a role.
 func passphraseVars(role string) string {
-	switch KindOf(role) {
-	case KindRoot:
+	switch keyrole.KindOf(role) {
+	case keyrole.Root:
 		return "NOTARY_ROOT_PASSPHRASE (notary) or DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE (docker)"
-	case KindTargets:
+	case keyrole.Targets:
 		return "NOTARY_TARGETS_PASSPHRASE (notary) or DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE (docker)"
-	case KindSnapshot:
+	case keyrole.Snapshot:
 		return "NOTARY_SNAPSHOT_PASSPHRASE (notary) or DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE (docker)"
 	default:
 		return "NOTARY_DELEGATION_PASSPHRASE (notary) or DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE (docker, which uses it for every key but root)"
@@ -436,8 +438,8 @@ func (x *explainer) expired(e *Explanation) {
 	}
 	e.Here = append(e.Here, roles...)
 	gun, role := orPlaceholder(x.gun), x.role
-	switch KindOf(role) {
-	case KindTimestamp:
+	switch keyrole.KindOf(role) {
+	case keyrole.Timestamp:
 		e.Fix = "the notary server renews the timestamp by itself, so an expired one means the client could not fetch a fresh one (the server is unreachable: check DOCKER_CONTENT_TRUST_SERVER or notary -s), " +
 			"the server stopped signing (its operator must look), or this machine's clock is wrong"
 	default:

@@ -12,13 +12,14 @@ import (
 	"time"
 
 	"github.com/trustvault/trustvault/assets"
+	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
 // GuideData is what a lost-key guide is filled with. Empty fields are shown
 // as placeholders (GUN, NAME, KEYID) that the person replaces.
 type GuideData struct {
 	// Kind picks the guide.
-	Kind RoleKind
+	Kind keyrole.Kind
 	// GUN is the repository; Role the role's name ("targets/releases").
 	GUN, Role string
 	// KeyID is the canonical ID of the lost key, when one is known.
@@ -48,7 +49,7 @@ func (d GuideData) ID() string {
 // Title names the guide for a person: "Lost targets key 3e3e69b".
 func (d GuideData) Title() string {
 	t := "Lost " + d.Kind.String() + " key"
-	if d.Kind == KindTimestamp {
+	if d.Kind == keyrole.Timestamp {
 		t = "Timestamp key"
 	}
 	if d.KeyID != "" {
@@ -81,7 +82,7 @@ func LostKeyGuide(d GuideData) (string, error) {
 	}
 	if d.Role == "" {
 		d.Role = d.Kind.String()
-		if d.Kind == KindDelegation {
+		if d.Kind == keyrole.Delegation {
 			d.Role = "targets/" + d.Signer
 		}
 	}
@@ -103,14 +104,14 @@ func LostKeyGuide(d GuideData) (string, error) {
 func GuideFor(trustDir string, keys []Key, repos []Repository, subject, gun string) (GuideData, error) {
 	d := GuideData{TrustDir: trustDir, GUN: gun}
 	subject = strings.TrimSpace(subject)
-	if k, err := ParseKind(subject); err == nil || strings.HasPrefix(subject, "targets/") {
+	if k, err := keyrole.ParseKind(subject); err == nil || strings.HasPrefix(subject, "targets/") {
 		d.Kind, d.Role = k, subject
 		if err != nil {
-			d.Kind = KindDelegation
+			d.Kind = keyrole.Delegation
 		}
-		if d.Kind == KindDelegation && strings.HasPrefix(subject, "targets/") {
+		if d.Kind == keyrole.Delegation && strings.HasPrefix(subject, "targets/") {
 			d.Signer = signerOf(subject)
-		} else if d.Kind == KindDelegation {
+		} else if d.Kind == keyrole.Delegation {
 			d.Role = ""
 		}
 		if r, ok := findRepo(repos, gun); ok {
@@ -177,10 +178,10 @@ func GuideFor(trustDir string, keys []Key, repos []Repository, subject, gun stri
 			d.GUN = file.GUN
 		}
 	}
-	d.Kind = KindOf(d.Role)
-	if d.Kind == KindDelegation {
+	d.Kind = keyrole.KindOf(d.Role)
+	if d.Kind == keyrole.Delegation {
 		d.Signer = signerOf(d.Role)
-		if d.Signer == "releases" && file != nil && KindOf(file.Role) == KindDelegation {
+		if d.Signer == "releases" && file != nil && keyrole.KindOf(file.Role) == keyrole.Delegation {
 			d.Signer = signerOf(file.Role)
 		}
 		if !strings.HasPrefix(d.Role, "targets/") {
@@ -224,7 +225,7 @@ func (d *GuideData) fillRepo(repos []Repository) {
 			d.TargetsExpires = ri.Expires.UTC().Format(time.DateOnly)
 		}
 	}
-	if d.Kind != KindRoot || d.KeyID == "" {
+	if d.Kind != keyrole.Root || d.KeyID == "" {
 		return
 	}
 	for _, r := range repos {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
 // The commands the lost-key guides and the health fixes tell people to run
@@ -161,7 +162,7 @@ var fixCommand = regexp.MustCompile(`(?:notary|docker trust) [^;,()]+`)
 func allCommands(t *testing.T) map[string][]string {
 	t.Helper()
 	out := map[string][]string{}
-	for _, kind := range vault.Kinds() {
+	for _, kind := range keyrole.Kinds() {
 		for i, d := range []vault.GuideData{
 			{Kind: kind},
 			{Kind: kind, GUN: "registry.example.com/acme/web", KeyID: strings.Repeat("ab", 32), Signer: "alice", TrustDir: "/tmp/trust", Repositories: []string{"a/b"}},

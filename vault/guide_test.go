@@ -10,6 +10,7 @@ import (
 
 	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/demo"
+	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
 var demoNow = time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
@@ -28,7 +29,7 @@ func demoStore(t *testing.T) (*demo.Info, *vault.Store) {
 }
 
 func TestLostKeyGuidesFill(t *testing.T) {
-	for _, kind := range vault.Kinds() {
+	for _, kind := range keyrole.Kinds() {
 		for _, d := range []vault.GuideData{
 			{Kind: kind},
 			{Kind: kind, GUN: "registry.example.com/acme/web", KeyID: strings.Repeat("ab", 32), Signer: "alice",
@@ -55,25 +56,25 @@ func TestGuideFor(t *testing.T) {
 	info, s := demoStore(t)
 	cases := []struct {
 		name, subject, gun string
-		kind               vault.RoleKind
+		kind               keyrole.Kind
 		wantGUN, wantKey   string
 		contains           []string
 	}{
-		{name: "missing signer key", subject: vault.ShortID(info.Missing.ID), kind: vault.KindDelegation,
+		{name: "missing signer key", subject: vault.ShortID(info.Missing.ID), kind: keyrole.Delegation,
 			wantGUN: info.Missing.GUN, wantKey: info.Missing.ID,
 			contains: []string{"docker trust signer remove bob " + info.Missing.GUN, "delegation remove --publish " + info.Missing.GUN + " targets/bob " + info.Missing.ID}},
-		{name: "shared root key", subject: info.RootKeys[0], kind: vault.KindRoot, wantKey: info.RootKeys[0],
+		{name: "shared root key", subject: info.RootKeys[0], kind: keyrole.Root, wantKey: info.RootKeys[0],
 			contains: []string{"This one key is the root of 3 repositories", "- registry.example.com/acme/web", "delete "}},
-		{name: "legacy targets key", subject: info.Legacy.ID[:10], kind: vault.KindTargets,
+		{name: "legacy targets key", subject: info.Legacy.ID[:10], kind: keyrole.Targets,
 			wantGUN: "docker.io/acme/tools", wantKey: info.Legacy.ID,
 			contains: []string{"key rotate docker.io/acme/tools targets", "2026-12-03"}},
-		{name: "targets by role", subject: "targets", gun: "registry.example.com/acme/web", kind: vault.KindTargets,
+		{name: "targets by role", subject: "targets", gun: "registry.example.com/acme/web", kind: keyrole.Targets,
 			wantGUN: "registry.example.com/acme/web", contains: []string{"witness --publish registry.example.com/acme/web targets"}},
-		{name: "timestamp by role", subject: "timestamp", gun: "registry.example.com/acme/api", kind: vault.KindTimestamp,
+		{name: "timestamp by role", subject: "timestamp", gun: "registry.example.com/acme/api", kind: keyrole.Timestamp,
 			wantGUN: "registry.example.com/acme/api", contains: []string{"key rotate registry.example.com/acme/api timestamp -r"}},
-		{name: "delegation role", subject: "targets/alice", gun: "registry.example.com/acme/web", kind: vault.KindDelegation,
+		{name: "delegation role", subject: "targets/alice", gun: "registry.example.com/acme/web", kind: keyrole.Delegation,
 			wantGUN: "registry.example.com/acme/web", contains: []string{"docker trust key generate alice"}},
-		{name: "orphan key", subject: info.Orphan.ID, kind: vault.KindTargets, wantGUN: info.Orphan.GUN, wantKey: info.Orphan.ID},
+		{name: "orphan key", subject: info.Orphan.ID, kind: keyrole.Targets, wantGUN: info.Orphan.GUN, wantKey: info.Orphan.ID},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
 // hardenStore is a store that writes the hardened count, over dir.
@@ -210,7 +212,7 @@ func (h *hardenRun) opts(pass func(PassphraseRequest) ([]byte, error)) HardenOpt
 // asked; for a kind it has none for, the person cancels.
 func byRole(m map[string]string) func(PassphraseRequest) ([]byte, error) {
 	return func(r PassphraseRequest) ([]byte, error) {
-		p, ok := m[KindOf(r.Role).String()]
+		p, ok := m[keyrole.KindOf(r.Role).String()]
 		if !ok {
 			return nil, ErrAborted
 		}

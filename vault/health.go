@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
 // Severity ranks a finding.
@@ -294,7 +296,7 @@ func guideSubject(k Key) string {
 	if isKeyID(k.ID) {
 		return ShortID(k.ID)
 	}
-	return KindOf(k.Role).String()
+	return keyrole.KindOf(k.Role).String()
 }
 
 // missing: keys that metadata names and that are neither here nor on the
@@ -330,11 +332,11 @@ func missingFinding(gun string, roles []RoleInfo, id string) Finding {
 	f := Finding{Check: CheckMissingKey, KeyID: id, GUN: gun, Role: ri.Name}
 	guide := fmt.Sprintf("trustvault guide %s --gun %s", ShortID(id), gun)
 	switch ri.Kind {
-	case KindRoot:
+	case keyrole.Root:
 		f.Severity = SeverityWarning
 		f.Message = fmt.Sprintf("the root key %s is not here: kept offline elsewhere, or lost", ShortID(id))
 		f.Fix = "if it is kept offline, make sure it is where you think it is (two copies); if it is lost, it cannot be recovered: read " + guide
-	case KindTargets:
+	case keyrole.Targets:
 		f.Severity = SeverityProblem
 		f.Message = fmt.Sprintf("the targets key %s is not here: nobody can sign %s from this machine", ShortID(id), gun)
 		f.Fix = "if a copy exists, import it (trustvault import FILE); if it is lost, rotate it with the root key: " + guide
@@ -411,9 +413,9 @@ func serverSigned(ri RoleInfo) bool {
 func (d *diagnosis) renewFix(gun string, ri RoleInfo) string {
 	fix := "re-sign it with its key and publish: " + d.notary("witness -p "+gun+" "+ri.Name)
 	switch ri.Kind {
-	case KindSnapshot:
+	case keyrole.Snapshot:
 		fix += " (or hand the snapshot key to the server: " + d.notary("key rotate "+gun+" snapshot -r") + ")"
-	case KindTargets, KindDelegation:
+	case keyrole.Targets, keyrole.Delegation:
 		fix += " (docker trust sign also re-signs it when it signs a tag)"
 	}
 	return fix
@@ -522,7 +524,7 @@ func (d *diagnosis) backups() {
 			f.Fix = "back it up to two drives, read back and verified: trustvault backup --to DIR --to DIR (or b in the interactive view)"
 		case n == 1:
 			f.Severity = SeverityInfo
-			if k.Kind() == KindRoot {
+			if k.Kind() == keyrole.Root {
 				f.Severity = SeverityWarning
 			}
 			f.Message = fmt.Sprintf("%s key %s has only one verified backup (%s)", roleName(k.Role), k.ShortID(), verified[id][0].Where)
@@ -545,7 +547,7 @@ func (d *diagnosis) backups() {
 func (d *diagnosis) rootCustody() {
 	for _, id := range sortedIDs(d.files) {
 		k := d.files[id]
-		if k.Kind() != KindRoot {
+		if k.Kind() != keyrole.Root {
 			continue
 		}
 		if _, ok := d.tokens[id]; ok {
@@ -605,7 +607,7 @@ func (d *diagnosis) tokenOnlyRoots() {
 	slices.Sort(ids)
 	for _, id := range ids {
 		tk := d.tokens[id]
-		if _, ok := d.files[id]; ok || KindOf(tk.Role) != KindRoot {
+		if _, ok := d.files[id]; ok || keyrole.KindOf(tk.Role) != keyrole.Root {
 			continue
 		}
 		f := Finding{Check: CheckRootOnDisk, KeyID: id, Role: tk.Role}

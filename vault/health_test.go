@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
 // healthNow is the clock of the health tests.
@@ -493,7 +495,7 @@ func TestHealthSharedRootMany(t *testing.T) {
 	root := strings.Repeat("c", 64)
 	var repos []Repository
 	for _, gun := range []string{"a/1", "a/2", "a/3", "a/4", "a/5"} {
-		repos = append(repos, Repository{GUN: gun, Roles: []RoleInfo{{Name: "root", Kind: KindRoot, Keys: []RoleKey{{ID: root, Location: LocationMissing}}}}})
+		repos = append(repos, Repository{GUN: gun, Roles: []RoleInfo{{Name: "root", Kind: keyrole.Root, Keys: []RoleKey{{ID: root, Location: LocationMissing}}}}})
 	}
 	var shared []Finding
 	for _, f := range Diagnose(HealthInput{Now: healthNow, Repos: repos}) {

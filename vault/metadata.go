@@ -15,6 +15,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
 // MaxMetadataSize bounds a metadata file the vault reads. Real files are a
@@ -407,7 +409,7 @@ func (rr *repoReader) readBaseRoles() {
 		if !named && own == nil {
 			continue
 		}
-		ri := RoleInfo{Name: name, Kind: KindOf(name), Threshold: spec.Threshold}
+		ri := RoleInfo{Name: name, Kind: keyrole.KindOf(name), Threshold: spec.Threshold}
 		setOwnMetadata(&ri, own)
 		if root != nil {
 			ri.Keys = rr.roleKeys(name, spec.KeyIDs, root.Keys, "root.json")
@@ -447,7 +449,7 @@ func (rr *repoReader) readDelegations() {
 				continue
 			}
 			seen[d.Name] = true
-			ri := RoleInfo{Name: d.Name, Kind: KindDelegation, Threshold: d.Threshold}
+			ri := RoleInfo{Name: d.Name, Kind: keyrole.Delegation, Threshold: d.Threshold}
 			ri.Keys = rr.roleKeys(d.Name, d.KeyIDs, p.meta.Keys, p.parent+".json")
 			own := rr.read(d.Name, TypeTargets)
 			setOwnMetadata(&ri, own)
@@ -511,8 +513,8 @@ func (rr *repoReader) locate(role, id string) (Location, string) {
 		}
 		return LocationFile, k.Path
 	}
-	switch KindOf(role) {
-	case KindSnapshot, KindTimestamp:
+	switch keyrole.KindOf(role) {
+	case keyrole.Snapshot, keyrole.Timestamp:
 		return LocationServer, ""
 	default:
 		return LocationMissing, ""

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
 var updateSeeds = flag.Bool("update-seeds", false, "rewrite testdata/metadata from the metadata writer")
@@ -162,7 +164,7 @@ func TestReadRepository(t *testing.T) {
 	}
 	tests := []struct {
 		role      string
-		kind      RoleKind
+		kind      keyrole.Kind
 		threshold int
 		version   int
 		hasMeta   bool
@@ -171,13 +173,13 @@ func TestReadRepository(t *testing.T) {
 		path      string
 		keyType   string
 	}{
-		{"root", KindRoot, 1, 1, true, rootCanon, LocationFile, "/keys/root.key", KeyTypeECDSAX509},
-		{"targets", KindTargets, 1, 3, true, r.ids["targets"], LocationFile, "/keys/targets.key", KeyTypeECDSA},
-		{"snapshot", KindSnapshot, 1, 5, true, r.ids["snapshot"], LocationServer, "", KeyTypeED25519},
-		{"timestamp", KindTimestamp, 1, 9, true, r.ids["timestamp"], LocationServer, "", KeyTypeED25519},
-		{"targets/alice", KindDelegation, 2, 0, false, r.ids["targets/releases"], LocationMissing, "", KeyTypeECDSA},
-		{"targets/releases", KindDelegation, 1, 2, true, r.ids["targets/releases"], LocationMissing, "", KeyTypeECDSA},
-		{"targets/releases/qa", KindDelegation, 1, 1, true, r.ids["targets/releases/qa"], LocationFile, "/keys/qa.key", KeyTypeECDSA},
+		{"root", keyrole.Root, 1, 1, true, rootCanon, LocationFile, "/keys/root.key", KeyTypeECDSAX509},
+		{"targets", keyrole.Targets, 1, 3, true, r.ids["targets"], LocationFile, "/keys/targets.key", KeyTypeECDSA},
+		{"snapshot", keyrole.Snapshot, 1, 5, true, r.ids["snapshot"], LocationServer, "", KeyTypeED25519},
+		{"timestamp", keyrole.Timestamp, 1, 9, true, r.ids["timestamp"], LocationServer, "", KeyTypeED25519},
+		{"targets/alice", keyrole.Delegation, 2, 0, false, r.ids["targets/releases"], LocationMissing, "", KeyTypeECDSA},
+		{"targets/releases", keyrole.Delegation, 1, 2, true, r.ids["targets/releases"], LocationMissing, "", KeyTypeECDSA},
+		{"targets/releases/qa", keyrole.Delegation, 1, 1, true, r.ids["targets/releases/qa"], LocationFile, "/keys/qa.key", KeyTypeECDSA},
 	}
 	for _, tt := range tests {
 		t.Run(strings.ReplaceAll(tt.role, "/", "_"), func(t *testing.T) {
@@ -436,7 +438,7 @@ func FuzzParseMetadata(f *testing.F) {
 		}
 		repo := ReadRepository(dir, "g", []Key{{ID: strings.Repeat("a", 64)}})
 		for _, ri := range repo.Roles {
-			if ri.Kind == KindDelegation && !validRolePath(ri.Name) {
+			if ri.Kind == keyrole.Delegation && !validRolePath(ri.Name) {
 				t.Errorf("unsafe delegation name %q read", ri.Name)
 			}
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/ccojocar/zxcvbn-go"
 	"github.com/sethvargo/go-diceware/diceware"
 	"github.com/sethvargo/go-password/password"
+	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
 // Passphrase generation, strength and policy.
@@ -509,7 +510,7 @@ var ErrWeakPassphrase = errors.New("passphrase too weak")
 type WeakPassphraseError struct {
 	// Role is the key's role header; Kind its kind.
 	Role     string
-	Kind     RoleKind
+	Kind     keyrole.Kind
 	Strength Strength
 	// Min is the policy's minimum for Kind, in bits.
 	Min int
@@ -526,7 +527,7 @@ func (e *WeakPassphraseError) Unwrap() error { return ErrWeakPassphrase }
 func (e *WeakPassphraseError) Words() int { return WordsFor(float64(e.Min)) }
 
 // kindPhrase is "a root key", "a delegation key (targets/releases)".
-func kindPhrase(role string, kind RoleKind) string {
+func kindPhrase(role string, kind keyrole.Kind) string {
 	s := "a " + kind.String() + " key"
 	if role != "" && role != kind.String() {
 		s += " (" + role + ")"
@@ -540,7 +541,7 @@ func kindPhrase(role string, kind RoleKind) string {
 type Policy struct {
 	// MinBits maps each kind of key to its minimum, in bits. A kind that
 	// is missing takes the root minimum, the strictest.
-	MinBits map[RoleKind]int
+	MinBits map[keyrole.Kind]int
 }
 
 // Default minimums. The attacker's budget is an offline guess against a
@@ -569,21 +570,21 @@ const (
 
 // DefaultPolicy is trustvault's policy (see MinBitsRoot, MinBitsKey).
 func DefaultPolicy() Policy {
-	return Policy{MinBits: map[RoleKind]int{
-		KindRoot:       MinBitsRoot,
-		KindTargets:    MinBitsKey,
-		KindSnapshot:   MinBitsKey,
-		KindTimestamp:  MinBitsKey,
-		KindDelegation: MinBitsKey,
+	return Policy{MinBits: map[keyrole.Kind]int{
+		keyrole.Root:       MinBitsRoot,
+		keyrole.Targets:    MinBitsKey,
+		keyrole.Snapshot:   MinBitsKey,
+		keyrole.Timestamp:  MinBitsKey,
+		keyrole.Delegation: MinBitsKey,
 	}}
 }
 
 // Min is the minimum for a kind of key, in bits.
-func (p Policy) Min(kind RoleKind) int {
+func (p Policy) Min(kind keyrole.Kind) int {
 	if m, ok := p.MinBits[kind]; ok {
 		return m
 	}
-	if m, ok := p.MinBits[KindRoot]; ok {
+	if m, ok := p.MinBits[keyrole.Root]; ok {
 		return m
 	}
 	return MinBitsRoot
@@ -592,7 +593,7 @@ func (p Policy) Min(kind RoleKind) int {
 // Check refuses a new passphrase of strength s for a key with this role
 // header with a *WeakPassphraseError when it is below the minimum.
 func (p Policy) Check(role string, s Strength) error {
-	kind := KindOf(role)
+	kind := keyrole.KindOf(role)
 	if least := p.Min(kind); s.Bits < float64(least) {
 		return &WeakPassphraseError{Role: role, Kind: kind, Strength: s, Min: least}
 	}

@@ -7,6 +7,8 @@ import (
 	mathrand "math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
 func seededReader(seed byte) *mathrand.ChaCha8 {
@@ -462,13 +464,13 @@ func TestPolicy(t *testing.T) {
 			continue
 		}
 		var weak *WeakPassphraseError
-		if !errors.Is(err, ErrWeakPassphrase) || !errors.As(err, &weak) || weak.Min != p.Min(KindOf(tc.role)) || weak.Words() != WordsFor(float64(weak.Min)) {
+		if !errors.Is(err, ErrWeakPassphrase) || !errors.As(err, &weak) || weak.Min != p.Min(keyrole.KindOf(tc.role)) || weak.Words() != WordsFor(float64(weak.Min)) {
 			t.Errorf("Check(%q, %v) = %#v: want a *WeakPassphraseError with the minimum", tc.role, tc.bits, err)
 		}
 	}
 	// Generated defaults pass for every kind; four words fail even for a
 	// delegation.
-	for _, kind := range Kinds() {
+	for _, kind := range keyrole.Kinds() {
 		if err := p.Check(kind.String(), DefaultWordSpec().Strength()); err != nil {
 			t.Errorf("default words for %v: %v", kind, err)
 		}
@@ -487,9 +489,9 @@ func TestPolicy(t *testing.T) {
 		t.Errorf("CheckTyped = %v", err)
 	}
 	// A custom policy without a kind falls back to its root minimum.
-	custom := Policy{MinBits: map[RoleKind]int{KindRoot: 100}}
-	if custom.Min(KindTargets) != 100 || (Policy{}).Min(KindTargets) != MinBitsRoot {
-		t.Errorf("fallback minimums: %d, %d", custom.Min(KindTargets), (Policy{}).Min(KindTargets))
+	custom := Policy{MinBits: map[keyrole.Kind]int{keyrole.Root: 100}}
+	if custom.Min(keyrole.Targets) != 100 || (Policy{}).Min(keyrole.Targets) != MinBitsRoot {
+		t.Errorf("fallback minimums: %d, %d", custom.Min(keyrole.Targets), (Policy{}).Min(keyrole.Targets))
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/trustvault/trustvault/vault/internal/atomicfile"
+	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
 // Directory and file names in a trust directory.
@@ -373,8 +374,8 @@ func newPrivateKey(signer crypto.Signer) (*PrivateKey, error) {
 // storedGUN is the gun header notary keeps: only targets, snapshot and
 // timestamp keys belong to one repository.
 func storedGUN(role, gun string) string {
-	switch KindOf(role) {
-	case KindTargets, KindSnapshot, KindTimestamp:
+	switch keyrole.KindOf(role) {
+	case keyrole.Targets, keyrole.Snapshot, keyrole.Timestamp:
 		return gun
 	}
 	return ""
@@ -474,15 +475,15 @@ var signerName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 // ValidateRole checks a role for a new key: root, targets or snapshot (which
 // need a GUN), a delegation "targets/<name>", or a docker signer name.
 func ValidateRole(role, gun string) error {
-	switch KindOf(role) {
-	case KindRoot:
+	switch keyrole.KindOf(role) {
+	case keyrole.Root:
 		return nil
-	case KindTargets, KindSnapshot:
+	case keyrole.Targets, keyrole.Snapshot:
 		if gun == "" {
 			return fmt.Errorf("a %s key belongs to one repository: give its GUN (--gun)", role)
 		}
 		return nil
-	case KindTimestamp:
+	case keyrole.Timestamp:
 		return errors.New("timestamp keys are held by the notary server; rotate them with `notary key rotate GUN timestamp -r`")
 	}
 	name := strings.TrimPrefix(role, "targets/")
@@ -703,8 +704,8 @@ func importLabels(h map[string]string, opts ImportOptions) (role, gun, pathID st
 }
 
 func importRoleCheck(role, gun string) error {
-	switch KindOf(role) {
-	case KindTargets, KindSnapshot, KindTimestamp:
+	switch keyrole.KindOf(role) {
+	case keyrole.Targets, keyrole.Snapshot, keyrole.Timestamp:
 		if gun == "" {
 			return fmt.Errorf("a %s key needs a repository: it has no gun header, so give --gun", role)
 		}

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/trustvault/trustvault/hardware"
+	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
 // Types from hardware that the engine's callers see.
@@ -432,7 +433,7 @@ func (s *Store) ImportRootToToken(id string, pass PassphraseFunc, o RootOnToken)
 	if err != nil {
 		return TokenKey{}, err
 	}
-	if k.Kind() != KindRoot {
+	if k.Kind() != keyrole.Root {
 		return TokenKey{}, fmt.Errorf("vault: key %s is a %s key: %w", k.ShortID(), roleName(k.Role), ErrTokenNeedsRootKey)
 	}
 	pk, _, err := s.unlockFile(k, pass)

@@ -23,6 +23,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
 // Signature methods in TUF metadata.
@@ -53,12 +55,12 @@ const (
 // DefaultExpiry returns notary's default lifetime of a role's metadata:
 // delegations live as long as targets.
 func DefaultExpiry(role string) time.Duration {
-	switch KindOf(role) {
-	case KindRoot:
+	switch keyrole.KindOf(role) {
+	case keyrole.Root:
 		return RootExpiry
-	case KindSnapshot:
+	case keyrole.Snapshot:
 		return SnapshotExpiry
-	case KindTimestamp:
+	case keyrole.Timestamp:
 		return TimestampExpiry
 	default:
 		return TargetsExpiry

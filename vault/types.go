@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"strings"
 	"time"
+
+	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
 // Iteration counts for PBKDF2-HMAC-SHA1 in new key files.
@@ -31,66 +33,6 @@ var (
 	// ErrLocked means another trustvault process is writing to the store.
 	ErrLocked = errors.New("another trustvault process is writing to this trust directory")
 )
-
-// RoleKind is one of the five kinds of key a DCT publisher holds.
-type RoleKind int
-
-const (
-	KindRoot RoleKind = iota
-	KindTargets
-	KindSnapshot
-	KindTimestamp
-	KindDelegation
-)
-
-// Kinds lists the five key types in the order trustvault shows them.
-func Kinds() []RoleKind {
-	return []RoleKind{KindRoot, KindTargets, KindSnapshot, KindTimestamp, KindDelegation}
-}
-
-func (k RoleKind) String() string {
-	switch k {
-	case KindRoot:
-		return "root"
-	case KindTargets:
-		return "targets"
-	case KindSnapshot:
-		return "snapshot"
-	case KindTimestamp:
-		return "timestamp"
-	default:
-		return "delegation"
-	}
-}
-
-// KindOf classifies a role string as found in a PEM `role` header or TUF
-// metadata. Anything that is not a base role (targets/releases, a docker
-// signer name such as "alice", notary's import default "delegation") is a
-// delegation.
-func KindOf(role string) RoleKind {
-	switch role {
-	case "root":
-		return KindRoot
-	case "targets":
-		return KindTargets
-	case "snapshot":
-		return KindSnapshot
-	case "timestamp":
-		return KindTimestamp
-	default:
-		return KindDelegation
-	}
-}
-
-// ParseKind parses a RoleKind from its String form.
-func ParseKind(s string) (RoleKind, error) {
-	for _, k := range Kinds() {
-		if k.String() == s {
-			return k, nil
-		}
-	}
-	return 0, fmt.Errorf("unknown key type %q: want root, targets, snapshot, timestamp or delegation", s)
-}
 
 // Scheme is how a key file is protected at rest.
 type Scheme int
@@ -241,7 +183,7 @@ type Key struct {
 }
 
 // Kind classifies the key's role header.
-func (k Key) Kind() RoleKind { return KindOf(k.Role) }
+func (k Key) Kind() keyrole.Kind { return keyrole.KindOf(k.Role) }
 
 // ShortID is the first 7 characters of the ID, as docker and notary print it.
 func (k Key) ShortID() string { return ShortID(k.ID) }
@@ -311,7 +253,7 @@ type RoleInfo struct {
 	// Name is "root", "targets", "snapshot", "timestamp" or a delegation such
 	// as "targets/releases".
 	Name      string
-	Kind      RoleKind
+	Kind      keyrole.Kind
 	Threshold int
 	// Expires and Version come from the role's own metadata file; zero when
 	// that file is not cached (delegations that never signed, for example).

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
 func (a *app) generateCmd() *cobra.Command {
@@ -64,7 +65,7 @@ own ` + fmt.Sprint(vault.CompatIterations) + ` (docker and notary read both).`,
 // warnGUN says on standard error when --gun will not be written: notary
 // keeps the gun header only for targets, snapshot and timestamp keys.
 func (a *app) warnGUN(role, gun string) {
-	if kind := vault.KindOf(role); gun != "" && (kind == vault.KindRoot || kind == vault.KindDelegation) {
+	if kind := keyrole.KindOf(role); gun != "" && (kind == keyrole.Root || kind == keyrole.Delegation) {
 		fmt.Fprintf(a.stderr, "trustvault: note: %s keys carry no gun header (notary drops it); --gun %s is not written\n", role, gun)
 	}
 }

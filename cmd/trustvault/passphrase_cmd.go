@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
 // passphraseJSON is what passphrase --json prints.
@@ -134,15 +135,15 @@ func (a *app) checkGenerated(role string, s vault.Strength) error {
 		return fmt.Errorf("%w; %s", weak, strings.ReplaceAll(weakAdvice(weak), "`trustvault passphrase ", "`"))
 	}
 	var short []string
-	for _, k := range vault.Kinds() {
+	for _, k := range keyrole.Kinds() {
 		if s.Bits < float64(p.Min(k)) {
 			short = append(short, fmt.Sprintf("%s keys (%d)", k, p.Min(k)))
 		}
 	}
 	switch {
-	case len(short) == len(vault.Kinds()):
+	case len(short) == len(keyrole.Kinds()):
 		fmt.Fprintf(a.stderr, "trustvault: note: %s is below the minimum for every kind of key (root %d, others %d)\n",
-			s, p.Min(vault.KindRoot), p.Min(vault.KindTargets))
+			s, p.Min(keyrole.Root), p.Min(keyrole.Targets))
 	case len(short) > 0:
 		fmt.Fprintf(a.stderr, "trustvault: note: %s is below the minimum for %s\n", s, strings.Join(short, ", "))
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/demo"
+	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
 var now = time.Date(2026, 11, 21, 22, 14, 15, 123456789, time.UTC)
@@ -160,7 +161,7 @@ func TestGenerateRepositories(t *testing.T) {
 				if ri.Threshold != 1 {
 					t.Errorf("%s: threshold %d, want 1", ri.Name, ri.Threshold)
 				}
-				wantMeta := ri.Kind != vault.KindDelegation || ri.Name == "targets/releases"
+				wantMeta := ri.Kind != keyrole.Delegation || ri.Name == "targets/releases"
 				if ri.HasMetadata != wantMeta || wantMeta && (ri.Version < 1 || !ri.Expires.After(now)) {
 					t.Errorf("%s: metadata %v version %d expires %v", ri.Name, ri.HasMetadata, ri.Version, ri.Expires)
 				}
@@ -197,7 +198,7 @@ func TestGenerateExpiry(t *testing.T) {
 				if !ri.Expires.Equal(info.Expiring.Expires) {
 					t.Errorf("%s %s expires %v, Info says %v", r.GUN, ri.Name, ri.Expires, info.Expiring.Expires)
 				}
-			case ri.Kind == vault.KindTimestamp:
+			case ri.Kind == keyrole.Timestamp:
 				if left < 13*24*time.Hour || left > 14*24*time.Hour {
 					t.Errorf("%s timestamp: %v left, want just under 14 days", r.GUN, left)
 				}
