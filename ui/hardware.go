@@ -17,6 +17,7 @@ import (
 
 	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/keyrole"
+	"github.com/trustvault/trustvault/vault/passphrase"
 )
 
 // TokenLister reads the tokens plugged in and the keys on them; the
@@ -321,7 +322,7 @@ func moveRootCmd(store *vault.Store, id string, pass []byte, o vault.RootOnToken
 func unblockTokenCmd(serial uint32, puk []byte) tea.Cmd {
 	return func() tea.Msg {
 		defer clear(puk)
-		pin, err := vault.GeneratePIN(nil)
+		pin, err := passphrase.GeneratePIN(nil)
 		if err != nil {
 			return tokenFlowFailedMsg{err: err}
 		}

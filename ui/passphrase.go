@@ -16,8 +16,8 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/keyrole"
+	"github.com/trustvault/trustvault/vault/passphrase"
 )
 
 // The passphrase chooser: the guided way to a new passphrase, embedded in
@@ -144,8 +144,8 @@ type passphraseChooser struct {
 
 	mode  chooserMode
 	step  chooserStep
-	words vault.PassphraseSpec
-	chars vault.PassphraseSpec
+	words passphrase.Spec
+	chars passphrase.Spec
 
 	generated []byte // the current draw (words or characters)
 	drawSeq   int    // the draw being waited for
@@ -153,7 +153,7 @@ type passphraseChooser struct {
 	revealed  bool
 	// estimate is zxcvbn's estimate of the typed passphrase, computed in a
 	// command; seq discards stale ones.
-	estimate vault.Strength
+	estimate passphrase.Strength
 	seq      int
 	pending  bool
 
@@ -177,7 +177,7 @@ func newPassphraseChooser(c *common, role string, standalone bool) *passphraseCh
 	ch := &passphraseChooser{
 		c: c, keys: defaultPassphraseKeys(), rand: rand.Reader,
 		clip: clipboardSupport(os.Getenv), role: role, standalone: standalone,
-		words: vault.DefaultWordSpec(), chars: vault.DefaultCharSpec(),
+		words: passphrase.DefaultWordSpec(), chars: passphrase.DefaultCharSpec(),
 	}
 	ch.typed = newSecretInput(c.styles, "type or paste a passphrase")
 	ch.confirm = newSecretInput(c.styles, "")
@@ -207,7 +207,7 @@ func (ch *passphraseChooser) capturing() bool {
 }
 
 // spec is the generator's current parameters.
-func (ch *passphraseChooser) spec() vault.PassphraseSpec {
+func (ch *passphraseChooser) spec() passphrase.Spec {
 	if ch.mode == chooseChars {
 		return ch.chars
 	}
@@ -215,7 +215,7 @@ func (ch *passphraseChooser) spec() vault.PassphraseSpec {
 }
 
 // strength is the current passphrase's strength.
-func (ch *passphraseChooser) strength() vault.Strength {
+func (ch *passphraseChooser) strength() passphrase.Strength {
 	if ch.mode == chooseTyped {
 		return ch.estimate
 	}
@@ -225,7 +225,7 @@ func (ch *passphraseChooser) strength() vault.Strength {
 // minimum is the policy's minimum for the role (the root minimum, the
 // strictest, when there is no role).
 func (ch *passphraseChooser) minimum() int {
-	return vault.DefaultPolicy().Min(keyrole.KindOf(ch.roleOrRoot()))
+	return passphrase.DefaultPolicy().Min(keyrole.KindOf(ch.roleOrRoot()))
 }
 
 func (ch *passphraseChooser) roleOrRoot() string { return roleOrRoot(ch.role) }
@@ -257,9 +257,9 @@ type passphraseDrawnMsg struct {
 	err  error
 }
 
-func drawPassphraseCmd(seq int, spec vault.PassphraseSpec, r io.Reader) tea.Cmd {
+func drawPassphraseCmd(seq int, spec passphrase.Spec, r io.Reader) tea.Cmd {
 	return func() tea.Msg {
-		p, err := vault.GeneratePassphrase(spec, r)
+		p, err := passphrase.Generate(spec, r)
 		return passphraseDrawnMsg{seq: seq, pass: p, err: err}
 	}
 }
@@ -311,7 +311,7 @@ type (
 	// strengthEstimatedMsg is zxcvbn's estimate of the typed passphrase.
 	strengthEstimatedMsg struct {
 		seq      int
-		strength vault.Strength
+		strength passphrase.Strength
 	}
 	// clipboardExpiredMsg ends a copy's time on the clipboard.
 	clipboardExpiredMsg struct{ seq int }
@@ -322,7 +322,7 @@ type (
 func estimateCmd(seq int, pass []byte, role string) tea.Cmd {
 	return func() tea.Msg {
 		defer zero(pass)
-		return strengthEstimatedMsg{seq: seq, strength: vault.EstimateStrength(pass, role)}
+		return strengthEstimatedMsg{seq: seq, strength: passphrase.Estimate(pass, role)}
 	}
 }
 
@@ -450,9 +450,9 @@ func (ch *passphraseChooser) updateChoose(msg tea.KeyPressMsg) (chooserResult, t
 // adjust makes the generated passphrase longer or shorter.
 func (ch *passphraseChooser) adjust(d int) tea.Cmd {
 	if ch.mode == chooseWords {
-		ch.words.Words = min(max(ch.words.Words+d, vault.MinPassphraseWords), vault.MaxPassphraseWords)
+		ch.words.Words = min(max(ch.words.Words+d, passphrase.MinWords), passphrase.MaxWords)
 	} else {
-		ch.chars.Length = min(max(ch.chars.Length+d, vault.MinPassphraseLength), vault.MaxPassphraseLength)
+		ch.chars.Length = min(max(ch.chars.Length+d, passphrase.MinLength), passphrase.MaxLength)
 	}
 	return ch.draw()
 }
@@ -486,7 +486,7 @@ func (ch *passphraseChooser) updateTyped(msg tea.Msg) tea.Cmd {
 	}
 	ch.seq++
 	if ch.typed.Value() == "" {
-		ch.estimate, ch.pending = vault.Strength{Estimated: true}, false
+		ch.estimate, ch.pending = passphrase.Strength{Estimated: true}, false
 		return cmd
 	}
 	ch.pending = true
@@ -517,7 +517,7 @@ func (ch *passphraseChooser) copy() tea.Cmd {
 // confirmation.
 func (ch *passphraseChooser) accept() (chooserResult, tea.Cmd) {
 	var pass []byte
-	var s vault.Strength
+	var s passphrase.Strength
 	if ch.mode == chooseTyped {
 		if ch.typed.Value() == "" {
 			return chooserWorking, nil
@@ -534,10 +534,10 @@ func (ch *passphraseChooser) accept() (chooserResult, tea.Cmd) {
 		pass = bytes.Clone(ch.generated)
 		s = ch.spec().Strength()
 	}
-	if err := vault.DefaultPolicy().Check(ch.roleOrRoot(), s); err != nil {
+	if err := passphrase.DefaultPolicy().Check(ch.roleOrRoot(), s); err != nil {
 		zero(pass)
-		words := vault.WordsFor(float64(ch.minimum()))
-		var weak *vault.WeakPassphraseError
+		words := passphrase.WordsFor(float64(ch.minimum()))
+		var weak *passphrase.WeakError
 		if errors.As(err, &weak) {
 			words = weak.Words()
 		}
@@ -581,7 +581,7 @@ func (ch *passphraseChooser) challenge(pass []byte) (want []byte, ask string) {
 
 // splitWords splits a generated word passphrase into its words (the digit
 // stays with its word).
-func splitWords(pass []byte, spec vault.PassphraseSpec) [][]byte {
+func splitWords(pass []byte, spec passphrase.Spec) [][]byte {
 	if spec.Separator != "" {
 		return bytes.Split(pass, []byte(spec.Separator))
 	}
@@ -691,7 +691,7 @@ func (ch *passphraseChooser) fullHelp() [][]key.Binding {
 
 // strengthLine is a bar and its words. The bar is full at one and a half
 // times the minimum; it is shorter on narrow terminals.
-func strengthLine(st Styles, s vault.Strength, minimum int, role string, width int) string {
+func strengthLine(st Styles, s passphrase.Strength, minimum int, role string, width int) string {
 	barW := 24
 	if width < 90 {
 		barW = 16
@@ -760,7 +760,7 @@ func (ch *passphraseChooser) View(width int) string {
 		w := ch.words
 		sep := fmt.Sprintf("%q", w.Separator)
 		line(label("Words") + truncate(fmt.Sprintf("%d of %d  ·  separator %s  ·  capitals %s  ·  digit %s",
-			w.Words, vault.WordListSize(), sep, onOff(w.Capitalize), onOff(w.Digit)), inner))
+			w.Words, passphrase.WordListSize(), sep, onOff(w.Capitalize), onOff(w.Digit)), inner))
 	case chooseChars:
 		c := ch.chars
 		line(label("Characters") + truncate(fmt.Sprintf("%d  ·  digits %s  ·  symbols %s  ·  look-alikes %s",
@@ -807,8 +807,8 @@ func onOff(b bool) string {
 }
 
 // hiddenText stands for a hidden generated passphrase.
-func hiddenText(s vault.PassphraseSpec) string {
-	if s.Mode == vault.ModeWords {
+func hiddenText(s passphrase.Spec) string {
+	if s.Mode == passphrase.ModeWords {
 		return fmt.Sprintf("•••••••• %d words, hidden · v reveals · y copies", s.Words)
 	}
 	return fmt.Sprintf("•••••••• %d characters, hidden · v reveals · y copies", s.Length)

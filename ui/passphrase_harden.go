@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/passphrase"
 )
 
 // hardenPage re-encrypts every weakly protected key (notary's 2048
@@ -93,7 +94,7 @@ type (
 	keyReencryptedMsg struct {
 		key  vault.Key
 		err  error
-		weak *vault.WeakPassphraseError
+		weak *passphrase.WeakError
 	}
 )
 
@@ -397,8 +398,8 @@ func reencryptCmd(store *vault.Store, k vault.Key, old, next []byte) tea.Cmd {
 		after, err := store.Reencrypt(k, once(old), newPass)
 		msg := keyReencryptedMsg{key: after, err: err}
 		if err == nil && next == nil && len(old) > 0 {
-			var weak *vault.WeakPassphraseError
-			if errors.As(vault.DefaultPolicy().CheckTyped(k.Role, k.GUN, old), &weak) {
+			var weak *passphrase.WeakError
+			if errors.As(passphrase.DefaultPolicy().CheckTyped(k.Role, k.GUN, old), &weak) {
 				msg.weak = weak
 			}
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/keyrole"
+	"github.com/trustvault/trustvault/vault/passphrase"
 )
 
 // The pages that set a passphrase, each built around the passphrase
@@ -64,7 +65,7 @@ func (p *generatorPage) Update(msg tea.Msg) (page, tea.Cmd) {
 
 func (p *generatorPage) View() string {
 	intro := fmt.Sprintf("Random passphrases, with their exact entropy. A new key's passphrase needs "+
-		"%d bits for a root key and %d for the others.", vault.MinBitsRoot, vault.MinBitsKey)
+		"%d bits for a root key and %d for the others.", passphrase.MinBitsRoot, passphrase.MinBitsKey)
 	return wrap(intro, p.width) + "\n\n" + p.ch.View(p.width)
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/demo"
+	"github.com/trustvault/trustvault/vault/passphrase"
 )
 
 func seeded(seed byte) *mathrand.ChaCha8 {
@@ -292,7 +293,7 @@ func TestChooserTyped(t *testing.T) {
 		t.Fatalf("weak typed passphrase: %v %q", ch.step, ch.note)
 	}
 	// Stale estimates are dropped.
-	ch.Update(strengthEstimatedMsg{seq: ch.seq - 1, strength: vault.Strength{Bits: 500}})
+	ch.Update(strengthEstimatedMsg{seq: ch.seq - 1, strength: passphrase.Strength{Bits: 500}})
 	if ch.estimate.Bits > 100 {
 		t.Error("a stale estimate was taken")
 	}

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/trustvault/trustvault/vault/passphrase"
 )
 
 // Reencrypt decrypts one key file with pass and rewrites it in place under
@@ -144,7 +146,7 @@ type HardenResult struct {
 	// Weak is set when the key kept a passphrase below the policy's
 	// minimum (Options.Policy): the key is hardened, but its passphrase
 	// should be changed.
-	Weak *WeakPassphraseError
+	Weak *passphrase.WeakError
 }
 
 // HardenOptions configure Harden.
@@ -157,7 +159,7 @@ type HardenOptions struct {
 	NewPass PassphraseFunc
 	// Policy, when set, checks the passphrases keys keep (estimated, as
 	// typed ones) and reports weak ones in HardenResult.Weak.
-	Policy *Policy
+	Policy *passphrase.Policy
 	// Start is called before each key that needs work, with its position
 	// (from 1) among Total keys that do.
 	Start func(i, total int, k Key)
@@ -318,7 +320,7 @@ func (s *Store) hardenOne(k Key, opts HardenOptions, worked map[string][]byte) H
 	}
 	if opts.NewPass == nil && opts.Policy != nil {
 		if err := opts.Policy.CheckTyped(k.Role, k.GUN, used); err != nil {
-			var weak *WeakPassphraseError
+			var weak *passphrase.WeakError
 			if errors.As(err, &weak) {
 				res.Weak = weak
 			}

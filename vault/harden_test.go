@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/trustvault/trustvault/vault/keyrole"
+	"github.com/trustvault/trustvault/vault/passphrase"
 )
 
 // hardenStore is a store that writes the hardened count, over dir.
@@ -435,7 +436,7 @@ func TestHardenReportsWeakPassphrase(t *testing.T) {
 	generateCompat(t, compat, "root", "", "password1")
 	generateCompat(t, compat, "targets", "docker.io/acme/a", "Fq9-Zt4m-Lw2x-Rk7p-Hy3c")
 	s := hardenStore(t, compat.Dir())
-	policy := DefaultPolicy()
+	policy := passphrase.DefaultPolicy()
 	report, err := s.Harden(HardenOptions{Pass: byRole(map[string]string{"root": "password1", "targets": "Fq9-Zt4m-Lw2x-Rk7p-Hy3c"}), Policy: &policy})
 	if err != nil || report.Count(Hardened) != 2 {
 		t.Fatalf("Harden: %+v, %v", report, err)
@@ -443,7 +444,7 @@ func TestHardenReportsWeakPassphrase(t *testing.T) {
 	for _, r := range report.Results {
 		switch r.Key.Role {
 		case "root":
-			if r.Weak == nil || r.Weak.Min != MinBitsRoot {
+			if r.Weak == nil || r.Weak.Min != passphrase.MinBitsRoot {
 				t.Errorf("root: Weak = %v", r.Weak)
 			}
 		default:

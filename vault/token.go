@@ -28,6 +28,7 @@ import (
 
 	"github.com/trustvault/trustvault/hardware"
 	"github.com/trustvault/trustvault/vault/keyrole"
+	"github.com/trustvault/trustvault/vault/passphrase"
 )
 
 // Types from hardware that the engine's callers see.
@@ -281,12 +282,12 @@ func SetupToken(serial uint32, s TokenSetup) (TokenSetupResult, error) {
 	res := TokenSetupResult{NewPIN: s.NewPIN, NewPUK: s.NewPUK}
 	var err error
 	if res.NewPIN == nil {
-		if res.NewPIN, err = GeneratePIN(r); err != nil {
+		if res.NewPIN, err = passphrase.GeneratePIN(r); err != nil {
 			return res, err
 		}
 	}
 	if res.NewPUK == nil && s.PUK != nil {
-		if res.NewPUK, err = GeneratePassphrase(DefaultPUKSpec(), r); err != nil {
+		if res.NewPUK, err = passphrase.Generate(passphrase.DefaultPUKSpec(), r); err != nil {
 			return res, err
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/passphrase"
 )
 
 // Environment variables that hold passphrases (FORMAT.md §6).
@@ -101,7 +102,7 @@ type passphrases struct {
 	out    io.Writer // prompts and their messages (standard error)
 	// policy, when set, refuses weak new passphrases (policy.go);
 	// allowWeak turns the refusals into warnings.
-	policy    *vault.Policy
+	policy    *passphrase.Policy
 	allowWeak bool
 
 	warnedRoot bool

@@ -9,8 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/keyrole"
+	"github.com/trustvault/trustvault/vault/passphrase"
 )
 
 // passphraseJSON is what passphrase --json prints.
@@ -21,7 +21,7 @@ type passphraseJSON struct {
 }
 
 func (a *app) passphraseCmd() *cobra.Command {
-	spec := vault.DefaultWordSpec()
+	spec := passphrase.DefaultWordSpec()
 	var noDigits, asJSON bool
 	var role string
 	cmd := &cobra.Command{
@@ -43,7 +43,7 @@ another (0 O o 1 l I |) are left out unless --look-alikes.
 The entropy is computed exactly from these parameters. New key passphrases
 must reach %[3]d bits for root keys and %[4]d for the others; --role checks
 the passphrase against its key's minimum and fails below it (unless
---allow-weak).`, spec.Words, vault.WordListSize(), vault.MinBitsRoot, vault.MinBitsKey),
+--allow-weak).`, spec.Words, passphrase.WordListSize(), passphrase.MinBitsRoot, passphrase.MinBitsKey),
 		Example: `  trustvault passphrase
   trustvault passphrase --words 8 --separator ' ' --capitalize
   trustvault passphrase --length 24 --symbols --json
@@ -53,7 +53,7 @@ the passphrase against its key's minimum and fails below it (unless
 			const op = "passphrase"
 			fl := cmd.Flags()
 			if fl.Changed("length") {
-				spec.Mode = vault.ModeChars
+				spec.Mode = passphrase.ModeChars
 				spec.Digits = !noDigits
 				for _, name := range []string{"words", "separator", "capitalize", "digit"} {
 					if fl.Changed(name) {
@@ -79,7 +79,7 @@ the passphrase against its key's minimum and fails below it (unless
 			if err := a.checkGenerated(role, strength); err != nil {
 				return fail("", err) // the message starts with "passphrase too weak"
 			}
-			pass, err := vault.GeneratePassphrase(spec, nil)
+			pass, err := passphrase.Generate(spec, nil)
 			if err != nil {
 				return fail(op, err)
 			}
@@ -108,7 +108,7 @@ the passphrase against its key's minimum and fails below it (unless
 	fl.StringVar(&spec.Separator, "separator", spec.Separator, "what goes between words: up to 4 characters, no letters or digits")
 	fl.BoolVar(&spec.Capitalize, "capitalize", false, "capitalise every word (adds no entropy)")
 	fl.BoolVar(&spec.Digit, "digit", false, "append a random digit to one random word")
-	fl.IntVar(&spec.Length, "length", vault.DefaultCharSpec().Length, "a passphrase of `N` random characters instead of words")
+	fl.IntVar(&spec.Length, "length", passphrase.DefaultCharSpec().Length, "a passphrase of `N` random characters instead of words")
 	fl.BoolVar(&spec.Symbols, "symbols", false, "add symbols (character passphrases)")
 	fl.BoolVar(&noDigits, "no-digits", false, "leave out digits (character passphrases)")
 	fl.BoolVar(&spec.LookAlikes, "look-alikes", false, "keep look-alike characters 0 O o 1 l I | (character passphrases)")
@@ -121,10 +121,10 @@ the passphrase against its key's minimum and fails below it (unless
 // checkGenerated applies the policy to a generated passphrase: for role, a
 // refusal (a warning with --allow-weak); without a role, a note naming the
 // kinds of key it is too weak for.
-func (a *app) checkGenerated(role string, s vault.Strength) error {
+func (a *app) checkGenerated(role string, s passphrase.Strength) error {
 	p := a.policy()
 	if role != "" {
-		var weak *vault.WeakPassphraseError
+		var weak *passphrase.WeakError
 		if !errors.As(p.Check(role, s), &weak) {
 			return nil
 		}
@@ -152,9 +152,9 @@ func (a *app) checkGenerated(role string, s vault.Strength) error {
 
 // describeSpec is e.g. `7 words of 7772, separated by "-"` or
 // "20 characters: letters, digits".
-func describeSpec(s vault.PassphraseSpec) string {
-	if s.Mode == vault.ModeWords {
-		d := fmt.Sprintf("%d words of %d, separated by %q", s.Words, vault.WordListSize(), s.Separator)
+func describeSpec(s passphrase.Spec) string {
+	if s.Mode == passphrase.ModeWords {
+		d := fmt.Sprintf("%d words of %d, separated by %q", s.Words, passphrase.WordListSize(), s.Separator)
 		if s.Capitalize {
 			d += ", capitalised"
 		}

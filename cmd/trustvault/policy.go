@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/passphrase"
 )
 
 // The passphrase policy on the command line's new-passphrase path.
@@ -20,15 +21,15 @@ import (
 // both refusals into warnings.
 
 // policy is the passphrase policy of this run.
-func (a *app) policy() *vault.Policy {
-	p := vault.DefaultPolicy()
+func (a *app) policy() *passphrase.Policy {
+	p := passphrase.DefaultPolicy()
 	return &p
 }
 
 // weakEnvError is a new passphrase from a variable below the policy.
 type weakEnvError struct {
 	name string
-	weak *vault.WeakPassphraseError
+	weak *passphrase.WeakError
 }
 
 func (e *weakEnvError) Error() string {
@@ -38,7 +39,7 @@ func (e *weakEnvError) Error() string {
 func (e *weakEnvError) Unwrap() error { return e.weak }
 
 // weakAdvice says how to get a passphrase that passes.
-func weakAdvice(w *vault.WeakPassphraseError) string {
+func weakAdvice(w *passphrase.WeakError) string {
 	return fmt.Sprintf("use `trustvault passphrase --words %d` or a longer one", w.Words())
 }
 
@@ -49,7 +50,7 @@ func (p *passphrases) checkNew(req vault.PassphraseRequest, pass []byte, from st
 	if p.policy == nil {
 		return nil
 	}
-	var weak *vault.WeakPassphraseError
+	var weak *passphrase.WeakError
 	if !errors.As(p.policy.CheckTyped(req.Role, "", pass), &weak) {
 		return nil
 	}
@@ -69,7 +70,7 @@ func (p *passphrases) checkNew(req vault.PassphraseRequest, pass []byte, from st
 
 // typedRefusal is what the prompt says when a typed passphrase is refused.
 func typedRefusal(err error) string {
-	var weak *vault.WeakPassphraseError
+	var weak *passphrase.WeakError
 	if errors.As(err, &weak) {
 		msg := weak.Error()
 		return strings.ToUpper(msg[:1]) + msg[1:] + "; " + weakAdvice(weak) + "."

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/passphrase"
 )
 
 const (
@@ -19,7 +20,7 @@ const (
 // policyPrompts is a prompt source with the default policy.
 func policyPrompts(answers []string, allowWeak bool, env map[string]string) (*passphrases, *bytes.Buffer) {
 	var out bytes.Buffer
-	pol := vault.DefaultPolicy()
+	pol := passphrase.DefaultPolicy()
 	return &passphrases{
 		getenv:    func(k string) string { return env[k] },
 		term:      &fakeTerminal{answers: answers},
@@ -114,7 +115,7 @@ func TestEnvPolicy(t *testing.T) {
 	p, _ := policyPrompts(nil, false, env)
 	_, err := p.get(newRoot)
 	var we *weakEnvError
-	if !errors.As(err, &we) || !errors.Is(err, vault.ErrWeakPassphrase) {
+	if !errors.As(err, &we) || !errors.Is(err, passphrase.ErrWeak) {
 		t.Fatalf("weak root variable: err = %#v", err)
 	}
 	want := "NOTARY_ROOT_PASSPHRASE: passphrase too weak for a root key: about 43 bits, the minimum is 80; use `trustvault passphrase --words 7` or a longer one, or give --allow-weak to accept it"
@@ -225,7 +226,7 @@ func TestHardenAtPrompt(t *testing.T) {
 	p, _ := policyPrompts([]string{"wrong-1", "wrong-2", "wrong-3", "wrong-4", "Repo-Kq7Zr2Vm9Tx4Lp"}, false, nil)
 	var prompts bytes.Buffer
 	p.out = &prompts
-	pol := vault.DefaultPolicy()
+	pol := passphrase.DefaultPolicy()
 	err := a.harden(s, vault.HardenOptions{Pass: p.get, Policy: &pol}, false)
 	if !errors.Is(err, vault.ErrAborted) {
 		t.Fatalf("harden = %v", err)
@@ -266,7 +267,7 @@ func TestHardenNewPassphraseAtPrompt(t *testing.T) {
 	s, keys := compatStore(t, [3]string{"targets", "docker.io/acme/a", "Old-Kq7Zr2Vm9Tx4Lp"})
 	a, stdout, _ := hardenApp()
 	p, prompts := policyPrompts([]string{"Old-Kq7Zr2Vm9Tx4Lp", weakPass, strongPass, strongPass + "x", strongPass, strongPass}, false, nil)
-	pol := vault.DefaultPolicy()
+	pol := passphrase.DefaultPolicy()
 	if err := a.harden(s, vault.HardenOptions{Pass: p.get, NewPass: p.newFromVar, Policy: &pol}, false); err != nil {
 		t.Fatalf("harden = %v\n%s", err, prompts)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/passphrase"
 )
 
 // Environment variables for token secrets. PINs never come from the
@@ -512,7 +513,7 @@ the token's PIV application, which erases its keys.`,
 			newPIN := []byte(a.getenv(envPIVNewPIN))
 			generated := len(newPIN) == 0
 			if generated {
-				if newPIN, err = vault.GeneratePIN(nil); err != nil {
+				if newPIN, err = passphrase.GeneratePIN(nil); err != nil {
 					return failAtomic(op, err)
 				}
 			}

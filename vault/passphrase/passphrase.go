@@ -1,4 +1,4 @@
-package vault
+package passphrase
 
 import (
 	"crypto/rand"
@@ -51,18 +51,18 @@ import (
 // the start.
 
 // PassphraseMode is how a passphrase is generated.
-type PassphraseMode int
+type Mode int
 
 const (
 	// ModeWords joins words from the EFF large word list.
-	ModeWords PassphraseMode = iota
+	ModeWords Mode = iota
 	// ModeChars draws random characters.
 	ModeChars
 	// ModeDigits draws decimal digits: PINs and PUKs (see DefaultPINSpec).
 	ModeDigits
 )
 
-func (m PassphraseMode) String() string {
+func (m Mode) String() string {
 	switch m {
 	case ModeChars:
 		return "chars"
@@ -73,7 +73,7 @@ func (m PassphraseMode) String() string {
 }
 
 // ParsePassphraseMode parses "words" or "chars".
-func ParsePassphraseMode(s string) (PassphraseMode, error) {
+func ParseMode(s string) (Mode, error) {
 	switch s {
 	case "words":
 		return ModeWords, nil
@@ -101,11 +101,11 @@ const (
 
 // Limits of PassphraseSpec.
 const (
-	MinPassphraseWords  = 2
-	MaxPassphraseWords  = 64
-	MinPassphraseLength = 8
-	MaxPassphraseLength = 256
-	maxSeparatorLen     = 4
+	MinWords        = 2
+	MaxWords        = 64
+	MinLength       = 8
+	MaxLength       = 256
+	maxSeparatorLen = 4
 	// maxEstimateLen bounds what the strength estimator reads: zxcvbn's
 	// matching grows steeply with length (about 25 ms at 100 characters,
 	// half a second at 200). Whatever follows only adds strength, so the
@@ -115,8 +115,8 @@ const (
 
 // PassphraseSpec describes a passphrase to generate. Start from
 // DefaultWordSpec or DefaultCharSpec.
-type PassphraseSpec struct {
-	Mode PassphraseMode
+type Spec struct {
+	Mode Mode
 
 	// Words is the number of words (words mode).
 	Words int
@@ -143,22 +143,22 @@ type PassphraseSpec struct {
 
 // DefaultWordSpec is seven words separated by "-": about 90 bits, enough
 // for a root key.
-func DefaultWordSpec() PassphraseSpec {
-	return PassphraseSpec{Mode: ModeWords, Words: 7, Separator: "-"}
+func DefaultWordSpec() Spec {
+	return Spec{Mode: ModeWords, Words: 7, Separator: "-"}
 }
 
 // DefaultCharSpec is 20 letters and digits without look-alikes: about 114
 // bits.
-func DefaultCharSpec() PassphraseSpec {
-	return PassphraseSpec{Mode: ModeChars, Length: 20, Digits: true}
+func DefaultCharSpec() Spec {
+	return Spec{Mode: ModeChars, Length: 20, Digits: true}
 }
 
 // Validate checks the parameters of the spec's mode.
-func (s PassphraseSpec) Validate() error {
+func (s Spec) Validate() error {
 	switch s.Mode {
 	case ModeWords:
-		if s.Words < MinPassphraseWords || s.Words > MaxPassphraseWords {
-			return fmt.Errorf("%d words: choose %d to %d", s.Words, MinPassphraseWords, MaxPassphraseWords)
+		if s.Words < MinWords || s.Words > MaxWords {
+			return fmt.Errorf("%d words: choose %d to %d", s.Words, MinWords, MaxWords)
 		}
 		if len(s.Separator) > maxSeparatorLen {
 			return fmt.Errorf("separator %q is too long: use at most %d characters", s.Separator, maxSeparatorLen)
@@ -172,8 +172,8 @@ func (s PassphraseSpec) Validate() error {
 			return errors.New("an empty separator needs capitalised words, or the words run together ambiguously")
 		}
 	case ModeChars:
-		if s.Length < MinPassphraseLength || s.Length > MaxPassphraseLength {
-			return fmt.Errorf("%d characters: choose %d to %d", s.Length, MinPassphraseLength, MaxPassphraseLength)
+		if s.Length < MinLength || s.Length > MaxLength {
+			return fmt.Errorf("%d characters: choose %d to %d", s.Length, MinLength, MaxLength)
 		}
 	case ModeDigits:
 		return validateDigits(s)
@@ -185,7 +185,7 @@ func (s PassphraseSpec) Validate() error {
 
 // Entropy is the spec's entropy in bits, exact for the generator (see the
 // package comment on passphrases); 0 for an invalid spec.
-func (s PassphraseSpec) Entropy() float64 {
+func (s Spec) Entropy() float64 {
 	if s.Validate() != nil {
 		return 0
 	}
@@ -193,11 +193,11 @@ func (s PassphraseSpec) Entropy() float64 {
 }
 
 // Strength is the spec's entropy as a Strength.
-func (s PassphraseSpec) Strength() Strength { return Strength{Bits: s.Entropy()} }
+func (s Spec) Strength() Strength { return Strength{Bits: s.Entropy()} }
 
 // space is the number of passphrases the spec can produce, each equally
 // likely.
-func (s PassphraseSpec) space() *big.Int {
+func (s Spec) space() *big.Int {
 	if s.Mode == ModeDigits {
 		return digitsSpace(s)
 	}
@@ -230,7 +230,7 @@ func (s PassphraseSpec) space() *big.Int {
 // for; digits and symbols are empty when not chosen.
 type charSets struct{ lower, upper, digits, symbols string }
 
-func (s PassphraseSpec) charSets() charSets {
+func (s Spec) charSets() charSets {
 	strip := func(set string) string {
 		if s.LookAlikes {
 			return set
@@ -255,7 +255,7 @@ func (s PassphraseSpec) charSets() charSets {
 // classCounts splits Length into letters, digits and symbols in proportion
 // to the sets' sizes (what a uniform draw from their union gives on
 // average), with at least one of each chosen class.
-func (s PassphraseSpec) classCounts(cs charSets) (letters, digits, symbols int) {
+func (s Spec) classCounts(cs charSets) (letters, digits, symbols int) {
 	total := float64(len(cs.lower) + len(cs.upper) + len(cs.digits) + len(cs.symbols))
 	share := func(set string) int {
 		if set == "" {
@@ -269,7 +269,7 @@ func (s PassphraseSpec) classCounts(cs charSets) (letters, digits, symbols int) 
 
 // GeneratePassphrase draws a passphrase to spec with randomness from r
 // (crypto/rand when r is nil). The caller should zero it when done.
-func GeneratePassphrase(spec PassphraseSpec, r io.Reader) ([]byte, error) {
+func Generate(spec Spec, r io.Reader) ([]byte, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, fmt.Errorf("vault: passphrase: %w", err)
 	}
@@ -291,7 +291,7 @@ func GeneratePassphrase(spec PassphraseSpec, r io.Reader) ([]byte, error) {
 	return p, nil
 }
 
-func generateWords(spec PassphraseSpec, r io.Reader) ([]byte, error) {
+func generateWords(spec Spec, r io.Reader) ([]byte, error) {
 	gen, err := diceware.NewGenerator(&diceware.GeneratorInput{RandReader: r})
 	if err != nil {
 		return nil, err
@@ -341,7 +341,7 @@ func generateWords(spec PassphraseSpec, r io.Reader) ([]byte, error) {
 	return p, nil
 }
 
-func generateChars(spec PassphraseSpec, r io.Reader) ([]byte, error) {
+func generateChars(spec Spec, r io.Reader) ([]byte, error) {
 	cs := spec.charSets()
 	_, digits, symbols := spec.classCounts(cs)
 	gen, err := password.NewGenerator(&password.GeneratorInput{
@@ -426,7 +426,7 @@ func WordListSize() int { return len(wordList()) }
 // otherwise) whose entropy reaches bits.
 func WordsFor(bits float64) int {
 	spec := DefaultWordSpec()
-	for spec.Words = MinPassphraseWords; spec.Words < MaxPassphraseWords; spec.Words++ {
+	for spec.Words = MinWords; spec.Words < MaxWords; spec.Words++ {
 		if spec.Entropy() >= bits {
 			break
 		}
@@ -481,7 +481,7 @@ func (s Strength) String() string {
 //
 // zxcvbn takes a string, so the passphrase is copied into memory that
 // cannot be zeroed; it lives until the garbage collector reuses it.
-func EstimateStrength(passphrase []byte, hints ...string) Strength {
+func Estimate(passphrase []byte, hints ...string) Strength {
 	p := passphrase
 	if len(p) > maxEstimateLen {
 		p = p[:maxEstimateLen]
@@ -503,11 +503,11 @@ func EstimateStrength(passphrase []byte, hints ...string) Strength {
 
 // ErrWeakPassphrase means a new passphrase is below the policy's minimum for
 // its key. The error is a *WeakPassphraseError.
-var ErrWeakPassphrase = errors.New("passphrase too weak")
+var ErrWeak = errors.New("passphrase too weak")
 
 // WeakPassphraseError says how weak a refused passphrase is. It never holds
 // the passphrase.
-type WeakPassphraseError struct {
+type WeakError struct {
 	// Role is the key's role header; Kind its kind.
 	Role     string
 	Kind     keyrole.Kind
@@ -516,15 +516,15 @@ type WeakPassphraseError struct {
 	Min int
 }
 
-func (e *WeakPassphraseError) Error() string {
+func (e *WeakError) Error() string {
 	return fmt.Sprintf("passphrase too weak for %s: %s, the minimum is %d", kindPhrase(e.Role, e.Kind), e.Strength, e.Min)
 }
 
-func (e *WeakPassphraseError) Unwrap() error { return ErrWeakPassphrase }
+func (e *WeakError) Unwrap() error { return ErrWeak }
 
 // Words is the number of generated words that reaches the minimum, for
 // advice such as "use 7 generated words or a longer passphrase".
-func (e *WeakPassphraseError) Words() int { return WordsFor(float64(e.Min)) }
+func (e *WeakError) Words() int { return WordsFor(float64(e.Min)) }
 
 // kindPhrase is "a root key", "a delegation key (targets/releases)".
 func kindPhrase(role string, kind keyrole.Kind) string {
@@ -595,7 +595,7 @@ func (p Policy) Min(kind keyrole.Kind) int {
 func (p Policy) Check(role string, s Strength) error {
 	kind := keyrole.KindOf(role)
 	if least := p.Min(kind); s.Bits < float64(least) {
-		return &WeakPassphraseError{Role: role, Kind: kind, Strength: s, Min: least}
+		return &WeakError{Role: role, Kind: kind, Strength: s, Min: least}
 	}
 	return nil
 }
@@ -603,5 +603,5 @@ func (p Policy) Check(role string, s Strength) error {
 // CheckTyped estimates a typed passphrase's strength (with the role and
 // gun as hints) and checks it.
 func (p Policy) CheckTyped(role, gun string, passphrase []byte) error {
-	return p.Check(role, EstimateStrength(passphrase, role, gun))
+	return p.Check(role, Estimate(passphrase, role, gun))
 }

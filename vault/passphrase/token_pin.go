@@ -1,4 +1,4 @@
-package vault
+package passphrase
 
 import (
 	"fmt"
@@ -18,12 +18,12 @@ const (
 )
 
 // DefaultPINSpec is 8 random digits (26.6 bits): a token's new PIN.
-func DefaultPINSpec() PassphraseSpec { return PassphraseSpec{Mode: ModeDigits, Length: 8} }
+func DefaultPINSpec() Spec { return Spec{Mode: ModeDigits, Length: 8} }
 
 // DefaultPUKSpec is 8 random digits: a token's new PUK.
-func DefaultPUKSpec() PassphraseSpec { return PassphraseSpec{Mode: ModeDigits, Length: 8} }
+func DefaultPUKSpec() Spec { return Spec{Mode: ModeDigits, Length: 8} }
 
-func validateDigits(s PassphraseSpec) error {
+func validateDigits(s Spec) error {
 	if s.Length < MinPINLength || s.Length > MaxPINLength {
 		return fmt.Errorf("%d digits: choose %d to %d", s.Length, MinPINLength, MaxPINLength)
 	}
@@ -31,16 +31,16 @@ func validateDigits(s PassphraseSpec) error {
 }
 
 // digitsSpace is 10^Length: every digit uniform and independent.
-func digitsSpace(s PassphraseSpec) *big.Int {
+func digitsSpace(s Spec) *big.Int {
 	return new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(s.Length)), nil)
 }
 
-func generateDigits(s PassphraseSpec, r io.Reader) ([]byte, error) {
+func generateDigits(s Spec, r io.Reader) ([]byte, error) {
 	p := make([]byte, s.Length)
 	for i := range p {
 		d, err := randInt(r, 10)
 		if err != nil {
-			zero(p)
+			clear(p)
 			return nil, err
 		}
 		p[i] = byte('0' + d)
@@ -50,4 +50,4 @@ func generateDigits(s PassphraseSpec, r io.Reader) ([]byte, error) {
 
 // GeneratePIN draws a new PIN or PUK with DefaultPINSpec (r nil:
 // crypto/rand). The caller zeroes it when done.
-func GeneratePIN(r io.Reader) ([]byte, error) { return GeneratePassphrase(DefaultPINSpec(), r) }
+func GeneratePIN(r io.Reader) ([]byte, error) { return Generate(DefaultPINSpec(), r) }

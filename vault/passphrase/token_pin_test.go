@@ -1,4 +1,4 @@
-package vault
+package passphrase
 
 import (
 	"bytes"
@@ -32,15 +32,15 @@ func TestDigitMode(t *testing.T) {
 		t.Errorf("entropy %v", got)
 	}
 	for _, n := range []int{5, 9} {
-		if err := (PassphraseSpec{Mode: ModeDigits, Length: n}).Validate(); err == nil {
+		if err := (Spec{Mode: ModeDigits, Length: n}).Validate(); err == nil {
 			t.Errorf("%d digits accepted", n)
 		}
 	}
-	if m, err := ParsePassphraseMode("digits"); err != nil || m != ModeDigits || m.String() != "digits" {
+	if m, err := ParseMode("digits"); err != nil || m != ModeDigits || m.String() != "digits" {
 		t.Errorf("parse digits: %v %v", m, err)
 	}
-	a, _ := GeneratePassphrase(PassphraseSpec{Mode: ModeDigits, Length: 6}, mathrand.NewChaCha8([32]byte{1}))
-	b, _ := GeneratePassphrase(PassphraseSpec{Mode: ModeDigits, Length: 6}, mathrand.NewChaCha8([32]byte{1}))
+	a, _ := Generate(Spec{Mode: ModeDigits, Length: 6}, mathrand.NewChaCha8([32]byte{1}))
+	b, _ := Generate(Spec{Mode: ModeDigits, Length: 6}, mathrand.NewChaCha8([32]byte{1}))
 	if !bytes.Equal(a, b) || len(a) != 6 {
 		t.Errorf("not deterministic from the reader: %q %q", a, b)
 	}

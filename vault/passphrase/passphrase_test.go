@@ -1,4 +1,4 @@
-package vault
+package passphrase
 
 import (
 	"bytes"
@@ -49,34 +49,34 @@ func TestWordList(t *testing.T) {
 func TestEntropy(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		spec PassphraseSpec
+		spec Spec
 		// want is the hand-computed entropy, formula in the comment.
 		want float64
 	}{
 		// log2(7772 × 7771)
-		{"2 words", PassphraseSpec{Mode: ModeWords, Words: 2, Separator: " "}, 25.847955},
+		{"2 words", Spec{Mode: ModeWords, Words: 2, Separator: " "}, 25.847955},
 		// sum over i < 5 of log2(7772 - i)
-		{"5 words", PassphraseSpec{Mode: ModeWords, Words: 5, Separator: "-"}, 64.618494},
+		{"5 words", Spec{Mode: ModeWords, Words: 5, Separator: "-"}, 64.618494},
 		// sum over i < 7 of log2(7772 - i)
 		{"7 words", DefaultWordSpec(), 90.464592},
 		// capitalising adds nothing
-		{"7 words capitalised", PassphraseSpec{Mode: ModeWords, Words: 7, Separator: "", Capitalize: true}, 90.464592},
+		{"7 words capitalised", Spec{Mode: ModeWords, Words: 7, Separator: "", Capitalize: true}, 90.464592},
 		// + log2(10 digits × 7 positions)
-		{"7 words and a digit", PassphraseSpec{Mode: ModeWords, Words: 7, Separator: ".", Digit: true}, 96.593875},
+		{"7 words and a digit", Spec{Mode: ModeWords, Words: 7, Separator: ".", Digit: true}, 96.593875},
 		// letters only, no look-alikes: 24 lower + 24 upper, both present:
 		// log2(48^12 - 24^12 - 24^12)
-		{"12 letters", PassphraseSpec{Mode: ModeChars, Length: 12}, 67.018845},
+		{"12 letters", Spec{Mode: ModeChars, Length: 12}, 67.018845},
 		// D = round(20×8/56) = 3: log2(C(20,3) × (48^17 - 2×24^17) × 8^3)
 		{"20 letters and digits", DefaultCharSpec(), 114.099159},
 		// l=u=24, d=8, s=26, A=82: D = round(20×8/82) = 2, S = round(20×26/82) = 6, L = 12:
 		// log2(20!/(12! 2! 6!) × (48^12 - 2×24^12) × 8^2 × 26^6)
-		{"20 with symbols", PassphraseSpec{Mode: ModeChars, Length: 20, Digits: true, Symbols: true}, 122.971559},
+		{"20 with symbols", Spec{Mode: ModeChars, Length: 20, Digits: true, Symbols: true}, 122.971559},
 		// look-alikes kept: l=u=26, d=10: D = round(16×10/62) = 3, L = 13:
 		// log2(C(16,3) × (52^13 - 2×26^13) × 10^3)
-		{"16 with look-alikes", PassphraseSpec{Mode: ModeChars, Length: 16, Digits: true, LookAlikes: true}, 93.200431},
+		{"16 with look-alikes", Spec{Mode: ModeChars, Length: 16, Digits: true, LookAlikes: true}, 93.200431},
 		// the shortest: D = max(1, round(8×8/82)) = 1, S = round(8×26/82) = 3, L = 4:
 		// log2(8!/(4! 1! 3!) × (48^4 - 2×24^4) × 8 × 26^3)
-		{"8 with symbols", PassphraseSpec{Mode: ModeChars, Length: 8, Digits: true, Symbols: true}, 47.377807},
+		{"8 with symbols", Spec{Mode: ModeChars, Length: 8, Digits: true, Symbols: true}, 47.377807},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := tc.spec.Entropy()
@@ -93,23 +93,23 @@ func TestEntropy(t *testing.T) {
 func TestSpecValidate(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		spec PassphraseSpec
+		spec Spec
 		want string // "" for valid
 	}{
 		{"default words", DefaultWordSpec(), ""},
 		{"default chars", DefaultCharSpec(), ""},
-		{"one word", PassphraseSpec{Mode: ModeWords, Words: 1, Separator: "-"}, "1 words: choose 2 to 64"},
-		{"too many words", PassphraseSpec{Mode: ModeWords, Words: 65, Separator: "-"}, "65 words"},
-		{"letter separator", PassphraseSpec{Mode: ModeWords, Words: 5, Separator: "x"}, "not letters or digits"},
-		{"digit separator", PassphraseSpec{Mode: ModeWords, Words: 5, Separator: "1"}, "not letters or digits"},
-		{"tab separator", PassphraseSpec{Mode: ModeWords, Words: 5, Separator: "\t"}, "printable ASCII"},
-		{"long separator", PassphraseSpec{Mode: ModeWords, Words: 5, Separator: "-----"}, "too long"},
-		{"empty separator", PassphraseSpec{Mode: ModeWords, Words: 5}, "needs capitalised words"},
-		{"empty separator capitalised", PassphraseSpec{Mode: ModeWords, Words: 5, Capitalize: true}, ""},
-		{"space separator", PassphraseSpec{Mode: ModeWords, Words: 5, Separator: " "}, ""},
-		{"short", PassphraseSpec{Mode: ModeChars, Length: 7}, "7 characters: choose 8 to 256"},
-		{"long", PassphraseSpec{Mode: ModeChars, Length: 257}, "257 characters"},
-		{"bad mode", PassphraseSpec{Mode: 7}, "unknown passphrase mode"},
+		{"one word", Spec{Mode: ModeWords, Words: 1, Separator: "-"}, "1 words: choose 2 to 64"},
+		{"too many words", Spec{Mode: ModeWords, Words: 65, Separator: "-"}, "65 words"},
+		{"letter separator", Spec{Mode: ModeWords, Words: 5, Separator: "x"}, "not letters or digits"},
+		{"digit separator", Spec{Mode: ModeWords, Words: 5, Separator: "1"}, "not letters or digits"},
+		{"tab separator", Spec{Mode: ModeWords, Words: 5, Separator: "\t"}, "printable ASCII"},
+		{"long separator", Spec{Mode: ModeWords, Words: 5, Separator: "-----"}, "too long"},
+		{"empty separator", Spec{Mode: ModeWords, Words: 5}, "needs capitalised words"},
+		{"empty separator capitalised", Spec{Mode: ModeWords, Words: 5, Capitalize: true}, ""},
+		{"space separator", Spec{Mode: ModeWords, Words: 5, Separator: " "}, ""},
+		{"short", Spec{Mode: ModeChars, Length: 7}, "7 characters: choose 8 to 256"},
+		{"long", Spec{Mode: ModeChars, Length: 257}, "257 characters"},
+		{"bad mode", Spec{Mode: 7}, "unknown passphrase mode"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.spec.Validate()
@@ -123,7 +123,7 @@ func TestSpecValidate(t *testing.T) {
 				if tc.spec.Entropy() != 0 {
 					t.Errorf("Entropy() of an invalid spec = %v, want 0", tc.spec.Entropy())
 				}
-				if _, err := GeneratePassphrase(tc.spec, seededReader(0)); err == nil {
+				if _, err := Generate(tc.spec, seededReader(0)); err == nil {
 					t.Errorf("GeneratePassphrase accepted an invalid spec")
 				}
 			}
@@ -132,21 +132,21 @@ func TestSpecValidate(t *testing.T) {
 }
 
 func TestGenerateDeterministic(t *testing.T) {
-	for _, spec := range []PassphraseSpec{
+	for _, spec := range []Spec{
 		DefaultWordSpec(),
 		{Mode: ModeWords, Words: 6, Separator: " ", Capitalize: true, Digit: true},
 		DefaultCharSpec(),
 		{Mode: ModeChars, Length: 32, Digits: true, Symbols: true},
 	} {
-		a, err := GeneratePassphrase(spec, seededReader(1))
+		a, err := Generate(spec, seededReader(1))
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := GeneratePassphrase(spec, seededReader(1))
+		b, err := Generate(spec, seededReader(1))
 		if err != nil {
 			t.Fatal(err)
 		}
-		c, err := GeneratePassphrase(spec, seededReader(2))
+		c, err := Generate(spec, seededReader(2))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -166,14 +166,14 @@ func TestGenerateWordsShape(t *testing.T) {
 		inList[w] = true
 	}
 	r := seededReader(3)
-	for _, spec := range []PassphraseSpec{
+	for _, spec := range []Spec{
 		DefaultWordSpec(),
 		{Mode: ModeWords, Words: 4, Separator: " "},
 		{Mode: ModeWords, Words: 6, Separator: "", Capitalize: true},
 		{Mode: ModeWords, Words: 5, Separator: "_.", Capitalize: true, Digit: true},
 	} {
 		for range 500 {
-			p, err := GeneratePassphrase(spec, r)
+			p, err := Generate(spec, r)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -210,7 +210,7 @@ func TestGenerateWordsShape(t *testing.T) {
 }
 
 // splitWords undoes the word mode's joining.
-func splitWords(t *testing.T, p string, spec PassphraseSpec) []string {
+func splitWords(t *testing.T, p string, spec Spec) []string {
 	t.Helper()
 	if spec.Separator != "" {
 		return strings.Split(p, spec.Separator)
@@ -229,7 +229,7 @@ func splitWords(t *testing.T, p string, spec PassphraseSpec) []string {
 // draws.
 func TestGenerateCharsShape(t *testing.T) {
 	r := seededReader(4)
-	for _, spec := range []PassphraseSpec{
+	for _, spec := range []Spec{
 		{Mode: ModeChars, Length: 8},
 		{Mode: ModeChars, Length: 8, Digits: true, Symbols: true},
 		DefaultCharSpec(),
@@ -239,7 +239,7 @@ func TestGenerateCharsShape(t *testing.T) {
 		cs := spec.charSets()
 		_, wantDigits, wantSymbols := spec.classCounts(cs)
 		for range 1000 {
-			p, err := GeneratePassphrase(spec, r)
+			p, err := Generate(spec, r)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -277,13 +277,13 @@ func TestGenerateCharsShape(t *testing.T) {
 // TestGenerateNoRepeats draws many passphrases of each kind: none repeats.
 func TestGenerateNoRepeats(t *testing.T) {
 	r := seededReader(5)
-	for _, spec := range []PassphraseSpec{
+	for _, spec := range []Spec{
 		{Mode: ModeWords, Words: 4, Separator: "-"}, // 51.7 bits: a repeat in 20000 draws has odds of 2^-24
 		{Mode: ModeChars, Length: 10, Digits: true},
 	} {
 		seen := map[string]bool{}
 		for range 20000 {
-			p, err := GeneratePassphrase(spec, r)
+			p, err := Generate(spec, r)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -324,10 +324,10 @@ func TestGenerateWordsUniform(t *testing.T) {
 	}
 	const buckets = 64
 	counts := make([]int, buckets)
-	spec := PassphraseSpec{Mode: ModeWords, Words: 8, Separator: " "}
+	spec := Spec{Mode: ModeWords, Words: 8, Separator: " "}
 	r := seededReader(6)
 	for range 4000 {
-		p, err := GeneratePassphrase(spec, r)
+		p, err := Generate(spec, r)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -343,14 +343,14 @@ func TestGenerateWordsUniform(t *testing.T) {
 // TestGenerateCharsUniform checks that each class's characters are drawn
 // uniformly, and that digits are spread evenly over the positions.
 func TestGenerateCharsUniform(t *testing.T) {
-	spec := PassphraseSpec{Mode: ModeChars, Length: 24, Digits: true, Symbols: true}
+	spec := Spec{Mode: ModeChars, Length: 24, Digits: true, Symbols: true}
 	cs := spec.charSets()
 	letters := cs.lower + cs.upper
 	count := map[rune]int{}
 	positions := make([]int, spec.Length)
 	r := seededReader(7)
 	for range 5000 {
-		p, err := GeneratePassphrase(spec, r)
+		p, err := Generate(spec, r)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -404,7 +404,7 @@ func TestEstimateStrength(t *testing.T) {
 		// The repository's name counts for little.
 		{"docker.io/library/alpine", []string{"root", "docker.io/library/alpine"}, 0, 10},
 	} {
-		s := EstimateStrength([]byte(tc.pass), tc.hints...)
+		s := Estimate([]byte(tc.pass), tc.hints...)
 		if !s.Estimated || s.Bits < tc.min || s.Bits > tc.max {
 			t.Errorf("EstimateStrength(%q) = %+v, want estimated bits in [%v, %v]", tc.pass, s, tc.min, tc.max)
 		}
@@ -413,8 +413,8 @@ func TestEstimateStrength(t *testing.T) {
 	// policy asks for: a person who pastes one at a prompt is not refused.
 	r := seededReader(8)
 	for range 50 {
-		for _, spec := range []PassphraseSpec{DefaultWordSpec(), {Mode: ModeWords, Words: 7, Capitalize: true}, DefaultCharSpec()} {
-			p, err := GeneratePassphrase(spec, r)
+		for _, spec := range []Spec{DefaultWordSpec(), {Mode: ModeWords, Words: 7, Capitalize: true}, DefaultCharSpec()} {
+			p, err := Generate(spec, r)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -425,7 +425,7 @@ func TestEstimateStrength(t *testing.T) {
 	}
 	// Long input is cut, quickly.
 	long := bytes.Repeat([]byte("Xq7#"), 1000)
-	if s := EstimateStrength(long); s.Bits <= 0 {
+	if s := Estimate(long); s.Bits <= 0 {
 		t.Errorf("EstimateStrength(4000 bytes) = %+v", s)
 	}
 }
@@ -463,8 +463,8 @@ func TestPolicy(t *testing.T) {
 			t.Errorf("Check(%q, %v) = %v, want %q", tc.role, tc.bits, err, tc.want)
 			continue
 		}
-		var weak *WeakPassphraseError
-		if !errors.Is(err, ErrWeakPassphrase) || !errors.As(err, &weak) || weak.Min != p.Min(keyrole.KindOf(tc.role)) || weak.Words() != WordsFor(float64(weak.Min)) {
+		var weak *WeakError
+		if !errors.Is(err, ErrWeak) || !errors.As(err, &weak) || weak.Min != p.Min(keyrole.KindOf(tc.role)) || weak.Words() != WordsFor(float64(weak.Min)) {
 			t.Errorf("Check(%q, %v) = %#v: want a *WeakPassphraseError with the minimum", tc.role, tc.bits, err)
 		}
 	}
@@ -474,12 +474,12 @@ func TestPolicy(t *testing.T) {
 		if err := p.Check(kind.String(), DefaultWordSpec().Strength()); err != nil {
 			t.Errorf("default words for %v: %v", kind, err)
 		}
-		if err := p.Check(kind.String(), (PassphraseSpec{Mode: ModeWords, Words: 4, Separator: "-"}).Strength()); err == nil {
+		if err := p.Check(kind.String(), (Spec{Mode: ModeWords, Words: 4, Separator: "-"}).Strength()); err == nil {
 			t.Errorf("four words for %v accepted", kind)
 		}
 	}
 	// Typed passphrases go through the estimate, hints included.
-	if err := p.CheckTyped("targets", "example.com/app", []byte("example.com/app")); !errors.Is(err, ErrWeakPassphrase) {
+	if err := p.CheckTyped("targets", "example.com/app", []byte("example.com/app")); !errors.Is(err, ErrWeak) {
 		t.Errorf("CheckTyped(GUN as passphrase) = %v", err)
 	}
 	// The error never carries the passphrase.
@@ -496,13 +496,13 @@ func TestPolicy(t *testing.T) {
 }
 
 func TestParsePassphraseMode(t *testing.T) {
-	for _, m := range []PassphraseMode{ModeWords, ModeChars} {
-		got, err := ParsePassphraseMode(m.String())
+	for _, m := range []Mode{ModeWords, ModeChars} {
+		got, err := ParseMode(m.String())
 		if err != nil || got != m {
 			t.Errorf("ParsePassphraseMode(%q) = %v, %v", m, got, err)
 		}
 	}
-	if _, err := ParsePassphraseMode("bytes"); err == nil {
+	if _, err := ParseMode("bytes"); err == nil {
 		t.Error("ParsePassphraseMode(bytes) succeeded")
 	}
 }
