@@ -12,6 +12,7 @@ import (
 	"github.com/trustvault/trustvault/hardware"
 	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/demo"
+	"github.com/trustvault/trustvault/vault/tuf"
 )
 
 // fakeTokens is a YubiKey 4 from the factory and a set-up YubiKey 5 that
@@ -22,7 +23,7 @@ func fakeTokens(t testing.TB, info *demo.Info, s *vault.Store) []vault.TokenInfo
 	if err != nil {
 		t.Fatal(err)
 	}
-	certPEM, err := vault.NewRootCertificate(pk.Signer, "root", demoNow, mathrand.NewChaCha8([32]byte{'y', 'k'}))
+	certPEM, err := tuf.NewRootCertificate(pk.Signer, "root", demoNow, mathrand.NewChaCha8([32]byte{'y', 'k'}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/demo"
 	"github.com/trustvault/trustvault/vault/passphrase"
+	"github.com/trustvault/trustvault/vault/tuf"
 )
 
 func seeded(seed byte) *mathrand.ChaCha8 {
@@ -599,7 +600,7 @@ func TestHardenNewPassphrases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plainID, _ := vault.CanonicalID(priv.Public())
+	plainID, _ := tuf.CanonicalID(priv.Public())
 	if err := os.WriteFile(dir+"/private/"+plainID+".key", plainPEM, 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/trustvault/trustvault/vault/keyrole"
 	"github.com/trustvault/trustvault/vault/passphrase"
+	"github.com/trustvault/trustvault/vault/tuf"
 )
 
 // hardenStore is a store that writes the hardened count, over dir.
@@ -61,7 +62,7 @@ func legacyKey(t testing.TB, s *Store) Key {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, _ := CanonicalID(key.Public())
+	id, _ := tuf.CanonicalID(key.Public())
 	path := filepath.Join(s.PrivateDir(), "tuf_keys", "docker.io", "acme", "app", id+"_targets.key")
 	writeFile(t, path, legacy)
 	k, err := s.keyAt(path)
@@ -409,7 +410,7 @@ func TestHardenNewPassphraseAndUnencrypted(t *testing.T) {
 	os.Remove(plainPath)
 	kf, _ := decodeKeyFile(readTestdata(t, "openssl/ec-plain.pem"))
 	key, _ := kf.decrypt(nil)
-	id, _ := CanonicalID(key.Public())
+	id, _ := tuf.CanonicalID(key.Public())
 	plainPath = filepath.Join(s.PrivateDir(), id+".key")
 	writeFile(t, plainPath, readTestdata(t, "openssl/ec-plain.pem"))
 	var newReqs []PassphraseRequest

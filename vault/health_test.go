@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/trustvault/trustvault/vault/keyrole"
+	"github.com/trustvault/trustvault/vault/tuf"
 )
 
 // healthNow is the clock of the health tests.
@@ -41,38 +42,38 @@ type repoSpec struct {
 // server-held Ed25519 keys.
 func writeRepo(t testing.TB, dir string, spec repoSpec) {
 	t.Helper()
-	cert, err := NewRootCertificate(spec.root, spec.gun, healthNow.Add(-24*time.Hour), nil)
+	cert, err := tuf.NewRootCertificate(spec.root, spec.gun, healthNow.Add(-24*time.Hour), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rootKey, err := NewCertificateTUFKey(cert)
+	rootKey, err := tuf.NewCertificateKey(cert)
 	if err != nil {
 		t.Fatal(err)
 	}
-	targetsKey, _ := NewTUFKey(spec.targets.Public())
+	targetsKey, _ := tuf.NewKey(spec.targets.Public())
 	snapPub, snapPriv, _ := ed25519.GenerateKey(nil)
 	tsPub, tsPriv, _ := ed25519.GenerateKey(nil)
-	snapKey, _ := NewTUFKey(snapPub)
-	tsKey, _ := NewTUFKey(tsPub)
-	keys := map[string]TUFKey{rootKey.ID(): rootKey, targetsKey.ID(): targetsKey, snapKey.ID(): snapKey, tsKey.ID(): tsKey}
-	roles := map[string]TUFRole{
+	snapKey, _ := tuf.NewKey(snapPub)
+	tsKey, _ := tuf.NewKey(tsPub)
+	keys := map[string]tuf.Key{rootKey.ID(): rootKey, targetsKey.ID(): targetsKey, snapKey.ID(): snapKey, tsKey.ID(): tsKey}
+	roles := map[string]tuf.Role{
 		"root":      {KeyIDs: []string{rootKey.ID()}, Threshold: 1},
 		"targets":   {KeyIDs: []string{targetsKey.ID()}, Threshold: 1},
 		"snapshot":  {KeyIDs: []string{snapKey.ID()}, Threshold: 1},
 		"timestamp": {KeyIDs: []string{tsKey.ID()}, Threshold: 1},
 	}
 	sign := func(signed map[string]any, id string, s crypto.Signer) []byte {
-		data, err := SignMetadata(signed, nil, MetadataSigner{KeyID: id, Signer: s})
+		data, err := tuf.Sign(signed, nil, tuf.Signer{KeyID: id, Signer: s})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return data
 	}
 	meta := filepath.Join(dir, "tuf", filepath.FromSlash(spec.gun), "metadata")
-	rootJSON := sign(RootSigned(keys, roles, spec.rootExpires, 1), rootKey.ID(), spec.root)
-	targetsJSON := sign(TargetsSigned(nil, nil, nil, spec.tgtExpires, 1), targetsKey.ID(), spec.targets)
-	snapJSON := sign(SnapshotSigned(map[string]TUFFileMeta{"root": NewTUFFileMeta(rootJSON), "targets": NewTUFFileMeta(targetsJSON)}, spec.snapExpires, 1), snapKey.ID(), snapPriv)
-	tsJSON := sign(TimestampSigned(NewTUFFileMeta(snapJSON), spec.tsExpires, 1), tsKey.ID(), tsPriv)
+	rootJSON := sign(tuf.RootSigned(keys, roles, spec.rootExpires, 1), rootKey.ID(), spec.root)
+	targetsJSON := sign(tuf.TargetsSigned(nil, nil, nil, spec.tgtExpires, 1), targetsKey.ID(), spec.targets)
+	snapJSON := sign(tuf.SnapshotSigned(map[string]tuf.FileMeta{"root": tuf.NewFileMeta(rootJSON), "targets": tuf.NewFileMeta(targetsJSON)}, spec.snapExpires, 1), snapKey.ID(), snapPriv)
+	tsJSON := sign(tuf.TimestampSigned(tuf.NewFileMeta(snapJSON), spec.tsExpires, 1), tsKey.ID(), tsPriv)
 	for name, data := range map[string][]byte{"root": rootJSON, "targets": targetsJSON, "snapshot": snapJSON, "timestamp": tsJSON} {
 		writeFile(t, filepath.Join(meta, name+".json"), data)
 	}
@@ -161,8 +162,8 @@ func healthyStore(t *testing.T) (*Store, Key, Key) {
 	root, targets := keyOfRole(t, s, "root"), keyOfRole(t, s, "targets")
 	writeRepo(t, dir, repoSpec{
 		gun: healthGUN, root: ks.root, targets: ks.targets,
-		rootExpires: healthNow.Add(RootExpiry), tgtExpires: healthNow.Add(TargetsExpiry),
-		snapExpires: healthNow.Add(SnapshotExpiry), tsExpires: healthNow.Add(TimestampExpiry),
+		rootExpires: healthNow.Add(tuf.RootExpiry), tgtExpires: healthNow.Add(tuf.TargetsExpiry),
+		snapExpires: healthNow.Add(tuf.SnapshotExpiry), tsExpires: healthNow.Add(tuf.TimestampExpiry),
 	})
 	return s, root, targets
 }
@@ -365,8 +366,8 @@ func TestHealthChecks(t *testing.T) {
 				}
 				writeRepo(t, s.Dir(), repoSpec{
 					gun: "registry.example.com/acme/api", root: unlock(t, s, root), targets: other,
-					rootExpires: healthNow.Add(RootExpiry), tgtExpires: healthNow.Add(TargetsExpiry),
-					snapExpires: healthNow.Add(SnapshotExpiry), tsExpires: healthNow.Add(TimestampExpiry),
+					rootExpires: healthNow.Add(tuf.RootExpiry), tgtExpires: healthNow.Add(tuf.TargetsExpiry),
+					snapExpires: healthNow.Add(tuf.SnapshotExpiry), tsExpires: healthNow.Add(tuf.TimestampExpiry),
 				})
 			},
 			// The second repository's targets key is not here: that is
@@ -425,8 +426,8 @@ func rewriteRepo(change func(*repoSpec)) func(t *testing.T, s *Store, root, targ
 	return func(t *testing.T, s *Store, root, targets Key) {
 		spec := repoSpec{
 			gun: healthGUN, root: unlock(t, s, root), targets: unlock(t, s, targets),
-			rootExpires: healthNow.Add(RootExpiry), tgtExpires: healthNow.Add(TargetsExpiry),
-			snapExpires: healthNow.Add(SnapshotExpiry), tsExpires: healthNow.Add(TimestampExpiry),
+			rootExpires: healthNow.Add(tuf.RootExpiry), tgtExpires: healthNow.Add(tuf.TargetsExpiry),
+			snapExpires: healthNow.Add(tuf.SnapshotExpiry), tsExpires: healthNow.Add(tuf.TimestampExpiry),
 		}
 		change(&spec)
 		writeRepo(t, s.Dir(), spec)

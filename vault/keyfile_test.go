@@ -17,6 +17,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/trustvault/trustvault/vault/tuf"
 )
 
 const (
@@ -66,14 +68,14 @@ func TestDockerKeyKnownAnswer(t *testing.T) {
 	if err != nil {
 		t.Fatalf("decrypt: %v", err)
 	}
-	id, err := CanonicalID(key.Public())
+	id, err := tuf.CanonicalID(key.Public())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if id != dockerVectorID {
 		t.Errorf("canonical ID of the private key = %s, want %s", id, dockerVectorID)
 	}
-	pubID, err := CanonicalID(parsePublicPEM(t, readTestdata(t, "alice.pub")))
+	pubID, err := tuf.CanonicalID(parsePublicPEM(t, readTestdata(t, "alice.pub")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,8 +231,8 @@ func TestRoundTripAlgorithms(t *testing.T) {
 			if algorithmOf(got) != tc.alg {
 				t.Errorf("algorithm = %s, want %s", algorithmOf(got), tc.alg)
 			}
-			wantID, _ := CanonicalID(tc.key.Public())
-			gotID, _ := CanonicalID(got.Public())
+			wantID, _ := tuf.CanonicalID(tc.key.Public())
+			gotID, _ := tuf.CanonicalID(got.Public())
 			if gotID != wantID {
 				t.Errorf("ID after round trip = %s, want %s", gotID, wantID)
 			}
@@ -275,7 +277,7 @@ func TestNotaryWrittenKeysDecrypt(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			id, _ := CanonicalID(key.Public())
+			id, _ := tuf.CanonicalID(key.Public())
 			if id+keyExt != e.Name() {
 				t.Errorf("ID %s does not match file %s", id, e.Name())
 			}
@@ -311,8 +313,8 @@ func TestOpenSSLFormats(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, _ := CanonicalID(parsePublicPEM(t, readTestdata(t, "openssl/"+tc.pub)))
-			got, _ := CanonicalID(key.Public())
+			want, _ := tuf.CanonicalID(parsePublicPEM(t, readTestdata(t, "openssl/"+tc.pub)))
+			got, _ := tuf.CanonicalID(key.Public())
 			if got != want {
 				t.Errorf("ID = %s, want %s", got, want)
 			}
@@ -386,7 +388,7 @@ func FuzzDecodeKeyFile(f *testing.F) {
 			t.Fatal("nil key without an error")
 		}
 		if err == nil {
-			if _, err := CanonicalID(key.Public()); err != nil {
+			if _, err := tuf.CanonicalID(key.Public()); err != nil {
 				t.Fatalf("decrypted key has no ID: %v", err)
 			}
 		}

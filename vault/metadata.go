@@ -4,228 +4,17 @@ package vault
 // the keys of the store.
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/trustvault/trustvault/vault/keyrole"
+	"github.com/trustvault/trustvault/vault/tuf"
 )
-
-// MaxMetadataSize bounds a metadata file the vault reads. Real files are a
-// few kilobytes; targets files with many tags stay well below this.
-const MaxMetadataSize = 16 << 20
-
-// maxDelegations bounds how many delegation roles one repository may list.
-const maxDelegations = 10_000
-
-// TUFSignature is one entry of a metadata file's "signatures".
-type TUFSignature struct {
-	KeyID  string
-	Method string
-	Sig    []byte
-}
-
-// TUFMetadata is one parsed metadata file. Fields a file's type does not
-// have are empty.
-type TUFMetadata struct {
-	Type    string // TypeRoot, TypeTargets, TypeSnapshot or TypeTimestamp
-	Expires time.Time
-	Version int
-	// Keys are root.json "keys", or a targets file's delegations.keys.
-	Keys map[string]TUFKey
-	// Roles are root.json "roles".
-	Roles map[string]TUFRole
-	// Delegations are a targets file's delegations.roles, in file order.
-	Delegations []TUFDelegation
-	// Targets are a targets file's "targets".
-	Targets map[string]TUFFileMeta
-	// Meta is snapshot or timestamp "meta".
-	Meta       map[string]TUFFileMeta
-	Signatures []TUFSignature
-	// Signed is the "signed" object as it is in the file.
-	Signed []byte
-}
-
-// The JSON shapes, decoded with encoding/json ([]byte fields are base64).
-type (
-	envelopeJSON struct {
-		Signed     json.RawMessage `json:"signed"`
-		Signatures []struct {
-			KeyID  string `json:"keyid"`
-			Method string `json:"method"`
-			Sig    []byte `json:"sig"`
-		} `json:"signatures"`
-	}
-	commonJSON struct {
-		Type    string `json:"_type"`
-		Expires string `json:"expires"`
-		Version int    `json:"version"`
-	}
-	keyJSON struct {
-		KeyType string `json:"keytype"`
-		KeyVal  struct {
-			Public []byte `json:"public"`
-		} `json:"keyval"`
-	}
-	roleJSON struct {
-		KeyIDs    []string `json:"keyids"`
-		Threshold int      `json:"threshold"`
-	}
-	fileMetaJSON struct {
-		Length int64             `json:"length"`
-		Hashes map[string][]byte `json:"hashes"`
-	}
-	rootJSON struct {
-		Keys  map[string]keyJSON  `json:"keys"`
-		Roles map[string]roleJSON `json:"roles"`
-	}
-	targetsJSON struct {
-		Targets     map[string]fileMetaJSON `json:"targets"`
-		Delegations struct {
-			Keys  map[string]keyJSON `json:"keys"`
-			Roles []struct {
-				roleJSON
-				Name  string   `json:"name"`
-				Paths []string `json:"paths"`
-			} `json:"roles"`
-		} `json:"delegations"`
-	}
-	metaJSON struct {
-		Meta map[string]fileMetaJSON `json:"meta"`
-	}
-)
-
-// ParseMetadata parses a metadata file. It checks the structure, not the
-// signatures (see Verify).
-func ParseMetadata(data []byte) (*TUFMetadata, error) {
-	if len(data) > MaxMetadataSize {
-		return nil, fmt.Errorf("metadata is %d bytes, more than the %d allowed", len(data), MaxMetadataSize)
-	}
-	var env envelopeJSON
-	if err := json.Unmarshal(data, &env); err != nil {
-		return nil, fmt.Errorf("parse metadata: %w", err)
-	}
-	signed := bytes.TrimSpace(env.Signed)
-	if len(signed) == 0 || signed[0] != '{' {
-		return nil, errors.New(`parse metadata: "signed" is not an object`)
-	}
-	var c commonJSON
-	if err := json.Unmarshal(signed, &c); err != nil {
-		return nil, fmt.Errorf("parse signed metadata: %w", err)
-	}
-	expires, err := time.Parse(time.RFC3339Nano, c.Expires)
-	if err != nil {
-		return nil, fmt.Errorf("parse signed metadata: expires %.40q is not an RFC 3339 time", c.Expires)
-	}
-	m := &TUFMetadata{Type: c.Type, Expires: expires, Version: c.Version, Signed: signed}
-	for _, s := range env.Signatures {
-		m.Signatures = append(m.Signatures, TUFSignature{KeyID: s.KeyID, Method: strings.ToLower(s.Method), Sig: s.Sig})
-	}
-	if err := m.parseBody(signed); err != nil {
-		return nil, fmt.Errorf("parse %s metadata: %w", c.Type, err)
-	}
-	return m, nil
-}
-
-// parseBody decodes the fields that depend on the metadata type.
-func (m *TUFMetadata) parseBody(signed []byte) error {
-	switch m.Type {
-	case TypeRoot:
-		var r rootJSON
-		if err := json.Unmarshal(signed, &r); err != nil {
-			return err
-		}
-		m.Keys = tufKeys(r.Keys)
-		m.Roles = make(map[string]TUFRole, len(r.Roles))
-		for name, role := range r.Roles {
-			m.Roles[name] = TUFRole(role)
-		}
-	case TypeTargets:
-		var t targetsJSON
-		if err := json.Unmarshal(signed, &t); err != nil {
-			return err
-		}
-		m.Targets = fileMetas(t.Targets)
-		m.Keys = tufKeys(t.Delegations.Keys)
-		for _, d := range t.Delegations.Roles {
-			m.Delegations = append(m.Delegations, TUFDelegation{Name: d.Name, KeyIDs: d.KeyIDs, Threshold: d.Threshold, Paths: d.Paths})
-		}
-	case TypeSnapshot, TypeTimestamp:
-		var s metaJSON
-		if err := json.Unmarshal(signed, &s); err != nil {
-			return err
-		}
-		m.Meta = fileMetas(s.Meta)
-	default:
-		return fmt.Errorf("unknown _type %.40q", m.Type)
-	}
-	return nil
-}
-
-func tufKeys(in map[string]keyJSON) map[string]TUFKey {
-	out := make(map[string]TUFKey, len(in))
-	for id, k := range in {
-		out[id] = TUFKey{Type: k.KeyType, Public: k.KeyVal.Public}
-	}
-	return out
-}
-
-func fileMetas(in map[string]fileMetaJSON) map[string]TUFFileMeta {
-	out := make(map[string]TUFFileMeta, len(in))
-	for name, f := range in {
-		out[name] = TUFFileMeta(f)
-	}
-	return out
-}
-
-// ReadMetadataFile reads and parses one metadata file, refusing files larger
-// than MaxMetadataSize. Errors name the file.
-func ReadMetadataFile(path string) (*TUFMetadata, error) {
-	data, err := readBounded(path, MaxMetadataSize)
-	if err != nil {
-		return nil, err
-	}
-	m, err := ParseMetadata(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return m, nil
-}
-
-// readBounded reads a regular file of at most limit bytes.
-func readBounded(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err // *PathError names the file
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", path)
-	}
-	if fi.Size() > limit {
-		return nil, fmt.Errorf("%s: %d bytes, more than the %d allowed", path, fi.Size(), limit)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s: more than the %d bytes allowed", path, limit)
-	}
-	return data, nil
-}
 
 // Repositories lists the repositories whose metadata is cached under
 // tuf/, sorted by GUN, with their roles matched against the store's keys.
@@ -318,7 +107,7 @@ func isDir(path string) bool {
 var baseRoleOrder = [...]string{"root", "targets", "snapshot", "timestamp"}
 
 var baseRoleTypes = map[string]string{
-	"root": TypeRoot, "targets": TypeTargets, "snapshot": TypeSnapshot, "timestamp": TypeTimestamp,
+	"root": tuf.TypeRoot, "targets": tuf.TypeTargets, "snapshot": tuf.TypeSnapshot, "timestamp": tuf.TypeTimestamp,
 }
 
 // ReadRepository reads one GUN's cached metadata and matches the keys it
@@ -353,7 +142,7 @@ type repoReader struct {
 	repo    Repository
 	metaDir string
 	files   map[string]Key
-	targets *TUFMetadata // targets.json, when readable
+	targets *tuf.Metadata // targets.json, when readable
 }
 
 // keyFilesByID indexes readable key files by canonical ID, preferring the
@@ -374,9 +163,9 @@ func keyFilesByID(keys []Key) map[string]Key {
 
 // read reads a metadata file by role name; a missing file is (nil, nil), any
 // other failure is recorded as a problem and also returns nil.
-func (rr *repoReader) read(role, wantType string) *TUFMetadata {
+func (rr *repoReader) read(role, wantType string) *tuf.Metadata {
 	path := filepath.Join(rr.metaDir, filepath.FromSlash(role)+".json")
-	m, err := ReadMetadataFile(path)
+	m, err := tuf.ReadFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil
@@ -392,7 +181,7 @@ func (rr *repoReader) read(role, wantType string) *TUFMetadata {
 
 // readBaseRoles fills root, targets, snapshot and timestamp.
 func (rr *repoReader) readBaseRoles() {
-	root := rr.read("root", TypeRoot)
+	root := rr.read("root", tuf.TypeRoot)
 	for _, name := range baseRoleOrder {
 		own := root
 		if name != "root" {
@@ -401,7 +190,7 @@ func (rr *repoReader) readBaseRoles() {
 		if name == "targets" {
 			rr.targets = own
 		}
-		var spec TUFRole
+		var spec tuf.Role
 		named := false
 		if root != nil {
 			spec, named = root.Roles[name]
@@ -419,7 +208,7 @@ func (rr *repoReader) readBaseRoles() {
 }
 
 // setOwnMetadata copies expiry and version from the role's own file.
-func setOwnMetadata(ri *RoleInfo, own *TUFMetadata) {
+func setOwnMetadata(ri *RoleInfo, own *tuf.Metadata) {
 	if own == nil {
 		return
 	}
@@ -439,24 +228,24 @@ func (rr *repoReader) readDelegations() {
 	seen := map[string]bool{}
 	queue := []struct {
 		parent string
-		meta   *TUFMetadata
+		meta   *tuf.Metadata
 	}{{"targets", rr.targets}}
-	for len(queue) > 0 && len(roles) < maxDelegations {
+	for len(queue) > 0 && len(roles) < tuf.MaxDelegations {
 		p := queue[0]
 		queue = queue[1:]
 		for _, d := range p.meta.Delegations {
-			if seen[d.Name] || !strings.HasPrefix(d.Name, p.parent+"/") || !validRolePath(d.Name) || len(roles) >= maxDelegations {
+			if seen[d.Name] || !strings.HasPrefix(d.Name, p.parent+"/") || !tuf.ValidRoleName(d.Name) || len(roles) >= tuf.MaxDelegations {
 				continue
 			}
 			seen[d.Name] = true
 			ri := RoleInfo{Name: d.Name, Kind: keyrole.Delegation, Threshold: d.Threshold}
 			ri.Keys = rr.roleKeys(d.Name, d.KeyIDs, p.meta.Keys, p.parent+".json")
-			own := rr.read(d.Name, TypeTargets)
+			own := rr.read(d.Name, tuf.TypeTargets)
 			setOwnMetadata(&ri, own)
 			if own != nil {
 				queue = append(queue, struct {
 					parent string
-					meta   *TUFMetadata
+					meta   *tuf.Metadata
 				}{d.Name, own})
 			}
 			roles = append(roles, ri)
@@ -466,23 +255,9 @@ func (rr *repoReader) readDelegations() {
 	rr.repo.Roles = append(rr.repo.Roles, roles...)
 }
 
-// validRolePath reports whether a delegation name is safe to turn into a
-// path below metadata/: no empty, "." or ".." segments, no backslashes.
-func validRolePath(name string) bool {
-	if strings.ContainsAny(name, "\\\x00") {
-		return false
-	}
-	for _, seg := range strings.Split(name, "/") {
-		if seg == "" || seg == "." || seg == ".." {
-			return false
-		}
-	}
-	return true
-}
-
 // roleKeys describes the keys a role names, looking their types up in keys
 // (from the file named by source) and their private parts up in the store.
-func (rr *repoReader) roleKeys(role string, ids []string, keys map[string]TUFKey, source string) []RoleKey {
+func (rr *repoReader) roleKeys(role string, ids []string, keys map[string]tuf.Key, source string) []RoleKey {
 	out := make([]RoleKey, 0, len(ids))
 	for _, tufID := range ids {
 		rk := RoleKey{TUFID: tufID, ID: tufID}

@@ -16,15 +16,16 @@ import (
 	"time"
 
 	"github.com/trustvault/trustvault/vault/keyrole"
+	"github.com/trustvault/trustvault/vault/tuf"
 )
 
-var updateSeeds = flag.Bool("update-seeds", false, "rewrite testdata/metadata from the metadata writer")
+var updateSeeds = flag.Bool("update-seeds", false, "rewrite tuf/testdata/metadata from the metadata writer")
 
 // testRepo is a repository written with the metadata writer.
 type testRepo struct {
 	root, targets, releases, nested ecdsa.PrivateKey
 	snapshot, timestamp             ed25519.PrivateKey
-	rootKey                         TUFKey // ecdsa-x509
+	rootKey                         tuf.Key // ecdsa-x509
 	ids                             map[string]string
 	expires                         map[string]time.Time
 	files                           map[string][]byte // role name -> file
@@ -46,20 +47,20 @@ func writeTestRepo(t testing.TB, trustDir, gun string, now time.Time) *testRepo 
 	}
 	_, r.snapshot, _ = ed25519.GenerateKey(rand.Reader)
 	_, r.timestamp, _ = ed25519.GenerateKey(rand.Reader)
-	cert, err := NewRootCertificate(&r.root, gun, now, rand.Reader)
+	cert, err := tuf.NewRootCertificate(&r.root, gun, now, rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.rootKey, err = NewCertificateTUFKey(cert); err != nil {
+	if r.rootKey, err = tuf.NewCertificateKey(cert); err != nil {
 		t.Fatal(err)
 	}
-	keys := map[string]TUFKey{r.rootKey.ID(): r.rootKey}
+	keys := map[string]tuf.Key{r.rootKey.ID(): r.rootKey}
 	r.ids["root"] = r.rootKey.ID()
 	for name, s := range map[string]crypto.Signer{
 		"targets": &r.targets, "snapshot": r.snapshot, "timestamp": r.timestamp,
 		"targets/releases": &r.releases, "targets/releases/qa": &r.nested,
 	} {
-		k, err := NewTUFKey(s.Public())
+		k, err := tuf.NewKey(s.Public())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -69,41 +70,41 @@ func writeTestRepo(t testing.TB, trustDir, gun string, now time.Time) *testRepo 
 		}
 	}
 	for _, role := range []string{"root", "targets", "snapshot", "timestamp", "targets/releases", "targets/releases/qa"} {
-		r.expires[role] = now.Add(DefaultExpiry(role))
+		r.expires[role] = now.Add(tuf.DefaultExpiry(role))
 	}
-	roles := map[string]TUFRole{}
+	roles := map[string]tuf.Role{}
 	for _, role := range baseRoleOrder {
-		roles[role] = TUFRole{KeyIDs: []string{r.ids[role]}, Threshold: 1}
+		roles[role] = tuf.Role{KeyIDs: []string{r.ids[role]}, Threshold: 1}
 	}
 	sign := func(role string, signed map[string]any, s crypto.Signer) {
 		id := r.ids[role]
-		data, err := SignMetadata(signed, nil, MetadataSigner{KeyID: id, Signer: s})
+		data, err := tuf.Sign(signed, nil, tuf.Signer{KeyID: id, Signer: s})
 		if err != nil {
 			t.Fatal(err)
 		}
 		r.files[role] = data
 	}
-	relKey, _ := NewTUFKey(r.releases.Public())
-	qaKey, _ := NewTUFKey(r.nested.Public())
-	sign("root", RootSigned(keys, roles, r.expires["root"], 1), &r.root)
-	sign("targets", TargetsSigned(nil, map[string]TUFKey{relKey.ID(): relKey}, []TUFDelegation{
+	relKey, _ := tuf.NewKey(r.releases.Public())
+	qaKey, _ := tuf.NewKey(r.nested.Public())
+	sign("root", tuf.RootSigned(keys, roles, r.expires["root"], 1), &r.root)
+	sign("targets", tuf.TargetsSigned(nil, map[string]tuf.Key{relKey.ID(): relKey}, []tuf.Delegation{
 		// out of order on purpose: the reader sorts
 		{Name: "targets/releases", KeyIDs: []string{relKey.ID()}, Threshold: 1, Paths: []string{""}},
 		{Name: "targets/alice", KeyIDs: []string{relKey.ID()}, Threshold: 2, Paths: []string{""}},
 	}, r.expires["targets"], 3), &r.targets)
-	sign("targets/releases", TargetsSigned(map[string]TUFFileMeta{
+	sign("targets/releases", tuf.TargetsSigned(map[string]tuf.FileMeta{
 		"v1.0": {Length: 1234, Hashes: map[string][]byte{"sha256": make([]byte, 32)}},
-	}, map[string]TUFKey{qaKey.ID(): qaKey}, []TUFDelegation{
+	}, map[string]tuf.Key{qaKey.ID(): qaKey}, []tuf.Delegation{
 		{Name: "targets/releases/qa", KeyIDs: []string{qaKey.ID()}, Threshold: 1, Paths: []string{"qa-"}},
 	}, r.expires["targets/releases"], 2), &r.releases)
-	sign("targets/releases/qa", TargetsSigned(nil, nil, nil, r.expires["targets/releases/qa"], 1), &r.nested)
-	sign("snapshot", SnapshotSigned(map[string]TUFFileMeta{
-		"root":                NewTUFFileMeta(r.files["root"]),
-		"targets":             NewTUFFileMeta(r.files["targets"]),
-		"targets/releases":    NewTUFFileMeta(r.files["targets/releases"]),
-		"targets/releases/qa": NewTUFFileMeta(r.files["targets/releases/qa"]),
+	sign("targets/releases/qa", tuf.TargetsSigned(nil, nil, nil, r.expires["targets/releases/qa"], 1), &r.nested)
+	sign("snapshot", tuf.SnapshotSigned(map[string]tuf.FileMeta{
+		"root":                tuf.NewFileMeta(r.files["root"]),
+		"targets":             tuf.NewFileMeta(r.files["targets"]),
+		"targets/releases":    tuf.NewFileMeta(r.files["targets/releases"]),
+		"targets/releases/qa": tuf.NewFileMeta(r.files["targets/releases/qa"]),
 	}, r.expires["snapshot"], 5), r.snapshot)
-	sign("timestamp", TimestampSigned(NewTUFFileMeta(r.files["snapshot"]), r.expires["timestamp"], 9), r.timestamp)
+	sign("timestamp", tuf.TimestampSigned(tuf.NewFileMeta(r.files["snapshot"]), r.expires["timestamp"], 9), r.timestamp)
 	if trustDir != "" {
 		for role, data := range r.files {
 			writeTestFile(t, filepath.Join(trustDir, "tuf", filepath.FromSlash(gun), "metadata", filepath.FromSlash(role)+".json"), data)
@@ -122,15 +123,15 @@ func writeTestFile(t testing.TB, path string, data []byte) {
 	}
 }
 
-// TestWriteSeeds rewrites the fuzz seeds in testdata/metadata when run with
+// TestWriteSeeds rewrites the fuzz seeds in tuf/testdata/metadata when run with
 // -update-seeds.
 func TestWriteSeeds(t *testing.T) {
 	if !*updateSeeds {
-		t.Skip("run with -update-seeds to rewrite testdata/metadata")
+		t.Skip("run with -update-seeds to rewrite tuf/testdata/metadata")
 	}
 	r := writeTestRepo(t, "", "registry.example.com/acme/web", time.Date(2026, 11, 21, 22, 14, 15, 123456789, time.UTC))
 	for role, data := range r.files {
-		writeTestFile(t, filepath.Join("testdata", "metadata", strings.ReplaceAll(role, "/", "-")+".json"), data)
+		writeTestFile(t, filepath.Join("tuf", "testdata", "metadata", strings.ReplaceAll(role, "/", "-")+".json"), data)
 	}
 }
 
@@ -139,7 +140,7 @@ func TestReadRepository(t *testing.T) {
 	const gun = "notary.example.com:4443/team/app"
 	now := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
 	r := writeTestRepo(t, dir, gun, now)
-	rootCanon, _ := CanonicalID(r.root.Public())
+	rootCanon, _ := tuf.CanonicalID(r.root.Public())
 	keys := []Key{
 		{ID: rootCanon, Role: "root", Path: "/keys/root.key", Layout: LayoutFlat},
 		{ID: r.ids["targets"], Role: "targets", GUN: gun, Path: "/keys/legacy_targets.key", Layout: LayoutLegacyTUF},
@@ -173,13 +174,13 @@ func TestReadRepository(t *testing.T) {
 		path      string
 		keyType   string
 	}{
-		{"root", keyrole.Root, 1, 1, true, rootCanon, LocationFile, "/keys/root.key", KeyTypeECDSAX509},
-		{"targets", keyrole.Targets, 1, 3, true, r.ids["targets"], LocationFile, "/keys/targets.key", KeyTypeECDSA},
-		{"snapshot", keyrole.Snapshot, 1, 5, true, r.ids["snapshot"], LocationServer, "", KeyTypeED25519},
-		{"timestamp", keyrole.Timestamp, 1, 9, true, r.ids["timestamp"], LocationServer, "", KeyTypeED25519},
-		{"targets/alice", keyrole.Delegation, 2, 0, false, r.ids["targets/releases"], LocationMissing, "", KeyTypeECDSA},
-		{"targets/releases", keyrole.Delegation, 1, 2, true, r.ids["targets/releases"], LocationMissing, "", KeyTypeECDSA},
-		{"targets/releases/qa", keyrole.Delegation, 1, 1, true, r.ids["targets/releases/qa"], LocationFile, "/keys/qa.key", KeyTypeECDSA},
+		{"root", keyrole.Root, 1, 1, true, rootCanon, LocationFile, "/keys/root.key", tuf.KeyTypeECDSAX509},
+		{"targets", keyrole.Targets, 1, 3, true, r.ids["targets"], LocationFile, "/keys/targets.key", tuf.KeyTypeECDSA},
+		{"snapshot", keyrole.Snapshot, 1, 5, true, r.ids["snapshot"], LocationServer, "", tuf.KeyTypeED25519},
+		{"timestamp", keyrole.Timestamp, 1, 9, true, r.ids["timestamp"], LocationServer, "", tuf.KeyTypeED25519},
+		{"targets/alice", keyrole.Delegation, 2, 0, false, r.ids["targets/releases"], LocationMissing, "", tuf.KeyTypeECDSA},
+		{"targets/releases", keyrole.Delegation, 1, 2, true, r.ids["targets/releases"], LocationMissing, "", tuf.KeyTypeECDSA},
+		{"targets/releases/qa", keyrole.Delegation, 1, 1, true, r.ids["targets/releases/qa"], LocationFile, "/keys/qa.key", tuf.KeyTypeECDSA},
 	}
 	for _, tt := range tests {
 		t.Run(strings.ReplaceAll(tt.role, "/", "_"), func(t *testing.T) {
@@ -251,7 +252,7 @@ func TestReadRepositoryProblems(t *testing.T) {
 					t.Fatal(err)
 				}
 				defer f.Close()
-				if err := f.Truncate(MaxMetadataSize + 1); err != nil {
+				if err := f.Truncate(tuf.MaxMetadataSize + 1); err != nil {
 					t.Fatal(err)
 				}
 			},
@@ -348,70 +349,8 @@ func TestReadRepositories(t *testing.T) {
 	}
 }
 
-func TestParseMetadataRejects(t *testing.T) {
-	const exp = `"expires":"2030-01-01T00:00:00Z"`
-	tests := []struct {
-		name string
-		in   string
-		want string
-	}{
-		{"empty", ``, "parse metadata"},
-		{"not an object", `[1]`, "parse metadata"},
-		{"no signed", `{"signatures":[]}`, `"signed" is not an object`},
-		{"signed is a string", `{"signed":"x"}`, `"signed" is not an object`},
-		{"bad expires", `{"signed":{"_type":"Root","expires":"tomorrow"}}`, "not an RFC 3339 time"},
-		{"unknown type", `{"signed":{"_type":"Mirror",` + exp + `}}`, "unknown _type"},
-		{"roles of the wrong shape", `{"signed":{"_type":"Root",` + exp + `,"roles":[]}}`, "parse Root metadata"},
-		{"delegations of the wrong shape", `{"signed":{"_type":"Targets",` + exp + `,"delegations":{"roles":{}}}}`, "parse Targets metadata"},
-		{"bad base64 key", `{"signed":{"_type":"Root",` + exp + `,"keys":{"a":{"keytype":"ecdsa","keyval":{"public":"!!"}}}}}`, "parse Root metadata"},
-		{"fractional version", `{"signed":{"_type":"Root",` + exp + `,"version":1.5}}`, "parse signed metadata"},
-		{"bad signature", `{"signed":{"_type":"Root",` + exp + `},"signatures":[{"sig":5}]}`, "parse metadata"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := ParseMetadata([]byte(tt.in))
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("err = %v, want one containing %q", err, tt.want)
-			}
-		})
-	}
-}
-
-func TestParseMetadataSeeds(t *testing.T) {
-	seeds, _ := filepath.Glob(filepath.Join("testdata", "metadata", "*.json"))
-	if len(seeds) == 0 {
-		t.Fatal("no seeds in testdata/metadata")
-	}
-	for _, path := range seeds {
-		t.Run(filepath.Base(path), func(t *testing.T) {
-			m, err := ReadMetadataFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if m.Expires.IsZero() || m.Version < 1 || len(m.Signatures) != 1 {
-				t.Errorf("expires %v version %d signatures %d", m.Expires, m.Version, len(m.Signatures))
-			}
-		})
-	}
-	root, err := ReadMetadataFile(filepath.Join("testdata", "metadata", "root.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for role, spec := range root.Roles {
-		key := root.Keys[spec.KeyIDs[0]]
-		path := filepath.Join("testdata", "metadata", role+".json")
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := VerifyMetadata(data, key); err != nil {
-			t.Errorf("%s: %v", path, err)
-		}
-	}
-}
-
 func FuzzParseMetadata(f *testing.F) {
-	seeds, _ := filepath.Glob(filepath.Join("testdata", "metadata", "*.json"))
+	seeds, _ := filepath.Glob(filepath.Join("tuf", "testdata", "metadata", "*.json"))
 	for _, path := range seeds {
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -420,9 +359,9 @@ func FuzzParseMetadata(f *testing.F) {
 		f.Add(data)
 	}
 	f.Add([]byte(`{"signed":{"_type":"Targets","expires":"2030-01-01T00:00:00Z","delegations":{"roles":[{"name":"targets/../../x"}]}}}`))
-	key := TUFKey{Type: KeyTypeED25519, Public: make([]byte, 32)}
+	key := tuf.Key{Type: tuf.KeyTypeED25519, Public: make([]byte, 32)}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		m, err := ParseMetadata(data)
+		m, err := tuf.Parse(data)
 		if err != nil {
 			return
 		}
@@ -438,7 +377,7 @@ func FuzzParseMetadata(f *testing.F) {
 		}
 		repo := ReadRepository(dir, "g", []Key{{ID: strings.Repeat("a", 64)}})
 		for _, ri := range repo.Roles {
-			if ri.Kind == keyrole.Delegation && !validRolePath(ri.Name) {
+			if ri.Kind == keyrole.Delegation && !tuf.ValidRoleName(ri.Name) {
 				t.Errorf("unsafe delegation name %q read", ri.Name)
 			}
 		}

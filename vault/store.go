@@ -22,6 +22,7 @@ import (
 
 	"github.com/trustvault/trustvault/vault/internal/atomicfile"
 	"github.com/trustvault/trustvault/vault/keyrole"
+	"github.com/trustvault/trustvault/vault/tuf"
 )
 
 // Directory and file names in a trust directory.
@@ -364,7 +365,7 @@ func roleName(r string) string {
 }
 
 func newPrivateKey(signer crypto.Signer) (*PrivateKey, error) {
-	id, err := CanonicalID(signer.Public())
+	id, err := tuf.CanonicalID(signer.Public())
 	if err != nil {
 		return nil, err
 	}

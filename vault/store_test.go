@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/trustvault/trustvault/vault/internal/atomicfile"
+	"github.com/trustvault/trustvault/vault/tuf"
 )
 
 // fixedPass answers every request with one passphrase and counts requests.
@@ -297,7 +298,7 @@ func TestChangePassphraseLegacyInPlace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, _ := CanonicalID(key.Public())
+	id, _ := tuf.CanonicalID(key.Public())
 	legacyPath = strings.Replace(legacyPath, "ID", id, 1)
 	writeFile(t, legacyPath, legacy)
 	k, err := s.ChangePassphrase(id[:8], passFunc("Legacy-pass-1"), passFunc("hardened"))
@@ -490,7 +491,7 @@ func BenchmarkKeys10k(b *testing.B) {
 	s := newStore(b)
 	data := readTestdata(b, dockerVectorID+".key")
 	for i := range 10000 {
-		id := TUFKeyID("ecdsa", []byte{byte(i), byte(i >> 8)})
+		id := tuf.KeyID("ecdsa", []byte{byte(i), byte(i >> 8)})
 		writeFile(b, filepath.Join(s.PrivateDir(), id+".key"), data)
 	}
 	b.ResetTimer()

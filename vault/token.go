@@ -29,6 +29,7 @@ import (
 	"github.com/trustvault/trustvault/hardware"
 	"github.com/trustvault/trustvault/vault/keyrole"
 	"github.com/trustvault/trustvault/vault/passphrase"
+	"github.com/trustvault/trustvault/vault/tuf"
 )
 
 // Types from hardware that the engine's callers see.
@@ -132,7 +133,7 @@ func TokenKeysOf(infos []TokenInfo) []TokenKey {
 			if !ok || si.Certificate == nil || !validTokenRole(si.Certificate.Subject.CommonName) {
 				continue
 			}
-			id, err := CanonicalID(si.Certificate.PublicKey)
+			id, err := tuf.CanonicalID(si.Certificate.PublicKey)
 			if err != nil {
 				continue
 			}
@@ -366,7 +367,7 @@ func (o RootOnToken) pinFunc() func() ([]byte, error) {
 // key: self-signed, common name = role, valid 10 years (the same template
 // as a root certificate, NewRootCertificate, with the role as its name).
 func tokenCertificate(signer crypto.Signer, role string, now time.Time, r io.Reader) (*x509.Certificate, error) {
-	certPEM, err := NewRootCertificate(signer, role, now, r)
+	certPEM, err := tuf.NewRootCertificate(signer, role, now, r)
 	if err != nil {
 		return nil, err
 	}
@@ -565,7 +566,7 @@ func tokenSigner(tk TokenKey, auth TokenAuth) (*KeySigner, error) {
 		tok.Close()
 		return nil, fmt.Errorf("vault: key %s: %w", ShortID(tk.ID), err)
 	}
-	if id, err := CanonicalID(signer.Public()); err != nil || id != tk.ID {
+	if id, err := tuf.CanonicalID(signer.Public()); err != nil || id != tk.ID {
 		tok.Close()
 		return nil, fmt.Errorf("vault: %s holds another key than %s now", ref, ShortID(tk.ID))
 	}

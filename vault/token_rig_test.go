@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/trustvault/trustvault/hardware/pivtest"
+	"github.com/trustvault/trustvault/vault/tuf"
 )
 
 func TestMain(m *testing.M) { pivtest.Main(m) }
@@ -101,24 +102,24 @@ func TestGenerateRootOnTokenSignsRoot(t *testing.T) {
 			}
 			gun := "registry.example.com/team/app"
 			now := time.Now()
-			certPEM, err := NewRootCertificate(ks, gun, now, rand.Reader)
+			certPEM, err := tuf.NewRootCertificate(ks, gun, now, rand.Reader)
 			if err != nil {
 				t.Fatal(err)
 			}
-			rootKey, err := NewCertificateTUFKey(certPEM)
+			rootKey, err := tuf.NewCertificateKey(certPEM)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if id, err := rootKey.CanonicalID(); err != nil || id != tk.ID {
 				t.Errorf("root.json's key is %s (%v), want %s", id, err, tk.ID)
 			}
-			signed := RootSigned(map[string]TUFKey{rootKey.ID(): rootKey},
-				map[string]TUFRole{"root": {KeyIDs: []string{rootKey.ID()}, Threshold: 1}}, now.Add(DefaultExpiry("root")), 1)
-			data, err := SignMetadata(signed, rand.Reader, MetadataSigner{KeyID: rootKey.ID(), Signer: ks})
+			signed := tuf.RootSigned(map[string]tuf.Key{rootKey.ID(): rootKey},
+				map[string]tuf.Role{"root": {KeyIDs: []string{rootKey.ID()}, Threshold: 1}}, now.Add(tuf.DefaultExpiry("root")), 1)
+			data, err := tuf.Sign(signed, rand.Reader, tuf.Signer{KeyID: rootKey.ID(), Signer: ks})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := VerifyMetadata(data, rootKey); err != nil {
+			if err := tuf.Verify(data, rootKey); err != nil {
 				t.Errorf("root.json signed on the token does not verify: %v", err)
 			}
 			if pinAsked == 0 {
@@ -203,14 +204,14 @@ func writeTokenRepo(t *testing.T, s *Store, id, gun string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	certPEM, err := NewRootCertificate(pk.Signer, gun, time.Now(), rand.Reader)
+	certPEM, err := tuf.NewRootCertificate(pk.Signer, gun, time.Now(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rootKey, _ := NewCertificateTUFKey(certPEM)
-	signed := RootSigned(map[string]TUFKey{rootKey.ID(): rootKey},
-		map[string]TUFRole{"root": {KeyIDs: []string{rootKey.ID()}, Threshold: 1}}, time.Now().Add(time.Hour), 1)
-	data, err := SignMetadata(signed, rand.Reader, MetadataSigner{KeyID: rootKey.ID(), Signer: pk.Signer})
+	rootKey, _ := tuf.NewCertificateKey(certPEM)
+	signed := tuf.RootSigned(map[string]tuf.Key{rootKey.ID(): rootKey},
+		map[string]tuf.Role{"root": {KeyIDs: []string{rootKey.ID()}, Threshold: 1}}, time.Now().Add(time.Hour), 1)
+	data, err := tuf.Sign(signed, rand.Reader, tuf.Signer{KeyID: rootKey.ID(), Signer: pk.Signer})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/trustvault/trustvault/hardware"
+	"github.com/trustvault/trustvault/vault/tuf"
 )
 
 func TestWithTokens(t *testing.T) {
@@ -45,7 +46,7 @@ func TestWithTokens(t *testing.T) {
 func TestTokenKeysOf(t *testing.T) {
 	cert := func(cn string) *x509.Certificate {
 		k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		certPEM, err := NewRootCertificate(k, cn, time.Now(), rand.Reader)
+		certPEM, err := tuf.NewRootCertificate(k, cn, time.Now(), rand.Reader)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -64,7 +65,7 @@ func TestTokenKeysOf(t *testing.T) {
 		tks[1].Role != "targets/releases" || tks[1].Token.Firmware != "4.3.7" {
 		t.Errorf("token keys: %+v", tks)
 	}
-	if id, _ := CanonicalID(root.PublicKey); tks[0].ID != id {
+	if id, _ := tuf.CanonicalID(root.PublicKey); tks[0].ID != id {
 		t.Error("a token key's ID is the canonical ID of its certificate's key")
 	}
 }

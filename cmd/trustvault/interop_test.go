@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/tuf"
 )
 
 // Interoperability with the real clients (FORMAT.md §10): the notary CLI
@@ -333,7 +334,7 @@ func checkPublicKeyID(t *testing.T, pemText, id string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := vault.CanonicalID(pub)
+	got, err := tuf.CanonicalID(pub)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -414,7 +415,7 @@ func TestInteropDockerTrustKeyGenerate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, err := vault.CanonicalID(key)
+	id, err := tuf.CanonicalID(key)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/tuf"
 )
 
 // Passphrase protects every key of the demo vault.
@@ -130,7 +131,7 @@ func specs() []repoSpec {
 		},
 		{
 			gun: "docker.io/acme/tools", root: 0,
-			created: vault.TargetsExpiry - expiringIn, pushed: vault.TargetsExpiry - expiringIn, snapshot: 30 * day, pushes: 3,
+			created: tuf.TargetsExpiry - expiringIn, pushed: tuf.TargetsExpiry - expiringIn, snapshot: 30 * day, pushes: 3,
 			legacyTargets: true, tags: []string{"2.4", "latest"},
 		},
 		{
@@ -226,7 +227,7 @@ func (g *generator) run() error {
 			return err
 		}
 		g.roots = append(g.roots, k)
-		id, _ := vault.CanonicalID(k.Public())
+		id, _ := tuf.CanonicalID(k.Public())
 		g.info.RootKeys = append(g.info.RootKeys, id)
 	}
 	for _, spec := range specs() {
@@ -303,7 +304,7 @@ func (g *generator) signer(name, gun string) (*ecdsa.PrivateKey, error) {
 	} else {
 		k, err = g.newECDSA()
 		if err == nil {
-			id, _ := vault.CanonicalID(k.Public())
+			id, _ := tuf.CanonicalID(k.Public())
 			g.info.Missing = KeyRef{ID: id, Role: "targets/" + name, GUN: gun}
 		}
 	}
@@ -401,7 +402,7 @@ func (g *generator) legacyKey(gun, role string) (*ecdsa.PrivateKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	id, err := vault.CanonicalID(k.Public())
+	id, err := tuf.CanonicalID(k.Public())
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/demo"
 	"github.com/trustvault/trustvault/vault/keyrole"
+	"github.com/trustvault/trustvault/vault/tuf"
 )
 
 var now = time.Date(2026, 11, 21, 22, 14, 15, 123456789, time.UTC)
@@ -214,13 +215,13 @@ func TestGenerateSignatures(t *testing.T) {
 	for _, repo := range info.Repositories {
 		t.Run(repo.GUN, func(t *testing.T) {
 			meta := filepath.Join(info.Dir, "tuf", filepath.FromSlash(repo.GUN), "metadata")
-			read := func(role string) ([]byte, *vault.TUFMetadata) {
+			read := func(role string) ([]byte, *tuf.Metadata) {
 				t.Helper()
 				data, err := os.ReadFile(filepath.Join(meta, filepath.FromSlash(role)+".json"))
 				if err != nil {
 					t.Fatal(err)
 				}
-				m, err := vault.ParseMetadata(data)
+				m, err := tuf.Parse(data)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -232,7 +233,7 @@ func TestGenerateSignatures(t *testing.T) {
 				data, _ := read(role)
 				files[role] = data
 				spec := root.Roles[role]
-				if err := vault.VerifyMetadata(data, root.Keys[spec.KeyIDs[0]]); err != nil {
+				if err := tuf.Verify(data, root.Keys[spec.KeyIDs[0]]); err != nil {
 					t.Errorf("%s.json: %v", role, err)
 				}
 			}
@@ -245,7 +246,7 @@ func TestGenerateSignatures(t *testing.T) {
 				files[d.Name] = data
 				verified := false
 				for _, id := range d.KeyIDs {
-					verified = verified || vault.VerifyMetadata(data, targets.Keys[id]) == nil
+					verified = verified || tuf.Verify(data, targets.Keys[id]) == nil
 				}
 				if !verified {
 					t.Errorf("%s.json: no valid signature by its keys", d.Name)
@@ -253,7 +254,7 @@ func TestGenerateSignatures(t *testing.T) {
 			}
 			_, snapshot := read("snapshot")
 			for role, fm := range snapshot.Meta {
-				if want := vault.NewTUFFileMeta(files[role]); fm.Length != want.Length || string(fm.Hashes["sha256"]) != string(want.Hashes["sha256"]) {
+				if want := tuf.NewFileMeta(files[role]); fm.Length != want.Length || string(fm.Hashes["sha256"]) != string(want.Hashes["sha256"]) {
 					t.Errorf("snapshot meta of %s does not match the file", role)
 				}
 			}
@@ -261,7 +262,7 @@ func TestGenerateSignatures(t *testing.T) {
 				t.Errorf("snapshot lists %d files, want %d", len(snapshot.Meta), len(files)-2)
 			}
 			_, ts := read("timestamp")
-			if want := vault.NewTUFFileMeta(files["snapshot"]); ts.Meta["snapshot"].Length != want.Length {
+			if want := tuf.NewFileMeta(files["snapshot"]); ts.Meta["snapshot"].Length != want.Length {
 				t.Error("timestamp meta does not match snapshot.json")
 			}
 		})

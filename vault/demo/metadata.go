@@ -7,7 +7,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/tuf"
 )
 
 // soon is how close an expiry must be for Info.Expiring.
@@ -31,7 +31,7 @@ type metadataWriter struct {
 
 // sign signs a role's file with one key (nil rand: deterministic ECDSA).
 func (w *metadataWriter) sign(role string, signed map[string]any, keyID string, s crypto.Signer) error {
-	data, err := vault.SignMetadata(signed, nil, vault.MetadataSigner{KeyID: keyID, Signer: s})
+	data, err := tuf.Sign(signed, nil, tuf.Signer{KeyID: keyID, Signer: s})
 	if err != nil {
 		return err
 	}
@@ -40,8 +40,8 @@ func (w *metadataWriter) sign(role string, signed map[string]any, keyID string, 
 }
 
 // name records that role names key, and returns its TUF form.
-func (w *metadataWriter) name(role string, pub crypto.PublicKey) (vault.TUFKey, error) {
-	k, err := vault.NewTUFKey(pub)
+func (w *metadataWriter) name(role string, pub crypto.PublicKey) (tuf.Key, error) {
+	k, err := tuf.NewKey(pub)
 	if err != nil {
 		return k, err
 	}
@@ -56,19 +56,19 @@ func (g *generator) metadata(spec repoSpec, k repoKeys, repo *Repository) (map[s
 	w := &metadataWriter{files: map[string][]byte{}, repo: repo}
 	created, pushed := g.now.Add(-spec.created), g.now.Add(-spec.pushed)
 
-	cert, err := vault.NewRootCertificate(deterministic{k.root}, spec.gun, created, g.rand)
+	cert, err := tuf.NewRootCertificate(deterministic{k.root}, spec.gun, created, g.rand)
 	if err != nil {
 		return nil, err
 	}
-	rootKey, err := vault.NewCertificateTUFKey(cert)
+	rootKey, err := tuf.NewCertificateKey(cert)
 	if err != nil {
 		return nil, err
 	}
-	rootID, _ := vault.CanonicalID(k.root.Public())
+	rootID, _ := tuf.CanonicalID(k.root.Public())
 	repo.Keys["root"] = []string{rootID}
 	repo.RootX509ID = rootKey.ID()
-	keys := map[string]vault.TUFKey{rootKey.ID(): rootKey}
-	roles := map[string]vault.TUFRole{"root": {KeyIDs: []string{rootKey.ID()}, Threshold: 1}}
+	keys := map[string]tuf.Key{rootKey.ID(): rootKey}
+	roles := map[string]tuf.Role{"root": {KeyIDs: []string{rootKey.ID()}, Threshold: 1}}
 	for _, r := range []struct {
 		role string
 		pub  crypto.PublicKey
@@ -78,9 +78,9 @@ func (g *generator) metadata(spec repoSpec, k repoKeys, repo *Repository) (map[s
 			return nil, err
 		}
 		keys[tk.ID()] = tk
-		roles[r.role] = vault.TUFRole{KeyIDs: []string{tk.ID()}, Threshold: 1}
+		roles[r.role] = tuf.Role{KeyIDs: []string{tk.ID()}, Threshold: 1}
 	}
-	if err := w.sign("root", vault.RootSigned(keys, roles, created.Add(vault.RootExpiry), 1), rootKey.ID(), k.root); err != nil {
+	if err := w.sign("root", tuf.RootSigned(keys, roles, created.Add(tuf.RootExpiry), 1), rootKey.ID(), k.root); err != nil {
 		return nil, err
 	}
 
@@ -88,33 +88,33 @@ func (g *generator) metadata(spec repoSpec, k repoKeys, repo *Repository) (map[s
 	if err != nil {
 		return nil, err
 	}
-	targetsExpires := pushed.Add(vault.TargetsExpiry)
+	targetsExpires := pushed.Add(tuf.TargetsExpiry)
 	if targetsExpires.Sub(g.now) < soon {
 		g.info.Expiring = RoleRef{GUN: spec.gun, Role: "targets", Expires: targetsExpires}
 	}
-	targets := vault.TargetsSigned(targetMeta(spec.gun, spec.tags), delegKeys, delegs, targetsExpires, spec.pushes)
+	targets := tuf.TargetsSigned(targetMeta(spec.gun, spec.tags), delegKeys, delegs, targetsExpires, spec.pushes)
 	if err := w.sign("targets", targets, roles["targets"].KeyIDs[0], k.targets); err != nil {
 		return nil, err
 	}
 	if len(spec.signers) > 0 {
 		// docker signs into targets/releases; the first signer pushed last.
-		releases := vault.TargetsSigned(targetMeta(spec.gun, spec.releaseTags), nil, nil, targetsExpires, len(spec.releaseTags))
+		releases := tuf.TargetsSigned(targetMeta(spec.gun, spec.releaseTags), nil, nil, targetsExpires, len(spec.releaseTags))
 		if err := w.sign("targets/releases", releases, delegs[0].KeyIDs[0], k.signers[0]); err != nil {
 			return nil, err
 		}
 	}
 
-	meta := map[string]vault.TUFFileMeta{}
+	meta := map[string]tuf.FileMeta{}
 	for role, data := range w.files {
-		meta[role] = vault.NewTUFFileMeta(data)
+		meta[role] = tuf.NewFileMeta(data)
 	}
-	snapshot := vault.SnapshotSigned(meta, g.now.Add(-spec.snapshot).Add(vault.SnapshotExpiry), spec.pushes)
+	snapshot := tuf.SnapshotSigned(meta, g.now.Add(-spec.snapshot).Add(tuf.SnapshotExpiry), spec.pushes)
 	if err := w.sign("snapshot", snapshot, roles["snapshot"].KeyIDs[0], k.snapshot); err != nil {
 		return nil, err
 	}
 	// The server signs a fresh timestamp when the client fetches one.
 	fetched := g.now.Add(-time.Hour)
-	timestamp := vault.TimestampSigned(vault.NewTUFFileMeta(w.files["snapshot"]), fetched.Add(vault.TimestampExpiry), spec.pushes+int(spec.created/day))
+	timestamp := tuf.TimestampSigned(tuf.NewFileMeta(w.files["snapshot"]), fetched.Add(tuf.TimestampExpiry), spec.pushes+int(spec.created/day))
 	if err := w.sign("timestamp", timestamp, roles["timestamp"].KeyIDs[0], k.timestamp); err != nil {
 		return nil, err
 	}
@@ -123,13 +123,13 @@ func (g *generator) metadata(spec repoSpec, k repoKeys, repo *Repository) (map[s
 
 // delegations are what `docker trust signer add` makes: targets/releases
 // with every signer's key, and targets/<signer> with that signer's.
-func (w *metadataWriter) delegations(spec repoSpec, k repoKeys) (map[string]vault.TUFKey, []vault.TUFDelegation, error) {
+func (w *metadataWriter) delegations(spec repoSpec, k repoKeys) (map[string]tuf.Key, []tuf.Delegation, error) {
 	if len(spec.signers) == 0 {
 		return nil, nil, nil
 	}
-	keys := map[string]vault.TUFKey{}
-	releases := vault.TUFDelegation{Name: "targets/releases", Threshold: 1, Paths: []string{""}}
-	var own []vault.TUFDelegation
+	keys := map[string]tuf.Key{}
+	releases := tuf.Delegation{Name: "targets/releases", Threshold: 1, Paths: []string{""}}
+	var own []tuf.Delegation
 	local := []string{}
 	for i, name := range spec.signers {
 		role := "targets/" + name
@@ -140,7 +140,7 @@ func (w *metadataWriter) delegations(spec repoSpec, k repoKeys) (map[string]vaul
 		w.repo.Keys["targets/releases"] = append(w.repo.Keys["targets/releases"], tk.ID())
 		keys[tk.ID()] = tk
 		releases.KeyIDs = append(releases.KeyIDs, tk.ID())
-		own = append(own, vault.TUFDelegation{Name: role, KeyIDs: []string{tk.ID()}, Threshold: 1, Paths: []string{""}})
+		own = append(own, tuf.Delegation{Name: role, KeyIDs: []string{tk.ID()}, Threshold: 1, Paths: []string{""}})
 		if storedSigners[name] {
 			local = append(local, role)
 		}
@@ -148,16 +148,16 @@ func (w *metadataWriter) delegations(spec repoSpec, k repoKeys) (map[string]vaul
 	if len(local) > 0 {
 		w.repo.Local = append(append(w.repo.Local, "targets/releases"), local...)
 	}
-	return keys, append([]vault.TUFDelegation{releases}, own...), nil
+	return keys, append([]tuf.Delegation{releases}, own...), nil
 }
 
 // targetMeta makes plausible entries for image tags: a manifest length and
 // its SHA-256 (docker records only SHA-256 for targets).
-func targetMeta(gun string, tags []string) map[string]vault.TUFFileMeta {
-	m := make(map[string]vault.TUFFileMeta, len(tags))
+func targetMeta(gun string, tags []string) map[string]tuf.FileMeta {
+	m := make(map[string]tuf.FileMeta, len(tags))
 	for _, tag := range tags {
 		digest := sha256.Sum256([]byte(gun + ":" + tag))
-		m[tag] = vault.TUFFileMeta{
+		m[tag] = tuf.FileMeta{
 			Length: 400 + int64(digest[0])*4,
 			Hashes: map[string][]byte{"sha256": digest[:]},
 		}

@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/tuf"
 )
 
 const passphrase = "Bench-passphrase-1"
@@ -291,7 +292,7 @@ func writeKey(privDir string, i int) error {
 	if err != nil {
 		return err
 	}
-	id, err := vault.CanonicalID(key.Public())
+	id, err := tuf.CanonicalID(key.Public())
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package vault
+package tuf
 
 import (
 	"crypto/ecdsa"
@@ -88,11 +88,11 @@ func TestRootCertificateIDs(t *testing.T) {
 		if id != canon {
 			t.Errorf("%s: CertificateCanonicalID = %s, want the key's canonical ID %s", gun, id, canon)
 		}
-		tk, err := NewCertificateTUFKey(certPEM)
+		tk, err := NewCertificateKey(certPEM)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if tk.Type != KeyTypeECDSAX509 || tk.ID() != TUFKeyID(KeyTypeECDSAX509, certPEM) {
+		if tk.Type != KeyTypeECDSAX509 || tk.ID() != KeyID(KeyTypeECDSAX509, certPEM) {
 			t.Errorf("%s: TUF key %s %s, want ecdsa-x509 over the PEM", gun, tk.Type, tk.ID())
 		}
 		if id, _ := tk.CanonicalID(); id != canon {

@@ -1,4 +1,4 @@
-package vault
+package tuf
 
 import (
 	"bytes"
@@ -77,8 +77,8 @@ func TestMarshalCanonicalRejects(t *testing.T) {
 // HTML escaping off.
 func TestMarshalCanonicalMatchesEncodingJSON(t *testing.T) {
 	v := RootSigned(
-		map[string]TUFKey{"ab": {Type: KeyTypeED25519, Public: bytes.Repeat([]byte{7}, 32)}},
-		map[string]TUFRole{"root": {KeyIDs: []string{"ab"}, Threshold: 1}},
+		map[string]Key{"ab": {Type: KeyTypeED25519, Public: bytes.Repeat([]byte{7}, 32)}},
+		map[string]Role{"root": {KeyIDs: []string{"ab"}, Threshold: 1}},
 		time.Date(2036, 11, 21, 22, 14, 15, 123456789, time.UTC), 3)
 	got, err := MarshalCanonical(v)
 	if err != nil {
@@ -98,7 +98,7 @@ func TestMarshalCanonicalMatchesEncodingJSON(t *testing.T) {
 func TestTUFKeyID(t *testing.T) {
 	for name, signer := range testSigners(t) {
 		t.Run(name, func(t *testing.T) {
-			k, err := NewTUFKey(signer.Public())
+			k, err := NewKey(signer.Public())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -168,21 +168,21 @@ func TestDefaultExpiry(t *testing.T) {
 func TestSignVerify(t *testing.T) {
 	signers := testSigners(t)
 	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	otherKey, _ := NewTUFKey(other.Public())
+	otherKey, _ := NewKey(other.Public())
 	signed := TargetsSigned(
-		map[string]TUFFileMeta{"latest": {Length: 528, Hashes: map[string][]byte{"sha256": make([]byte, 32)}}},
+		map[string]FileMeta{"latest": {Length: 528, Hashes: map[string][]byte{"sha256": make([]byte, 32)}}},
 		nil, nil, time.Date(2030, 1, 2, 3, 4, 5, 6, time.UTC), 2)
 	for name, signer := range signers {
 		t.Run(name, func(t *testing.T) {
-			key, _ := NewTUFKey(signer.Public())
-			file, err := SignMetadata(signed, rand.Reader, MetadataSigner{KeyID: key.ID(), Signer: signer})
+			key, _ := NewKey(signer.Public())
+			file, err := Sign(signed, rand.Reader, Signer{KeyID: key.ID(), Signer: signer})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := VerifyMetadata(file, key); err != nil {
+			if err := Verify(file, key); err != nil {
 				t.Errorf("verify: %v", err)
 			}
-			m, err := ParseMetadata(file)
+			m, err := Parse(file)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -193,14 +193,14 @@ func TestSignVerify(t *testing.T) {
 			if err := json.Indent(&indented, file, "", "  "); err != nil {
 				t.Fatal(err)
 			}
-			if err := VerifyMetadata(indented.Bytes(), key); err != nil {
+			if err := Verify(indented.Bytes(), key); err != nil {
 				t.Errorf("verify re-indented file: %v", err)
 			}
 			tampered := bytes.Replace(file, []byte(`"length":528`), []byte(`"length":529`), 1)
-			if err := VerifyMetadata(tampered, key); !errors.Is(err, ErrBadSignature) {
+			if err := Verify(tampered, key); !errors.Is(err, ErrBadSignature) {
 				t.Errorf("verify tampered file: %v, want ErrBadSignature", err)
 			}
-			if err := VerifyMetadata(file, otherKey); !errors.Is(err, ErrBadSignature) {
+			if err := Verify(file, otherKey); !errors.Is(err, ErrBadSignature) {
 				t.Errorf("verify with another key: %v, want ErrBadSignature", err)
 			}
 		})
@@ -213,16 +213,16 @@ func TestSignMetadataShape(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rootKey, err := NewCertificateTUFKey(cert)
+	rootKey, err := NewCertificateKey(cert)
 	if err != nil {
 		t.Fatal(err)
 	}
 	id := rootKey.ID()
 	expires := time.Date(2036, 11, 21, 22, 14, 15, 123456789, time.UTC)
-	signed := RootSigned(map[string]TUFKey{id: rootKey}, map[string]TUFRole{
+	signed := RootSigned(map[string]Key{id: rootKey}, map[string]Role{
 		"root": {KeyIDs: []string{id}, Threshold: 1},
 	}, expires, 1)
-	file, err := SignMetadata(signed, nil, MetadataSigner{KeyID: id, Signer: signer})
+	file, err := Sign(signed, nil, Signer{KeyID: id, Signer: signer})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,18 +235,18 @@ func TestSignMetadataShape(t *testing.T) {
 	if !strings.Contains(string(file), wantTail) {
 		t.Errorf("file %s\nlacks %s", file, wantTail)
 	}
-	if err := VerifyMetadata(file, rootKey); err != nil {
+	if err := Verify(file, rootKey); err != nil {
 		t.Errorf("verify root: %v", err)
 	}
-	again, _ := SignMetadata(signed, nil, MetadataSigner{KeyID: id, Signer: signer})
+	again, _ := Sign(signed, nil, Signer{KeyID: id, Signer: signer})
 	if !bytes.Equal(file, again) {
 		t.Error("signing twice with nil rand gave different files, want RFC 6979 determinism")
 	}
 }
 
 func TestTargetsSignedDelegations(t *testing.T) {
-	k := TUFKey{Type: KeyTypeECDSA, Public: []byte{1, 2}}
-	signed := TargetsSigned(nil, map[string]TUFKey{k.ID(): k}, []TUFDelegation{
+	k := Key{Type: KeyTypeECDSA, Public: []byte{1, 2}}
+	signed := TargetsSigned(nil, map[string]Key{k.ID(): k}, []Delegation{
 		{Name: "targets/releases", KeyIDs: []string{k.ID()}, Threshold: 1, Paths: []string{""}},
 	}, time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), 4)
 	got, err := MarshalCanonical(signed)
@@ -263,19 +263,19 @@ func TestTargetsSignedDelegations(t *testing.T) {
 
 func TestSnapshotTimestampMeta(t *testing.T) {
 	data := []byte("root file")
-	fm := NewTUFFileMeta(data)
+	fm := NewFileMeta(data)
 	exp := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	signer := ed25519.NewKeyFromSeed(make([]byte, 32))
-	key, _ := NewTUFKey(signer.Public())
-	snap, err := SignMetadata(SnapshotSigned(map[string]TUFFileMeta{"root": fm}, exp, 1), nil, MetadataSigner{KeyID: key.ID(), Signer: signer})
+	key, _ := NewKey(signer.Public())
+	snap, err := Sign(SnapshotSigned(map[string]FileMeta{"root": fm}, exp, 1), nil, Signer{KeyID: key.ID(), Signer: signer})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts, err := SignMetadata(TimestampSigned(NewTUFFileMeta(snap), exp, 1), nil, MetadataSigner{KeyID: key.ID(), Signer: signer})
+	ts, err := Sign(TimestampSigned(NewFileMeta(snap), exp, 1), nil, Signer{KeyID: key.ID(), Signer: signer})
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := ParseMetadata(ts)
+	m, err := Parse(ts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package vault
+package tuf
 
 // TUF metadata as notary writes it: canonical JSON, key objects, and the
 // signed envelope {"signed":{...},"signatures":[...]}.
@@ -72,7 +72,7 @@ func DefaultExpiry(role string) time.Duration {
 func FormatExpires(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 // TUFKey is a public key as TUF metadata carries it.
-type TUFKey struct {
+type Key struct {
 	// Type is the "keytype": ecdsa, ecdsa-x509, rsa, rsa-x509 or ed25519.
 	Type string
 	// Public is the decoded "public" value: PKIX DER (ecdsa, rsa), the raw 32
@@ -81,11 +81,11 @@ type TUFKey struct {
 }
 
 // ID is the key's TUF ID (for x509 keys, the x509 ID, not the file name).
-func (k TUFKey) ID() string { return TUFKeyID(k.Type, k.Public) }
+func (k Key) ID() string { return KeyID(k.Type, k.Public) }
 
 // CanonicalID is the ID of the private key file: the TUF ID, or for a
 // certificate-wrapped key the canonical ID of the certificate's public key.
-func (k TUFKey) CanonicalID() (string, error) {
+func (k Key) CanonicalID() (string, error) {
 	if k.Type == KeyTypeECDSAX509 || k.Type == KeyTypeRSAX509 {
 		return CertificateCanonicalID(k.Public)
 	}
@@ -93,7 +93,7 @@ func (k TUFKey) CanonicalID() (string, error) {
 }
 
 // PublicKey parses the key into a crypto.PublicKey.
-func (k TUFKey) PublicKey() (crypto.PublicKey, error) {
+func (k Key) PublicKey() (crypto.PublicKey, error) {
 	switch k.Type {
 	case KeyTypeECDSA, KeyTypeRSA:
 		return x509.ParsePKIXPublicKey(k.Public)
@@ -114,7 +114,7 @@ func (k TUFKey) PublicKey() (crypto.PublicKey, error) {
 }
 
 // json is the key object {"keytype":..,"keyval":{"private":null,"public":..}}.
-func (k TUFKey) json() map[string]any {
+func (k Key) json() map[string]any {
 	return map[string]any{
 		"keytype": k.Type,
 		"keyval":  map[string]any{"private": nil, "public": k.Public},
@@ -122,28 +122,28 @@ func (k TUFKey) json() map[string]any {
 }
 
 // NewTUFKey describes a bare public key (ECDSA, RSA or Ed25519).
-func NewTUFKey(pub crypto.PublicKey) (TUFKey, error) {
+func NewKey(pub crypto.PublicKey) (Key, error) {
 	t, b, err := PublicKeyMaterial(pub)
 	if err != nil {
-		return TUFKey{}, err
+		return Key{}, err
 	}
-	return TUFKey{Type: t, Public: b}, nil
+	return Key{Type: t, Public: b}, nil
 }
 
 // NewCertificateTUFKey describes a root key by its certificate (PEM), as
 // root.json carries it: ecdsa-x509 or rsa-x509.
-func NewCertificateTUFKey(certPEM []byte) (TUFKey, error) {
+func NewCertificateKey(certPEM []byte) (Key, error) {
 	cert, err := firstCertificate(certPEM)
 	if err != nil {
-		return TUFKey{}, err
+		return Key{}, err
 	}
 	switch cert.PublicKey.(type) {
 	case *ecdsa.PublicKey:
-		return TUFKey{Type: KeyTypeECDSAX509, Public: bytes.Clone(certPEM)}, nil
+		return Key{Type: KeyTypeECDSAX509, Public: bytes.Clone(certPEM)}, nil
 	case *rsa.PublicKey:
-		return TUFKey{Type: KeyTypeRSAX509, Public: bytes.Clone(certPEM)}, nil
+		return Key{Type: KeyTypeRSAX509, Public: bytes.Clone(certPEM)}, nil
 	default:
-		return TUFKey{}, fmt.Errorf("unsupported certificate key type %T", cert.PublicKey)
+		return Key{}, fmt.Errorf("unsupported certificate key type %T", cert.PublicKey)
 	}
 }
 
@@ -166,13 +166,13 @@ func firstCertificate(certPEM []byte) (*x509.Certificate, error) {
 }
 
 // TUFRole is a role's key IDs and threshold, as root.json "roles" holds them.
-type TUFRole struct {
+type Role struct {
 	KeyIDs    []string
 	Threshold int
 }
 
 // TUFDelegation is one entry of a targets file's delegations.roles.
-type TUFDelegation struct {
+type Delegation struct {
 	Name      string // "targets/releases"
 	KeyIDs    []string
 	Threshold int
@@ -182,7 +182,7 @@ type TUFDelegation struct {
 
 // TUFFileMeta is the length and hashes of a file, as targets, snapshot and
 // timestamp metadata list them.
-type TUFFileMeta struct {
+type FileMeta struct {
 	Length int64
 	// Hashes maps "sha256"/"sha512" to the raw digest.
 	Hashes map[string][]byte
@@ -190,16 +190,16 @@ type TUFFileMeta struct {
 
 // NewTUFFileMeta describes data with SHA-256 and SHA-512, as notary
 // describes metadata files in snapshot and timestamp.
-func NewTUFFileMeta(data []byte) TUFFileMeta {
+func NewFileMeta(data []byte) FileMeta {
 	s256 := sha256.Sum256(data)
 	s512 := sha512.Sum512(data)
-	return TUFFileMeta{
+	return FileMeta{
 		Length: int64(len(data)),
 		Hashes: map[string][]byte{"sha256": s256[:], "sha512": s512[:]},
 	}
 }
 
-func (f TUFFileMeta) json() map[string]any {
+func (f FileMeta) json() map[string]any {
 	h := make(map[string]any, len(f.Hashes))
 	for k, v := range f.Hashes {
 		h[k] = v
@@ -207,7 +207,7 @@ func (f TUFFileMeta) json() map[string]any {
 	return map[string]any{"length": f.Length, "hashes": h}
 }
 
-func fileMetaMap(files map[string]TUFFileMeta) map[string]any {
+func fileMetaMap(files map[string]FileMeta) map[string]any {
 	m := make(map[string]any, len(files))
 	for name, f := range files {
 		m[name] = f.json()
@@ -215,7 +215,7 @@ func fileMetaMap(files map[string]TUFFileMeta) map[string]any {
 	return m
 }
 
-func keyMap(keys map[string]TUFKey) map[string]any {
+func keyMap(keys map[string]Key) map[string]any {
 	m := make(map[string]any, len(keys))
 	for id, k := range keys {
 		m[id] = k.json()
@@ -231,7 +231,7 @@ func common(typ string, expires time.Time, version int) map[string]any {
 // RootSigned builds the "signed" object of root.json. roles maps "root",
 // "targets", "snapshot" and "timestamp" to their keys; keys holds every key
 // the roles name (the root key as NewCertificateTUFKey describes it).
-func RootSigned(keys map[string]TUFKey, roles map[string]TUFRole, expires time.Time, version int) map[string]any {
+func RootSigned(keys map[string]Key, roles map[string]Role, expires time.Time, version int) map[string]any {
 	r := make(map[string]any, len(roles))
 	for name, role := range roles {
 		r[name] = map[string]any{"keyids": stringsOrEmpty(role.KeyIDs), "threshold": role.Threshold}
@@ -246,7 +246,7 @@ func RootSigned(keys map[string]TUFKey, roles map[string]TUFRole, expires time.T
 // TargetsSigned builds the "signed" object of targets.json or of a
 // delegation's targets/<name>.json: targets maps target names (docker: tags)
 // to their meta; delegations and their keys may be empty.
-func TargetsSigned(targets map[string]TUFFileMeta, delegationKeys map[string]TUFKey, delegations []TUFDelegation, expires time.Time, version int) map[string]any {
+func TargetsSigned(targets map[string]FileMeta, delegationKeys map[string]Key, delegations []Delegation, expires time.Time, version int) map[string]any {
 	roles := make([]any, 0, len(delegations))
 	for _, d := range delegations {
 		role := map[string]any{"name": d.Name, "keyids": stringsOrEmpty(d.KeyIDs), "threshold": d.Threshold}
@@ -263,16 +263,16 @@ func TargetsSigned(targets map[string]TUFFileMeta, delegationKeys map[string]TUF
 
 // SnapshotSigned builds the "signed" object of snapshot.json: meta maps
 // "root", "targets" and each delegation that has a file to its file meta.
-func SnapshotSigned(meta map[string]TUFFileMeta, expires time.Time, version int) map[string]any {
+func SnapshotSigned(meta map[string]FileMeta, expires time.Time, version int) map[string]any {
 	m := common(TypeSnapshot, expires, version)
 	m["meta"] = fileMetaMap(meta)
 	return m
 }
 
 // TimestampSigned builds the "signed" object of timestamp.json.
-func TimestampSigned(snapshot TUFFileMeta, expires time.Time, version int) map[string]any {
+func TimestampSigned(snapshot FileMeta, expires time.Time, version int) map[string]any {
 	m := common(TypeTimestamp, expires, version)
-	m["meta"] = fileMetaMap(map[string]TUFFileMeta{"snapshot": snapshot})
+	m["meta"] = fileMetaMap(map[string]FileMeta{"snapshot": snapshot})
 	return m
 }
 
@@ -285,7 +285,7 @@ func stringsOrEmpty(s []string) []string {
 
 // MetadataSigner is a key that signs metadata and the key ID its signature
 // names (for a root key, the x509 TUF ID of the certificate in root.json).
-type MetadataSigner struct {
+type Signer struct {
 	KeyID  string
 	Signer crypto.Signer
 }
@@ -294,7 +294,7 @@ type MetadataSigner struct {
 // {"signed":<canonical JSON>,"signatures":[...]}, as notary writes it.
 // rand is passed to the signers; nil makes ECDSA software keys sign
 // deterministically (RFC 6979), which a hardware signer may refuse.
-func SignMetadata(signed map[string]any, rand io.Reader, signers ...MetadataSigner) ([]byte, error) {
+func Sign(signed map[string]any, rand io.Reader, signers ...Signer) ([]byte, error) {
 	msg, err := MarshalCanonical(signed)
 	if err != nil {
 		return nil, fmt.Errorf("encode signed metadata: %w", err)
@@ -303,7 +303,7 @@ func SignMetadata(signed map[string]any, rand io.Reader, signers ...MetadataSign
 	for _, s := range signers {
 		method, sig, err := signTUF(s.Signer, msg, rand)
 		if err != nil {
-			return nil, fmt.Errorf("sign metadata with key %s: %w", ShortID(s.KeyID), err)
+			return nil, fmt.Errorf("sign metadata with key %s: %w", shortID(s.KeyID), err)
 		}
 		sigs = append(sigs, map[string]any{"keyid": s.KeyID, "method": method, "sig": sig})
 	}
@@ -365,8 +365,8 @@ var ErrBadSignature = errors.New("no valid signature")
 // VerifyMetadata checks that a metadata file carries a valid signature by
 // key. The signed object is re-encoded as canonical JSON first, as notary
 // does, so files that are not byte-canonical still verify.
-func VerifyMetadata(data []byte, key TUFKey) error {
-	m, err := ParseMetadata(data)
+func Verify(data []byte, key Key) error {
+	m, err := Parse(data)
 	if err != nil {
 		return err
 	}
@@ -374,10 +374,10 @@ func VerifyMetadata(data []byte, key TUFKey) error {
 }
 
 // Verify checks that the metadata carries a valid signature by key.
-func (m *TUFMetadata) Verify(key TUFKey) error {
+func (m *Metadata) Verify(key Key) error {
 	pub, err := key.PublicKey()
 	if err != nil {
-		return fmt.Errorf("key %s: %w", ShortID(key.ID()), err)
+		return fmt.Errorf("key %s: %w", shortID(key.ID()), err)
 	}
 	msg, err := canonicalizeJSON(m.Signed)
 	if err != nil {
@@ -389,7 +389,7 @@ func (m *TUFMetadata) Verify(key TUFKey) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("key %s: %w", ShortID(id), ErrBadSignature)
+	return fmt.Errorf("key %s: %w", shortID(id), ErrBadSignature)
 }
 
 // verifyTUF verifies one signature; an unknown method or key type is false.
@@ -545,4 +545,12 @@ func isJSONInteger(s string) bool {
 		}
 	}
 	return true
+}
+
+// shortID is the first 7 characters of a key ID, as notary prints it.
+func shortID(id string) string {
+	if len(id) > 7 {
+		return id[:7]
+	}
+	return id
 }
