@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/health"
 )
 
 // writeRecords writes backup records into the store's trust directory, as
@@ -89,14 +90,14 @@ func TestBackupState(t *testing.T) {
 		for _, tc := range []struct {
 			name string
 			k    *vault.Key
-			want vault.BackupState
+			want health.BackupState
 		}{
-			{"shared root", root, vault.BackupTwo},
-			{"tools' other key", tools[1], vault.BackupTwo},
-			{"api, one drive", one, vault.BackupOne},
-			{"api, backed up before it changed", older, vault.BackupOlder},
-			{"api, never backed up", none, vault.BackupNone},
-			{"without a repository, backed up before it changed", orphan[0], vault.BackupOlder},
+			{"shared root", root, health.BackupTwo},
+			{"tools' other key", tools[1], health.BackupTwo},
+			{"api, one drive", one, health.BackupOne},
+			{"api, backed up before it changed", older, health.BackupOlder},
+			{"api, never backed up", none, health.BackupNone},
+			{"without a repository, backed up before it changed", orphan[0], health.BackupOlder},
 		} {
 			if got := snap.backups[tc.k.ID].State; got != tc.want {
 				t.Errorf("%s (%s): %v, want %v", tc.name, tc.k.ShortID(), got, tc.want)

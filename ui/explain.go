@@ -6,21 +6,20 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
-
-	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/health"
 )
 
 // errorExplainedMsg carries the translator's reading of an error.
 type errorExplainedMsg struct {
 	text string
-	es   []vault.Explanation
+	es   []health.Explanation
 }
 
 // explainErrorCmd asks the engine what an error means in the trust
 // directory as the snapshot read it.
 func explainErrorCmd(s *snapshot, text string) tea.Cmd {
 	return func() tea.Msg {
-		return errorExplainedMsg{text: text, es: vault.Explain(vault.ExplainInput{
+		return errorExplainedMsg{text: text, es: health.Explain(health.ExplainInput{
 			Text: text, Now: s.now, TrustDir: s.dir, Keys: s.keys, Repos: s.repos,
 		})}
 	}
@@ -51,7 +50,7 @@ type explainPage struct {
 	width, height int
 	input         textinput.Model
 	explained     string // the text the results are for
-	results       []vault.Explanation
+	results       []health.Explanation
 	lines         []string
 	list          listView
 }
@@ -149,7 +148,7 @@ func (p *explainPage) View() string {
 }
 
 // explanationLines lays out the translator's answers, wrapped to width.
-func explanationLines(st Styles, es []vault.Explanation, width int) []string {
+func explanationLines(st Styles, es []health.Explanation, width int) []string {
 	var out []string
 	add := func(prefix, text string, style Ink) {
 		w := max(width-len(prefix), 16)

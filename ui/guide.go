@@ -5,14 +5,13 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-
-	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/health"
 )
 
 // guideFilledMsg carries a lost-key guide filled for a key or role; the
 // root opens it.
 type guideFilledMsg struct {
-	data vault.GuideData
+	data health.GuideData
 	text string
 }
 
@@ -20,11 +19,11 @@ type guideFilledMsg struct {
 // repository gun from a reading of the trust directory, and fills it.
 func fillGuideCmd(s *snapshot, subject, gun string) tea.Cmd {
 	return func() tea.Msg {
-		d, err := vault.GuideFor(s.dir, s.keys, s.repos, subject, gun)
+		d, err := health.GuideFor(s.dir, s.keys, s.repos, subject, gun)
 		if err != nil {
 			return errMsg{err: err}
 		}
-		text, err := vault.LostKeyGuide(d)
+		text, err := health.LostKeyGuide(d)
 		if err != nil {
 			return errMsg{err: err}
 		}
@@ -38,7 +37,7 @@ type guidePage struct {
 	c             *common
 	keys          navKeys
 	width, height int
-	data          vault.GuideData
+	data          health.GuideData
 	text          string
 	lines         []string
 	list          listView

@@ -306,7 +306,7 @@ func moveRootCmd(store *vault.Store, id string, pass []byte, o vault.RootOnToken
 		defer clear(o.PIN)
 		defer clear(pass)
 		o.Touch = sig.notify
-		tk, err := store.ImportRootToToken(id, func(req vault.PassphraseRequest) ([]byte, error) {
+		tk, err := vault.ImportRootToToken(store, id, func(req vault.PassphraseRequest) ([]byte, error) {
 			if req.Attempt > 1 {
 				return nil, vault.ErrWrongPassphrase
 			}

@@ -9,13 +9,14 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/health"
 	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
 // healthIndex is the health findings of one snapshot, indexed for the
 // pages: by key, and counted per repositories row.
 type healthIndex struct {
-	findings []vault.Finding
+	findings []health.Finding
 	byKey    map[string][]int
 	// rows counts each repositories row's problems and warnings: findings
 	// about its repository or about a key it shows.
@@ -25,7 +26,7 @@ type healthIndex struct {
 
 // setHealth indexes the findings of a reading of the trust directory. It
 // does no I/O.
-func (s *snapshot) setHealth(fs []vault.Finding) {
+func (s *snapshot) setHealth(fs []health.Finding) {
 	h := healthIndex{findings: fs, byKey: map[string][]int{}, rows: map[*repoRow][2]int{}}
 	rowsByGUN := map[string]*repoRow{}
 	rowsByID := map[string][]*repoRow{}
@@ -39,9 +40,9 @@ func (s *snapshot) setHealth(fs []vault.Finding) {
 	}
 	for i, f := range fs {
 		switch f.Severity {
-		case vault.SeverityProblem:
+		case health.SeverityProblem:
 			h.problems++
-		case vault.SeverityWarning:
+		case health.SeverityWarning:
 			h.warnings++
 		default:
 			h.notes++
@@ -49,7 +50,7 @@ func (s *snapshot) setHealth(fs []vault.Finding) {
 		if f.KeyID != "" {
 			h.byKey[f.KeyID] = append(h.byKey[f.KeyID], i)
 		}
-		if f.Severity == vault.SeverityInfo {
+		if f.Severity == health.SeverityInfo {
 			continue
 		}
 		seen := map[*repoRow]bool{}
@@ -59,7 +60,7 @@ func (s *snapshot) setHealth(fs []vault.Finding) {
 			}
 			seen[r] = true
 			c := h.rows[r]
-			if f.Severity == vault.SeverityProblem {
+			if f.Severity == health.SeverityProblem {
 				c[0]++
 			} else {
 				c[1]++
@@ -76,8 +77,8 @@ func (s *snapshot) setHealth(fs []vault.Finding) {
 }
 
 // forKey returns the findings about one key, most urgent first.
-func (h healthIndex) forKey(id string) []vault.Finding {
-	out := make([]vault.Finding, 0, len(h.byKey[id]))
+func (h healthIndex) forKey(id string) []health.Finding {
+	out := make([]health.Finding, 0, len(h.byKey[id]))
 	for _, i := range h.byKey[id] {
 		out = append(out, h.findings[i])
 	}
@@ -97,11 +98,11 @@ func healthBadge(problems, warnings int) (string, urgency) {
 }
 
 // severityMark is a finding's mark and its urgency.
-func severityMark(s vault.Severity) (string, urgency) {
+func severityMark(s health.Severity) (string, urgency) {
 	switch s {
-	case vault.SeverityProblem:
+	case health.SeverityProblem:
 		return "✗", urgencyBad
-	case vault.SeverityWarning:
+	case health.SeverityWarning:
 		return "!", urgencyWarn
 	default:
 		return "·", urgencyNone
@@ -147,7 +148,7 @@ func (p *healthPage) Title() string   { return "Health" }
 func (p *healthPage) Capturing() bool { return false }
 func (p *healthPage) Busy() bool      { return false }
 
-func (p *healthPage) findings() []vault.Finding {
+func (p *healthPage) findings() []health.Finding {
 	if p.c.snap == nil {
 		return nil
 	}
@@ -183,10 +184,10 @@ func (p *healthPage) detailHeight() int {
 // listHeight is the rows' room: less the summary line and the detail.
 func (p *healthPage) listHeight() int { return max(p.height-1-p.detailHeight(), 1) }
 
-func (p *healthPage) selected() (vault.Finding, bool) {
+func (p *healthPage) selected() (health.Finding, bool) {
 	fs := p.findings()
 	if !p.list.selected() || p.list.cursor >= len(fs) {
-		return vault.Finding{}, false
+		return health.Finding{}, false
 	}
 	return fs[p.list.cursor], true
 }
@@ -234,7 +235,7 @@ func (p *keyPage) focusHealth() {
 
 // openFinding goes to what a finding is about: its key, else its
 // repository.
-func openFinding(s *snapshot, f vault.Finding) tea.Cmd {
+func openFinding(s *snapshot, f health.Finding) tea.Cmd {
 	if ref, ok := refForFinding(s, f); ok {
 		return send(findingOpenedMsg{ref: ref})
 	}
@@ -246,7 +247,7 @@ func openFinding(s *snapshot, f vault.Finding) tea.Cmd {
 
 // refForFinding names the key a finding is about, as the key page wants
 // it: a file here, an unreadable file, or a key only metadata knows.
-func refForFinding(s *snapshot, f vault.Finding) (keyRef, bool) {
+func refForFinding(s *snapshot, f health.Finding) (keyRef, bool) {
 	if f.KeyID == "" {
 		return keyRef{}, false
 	}
@@ -319,7 +320,7 @@ func (p *healthPage) View() string {
 	return b.String()
 }
 
-func (p *healthPage) renderRow(f vault.Finding, selected bool) string {
+func (p *healthPage) renderRow(f health.Finding, selected bool) string {
 	st := p.c.styles
 	mark, u := severityMark(f.Severity)
 	subject := f.GUN
@@ -354,7 +355,7 @@ func (p *healthPage) renderRow(f vault.Finding, selected bool) string {
 
 // detail is the selected finding in full: its message, then its fix,
 // wrapped, in at most h lines.
-func (p *healthPage) detail(f vault.Finding, h int) string {
+func (p *healthPage) detail(f health.Finding, h int) string {
 	st := p.c.styles
 	w := max(p.width-2, 16)
 	msg := strings.Split(wrap(f.Message, w), "\n")

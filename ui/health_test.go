@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/health"
 	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
@@ -62,7 +63,7 @@ func TestHealthPage(t *testing.T) {
 		}
 	}
 	first := h.findings[0]
-	if first.Check != vault.CheckMissingKey || first.KeyID != info.Missing.ID {
+	if first.Check != health.CheckMissingKey || first.KeyID != info.Missing.ID {
 		t.Fatalf("first finding %s %s, want the missing key", first.Check, vault.ShortID(first.KeyID))
 	}
 	if out := screen(m); !strings.Contains(out, "Fix: ") {
@@ -110,7 +111,7 @@ func TestHealthPage(t *testing.T) {
 func TestHealthFindingWithoutKey(t *testing.T) {
 	_, s := sharedDemo(t)
 	snap := relocated(t, s)
-	fs := append([]vault.Finding{{Check: vault.CheckFileMode, Severity: vault.SeverityWarning, Message: "the private directory has mode 0755", Fix: "chmod 700 DIR"}}, snap.health.findings...)
+	fs := append([]health.Finding{{Check: health.CheckFileMode, Severity: health.SeverityWarning, Message: "the private directory has mode 0755", Fix: "chmod 700 DIR"}}, snap.health.findings...)
 	snap.setHealth(fs)
 	m := newTestModel(t, s, snap, 100, 30)
 	press(m, "!", "enter")
@@ -138,7 +139,7 @@ func TestExplainPage(t *testing.T) {
 	}
 	deliver(m, pasteText("* fatal: could not retrieve local key for key ID provided: 0000000000000000000000000000000000000000000000000000000000000000"))
 	press(m, "enter")
-	if len(ep.results) == 0 || ep.results[0].Cause != vault.CauseKeyNotFound {
+	if len(ep.results) == 0 || ep.results[0].Cause != health.CauseKeyNotFound {
 		t.Fatalf("results %+v", ep.results)
 	}
 	if out := screen(m); !strings.Contains(out, "Notary found no key file with this ID") {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/demo"
+	"github.com/trustvault/trustvault/vault/health"
 )
 
 // demoNow is the moment the demo vault is set in, and the tests' clock.
@@ -114,7 +115,7 @@ func relocatedWith(t testing.TB, s *vault.Store, list TokenLister) *snapshot {
 	out := newSnapshot(shownDir, demoNow, snap.absent, keys, repos, snap.keysErr, snap.reposErr)
 	out.tokens = snap.tokens
 	out.setBackups(snap.records, snap.backupsErr)
-	findings := make([]vault.Finding, len(snap.health.findings))
+	findings := make([]health.Finding, len(snap.health.findings))
 	for i, f := range snap.health.findings {
 		f.Path = strings.ReplaceAll(f.Path, from, shownDir)
 		f.Message = strings.ReplaceAll(f.Message, from, shownDir)

@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/health"
 	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
@@ -395,15 +396,15 @@ func keyFacts(c *common, ref keyRef, f *vault.Key, exported []byte, width int) [
 
 // backupFacts is the key page's BACKUP section: the state, then each
 // drive with a verified copy and when it was verified.
-func backupFacts(st Styles, b vault.KeyBackup, add func(label, value string, style func(string) string)) {
+func backupFacts(st Styles, b health.KeyBackup, add func(label, value string, style func(string) string)) {
 	_, u := backupBrief(b)
 	var state string
 	switch b.State {
-	case vault.BackupTwo:
+	case health.BackupTwo:
 		state = fmt.Sprintf("two verified: copies of this version on %d drives", b.Drives())
-	case vault.BackupOne:
+	case health.BackupOne:
 		state = "one verified: one drive holds a copy of this version; press b to make a second on another drive"
-	case vault.BackupOlder:
+	case health.BackupOlder:
 		state = "older than the key: the file changed after its backups (a new passphrase?); press b to back up again"
 	default:
 		state = "none: no verified copy anywhere; press b to back up to two drives"

@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/health"
 )
 
 // vaultLoadedMsg carries a new reading of the trust directory.
@@ -51,7 +52,7 @@ func readSnapshotTokens(store *vault.Store, now time.Time, tokens TokenLister) *
 	snap.tokens = tr
 	backups, backupsErr := store.BackupLedger().BackupRecords()
 	snap.setBackups(backups, backupsErr)
-	snap.setHealth(vault.Diagnose(vault.HealthInput{
+	snap.setHealth(health.Diagnose(health.Input{
 		Now: now, Keys: keys, KeysErr: keysErr, Repos: repos, ReposErr: reposErr,
 		Private: store.PrivateDirInfo(), Backups: backups, BackupsErr: backupsErr,
 		Tokens: tr.keys,

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/health"
 	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
@@ -45,7 +46,7 @@ type snapshot struct {
 	// backups is each readable key file's backup state by key ID, from
 	// records, the backup records (setBackups); backupsErr is set, and
 	// backups empty, when the records could not be read.
-	backups    map[string]vault.KeyBackup
+	backups    map[string]health.KeyBackup
 	records    []vault.BackupRecord
 	backupsErr error
 }
@@ -311,17 +312,17 @@ func (s *snapshot) count() {
 // records and sums it up per row. It does no I/O.
 func (s *snapshot) setBackups(records []vault.BackupRecord, err error) {
 	s.records, s.backupsErr = records, err
-	s.backups = make(map[string]vault.KeyBackup, len(s.files))
+	s.backups = make(map[string]health.KeyBackup, len(s.files))
 	if err == nil {
 		for id, f := range s.files {
 			if f.Err == nil {
-				s.backups[id] = vault.KeyBackupState(*f, records)
+				s.backups[id] = health.KeyBackupState(*f, records)
 			}
 		}
 	}
 	for _, row := range s.rows {
 		row.backup, row.backupUrgency = "", urgencyNone
-		var states []vault.BackupState
+		var states []health.BackupState
 		local := 0
 		for _, id := range row.ids {
 			if f := s.files[id]; f == nil || f.Err != nil {
@@ -346,27 +347,27 @@ func (s *snapshot) setBackups(records []vault.BackupRecord, err error) {
 // state colours it: "3/3 ✓" (each on two drives), "1 of 3 keys" (how many
 // are on two drives), "1 of 3, older" (some key changed since its
 // backups), "none" (no key has a verified copy).
-func backupSummary(states []vault.BackupState) (string, urgency) {
+func backupSummary(states []health.BackupState) (string, urgency) {
 	if len(states) == 0 {
 		return "", urgencyNone
 	}
-	two, weakest, some := 0, vault.BackupTwo, false
+	two, weakest, some := 0, health.BackupTwo, false
 	for _, st := range states {
 		weakest = min(weakest, st)
-		if st == vault.BackupTwo {
+		if st == health.BackupTwo {
 			two++
 		}
-		if st != vault.BackupNone {
+		if st != health.BackupNone {
 			some = true
 		}
 	}
 	n := len(states)
 	switch {
-	case weakest == vault.BackupTwo:
+	case weakest == health.BackupTwo:
 		return fmt.Sprintf("%d/%d ✓", n, n), urgencyOK
 	case !some:
 		return "none", urgencyWarn
-	case weakest == vault.BackupOlder:
+	case weakest == health.BackupOlder:
 		return fmt.Sprintf("%d of %d, older", two, n), urgencyWarn
 	default:
 		return fmt.Sprintf("%d of %d keys", two, n), urgencyWarn
@@ -374,13 +375,13 @@ func backupSummary(states []vault.BackupState) (string, urgency) {
 }
 
 // backupBrief is a key's backup state in a few words, for a key line.
-func backupBrief(b vault.KeyBackup) (string, urgency) {
+func backupBrief(b health.KeyBackup) (string, urgency) {
 	switch b.State {
-	case vault.BackupTwo:
+	case health.BackupTwo:
 		return fmt.Sprintf("%d backups ✓", b.Drives()), urgencyOK
-	case vault.BackupOne:
+	case health.BackupOne:
 		return "1 backup", urgencyWarn
-	case vault.BackupOlder:
+	case health.BackupOlder:
 		return "backup older", urgencyWarn
 	default:
 		return "no backup", urgencyWarn

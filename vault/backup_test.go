@@ -15,6 +15,7 @@ import (
 	"github.com/trustvault/trustvault/hardware/drivetest"
 	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/demo"
+	"github.com/trustvault/trustvault/vault/health"
 )
 
 // backupRig is a demo trust directory and two drives: real directories
@@ -65,7 +66,7 @@ func (r *backupRig) backup(t *testing.T, pass []byte) (*vault.BackupResult, erro
 	return r.store.Backup(plan, vault.BackupOptions{Passphrase: pass, WorkFactor: 10})
 }
 
-func countFindings(fs []vault.Finding, check string) int {
+func countFindings(fs []health.Finding, check string) int {
 	n := 0
 	for _, f := range fs {
 		if f.Check == check {
@@ -77,7 +78,7 @@ func countFindings(fs []vault.Finding, check string) int {
 
 func TestBackupRestoreRoundTrip(t *testing.T) {
 	r := newBackupRig(t, "", "")
-	before := countFindings(r.store.Health(time.Now()), vault.CheckBackup)
+	before := countFindings(health.Check(r.store, time.Now()), health.CheckBackup)
 	if before == 0 {
 		t.Fatal("the demo has no backup findings to start with")
 	}
@@ -112,7 +113,7 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 		}
 	}
 	// Health: two verified copies of every key file.
-	if n := countFindings(r.store.Health(time.Now()), vault.CheckBackup); n != 0 {
+	if n := countFindings(health.Check(r.store, time.Now()), health.CheckBackup); n != 0 {
 		t.Errorf("%d backup findings after a backup to two drives", n)
 	}
 	recs, err := r.store.BackupLedger().BackupRecords()
@@ -232,8 +233,8 @@ func TestDrillFindsChanges(t *testing.T) {
 	}
 	// Health: the new key has no backup.
 	found := false
-	for _, f := range r.store.Health(time.Now()) {
-		if f.Check == vault.CheckBackup && f.KeyID == newKey.ID {
+	for _, f := range health.Check(r.store, time.Now()) {
+		if f.Check == health.CheckBackup && f.KeyID == newKey.ID {
 			found = true
 		}
 	}

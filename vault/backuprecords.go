@@ -189,3 +189,11 @@ func flatten(r *Records) []BackupRecord {
 	slices.SortStableFunc(out, func(a, b BackupRecord) int { return a.VerifiedAt.Compare(b.VerifiedAt) })
 	return out
 }
+
+// OlderThan reports whether the record holds an older version of the key
+// than k's file (the file changed after it was backed up). Times are
+// compared to the second, as archives keep them; an unknown time is
+// never older.
+func (r BackupRecord) OlderThan(k Key) bool {
+	return !r.KeyModTime.IsZero() && k.ModTime.Truncate(time.Second).After(r.KeyModTime.Truncate(time.Second))
+}

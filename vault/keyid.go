@@ -1,7 +1,7 @@
 package vault
 
-// isKeyID reports whether s is 64 lowercase hex digits.
-func isKeyID(s string) bool {
+// IsKeyID reports whether s is 64 lowercase hex digits.
+func IsKeyID(s string) bool {
 	if len(s) != 64 {
 		return false
 	}

@@ -130,7 +130,7 @@ func ReadRepository(trustDir, gun string, keys []Key) Repository {
 	rr := repoReader{
 		repo:    Repository{GUN: gun, Dir: dir},
 		metaDir: filepath.Join(dir, "metadata"),
-		files:   keyFilesByID(keys),
+		files:   FilesByID(keys),
 	}
 	rr.readBaseRoles()
 	rr.readDelegations()
@@ -145,9 +145,9 @@ type repoReader struct {
 	targets *tuf.Metadata // targets.json, when readable
 }
 
-// keyFilesByID indexes readable key files by canonical ID, preferring the
+// FilesByID indexes readable key files by canonical ID, preferring the
 // flat layout when a key is in several places.
-func keyFilesByID(keys []Key) map[string]Key {
+func FilesByID(keys []Key) map[string]Key {
 	m := make(map[string]Key, len(keys))
 	for _, k := range keys {
 		if k.Err != nil || k.ID == "" {

@@ -55,7 +55,7 @@ func openArchive(data []byte, pass archive.PassphraseFunc) (*archive.Archive, er
 			continue
 		}
 		k := placeKey(strings.TrimPrefix(f.Name, privateDir+"/"))
-		if !isKeyID(k.ID) {
+		if !IsKeyID(k.ID) {
 			return nil, fmt.Errorf("vault: the backup's %s is not named by a key ID", f.Name)
 		}
 		if _, err := decodeKeyFile(f.Data); err != nil {

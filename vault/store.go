@@ -213,7 +213,7 @@ func readKey(path, rel string) Key {
 func readKeyWith(path, rel string, read func() (fileStat, []byte, error)) Key {
 	k := placeKey(rel)
 	k.Path, k.Location = path, LocationFile
-	if !isKeyID(k.ID) {
+	if !IsKeyID(k.ID) {
 		k.Err = fmt.Errorf("file name %q is not a key ID (64 lowercase hex digits)", filepath.Base(path))
 	}
 	st, data, err := read()
@@ -649,7 +649,7 @@ func (s *Store) Import(data []byte, source string, opts ImportOptions, pass Pass
 	if err != nil {
 		return nil, err
 	}
-	present := keyFilesByID(keys)
+	present := FilesByID(keys)
 	var out []Imported
 	for i, p := range todo {
 		if existing, ok := present[p.pk.ID]; ok {

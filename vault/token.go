@@ -76,21 +76,6 @@ const RootSlot = "9c"
 // notarySlots is the order notary's Yubikey store tries slots in.
 var notarySlots = []hardware.Slot{hardware.SlotSignature, hardware.SlotCardAuthentication, hardware.SlotKeyManagement, hardware.SlotAuthentication}
 
-// TokenRef says where on which token a key is.
-type TokenRef struct {
-	Serial uint32
-	// Slot is the PIV slot in hex, e.g. "9c".
-	Slot string
-	// Model and Firmware are "YubiKey 4" and "4.3.7".
-	Model, Firmware string
-}
-
-// Name is "Yubikey 12345678".
-func (r TokenRef) Name() string { return fmt.Sprintf("Yubikey %d", r.Serial) }
-
-// String is "Yubikey 12345678, slot 9c".
-func (r TokenRef) String() string { return fmt.Sprintf("Yubikey %d, slot %s", r.Serial, r.Slot) }
-
 // TokenKey is a key held on a token.
 type TokenKey struct {
 	// ID is the canonical ID of the public key (the file name a copy of the
@@ -425,7 +410,7 @@ func tokenKeyOn(tok *hardware.Token, slot hardware.Slot) (TokenKey, error) {
 // backup of the key on the token (which from then on is the one used). The
 // key must be ECDSA P-256. Before it returns, the token signs once (one
 // touch) and the signature is checked with the file's public key.
-func (s *Store) ImportRootToToken(id string, pass PassphraseFunc, o RootOnToken) (TokenKey, error) {
+func ImportRootToToken(s *Store, id string, pass PassphraseFunc, o RootOnToken) (TokenKey, error) {
 	if o.Slot != "" {
 		if _, err := hardware.ParseSlot(o.Slot); err != nil {
 			return TokenKey{}, fmt.Errorf("vault: %w", err)
@@ -436,7 +421,7 @@ func (s *Store) ImportRootToToken(id string, pass PassphraseFunc, o RootOnToken)
 		return TokenKey{}, err
 	}
 	if k.Kind() != keyrole.Root {
-		return TokenKey{}, fmt.Errorf("vault: key %s is a %s key: %w", k.ShortID(), roleName(k.Role), ErrTokenNeedsRootKey)
+		return TokenKey{}, fmt.Errorf("vault: key %s is a %s key: %w", k.ShortID(), roleLabel(k.Role), ErrTokenNeedsRootKey)
 	}
 	pk, _, err := s.unlockFile(k, pass)
 	if err != nil {
@@ -522,7 +507,7 @@ func (k *KeySigner) Close() error {
 // token that is plugged in (the token wins, as in notary), else the key
 // file's, decrypted with pass. tokens is what ListTokens returned (nil: it
 // is called).
-func (s *Store) Signer(id string, tokens []TokenKey, auth TokenAuth, pass PassphraseFunc) (*KeySigner, error) {
+func Signer(s *Store, id string, tokens []TokenKey, auth TokenAuth, pass PassphraseFunc) (*KeySigner, error) {
 	if tokens == nil {
 		_, tks, err := ListTokens()
 		if err != nil && !TokensUnavailable(err) {
@@ -610,4 +595,13 @@ func ChangeTokenPIN(serial uint32, old, new []byte) error {
 // UnblockTokenPIN sets a new PIN with the PUK, after the PIN was blocked.
 func UnblockTokenPIN(serial uint32, puk, newPIN []byte) error {
 	return withToken(serial, func(t *hardware.Token) error { return t.UnblockPIN(puk, newPIN) })
+}
+
+// roleLabel names a key's role for a message; a key file without a role
+// header is "unlabelled".
+func roleLabel(r string) string {
+	if r == "" {
+		return "unlabelled"
+	}
+	return r
 }

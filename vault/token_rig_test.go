@@ -89,7 +89,7 @@ func TestGenerateRootOnTokenSignsRoot(t *testing.T) {
 			}
 			s := newStore(t)
 			pinAsked := 0
-			ks, err := s.Signer(tk.ID, nil, TokenAuth{
+			ks, err := Signer(s, tk.ID, nil, TokenAuth{
 				PIN:   func(TokenRef) ([]byte, error) { pinAsked++; return bytes.Clone(pin), nil },
 				Touch: func(TokenRef) { touches.Add(1) },
 			}, func(PassphraseRequest) ([]byte, error) { t.Fatal("a passphrase was asked for"); return nil, nil })
@@ -145,7 +145,7 @@ func TestImportRootTokenWins(t *testing.T) {
 			}
 			before, _ := os.ReadFile(k.Path)
 			repo := writeTokenRepo(t, s, k.ID, "example.com/app")
-			tk, err := s.ImportRootToToken(k.ID[:7], passFunc("root passphrase 1234"), RootOnToken{Serial: 13000003, PIN: pin, TouchCached: true})
+			tk, err := ImportRootToToken(s, k.ID[:7], passFunc("root passphrase 1234"), RootOnToken{Serial: 13000003, PIN: pin, TouchCached: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -173,7 +173,7 @@ func TestImportRootTokenWins(t *testing.T) {
 			if len(ri.Keys) != 1 || ri.Keys[0].Location != LocationToken || ri.Keys[0].Token == nil || ri.Keys[0].Token.Serial != 13000003 {
 				t.Errorf("root role: %+v", ri.Keys)
 			}
-			ks, err := s.Signer(k.ID, tks, TokenAuth{PIN: func(TokenRef) ([]byte, error) { return bytes.Clone(pin), nil }},
+			ks, err := Signer(s, k.ID, tks, TokenAuth{PIN: func(TokenRef) ([]byte, error) { return bytes.Clone(pin), nil }},
 				func(PassphraseRequest) ([]byte, error) { t.Fatal("the file was used"); return nil, nil })
 			if err != nil {
 				t.Fatal(err)
@@ -185,7 +185,7 @@ func TestImportRootTokenWins(t *testing.T) {
 			// Unplugged, the file copy signs.
 			ks.Close()
 			rig.Eject(0)
-			ks2, err := s.Signer(k.ID, nil, TokenAuth{}, passFunc("root passphrase 1234"))
+			ks2, err := Signer(s, k.ID, nil, TokenAuth{}, passFunc("root passphrase 1234"))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -281,3 +281,18 @@ type RoleKey struct {
 	// Token is where the key is when Location is LocationToken.
 	Token *TokenRef
 }
+
+// TokenRef says where on which token a key is.
+type TokenRef struct {
+	Serial uint32
+	// Slot is the PIV slot in hex, e.g. "9c".
+	Slot string
+	// Model and Firmware are "YubiKey 4" and "4.3.7".
+	Model, Firmware string
+}
+
+// Name is "Yubikey 12345678".
+func (r TokenRef) Name() string { return fmt.Sprintf("Yubikey %d", r.Serial) }
+
+// String is "Yubikey 12345678, slot 9c".
+func (r TokenRef) String() string { return fmt.Sprintf("Yubikey %d, slot %s", r.Serial, r.Slot) }

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/health"
 )
 
 // Exit statuses of doctor.
@@ -51,7 +52,7 @@ usable in CI.`,
 			if err != nil {
 				return fail("doctor", err)
 			}
-			fs := s.Health(time.Now())
+			fs := health.Check(s, time.Now())
 			if asJSON {
 				err = writeFindingsJSON(a.stdout, fs)
 			} else {
@@ -60,10 +61,10 @@ usable in CI.`,
 			if err != nil {
 				return fail("doctor", err)
 			}
-			switch w, _ := vault.Worst(fs); {
-			case len(fs) == 0 || w == vault.SeverityInfo:
+			switch w, _ := health.Worst(fs); {
+			case len(fs) == 0 || w == health.SeverityInfo:
 				return nil
-			case w == vault.SeverityWarning:
+			case w == health.SeverityWarning:
 				return &exitStatus{code: exitWarnings}
 			default:
 				return &exitStatus{code: exitProblems}
@@ -83,7 +84,7 @@ type findingJSON struct {
 	Fix      string `json:"fix"`
 }
 
-func writeFindingsJSON(w io.Writer, fs []vault.Finding) error {
+func writeFindingsJSON(w io.Writer, fs []health.Finding) error {
 	out := struct {
 		Findings []findingJSON `json:"findings"`
 	}{Findings: make([]findingJSON, 0, len(fs))}
@@ -98,18 +99,18 @@ func writeFindingsJSON(w io.Writer, fs []vault.Finding) error {
 }
 
 // severityMark is the finding's mark in the text output.
-func severityMark(s vault.Severity) string {
+func severityMark(s health.Severity) string {
 	switch s {
-	case vault.SeverityProblem:
+	case health.SeverityProblem:
 		return "PROBLEM"
-	case vault.SeverityWarning:
+	case health.SeverityWarning:
 		return "WARNING"
 	default:
 		return "NOTE"
 	}
 }
 
-func writeFindings(w io.Writer, dir string, fs []vault.Finding) error {
+func writeFindings(w io.Writer, dir string, fs []health.Finding) error {
 	var b strings.Builder
 	if len(fs) == 0 {
 		fmt.Fprintf(&b, "%s: nothing needs attention.\n", dir)
@@ -127,9 +128,9 @@ func writeFindings(w io.Writer, dir string, fs []vault.Finding) error {
 		fmt.Fprintf(&b, "%-8s %s\n         %s\n         fix: %s\n", severityMark(f.Severity), strings.Join(subject, " · "), f.Message, f.Fix)
 	}
 	fmt.Fprintf(&b, "\n%s: %s, %s, %s.\n", dir,
-		plural(vault.CountSeverity(fs, vault.SeverityProblem), "problem", "problems"),
-		plural(vault.CountSeverity(fs, vault.SeverityWarning), "warning", "warnings"),
-		plural(vault.CountSeverity(fs, vault.SeverityInfo), "note", "notes"))
+		plural(health.Count(fs, health.SeverityProblem), "problem", "problems"),
+		plural(health.Count(fs, health.SeverityWarning), "warning", "warnings"),
+		plural(health.Count(fs, health.SeverityInfo), "note", "notes"))
 	_, err := io.WriteString(w, b.String())
 	return err
 }

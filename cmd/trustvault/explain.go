@@ -8,8 +8,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-
-	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/health"
 )
 
 // maxExplainInput bounds what explain reads from standard input.
@@ -46,7 +45,7 @@ when does that role expire?) and says what to do.
 			if err != nil {
 				return fail("explain", err)
 			}
-			es := s.Explain(text, time.Now())
+			es := health.ExplainStore(s, text, time.Now())
 			if asJSON {
 				err = writeExplanationsJSON(a.stdout, es)
 			} else {
@@ -62,7 +61,7 @@ when does that role expire?) and says what to do.
 	return cmd
 }
 
-func writeExplanations(w io.Writer, es []vault.Explanation) error {
+func writeExplanations(w io.Writer, es []health.Explanation) error {
 	var b strings.Builder
 	for i, e := range es {
 		if i > 0 {
@@ -101,7 +100,7 @@ type explanationJSON struct {
 	Role   string   `json:"role"`
 }
 
-func writeExplanationsJSON(w io.Writer, es []vault.Explanation) error {
+func writeExplanationsJSON(w io.Writer, es []health.Explanation) error {
 	out := struct {
 		Explanations []explanationJSON `json:"explanations"`
 	}{Explanations: make([]explanationJSON, 0, len(es))}

@@ -4,8 +4,7 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
-
-	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/health"
 )
 
 func (a *app) guideCmd() *cobra.Command {
@@ -28,11 +27,11 @@ the key) and the key's ID.`,
 			if err != nil {
 				return fail("guide", err)
 			}
-			d, err := s.GuideFor(args[0], gun)
+			d, err := health.StoreGuide(s, args[0], gun)
 			if err != nil {
 				return fail("guide", err)
 			}
-			text, err := vault.LostKeyGuide(d)
+			text, err := health.LostKeyGuide(d)
 			if err != nil {
 				return fail("guide", err)
 			}

@@ -476,7 +476,7 @@ have verified backups: whoever has the file and its passphrase has the key.`,
 				return failAtomic(op, err)
 			}
 			defer zero(o.PIN)
-			tk, err := s.ImportRootToToken(k.ID, a.passphrases().get, o)
+			tk, err := vault.ImportRootToToken(s, k.ID, a.passphrases().get, o)
 			if err != nil {
 				return fail(op, tokenError(err))
 			}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/health"
 )
 
 // TestDemoHealth: the demo vault shows several checks at once, the ones a
@@ -13,38 +14,38 @@ import (
 // shared by three repositories and the orphaned key.
 func TestDemoHealth(t *testing.T) {
 	info, s := generate(t)
-	fs := s.Health(now)
-	byCheck := map[string][]vault.Finding{}
+	fs := health.Check(s, now)
+	byCheck := map[string][]health.Finding{}
 	for _, f := range fs {
 		byCheck[f.Check] = append(byCheck[f.Check], f)
 	}
 	for _, c := range []string{
-		vault.CheckMissingKey, vault.CheckExpiry, vault.CheckEncryption, vault.CheckBackup,
-		vault.CheckRootOnDisk, vault.CheckSharedRoot, vault.CheckOrphanKey,
+		health.CheckMissingKey, health.CheckExpiry, health.CheckEncryption, health.CheckBackup,
+		health.CheckRootOnDisk, health.CheckSharedRoot, health.CheckOrphanKey,
 	} {
 		if len(byCheck[c]) == 0 {
 			t.Errorf("the demo vault raises no %s finding", c)
 		}
 	}
 	has := func(check, id, gun string) bool {
-		return slices.ContainsFunc(byCheck[check], func(f vault.Finding) bool {
+		return slices.ContainsFunc(byCheck[check], func(f health.Finding) bool {
 			return f.KeyID == id && (gun == "" || f.GUN == gun)
 		})
 	}
-	if !has(vault.CheckMissingKey, info.Missing.ID, info.Missing.GUN) {
+	if !has(health.CheckMissingKey, info.Missing.ID, info.Missing.GUN) {
 		t.Errorf("the missing key %s is not reported missing", vault.ShortID(info.Missing.ID))
 	}
-	if !has(vault.CheckOrphanKey, info.Orphan.ID, "") {
+	if !has(health.CheckOrphanKey, info.Orphan.ID, "") {
 		t.Errorf("the orphan key %s is not reported", vault.ShortID(info.Orphan.ID))
 	}
-	if !has(vault.CheckEncryption, info.Legacy.ID, "") {
+	if !has(health.CheckEncryption, info.Legacy.ID, "") {
 		t.Errorf("the legacy key %s is not reported weak", vault.ShortID(info.Legacy.ID))
 	}
-	if !has(vault.CheckSharedRoot, info.RootKeys[0], "") {
+	if !has(health.CheckSharedRoot, info.RootKeys[0], "") {
 		t.Errorf("the shared root key %s is not reported", vault.ShortID(info.RootKeys[0]))
 	}
-	if !slices.ContainsFunc(byCheck[vault.CheckExpiry], func(f vault.Finding) bool {
-		return f.GUN == info.Expiring.GUN && f.Role == info.Expiring.Role && f.Severity == vault.SeverityWarning
+	if !slices.ContainsFunc(byCheck[health.CheckExpiry], func(f health.Finding) bool {
+		return f.GUN == info.Expiring.GUN && f.Role == info.Expiring.Role && f.Severity == health.SeverityWarning
 	}) {
 		t.Errorf("%s %s expiring is not a warning", info.Expiring.GUN, info.Expiring.Role)
 	}

@@ -1,27 +1,29 @@
-package vault
+package health
 
 import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/trustvault/trustvault/vault"
 )
 
 func TestHealthRootKeysAndTokens(t *testing.T) {
-	enc := Encryption{Scheme: SchemePBES2, Iterations: HardenedIterations}
-	fileRoot := Key{ID: strings.Repeat("a", 64), Role: "root", Path: "/t/private/aaa.key", Location: LocationFile, Encryption: enc, Mode: 0o600, ModTime: healthNow.Add(-time.Hour)}
-	movedRoot := Key{ID: strings.Repeat("b", 64), Role: "root", Path: "/t/private/bbb.key", Location: LocationFile, Encryption: enc, Mode: 0o600, ModTime: healthNow.Add(-time.Hour)}
-	ref := TokenRef{Serial: 12345678, Slot: "9c"}
-	tokens := []TokenKey{
+	enc := vault.Encryption{Scheme: vault.SchemePBES2, Iterations: vault.HardenedIterations}
+	fileRoot := vault.Key{ID: strings.Repeat("a", 64), Role: "root", Path: "/t/private/aaa.key", Location: vault.LocationFile, Encryption: enc, Mode: 0o600, ModTime: healthNow.Add(-time.Hour)}
+	movedRoot := vault.Key{ID: strings.Repeat("b", 64), Role: "root", Path: "/t/private/bbb.key", Location: vault.LocationFile, Encryption: enc, Mode: 0o600, ModTime: healthNow.Add(-time.Hour)}
+	ref := vault.TokenRef{Serial: 12345678, Slot: "9c"}
+	tokens := []vault.TokenKey{
 		{ID: movedRoot.ID, Role: "root", Token: ref},
-		{ID: strings.Repeat("c", 64), Role: "root", Token: TokenRef{Serial: 12345678, Slot: "9e"}, Generated: true},
-		{ID: strings.Repeat("d", 64), Role: "root", Token: TokenRef{Serial: 7, Slot: "9c"}},
+		{ID: strings.Repeat("c", 64), Role: "root", Token: vault.TokenRef{Serial: 12345678, Slot: "9e"}, Generated: true},
+		{ID: strings.Repeat("d", 64), Role: "root", Token: vault.TokenRef{Serial: 7, Slot: "9c"}},
 	}
-	keys := WithTokens([]Key{fileRoot, movedRoot}, tokens)
-	fs := Diagnose(HealthInput{Now: healthNow, Keys: keys, Tokens: tokens})
+	keys := vault.WithTokens([]vault.Key{fileRoot, movedRoot}, tokens)
+	fs := Diagnose(Input{Now: healthNow, Keys: keys, Tokens: tokens})
 	got := map[string]Finding{}
 	for _, f := range fs {
 		if f.Check == CheckRootOnDisk {
-			got[ShortID(f.KeyID)] = f
+			got[vault.ShortID(f.KeyID)] = f
 		}
 		if f.KeyID == tokens[1].ID || f.KeyID == tokens[2].ID {
 			if f.Check != CheckRootOnDisk {

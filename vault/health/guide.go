@@ -1,4 +1,4 @@
-package vault
+package health
 
 // Lost-key guides: the documents in assets, filled with a person's own
 // repository and key IDs.
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/trustvault/trustvault/assets"
+	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
@@ -36,7 +37,7 @@ type GuideData struct {
 }
 
 // ShortID is the key ID's first 7 characters.
-func (d GuideData) ShortID() string { return ShortID(d.KeyID) }
+func (d GuideData) ShortID() string { return vault.ShortID(d.KeyID) }
 
 // ID is the key ID, or a placeholder.
 func (d GuideData) ID() string {
@@ -101,7 +102,7 @@ func LostKeyGuide(d GuideData) (string, error) {
 // directory knows. subject is a key type (root, targets, snapshot,
 // timestamp, delegation), a delegation role (targets/releases), or a key ID
 // or its first 7 or more digits; gun, when given, picks the repository.
-func GuideFor(trustDir string, keys []Key, repos []Repository, subject, gun string) (GuideData, error) {
+func GuideFor(trustDir string, keys []vault.Key, repos []vault.Repository, subject, gun string) (GuideData, error) {
 	d := GuideData{TrustDir: trustDir, GUN: gun}
 	subject = strings.TrimSpace(subject)
 	if k, err := keyrole.ParseKind(subject); err == nil || strings.HasPrefix(subject, "targets/") {
@@ -123,10 +124,10 @@ func GuideFor(trustDir string, keys []Key, repos []Repository, subject, gun stri
 		return d, nil
 	}
 	id := strings.ToLower(subject)
-	if len(id) < 7 || !isHexString(id) {
+	if len(id) < 7 || !isHex(id) {
 		return d, fmt.Errorf("vault: guide: %q is neither a key type (root, targets, snapshot, timestamp, delegation) nor a key ID", subject)
 	}
-	var file *Key
+	var file *vault.Key
 	for i := range keys {
 		if strings.HasPrefix(keys[i].ID, id) {
 			if file != nil && file.ID != keys[i].ID {
@@ -205,18 +206,18 @@ func signerOf(role string) string {
 	return role[strings.LastIndex(role, "/")+1:]
 }
 
-func findRepo(repos []Repository, gun string) (Repository, bool) {
+func findRepo(repos []vault.Repository, gun string) (vault.Repository, bool) {
 	for _, r := range repos {
 		if r.GUN == gun {
 			return r, true
 		}
 	}
-	return Repository{}, false
+	return vault.Repository{}, false
 }
 
 // fillRepo adds what the repository's metadata says: expiries, and for a
 // root key every repository it signs.
-func (d *GuideData) fillRepo(repos []Repository) {
+func (d *GuideData) fillRepo(repos []vault.Repository) {
 	if r, ok := findRepo(repos, d.GUN); ok {
 		if ri, ok := r.Role("root"); ok && !ri.Expires.IsZero() {
 			d.RootExpires = ri.Expires.UTC().Format(time.DateOnly)
@@ -229,7 +230,7 @@ func (d *GuideData) fillRepo(repos []Repository) {
 		return
 	}
 	for _, r := range repos {
-		if ri, ok := r.Role("root"); ok && slices.ContainsFunc(ri.Keys, func(k RoleKey) bool { return k.ID == d.KeyID }) {
+		if ri, ok := r.Role("root"); ok && slices.ContainsFunc(ri.Keys, func(k vault.RoleKey) bool { return k.ID == d.KeyID }) {
 			d.Repositories = append(d.Repositories, r.GUN)
 		}
 	}
@@ -237,11 +238,11 @@ func (d *GuideData) fillRepo(repos []Repository) {
 
 // GuideFor reads the store and works out the guide for subject; see the
 // function GuideFor.
-func (s *Store) GuideFor(subject, gun string) (GuideData, error) {
+func StoreGuide(s *vault.Store, subject, gun string) (GuideData, error) {
 	keys, err := s.Keys()
 	if err != nil {
 		return GuideData{TrustDir: s.Dir()}, err
 	}
-	repos, _ := ReadRepositories(s.Dir(), keys)
+	repos, _ := vault.ReadRepositories(s.Dir(), keys)
 	return GuideFor(s.Dir(), keys, repos, subject, gun)
 }

@@ -1,4 +1,4 @@
-package vault_test
+package health_test
 
 import (
 	"os"
@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/health"
 )
 
 // readError reads one testdata/explain file: the header lines ("# ...")
@@ -70,42 +71,42 @@ func TestExplainRealErrors(t *testing.T) {
 		here  []string // in the first explanation's Here
 		fix   []string // in its Fix
 	}{
-		{file: "notary-passwd-prompt-wrong.txt", store: passwdStore, cause: vault.CauseWrongPass,
+		{file: "notary-passwd-prompt-wrong.txt", store: passwdStore, cause: health.CauseWrongPass,
 			here: []string{"key 10e52c9 is in this trust directory"}, fix: []string{"NOTARY_ROOT_PASSPHRASE", "trustvault export --public 10e52c9"}},
-		{file: "notary-passwd-env-wrong.txt", store: passwdStore, cause: vault.CauseWrongPass, fix: []string{"NOTARY_ROOT_PASSPHRASE"}},
-		{file: "notary-passwd-env-wrong.txt", store: demoStore, cause: vault.CauseKeyNotFound, fix: []string{"~/.notary"}},
-		{file: "notary-passwd-unknown-key.txt", store: passwdStore, cause: vault.CauseKeyNotFound,
+		{file: "notary-passwd-env-wrong.txt", store: passwdStore, cause: health.CauseWrongPass, fix: []string{"NOTARY_ROOT_PASSPHRASE"}},
+		{file: "notary-passwd-env-wrong.txt", store: demoStore, cause: health.CauseKeyNotFound, fix: []string{"~/.notary"}},
+		{file: "notary-passwd-unknown-key.txt", store: passwdStore, cause: health.CauseKeyNotFound,
 			here: []string{"neither in this trust directory nor named by any metadata"}},
-		{file: "notary-key-remove-unknown.txt", store: demoStore, cause: vault.CauseKeyNotFound, fix: []string{"trustvault list"}},
-		{file: "notary-no-terminal.txt", store: demoStore, cause: vault.CauseNoPassphrase, fix: []string{"NOTARY_ROOT_PASSPHRASE"}},
-		{file: "docker-load-wrong-passphrase.txt", store: demoStore, cause: vault.CauseWrongPass,
+		{file: "notary-key-remove-unknown.txt", store: demoStore, cause: health.CauseKeyNotFound, fix: []string{"trustvault list"}},
+		{file: "notary-no-terminal.txt", store: demoStore, cause: health.CauseNoPassphrase, fix: []string{"NOTARY_ROOT_PASSPHRASE"}},
+		{file: "docker-load-wrong-passphrase.txt", store: demoStore, cause: health.CauseWrongPass,
 			fix: []string{"DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE", "hmacWithSHA256"}},
-		{file: "docker-load-mode.txt", store: demoStore, cause: vault.CauseFileMode, fix: []string{"chmod 600 plain.pem"}},
-		{file: "notary-list-timestamp-expired.txt", store: demoStore, cause: vault.CauseExpired, also: []string{vault.CauseOffline},
+		{file: "docker-load-mode.txt", store: demoStore, cause: health.CauseFileMode, fix: []string{"chmod 600 plain.pem"}},
+		{file: "notary-list-timestamp-expired.txt", store: demoStore, cause: health.CauseExpired, also: []string{health.CauseOffline},
 			role: "timestamp", fix: []string{"renews the timestamp"}},
-		{file: "notary-debug-timestamp-expired.txt", store: demoStore, cause: vault.CauseExpired, role: "timestamp"},
-		{file: "docker-inspect-expired.txt", store: demoStore, cause: vault.CauseExpired, also: []string{vault.CauseNoTrustData},
+		{file: "notary-debug-timestamp-expired.txt", store: demoStore, cause: health.CauseExpired, role: "timestamp"},
+		{file: "docker-inspect-expired.txt", store: demoStore, cause: health.CauseExpired, also: []string{health.CauseNoTrustData},
 			gun: "registry.example.com/acme/web", role: "timestamp", here: []string{"the cached timestamp of registry.example.com/acme/web expires on"}},
-		{file: "docker-inspect-no-signatures.txt", store: demoStore, cause: vault.CauseNoTrustData,
+		{file: "docker-inspect-no-signatures.txt", store: demoStore, cause: health.CauseNoTrustData,
 			gun: "registry.example.com/acme/web", here: []string{"metadata of registry.example.com/acme/web is cached here"}},
-		{file: "notary-root-tampered.txt", store: demoStore, cause: vault.CauseRootTrust, also: []string{vault.CauseOffline}, fix: []string{"rm -rf "}},
-		{file: "notary-rotate-offline.txt", store: demoStore, cause: vault.CauseOffline},
-		{file: "docker-sign-offline.txt", store: demoStore, cause: vault.CauseOffline, fix: []string{"DOCKER_CONTENT_TRUST_SERVER"}},
-		{file: "notary-import-no-path.txt", store: demoStore, cause: vault.CauseImportNoPath, fix: []string{"trustvault import"}},
-		{file: "source-threshold.txt", store: demoStore, cause: vault.CauseThreshold, gun: "registry.example.com/acme/web", role: "targets",
+		{file: "notary-root-tampered.txt", store: demoStore, cause: health.CauseRootTrust, also: []string{health.CauseOffline}, fix: []string{"rm -rf "}},
+		{file: "notary-rotate-offline.txt", store: demoStore, cause: health.CauseOffline},
+		{file: "docker-sign-offline.txt", store: demoStore, cause: health.CauseOffline, fix: []string{"DOCKER_CONTENT_TRUST_SERVER"}},
+		{file: "notary-import-no-path.txt", store: demoStore, cause: health.CauseImportNoPath, fix: []string{"trustvault import"}},
+		{file: "source-threshold.txt", store: demoStore, cause: health.CauseThreshold, gun: "registry.example.com/acme/web", role: "targets",
 			here: []string{"targets needs 1 of 1 keys; 1 of them are here"}, fix: []string{"witness --publish registry.example.com/acme/web targets"}},
-		{file: "source-no-signing-keys.txt", store: demoStore, cause: vault.CauseMissingKey, gun: "registry.example.com/acme/api",
+		{file: "source-no-signing-keys.txt", store: demoStore, cause: health.CauseMissingKey, gun: "registry.example.com/acme/api",
 			here: []string{"targets/bob of registry.example.com/acme/api", "is not in this trust directory"},
 			fix:  []string{"trustvault guide " + vault.ShortID(info.Missing.ID) + " --gun registry.example.com/acme/api"}},
-		{file: "source-touch.txt", store: demoStore, cause: vault.CauseMissingKey, gun: "registry.example.com/acme/web",
+		{file: "source-touch.txt", store: demoStore, cause: health.CauseMissingKey, gun: "registry.example.com/acme/web",
 			here: []string{"key " + vault.ShortID(targetsWeb) + " (targets of registry.example.com/acme/web) is in this trust directory"},
 			fix:  []string{"NOTARY_TARGETS_PASSPHRASE", "touch it"}},
-		{file: "source-out-of-date.txt", store: demoStore, cause: vault.CauseExpired, gun: "docker.io/acme/tools", role: "targets",
+		{file: "source-out-of-date.txt", store: demoStore, cause: health.CauseExpired, gun: "docker.io/acme/tools", role: "targets",
 			here: []string{"the cached targets of docker.io/acme/tools expires on 2026-12-03"}, fix: []string{"witness --publish docker.io/acme/tools targets"}},
-		{file: "source-root-rotation.txt", store: demoStore, cause: vault.CauseRootTrust, gun: "registry.example.com/acme/web",
+		{file: "source-root-rotation.txt", store: demoStore, cause: health.CauseRootTrust, gun: "registry.example.com/acme/web",
 			here: []string{"the cached root of registry.example.com/acme/web names root key"}},
-		{file: "source-no-valid-trust-data.txt", store: demoStore, cause: vault.CauseNoTrustData},
-		{file: "source-repository-not-exist.txt", store: demoStore, cause: vault.CauseNoTrustData, gun: "registry.example.com/acme/new",
+		{file: "source-no-valid-trust-data.txt", store: demoStore, cause: health.CauseNoTrustData},
+		{file: "source-repository-not-exist.txt", store: demoStore, cause: health.CauseNoTrustData, gun: "registry.example.com/acme/new",
 			here: []string{"no metadata of registry.example.com/acme/new is cached here"}},
 	}
 	files, _ := filepath.Glob(filepath.Join("testdata", "explain", "*.txt"))
@@ -113,7 +114,7 @@ func TestExplainRealErrors(t *testing.T) {
 	for _, tc := range cases {
 		tested[tc.file] = true
 		t.Run(tc.file, func(t *testing.T) {
-			es := tc.store.Explain(readError(t, tc.file, vars), demoNow)
+			es := health.ExplainStore(tc.store, readError(t, tc.file, vars), demoNow)
 			if len(es) == 0 {
 				t.Fatal("no explanation")
 			}
@@ -162,16 +163,16 @@ func TestExplainRealErrors(t *testing.T) {
 // TestExplainTLSExpiry: an expired TLS certificate is the server's, not
 // expired metadata.
 func TestExplainTLSExpiry(t *testing.T) {
-	es := vault.Explain(vault.ExplainInput{Text: `Error: error contacting notary server: tls: failed to verify certificate: x509: certificate has expired or is not yet valid`, Now: demoNow})
-	if len(es) != 1 || es[0].Cause != vault.CauseOffline {
+	es := health.Explain(health.ExplainInput{Text: `Error: error contacting notary server: tls: failed to verify certificate: x509: certificate has expired or is not yet valid`, Now: demoNow})
+	if len(es) != 1 || es[0].Cause != health.CauseOffline {
 		t.Errorf("%+v", es)
 	}
 }
 
 func TestExplainUnknown(t *testing.T) {
 	_, s := demoStore(t)
-	es := s.Explain("something else went wrong", demoNow)
-	if len(es) != 1 || es[0].Cause != vault.CauseNotRecognised || !strings.Contains(es[0].Fix, "trustvault doctor") {
+	es := health.ExplainStore(s, "something else went wrong", demoNow)
+	if len(es) != 1 || es[0].Cause != health.CauseNotRecognised || !strings.Contains(es[0].Fix, "trustvault doctor") {
 		t.Errorf("%+v", es)
 	}
 }
@@ -183,7 +184,7 @@ func FuzzExplain(f *testing.F) {
 		f.Add(string(data))
 	}
 	f.Fuzz(func(t *testing.T, text string) {
-		es := vault.Explain(vault.ExplainInput{Text: text, Now: demoNow})
+		es := health.Explain(health.ExplainInput{Text: text, Now: demoNow})
 		if len(es) == 0 {
 			t.Fatal("no explanation")
 		}

@@ -1,4 +1,4 @@
-package vault
+package health
 
 // Health: what in a trust directory needs attention before it is too late
 // (a key with no backup, a root key in one place, an expiry coming up) and
@@ -7,13 +7,12 @@ package vault
 
 import (
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
@@ -94,78 +93,47 @@ type Finding struct {
 	Fix string
 }
 
-// PrivateDirInfo is what health needs to know about <trust dir>/private.
-type PrivateDirInfo struct {
-	Path   string
-	Exists bool
-	// Symlink is set when private/ itself is a symbolic link; Target is
-	// where it leads.
-	Symlink bool
-	Target  string
-	// Mode is the mode of the directory (of its target, for a symlink).
-	Mode fs.FileMode
-}
-
-// PrivateDirInfo reads the mode of private/ and whether it is a link.
-func (s *Store) PrivateDirInfo() PrivateDirInfo {
-	info := PrivateDirInfo{Path: s.PrivateDir()}
-	fi, err := os.Lstat(info.Path)
-	if err != nil {
-		return info
-	}
-	info.Exists = true
-	info.Mode = fi.Mode()
-	if fi.Mode()&fs.ModeSymlink != 0 {
-		info.Symlink = true
-		info.Target, _ = filepath.EvalSymlinks(info.Path)
-		if st, err := os.Stat(info.Path); err == nil {
-			info.Mode = st.Mode()
-		}
-	}
-	return info
-}
-
 // HealthInput is everything the checks look at. Diagnose does no I/O, so a
 // caller that has already read the store (the TUI) passes what it read.
-type HealthInput struct {
+type Input struct {
 	// Now is the clock the expiries are measured against.
 	Now time.Time
 	// Keys and KeysErr are what Store.Keys returned.
-	Keys    []Key
+	Keys    []vault.Key
 	KeysErr error
 	// Repos and ReposErr are what ReadRepositories returned.
-	Repos    []Repository
+	Repos    []vault.Repository
 	ReposErr error
-	Private  PrivateDirInfo
+	Private  vault.PrivateDirInfo
 	// Backups and BackupsErr are what the BackupLedger returned.
-	Backups    []BackupRecord
+	Backups    []vault.BackupRecord
 	BackupsErr error
 	// Tokens are the keys on the tokens plugged in (ListTokens). Keys may
 	// also be WithTokens's result; keys without a file are then skipped by
 	// the checks of files.
-	Tokens []TokenKey
+	Tokens []vault.TokenKey
 }
 
 // Health reads the store and runs every check with the clock now. Failures
 // to read are findings, not errors.
-func (s *Store) Health(now time.Time) []Finding {
-	in := HealthInput{Now: now, Private: s.PrivateDirInfo()}
+func Check(s *vault.Store, now time.Time) []Finding {
+	in := Input{Now: now, Private: s.PrivateDirInfo()}
 	in.Keys, in.KeysErr = s.Keys()
-	if _, tks, err := ListTokens(); err == nil {
+	if _, tks, err := vault.ListTokens(); err == nil {
 		in.Tokens = tks
 	}
-	in.Repos, in.ReposErr = ReadRepositories(s.Dir(), WithTokens(in.Keys, in.Tokens))
+	in.Repos, in.ReposErr = vault.ReadRepositories(s.Dir(), vault.WithTokens(in.Keys, in.Tokens))
 	in.Backups, in.BackupsErr = s.BackupLedger().BackupRecords()
 	return Diagnose(in)
 }
 
 // Diagnose runs every check and returns the findings, most urgent first:
 // by severity, then by check (see Checks), then by GUN, key ID and message.
-func Diagnose(in HealthInput) []Finding {
+func Diagnose(in Input) []Finding {
 	tokens := tokenKeysByID(in)
 	// Keys only on a token have no file to check.
-	in.Keys = slices.DeleteFunc(slices.Clone(in.Keys), func(k Key) bool { return k.Path == "" && k.Token != nil })
-	d := &diagnosis{in: in, files: keyFilesByID(in.Keys), uses: map[string][]keyUse{}, tokens: tokens}
+	in.Keys = slices.DeleteFunc(slices.Clone(in.Keys), func(k vault.Key) bool { return k.Path == "" && k.Token != nil })
+	d := &diagnosis{in: in, files: vault.FilesByID(in.Keys), uses: map[string][]keyUse{}, tokens: tokens}
 	for _, r := range in.Repos {
 		for _, ri := range r.Roles {
 			for _, rk := range ri.Keys {
@@ -182,12 +150,12 @@ func Diagnose(in HealthInput) []Finding {
 	d.backups()
 	d.rootCustody()
 	d.orphans()
-	SortFindings(d.out)
+	Sort(d.out)
 	return d.out
 }
 
 // SortFindings orders findings most urgent first.
-func SortFindings(fs []Finding) {
+func Sort(fs []Finding) {
 	rank := func(c string) int {
 		if i := slices.Index(checkOrder, c); i >= 0 {
 			return i
@@ -223,7 +191,7 @@ func Worst(fs []Finding) (Severity, bool) {
 }
 
 // CountSeverity counts the findings of one severity.
-func CountSeverity(fs []Finding, s Severity) int {
+func Count(fs []Finding, s Severity) int {
 	n := 0
 	for _, f := range fs {
 		if f.Severity == s {
@@ -238,10 +206,10 @@ type keyUse struct{ gun, role string }
 
 // diagnosis carries one Diagnose call.
 type diagnosis struct {
-	in     HealthInput
-	files  map[string]Key      // readable key files by ID
-	uses   map[string][]keyUse // key ID -> roles naming it
-	tokens map[string]TokenKey // keys on tokens plugged in, by ID
+	in     Input
+	files  map[string]vault.Key      // readable key files by ID
+	uses   map[string][]keyUse       // key ID -> roles naming it
+	tokens map[string]vault.TokenKey // keys on tokens plugged in, by ID
 	out    []Finding
 }
 
@@ -283,7 +251,7 @@ func (d *diagnosis) unreadable() {
 			continue
 		}
 		fix := "check the file: if it is damaged, restore it from a backup; if the key is lost, follow the lost-key guide (trustvault guide " + guideSubject(k) + ")"
-		if k.Layout == LayoutStray {
+		if k.Layout == vault.LayoutStray {
 			fix = "move it to " + filepath.Join(d.in.Private.Path, k.ID+keyExt) + " if it is a key of yours, so that notary and docker can load it"
 		}
 		d.add(Finding{Check: CheckUnreadableKey, Severity: SeverityProblem, KeyID: k.ID, GUN: k.GUN, Role: k.Role, Path: k.Path,
@@ -292,9 +260,9 @@ func (d *diagnosis) unreadable() {
 	}
 }
 
-func guideSubject(k Key) string {
-	if isKeyID(k.ID) {
-		return ShortID(k.ID)
+func guideSubject(k vault.Key) string {
+	if vault.IsKeyID(k.ID) {
+		return vault.ShortID(k.ID)
 	}
 	return keyrole.KindOf(k.Role).String()
 }
@@ -305,10 +273,10 @@ func guideSubject(k Key) string {
 func (d *diagnosis) missing() {
 	for _, r := range d.in.Repos {
 		var order []string
-		roles := map[string][]RoleInfo{}
+		roles := map[string][]vault.RoleInfo{}
 		for _, ri := range r.Roles {
 			for _, rk := range ri.Keys {
-				if rk.Location != LocationMissing {
+				if rk.Location != vault.LocationMissing {
 					continue
 				}
 				if _, ok := roles[rk.ID]; !ok {
@@ -323,26 +291,26 @@ func (d *diagnosis) missing() {
 	}
 }
 
-func missingFinding(gun string, roles []RoleInfo, id string) Finding {
+func missingFinding(gun string, roles []vault.RoleInfo, id string) Finding {
 	ri := roles[0]
 	names := make([]string, len(roles))
 	for i, r := range roles {
 		names[i] = r.Name
 	}
 	f := Finding{Check: CheckMissingKey, KeyID: id, GUN: gun, Role: ri.Name}
-	guide := fmt.Sprintf("trustvault guide %s --gun %s", ShortID(id), gun)
+	guide := fmt.Sprintf("trustvault guide %s --gun %s", vault.ShortID(id), gun)
 	switch ri.Kind {
 	case keyrole.Root:
 		f.Severity = SeverityWarning
-		f.Message = fmt.Sprintf("the root key %s is not here: kept offline elsewhere, or lost", ShortID(id))
+		f.Message = fmt.Sprintf("the root key %s is not here: kept offline elsewhere, or lost", vault.ShortID(id))
 		f.Fix = "if it is kept offline, make sure it is where you think it is (two copies); if it is lost, it cannot be recovered: read " + guide
 	case keyrole.Targets:
 		f.Severity = SeverityProblem
-		f.Message = fmt.Sprintf("the targets key %s is not here: nobody can sign %s from this machine", ShortID(id), gun)
+		f.Message = fmt.Sprintf("the targets key %s is not here: nobody can sign %s from this machine", vault.ShortID(id), gun)
 		f.Fix = "if a copy exists, import it (trustvault import FILE); if it is lost, rotate it with the root key: " + guide
 	default:
 		f.Severity = SeverityWarning
-		f.Message = fmt.Sprintf("the %s key %s is not here: held by its signer, or lost", strings.Join(names, " and "), ShortID(id))
+		f.Message = fmt.Sprintf("the %s key %s is not here: held by its signer, or lost", strings.Join(names, " and "), vault.ShortID(id))
 		f.Fix = "if the signer still has it, nothing to do; if it is lost, replace it in the delegation: " + guide
 	}
 	return f
@@ -397,12 +365,12 @@ func daysCeil(d time.Duration) int {
 }
 
 // serverSigned reports whether only the notary server holds the role's keys.
-func serverSigned(ri RoleInfo) bool {
+func serverSigned(ri vault.RoleInfo) bool {
 	if len(ri.Keys) == 0 {
 		return false
 	}
 	for _, k := range ri.Keys {
-		if k.Location != LocationServer {
+		if k.Location != vault.LocationServer {
 			return false
 		}
 	}
@@ -410,7 +378,7 @@ func serverSigned(ri RoleInfo) bool {
 }
 
 // renewFix says how to re-sign a role before (or after) it expires.
-func (d *diagnosis) renewFix(gun string, ri RoleInfo) string {
+func (d *diagnosis) renewFix(gun string, ri vault.RoleInfo) string {
 	fix := "re-sign it with its key and publish: " + d.notary("witness -p "+gun+" "+ri.Name)
 	switch ri.Kind {
 	case keyrole.Snapshot:
@@ -439,13 +407,13 @@ func (d *diagnosis) encryption() {
 		f := Finding{Check: CheckEncryption, Severity: SeverityWarning, KeyID: k.ID, GUN: k.GUN, Role: k.Role, Path: k.Path,
 			Fix: "re-encrypt it: trustvault harden (or change its passphrase: trustvault passwd " + k.ShortID() + ")"}
 		switch k.Encryption.Scheme {
-		case SchemeNone:
+		case vault.SchemeNone:
 			f.Severity = SeverityProblem
-			f.Message = fmt.Sprintf("%s key %s is not encrypted: anyone who can read the file has the key", roleName(k.Role), k.ShortID())
-		case SchemeLegacyPEM:
-			f.Message = fmt.Sprintf("%s key %s uses legacy PEM encryption (one round of MD5)", roleName(k.Role), k.ShortID())
+			f.Message = fmt.Sprintf("%s key %s is not encrypted: anyone who can read the file has the key", roleLabel(k.Role), k.ShortID())
+		case vault.SchemeLegacyPEM:
+			f.Message = fmt.Sprintf("%s key %s uses legacy PEM encryption (one round of MD5)", roleLabel(k.Role), k.ShortID())
 		default:
-			f.Message = fmt.Sprintf("%s key %s uses %d PBKDF2 iterations, fewer than %d", roleName(k.Role), k.ShortID(), k.Encryption.Iterations, HardenedIterations)
+			f.Message = fmt.Sprintf("%s key %s uses %d PBKDF2 iterations, fewer than %d", roleLabel(k.Role), k.ShortID(), k.Encryption.Iterations, vault.HardenedIterations)
 		}
 		d.add(f)
 	}
@@ -485,7 +453,7 @@ func (d *diagnosis) modes() {
 // drives: the ledger gives one record per key and drive), made since the
 // key last changed.
 func (d *diagnosis) backups() {
-	verified := map[string][]BackupRecord{}
+	verified := map[string][]vault.BackupRecord{}
 	var newestBackup time.Time
 	for _, b := range d.in.Backups {
 		if b.VerifiedAt.IsZero() {
@@ -496,7 +464,7 @@ func (d *diagnosis) backups() {
 			newestBackup = b.VerifiedAt
 		}
 	}
-	var newest Key
+	var newest vault.Key
 	aged := map[string]bool{}
 	for _, id := range sortedIDs(d.files) {
 		k := d.files[id]
@@ -514,20 +482,20 @@ func (d *diagnosis) backups() {
 			aged[id] = true
 			d.add(Finding{Check: CheckBackupAge, Severity: SeverityWarning, KeyID: id, GUN: k.GUN, Role: k.Role, Path: k.Path,
 				Message: fmt.Sprintf("the backups of %s key %s (%s) hold an older version of it: the file changed on %s (a new passphrase?)",
-					roleName(k.Role), k.ShortID(), strings.Join(older, ", "), k.ModTime.UTC().Format(time.DateOnly)),
+					roleLabel(k.Role), k.ShortID(), strings.Join(older, ", "), k.ModTime.UTC().Format(time.DateOnly)),
 				Fix: "back up again (trustvault backup --to DIR --to DIR); the old copies open only with the passphrase the key had then"})
 		}
 		f := Finding{Check: CheckBackup, Severity: SeverityWarning, KeyID: id, GUN: k.GUN, Role: k.Role, Path: k.Path}
 		switch {
 		case n == 0:
-			f.Message = fmt.Sprintf("%s key %s has no verified backup", roleName(k.Role), k.ShortID())
+			f.Message = fmt.Sprintf("%s key %s has no verified backup", roleLabel(k.Role), k.ShortID())
 			f.Fix = "back it up to two drives, read back and verified: trustvault backup --to DIR --to DIR (or b in the interactive view)"
 		case n == 1:
 			f.Severity = SeverityInfo
 			if k.Kind() == keyrole.Root {
 				f.Severity = SeverityWarning
 			}
-			f.Message = fmt.Sprintf("%s key %s has only one verified backup (%s)", roleName(k.Role), k.ShortID(), verified[id][0].Where)
+			f.Message = fmt.Sprintf("%s key %s has only one verified backup (%s)", roleLabel(k.Role), k.ShortID(), verified[id][0].Where)
 			f.Fix = "make a second backup on another drive, kept in another place"
 		default:
 			continue
@@ -537,7 +505,7 @@ func (d *diagnosis) backups() {
 	if !newestBackup.IsZero() && newest.ID != "" && newest.ModTime.After(newestBackup) && !aged[newest.ID] && len(verified[newest.ID]) > 0 {
 		d.add(Finding{Check: CheckBackupAge, Severity: SeverityWarning, KeyID: newest.ID, GUN: newest.GUN, Role: newest.Role, Path: newest.Path,
 			Message: fmt.Sprintf("the newest backup (%s) is older than the newest key, %s key %s (%s)",
-				newestBackup.UTC().Format(time.DateOnly), roleName(newest.Role), newest.ShortID(), newest.ModTime.UTC().Format(time.DateOnly)),
+				newestBackup.UTC().Format(time.DateOnly), roleLabel(newest.Role), newest.ShortID(), newest.ModTime.UTC().Format(time.DateOnly)),
 			Fix: "back up again so that the backups hold every key"})
 	}
 }
@@ -577,21 +545,21 @@ func (d *diagnosis) rootCustody() {
 		}
 		d.add(Finding{Check: CheckSharedRoot, Severity: sev, KeyID: id, Role: "root",
 			Message: fmt.Sprintf("root key %s signs %d repositories (%s): losing it, or its theft, touches all of them",
-				ShortID(id), len(guns), strings.Join(guns, ", ")),
+				vault.ShortID(id), len(guns), strings.Join(guns, ", ")),
 			Fix: "protect it accordingly (two verified backups, a token); new repositories can get a root key of their own (trustvault generate --role root before docker trust signer add)"})
 	}
 }
 
 // tokenKeysByID indexes the keys on tokens, from Tokens and from keys
 // that WithTokens marked.
-func tokenKeysByID(in HealthInput) map[string]TokenKey {
-	m := map[string]TokenKey{}
+func tokenKeysByID(in Input) map[string]vault.TokenKey {
+	m := map[string]vault.TokenKey{}
 	for _, tk := range in.Tokens {
 		m[tk.ID] = tk
 	}
 	for _, k := range in.Keys {
 		if _, ok := m[k.ID]; !ok && k.Token != nil {
-			m[k.ID] = TokenKey{ID: k.ID, Role: k.Role, Token: *k.Token}
+			m[k.ID] = vault.TokenKey{ID: k.ID, Role: k.Role, Token: *k.Token}
 		}
 	}
 	return m
@@ -613,11 +581,11 @@ func (d *diagnosis) tokenOnlyRoots() {
 		f := Finding{Check: CheckRootOnDisk, KeyID: id, Role: tk.Role}
 		if tk.Generated {
 			f.Severity = SeverityWarning
-			f.Message = fmt.Sprintf("root key %s is only on %s: it was generated there and has no backup", ShortID(id), tk.Token)
+			f.Message = fmt.Sprintf("root key %s is only on %s: it was generated there and has no backup", vault.ShortID(id), tk.Token)
 			f.Fix = "keep the Yubikey safe, apart from where you work; for a root key with a backup, generate one as a file, back it up, move it to a Yubikey (trustvault yubikey import-root) and rotate each repository's root to it (notary key rotate GUN root)"
 		} else {
 			f.Severity = SeverityInfo
-			f.Message = fmt.Sprintf("root key %s is on %s, and its file is not in this trust directory", ShortID(id), tk.Token)
+			f.Message = fmt.Sprintf("root key %s is on %s, and its file is not in this trust directory", vault.ShortID(id), tk.Token)
 			f.Fix = "make sure the backup it was moved from still exists and can be read (trustvault verify)"
 		}
 		d.add(f)
@@ -631,7 +599,7 @@ func (d *diagnosis) orphans() {
 		if len(d.uses[id]) > 0 {
 			continue
 		}
-		msg := fmt.Sprintf("%s key %s is named by no metadata here", roleName(k.Role), k.ShortID())
+		msg := fmt.Sprintf("%s key %s is named by no metadata here", roleLabel(k.Role), k.ShortID())
 		if k.GUN != "" {
 			msg += " (its gun header says " + k.GUN + ")"
 		}
@@ -641,7 +609,7 @@ func (d *diagnosis) orphans() {
 	}
 }
 
-func sortedIDs(m map[string]Key) []string {
+func sortedIDs(m map[string]vault.Key) []string {
 	ids := make([]string, 0, len(m))
 	for id := range m {
 		ids = append(ids, id)
@@ -659,4 +627,26 @@ func FindingsFor(fs []Finding, keyID string) []Finding {
 		}
 	}
 	return out
+}
+
+// keyExt ends every key file's name.
+const keyExt = ".key"
+
+// roleLabel names a key's role for a message; a key file without a role
+// header is "unlabelled".
+func roleLabel(r string) string {
+	if r == "" {
+		return "unlabelled"
+	}
+	return r
+}
+
+// isHex reports whether s is lowercase hexadecimal, as key IDs are.
+func isHex(s string) bool {
+	for _, c := range []byte(s) {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }

@@ -1,4 +1,4 @@
-package vault_test
+package health_test
 
 import (
 	"slices"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/demo"
+	"github.com/trustvault/trustvault/vault/health"
 	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
@@ -30,12 +31,12 @@ func demoStore(t *testing.T) (*demo.Info, *vault.Store) {
 
 func TestLostKeyGuidesFill(t *testing.T) {
 	for _, kind := range keyrole.Kinds() {
-		for _, d := range []vault.GuideData{
+		for _, d := range []health.GuideData{
 			{Kind: kind},
 			{Kind: kind, GUN: "registry.example.com/acme/web", KeyID: strings.Repeat("ab", 32), Signer: "alice",
 				TrustDir: "/home/a/.docker/trust", Repositories: []string{"x/a", "x/b"}, RootExpires: "2030-01-01", TargetsExpires: "2029-01-01"},
 		} {
-			text, err := vault.LostKeyGuide(d)
+			text, err := health.LostKeyGuide(d)
 			if err != nil {
 				t.Fatalf("%s: %v", kind, err)
 			}
@@ -78,7 +79,7 @@ func TestGuideFor(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			d, err := s.GuideFor(tc.subject, tc.gun)
+			d, err := health.StoreGuide(s, tc.subject, tc.gun)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -94,7 +95,7 @@ func TestGuideFor(t *testing.T) {
 			if d.TrustDir != s.Dir() {
 				t.Errorf("trust dir %q", d.TrustDir)
 			}
-			text, err := vault.LostKeyGuide(d)
+			text, err := health.LostKeyGuide(d)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -106,11 +107,11 @@ func TestGuideFor(t *testing.T) {
 		})
 	}
 	for _, bad := range []string{"nonsense", "abc", strings.Repeat("f", 64)} {
-		if _, err := s.GuideFor(bad, ""); err == nil {
+		if _, err := health.StoreGuide(s, bad, ""); err == nil {
 			t.Errorf("GuideFor(%q) did not fail", bad)
 		}
 	}
-	d, _ := s.GuideFor(info.RootKeys[0], "")
+	d, _ := health.StoreGuide(s, info.RootKeys[0], "")
 	if !slices.Contains(d.Repositories, "docker.io/acme/tools") {
 		t.Errorf("root repositories %q", d.Repositories)
 	}

@@ -1,8 +1,10 @@
-package vault
+package health
 
 import (
 	"slices"
 	"time"
+
+	"github.com/trustvault/trustvault/vault"
 )
 
 // BackupState is how well one key file is backed up, weakest first, so
@@ -40,7 +42,7 @@ type KeyBackup struct {
 	State BackupState
 	// Copies are the key's verified copies, one per drive, newest
 	// first; Current says which of them hold the key as it is now.
-	Copies  []BackupRecord
+	Copies  []vault.BackupRecord
 	Current []bool
 }
 
@@ -67,25 +69,17 @@ func (b KeyBackup) Verified() time.Time {
 	return time.Time{}
 }
 
-// OlderThan reports whether the record holds an older version of the key
-// than k's file (the file changed after it was backed up). Times are
-// compared to the second, as archives keep them; an unknown time is
-// never older.
-func (r BackupRecord) OlderThan(k Key) bool {
-	return !r.KeyModTime.IsZero() && k.ModTime.Truncate(time.Second).After(r.KeyModTime.Truncate(time.Second))
-}
-
 // KeyBackupState works out k's backup state from the records, as
 // BackupLedger.BackupRecords returns them (one per key and drive). Copies
 // never verified do not count, and copies on one drive count once.
-func KeyBackupState(k Key, records []BackupRecord) KeyBackup {
+func KeyBackupState(k vault.Key, records []vault.BackupRecord) KeyBackup {
 	var b KeyBackup
 	for _, r := range records {
 		if r.KeyID == k.ID && !r.VerifiedAt.IsZero() {
 			b.Copies = append(b.Copies, r)
 		}
 	}
-	slices.SortStableFunc(b.Copies, func(x, y BackupRecord) int { return y.VerifiedAt.Compare(x.VerifiedAt) })
+	slices.SortStableFunc(b.Copies, func(x, y vault.BackupRecord) int { return y.VerifiedAt.Compare(x.VerifiedAt) })
 	b.Current = make([]bool, len(b.Copies))
 	for i, r := range b.Copies {
 		b.Current[i] = !r.OlderThan(k)

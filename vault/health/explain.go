@@ -1,4 +1,4 @@
-package vault
+package health
 
 // The error translator: an error message from docker or notary, pasted as
 // it is, turned into its likely cause in this trust directory and what to
@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
@@ -53,14 +54,14 @@ type ExplainInput struct {
 	Text     string
 	Now      time.Time
 	TrustDir string
-	Keys     []Key
-	Repos    []Repository
+	Keys     []vault.Key
+	Repos    []vault.Repository
 }
 
 // Explain reads the store and explains text; see the function Explain.
-func (s *Store) Explain(text string, now time.Time) []Explanation {
+func ExplainStore(s *vault.Store, text string, now time.Time) []Explanation {
 	keys, _ := s.Keys()
-	repos, _ := ReadRepositories(s.Dir(), keys)
+	repos, _ := vault.ReadRepositories(s.Dir(), keys)
 	return Explain(ExplainInput{Text: text, Now: now, TrustDir: s.Dir(), Keys: keys, Repos: repos})
 }
 
@@ -147,7 +148,7 @@ type explainer struct {
 	short []string // 7-digit IDs named ("with ID 10e52c9")
 	gun   string
 	role  string
-	files map[string]Key
+	files map[string]vault.Key
 }
 
 var (
@@ -172,7 +173,7 @@ var (
 )
 
 func newExplainer(in ExplainInput) *explainer {
-	x := &explainer{in: in, text: in.Text, files: keyFilesByID(in.Keys)}
+	x := &explainer{in: in, text: in.Text, files: vault.FilesByID(in.Keys)}
 	for _, id := range fullIDRe.FindAllString(in.Text, -1) {
 		if !slices.Contains(x.ids, id) {
 			x.ids = append(x.ids, id)
@@ -220,14 +221,14 @@ func repoOf(ref string) string {
 }
 
 // repo is the repository the error names, if its metadata is cached here.
-func (x *explainer) repo() (Repository, bool) { return findRepo(x.in.Repos, x.gun) }
+func (x *explainer) repo() (vault.Repository, bool) { return findRepo(x.in.Repos, x.gun) }
 
 // uses lists "role of gun" for every role here that names key id.
 func (x *explainer) uses(id string) []string {
 	var out []string
 	for _, r := range x.in.Repos {
 		for _, ri := range r.Roles {
-			if slices.ContainsFunc(ri.Keys, func(k RoleKey) bool { return k.ID == id }) {
+			if slices.ContainsFunc(ri.Keys, func(k vault.RoleKey) bool { return k.ID == id }) {
 				out = append(out, ri.Name+" of "+r.GUN)
 			}
 		}
@@ -243,12 +244,12 @@ func (x *explainer) keyFact(id string) string {
 		usedBy = " (" + strings.Join(uses, ", ") + ")"
 	}
 	if k, ok := x.files[id]; ok {
-		return fmt.Sprintf("key %s%s is in this trust directory: %s, %s", ShortID(id), usedBy, k.Path, k.Encryption.Summary())
+		return fmt.Sprintf("key %s%s is in this trust directory: %s, %s", vault.ShortID(id), usedBy, k.Path, k.Encryption.Summary())
 	}
 	if len(uses) > 0 {
-		return fmt.Sprintf("key %s%s is not in this trust directory", ShortID(id), usedBy)
+		return fmt.Sprintf("key %s%s is not in this trust directory", vault.ShortID(id), usedBy)
 	}
-	return fmt.Sprintf("key %s is neither in this trust directory nor named by any metadata cached here", ShortID(id))
+	return fmt.Sprintf("key %s is neither in this trust directory nor named by any metadata cached here", vault.ShortID(id))
 }
 
 func (x *explainer) keyFacts() []string {
@@ -281,7 +282,7 @@ func (x *explainer) rootTrust(e *Explanation) {
 	e.Here = x.keyFacts()
 	if r, ok := x.repo(); ok {
 		if ri, ok := r.Role("root"); ok && len(ri.Keys) > 0 {
-			e.Here = append(e.Here, fmt.Sprintf("the cached root of %s names root key %s (version %d)", r.GUN, ShortID(ri.Keys[0].ID), ri.Version))
+			e.Here = append(e.Here, fmt.Sprintf("the cached root of %s names root key %s (version %d)", r.GUN, vault.ShortID(ri.Keys[0].ID), ri.Version))
 		}
 	} else if x.gun != "" {
 		e.Here = append(e.Here, "no metadata of "+x.gun+" is cached here")
@@ -303,7 +304,7 @@ func (x *explainer) threshold(e *Explanation) {
 		if ri, ok := r.Role(role); ok {
 			here := 0
 			for _, k := range ri.Keys {
-				if k.Location == LocationFile || k.Location == LocationToken {
+				if k.Location == vault.LocationFile || k.Location == vault.LocationToken {
 					here++
 				}
 			}
@@ -337,9 +338,9 @@ func (x *explainer) missingKey(e *Explanation) {
 		if r, ok := x.repo(); ok {
 			for _, ri := range r.Roles {
 				for _, k := range ri.Keys {
-					if k.Location == LocationMissing {
+					if k.Location == vault.LocationMissing {
 						anyAway = true
-						e.Here = append(e.Here, fmt.Sprintf("the %s key %s of %s is not here", ri.Name, ShortID(k.ID), r.GUN))
+						e.Here = append(e.Here, fmt.Sprintf("the %s key %s of %s is not here", ri.Name, vault.ShortID(k.ID), r.GUN))
 					}
 				}
 			}
@@ -352,7 +353,7 @@ func (x *explainer) missingKey(e *Explanation) {
 	if anyAway || !anyHere {
 		subject := or(x.role, "ROLE")
 		if len(x.ids) > 0 {
-			subject = ShortID(x.ids[0])
+			subject = vault.ShortID(x.ids[0])
 		}
 		fixes = append(fixes, "a key that is not here must be brought back (trustvault import FILE from a backup) or replaced: trustvault guide "+subject+" --gun "+orPlaceholder(x.gun))
 	}
@@ -397,7 +398,7 @@ func (x *explainer) wrongPassphrase(e *Explanation) {
 	e.Fix = "give the key's own passphrase: set " + vars + ", or type it at the prompt; a variable that is set but wrong is tried twice and then the command fails. " +
 		"An OpenSSL PKCS#8 file made with hmacWithSHA256 fails the same way even with the right passphrase: re-encrypt it with -v2prf hmacWithSHA1, or import it with trustvault import"
 	if here {
-		e.Fix += ". To check the passphrase without changing anything: trustvault export --public " + ShortID(x.ids[0])
+		e.Fix += ". To check the passphrase without changing anything: trustvault export --public " + vault.ShortID(x.ids[0])
 	}
 }
 

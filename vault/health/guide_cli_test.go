@@ -1,4 +1,4 @@
-package vault_test
+package health_test
 
 import (
 	"bufio"
@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/health"
 	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
@@ -163,11 +163,11 @@ func allCommands(t *testing.T) map[string][]string {
 	t.Helper()
 	out := map[string][]string{}
 	for _, kind := range keyrole.Kinds() {
-		for i, d := range []vault.GuideData{
+		for i, d := range []health.GuideData{
 			{Kind: kind},
 			{Kind: kind, GUN: "registry.example.com/acme/web", KeyID: strings.Repeat("ab", 32), Signer: "alice", TrustDir: "/tmp/trust", Repositories: []string{"a/b"}},
 		} {
-			text, err := vault.LostKeyGuide(d)
+			text, err := health.LostKeyGuide(d)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -183,7 +183,7 @@ func allCommands(t *testing.T) map[string][]string {
 		}
 	}
 	_, s := demoStore(t)
-	for _, f := range s.Health(demoNow) {
+	for _, f := range health.Check(s, demoNow) {
 		for _, c := range fixCommand.FindAllString(f.Fix, -1) {
 			out["health fix "+f.Check] = append(out["health fix "+f.Check], strings.TrimSpace(c))
 		}

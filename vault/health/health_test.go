@@ -1,4 +1,4 @@
-package vault
+package health
 
 import (
 	"crypto"
@@ -16,8 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/keyrole"
 	"github.com/trustvault/trustvault/vault/tuf"
+	"github.com/trustvault/trustvault/vault/vaulttest"
 )
 
 // healthNow is the clock of the health tests.
@@ -75,7 +77,7 @@ func writeRepo(t testing.TB, dir string, spec repoSpec) {
 	snapJSON := sign(tuf.SnapshotSigned(map[string]tuf.FileMeta{"root": tuf.NewFileMeta(rootJSON), "targets": tuf.NewFileMeta(targetsJSON)}, spec.snapExpires, 1), snapKey.ID(), snapPriv)
 	tsJSON := sign(tuf.TimestampSigned(tuf.NewFileMeta(snapJSON), spec.tsExpires, 1), tsKey.ID(), tsPriv)
 	for name, data := range map[string][]byte{"root": rootJSON, "targets": targetsJSON, "snapshot": snapJSON, "timestamp": tsJSON} {
-		writeFile(t, filepath.Join(meta, name+".json"), data)
+		vaulttest.WriteFile(t, filepath.Join(meta, name+".json"), data)
 	}
 }
 
@@ -92,7 +94,7 @@ var healthyKeys = sync.OnceValues(func() (healthyKeySet, error) {
 	if err != nil {
 		return ks, err
 	}
-	s, err := Open(filepath.Join(dir, "trust"))
+	s, err := vault.Open(filepath.Join(dir, "trust"))
 	if err != nil {
 		return ks, err
 	}
@@ -100,11 +102,11 @@ var healthyKeys = sync.OnceValues(func() (healthyKeySet, error) {
 		role, gun string
 		signer    *crypto.Signer
 	}{{"root", "", &ks.root}, {"targets", healthGUN, &ks.targets}} {
-		key, err := s.Generate(k.role, k.gun, "", passFunc(healthPass))
+		key, err := s.Generate(k.role, k.gun, "", vaulttest.PassFunc(healthPass))
 		if err != nil {
 			return ks, err
 		}
-		pk, err := s.Unlock(key.ID, passFunc(healthPass))
+		pk, err := s.Unlock(key.ID, vaulttest.PassFunc(healthPass))
 		if err != nil {
 			return ks, err
 		}
@@ -147,7 +149,7 @@ func copyTree(t testing.TB, from, to string) {
 // snapshot and timestamp keys on the server. It still raises the backup
 // and root-on-disk warnings: no backup has been made of it, and tokens
 // with issue 6, so no store can be free of them yet.
-func healthyStore(t *testing.T) (*Store, Key, Key) {
+func healthyStore(t *testing.T) (*vault.Store, vault.Key, vault.Key) {
 	t.Helper()
 	ks, err := healthyKeys()
 	if err != nil {
@@ -155,7 +157,7 @@ func healthyStore(t *testing.T) (*Store, Key, Key) {
 	}
 	dir := filepath.Join(t.TempDir(), "trust")
 	copyTree(t, ks.dir, dir)
-	s, err := Open(dir, WithIterations(CompatIterations))
+	s, err := vault.Open(dir, vault.WithIterations(vault.CompatIterations))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +170,7 @@ func healthyStore(t *testing.T) (*Store, Key, Key) {
 	return s, root, targets
 }
 
-func keyOfRole(t testing.TB, s *Store, role string) Key {
+func keyOfRole(t testing.TB, s *vault.Store, role string) vault.Key {
 	t.Helper()
 	keys, err := s.Keys()
 	if err != nil {
@@ -180,11 +182,11 @@ func keyOfRole(t testing.TB, s *Store, role string) Key {
 		}
 	}
 	t.Fatalf("no %s key", role)
-	return Key{}
+	return vault.Key{}
 }
 
 // unlock returns the healthy store's signer for one of its keys.
-func unlock(t testing.TB, _ *Store, k Key) crypto.Signer {
+func unlock(t testing.TB, _ *vault.Store, k vault.Key) crypto.Signer {
 	t.Helper()
 	ks, err := healthyKeys()
 	if err != nil {
@@ -214,14 +216,14 @@ func others(fs []Finding) []Finding {
 func describe(fs []Finding) string {
 	var b strings.Builder
 	for _, f := range fs {
-		b.WriteString("\n  " + f.Severity.String() + " " + f.Check + " " + ShortID(f.KeyID) + " " + f.GUN + ": " + f.Message)
+		b.WriteString("\n  " + f.Severity.String() + " " + f.Check + " " + vault.ShortID(f.KeyID) + " " + f.GUN + ": " + f.Message)
 	}
 	return b.String()
 }
 
 func TestHealthyStore(t *testing.T) {
 	s, root, targets := healthyStore(t)
-	fs := s.Health(healthNow)
+	fs := Check(s, healthNow)
 	if rest := others(fs); len(rest) != 0 {
 		t.Fatalf("a healthy store raises findings besides backup and root-on-disk:%s", describe(rest))
 	}
@@ -248,40 +250,40 @@ func TestHealthyStore(t *testing.T) {
 func TestHealthChecks(t *testing.T) {
 	cases := []struct {
 		name     string
-		spoil    func(t *testing.T, s *Store, root, targets Key)
+		spoil    func(t *testing.T, s *vault.Store, root, targets vault.Key)
 		check    string
 		severity Severity
-		keyID    func(root, targets Key) string
+		keyID    func(root, targets vault.Key) string
 		message  string
 	}{
 		{
 			name: "unreadable key file",
-			spoil: func(t *testing.T, s *Store, _, _ Key) {
-				writeFile(t, filepath.Join(s.PrivateDir(), strings.Repeat("ab", 32)+".key"), []byte("not a key"))
+			spoil: func(t *testing.T, s *vault.Store, _, _ vault.Key) {
+				vaulttest.WriteFile(t, filepath.Join(s.PrivateDir(), strings.Repeat("ab", 32)+".key"), []byte("not a key"))
 			},
 			check: CheckUnreadableKey, severity: SeverityProblem, message: "cannot be used",
 		},
 		{
 			name: "corrupt metadata",
-			spoil: func(t *testing.T, s *Store, _, _ Key) {
-				writeFile(t, filepath.Join(s.Dir(), "tuf", healthGUN, "metadata", "snapshot.json"), []byte("{"))
+			spoil: func(t *testing.T, s *vault.Store, _, _ vault.Key) {
+				vaulttest.WriteFile(t, filepath.Join(s.Dir(), "tuf", healthGUN, "metadata", "snapshot.json"), []byte("{"))
 			},
 			check: CheckMetadata, severity: SeverityProblem, message: "snapshot.json",
 		},
 		{
 			name: "targets key missing",
-			spoil: func(t *testing.T, s *Store, _, targets Key) {
+			spoil: func(t *testing.T, s *vault.Store, _, targets vault.Key) {
 				if err := os.Remove(targets.Path); err != nil {
 					t.Fatal(err)
 				}
 			},
-			check: CheckMissingKey, severity: SeverityProblem, keyID: func(_, tg Key) string { return tg.ID },
+			check: CheckMissingKey, severity: SeverityProblem, keyID: func(_, tg vault.Key) string { return tg.ID },
 			message: "nobody can sign",
 		},
 		{
 			name:  "targets expired",
 			spoil: rewriteRepo(func(sp *repoSpec) { sp.tgtExpires = healthNow.Add(-time.Hour) }),
-			check: CheckExpiry, severity: SeverityProblem, keyID: func(_, tg Key) string { return tg.ID },
+			check: CheckExpiry, severity: SeverityProblem, keyID: func(_, tg vault.Key) string { return tg.ID },
 			message: "targets metadata expired",
 		},
 		{
@@ -301,43 +303,43 @@ func TestHealthChecks(t *testing.T) {
 		},
 		{
 			name: "weak encryption",
-			spoil: func(t *testing.T, s *Store, _, targets Key) {
-				if _, err := s.ChangePassphrase(targets.ID, passFunc(healthPass), passFunc(healthPass)); err != nil {
+			spoil: func(t *testing.T, s *vault.Store, _, targets vault.Key) {
+				if _, err := s.ChangePassphrase(targets.ID, vaulttest.PassFunc(healthPass), vaulttest.PassFunc(healthPass)); err != nil {
 					t.Fatal(err)
 				}
 			},
-			check: CheckEncryption, severity: SeverityWarning, keyID: func(_, tg Key) string { return tg.ID },
+			check: CheckEncryption, severity: SeverityWarning, keyID: func(_, tg vault.Key) string { return tg.ID },
 			message: "2048 PBKDF2 iterations",
 		},
 		{
 			name: "unencrypted key",
-			spoil: func(t *testing.T, s *Store, _, targets Key) {
+			spoil: func(t *testing.T, s *vault.Store, _, targets vault.Key) {
 				pk := unlock(t, s, targets)
 				der, err := x509.MarshalPKCS8PrivateKey(pk)
 				if err != nil {
 					t.Fatal(err)
 				}
 				block := &pem.Block{Type: "PRIVATE KEY", Headers: map[string]string{"role": "targets", "gun": healthGUN}, Bytes: der}
-				writeFile(t, targets.Path, pem.EncodeToMemory(block))
+				vaulttest.WriteFile(t, targets.Path, pem.EncodeToMemory(block))
 			},
-			check: CheckEncryption, severity: SeverityProblem, keyID: func(_, tg Key) string { return tg.ID },
+			check: CheckEncryption, severity: SeverityProblem, keyID: func(_, tg vault.Key) string { return tg.ID },
 			message: "not encrypted",
 		},
 		{
 			name:  "key file readable by others",
-			spoil: chmod(func(_, tg Key) string { return tg.Path }, 0o644),
-			check: CheckFileMode, severity: SeverityProblem, keyID: func(_, tg Key) string { return tg.ID },
+			spoil: chmod(func(_, tg vault.Key) string { return tg.Path }, 0o644),
+			check: CheckFileMode, severity: SeverityProblem, keyID: func(_, tg vault.Key) string { return tg.ID },
 			message: "other users can read it",
 		},
 		{
 			name:  "key file writable by the group",
-			spoil: chmod(func(_, tg Key) string { return tg.Path }, 0o620),
-			check: CheckFileMode, severity: SeverityWarning, keyID: func(_, tg Key) string { return tg.ID },
+			spoil: chmod(func(_, tg vault.Key) string { return tg.Path }, 0o620),
+			check: CheckFileMode, severity: SeverityWarning, keyID: func(_, tg vault.Key) string { return tg.ID },
 			message: "notary writes 0600",
 		},
 		{
 			name: "private directory open to others",
-			spoil: func(t *testing.T, s *Store, _, _ Key) {
+			spoil: func(t *testing.T, s *vault.Store, _, _ vault.Key) {
 				if err := os.Chmod(s.PrivateDir(), 0o755); err != nil {
 					t.Fatal(err)
 				}
@@ -346,7 +348,7 @@ func TestHealthChecks(t *testing.T) {
 		},
 		{
 			name: "private directory through a symlink",
-			spoil: func(t *testing.T, s *Store, _, _ Key) {
+			spoil: func(t *testing.T, s *vault.Store, _, _ vault.Key) {
 				elsewhere := filepath.Join(filepath.Dir(s.Dir()), "keys-elsewhere")
 				if err := os.Rename(s.PrivateDir(), elsewhere); err != nil {
 					t.Fatal(err)
@@ -359,7 +361,7 @@ func TestHealthChecks(t *testing.T) {
 		},
 		{
 			name: "root key shared by two repositories",
-			spoil: func(t *testing.T, s *Store, root, _ Key) {
+			spoil: func(t *testing.T, s *vault.Store, root, _ vault.Key) {
 				other, err := ecdsa.GenerateKey(elliptic.P256(), nil)
 				if err != nil {
 					t.Fatal(err)
@@ -372,13 +374,13 @@ func TestHealthChecks(t *testing.T) {
 			},
 			// The second repository's targets key is not here: that is
 			// its own finding, filtered out below.
-			check: CheckSharedRoot, severity: SeverityInfo, keyID: func(r, _ Key) string { return r.ID },
+			check: CheckSharedRoot, severity: SeverityInfo, keyID: func(r, _ vault.Key) string { return r.ID },
 			message: "signs 2 repositories",
 		},
 		{
 			name: "orphan key",
-			spoil: func(t *testing.T, s *Store, _, _ Key) {
-				if _, err := s.Generate("targets/old", "", "", passFunc(healthPass)); err != nil {
+			spoil: func(t *testing.T, s *vault.Store, _, _ vault.Key) {
+				if _, err := s.Generate("targets/old", "", "", vaulttest.PassFunc(healthPass)); err != nil {
 					t.Fatal(err)
 				}
 			},
@@ -392,7 +394,7 @@ func TestHealthChecks(t *testing.T) {
 			s, root, targets := healthyStore(t)
 			tc.spoil(t, s, root, targets)
 			var got []Finding
-			for _, f := range others(s.Health(healthNow)) {
+			for _, f := range others(Check(s, healthNow)) {
 				switch {
 				case tc.check == CheckSharedRoot && f.Check == CheckMissingKey,
 					tc.check == CheckOrphanKey && f.Check == CheckEncryption:
@@ -411,7 +413,7 @@ func TestHealthChecks(t *testing.T) {
 				t.Errorf("message %q does not say %q", f.Message, tc.message)
 			}
 			if tc.keyID != nil && f.KeyID != tc.keyID(root, targets) {
-				t.Errorf("key %s, want %s", ShortID(f.KeyID), ShortID(tc.keyID(root, targets)))
+				t.Errorf("key %s, want %s", vault.ShortID(f.KeyID), vault.ShortID(tc.keyID(root, targets)))
 			}
 			if f.Fix == "" {
 				t.Error("no fix")
@@ -422,8 +424,8 @@ func TestHealthChecks(t *testing.T) {
 
 // rewriteRepo rewrites the healthy repository's metadata with changed
 // expiries.
-func rewriteRepo(change func(*repoSpec)) func(t *testing.T, s *Store, root, targets Key) {
-	return func(t *testing.T, s *Store, root, targets Key) {
+func rewriteRepo(change func(*repoSpec)) func(t *testing.T, s *vault.Store, root, targets vault.Key) {
+	return func(t *testing.T, s *vault.Store, root, targets vault.Key) {
 		spec := repoSpec{
 			gun: healthGUN, root: unlock(t, s, root), targets: unlock(t, s, targets),
 			rootExpires: healthNow.Add(tuf.RootExpiry), tgtExpires: healthNow.Add(tuf.TargetsExpiry),
@@ -434,8 +436,8 @@ func rewriteRepo(change func(*repoSpec)) func(t *testing.T, s *Store, root, targ
 	}
 }
 
-func chmod(path func(root, targets Key) string, mode fs.FileMode) func(t *testing.T, s *Store, root, targets Key) {
-	return func(t *testing.T, s *Store, root, targets Key) {
+func chmod(path func(root, targets vault.Key) string, mode fs.FileMode) func(t *testing.T, s *vault.Store, root, targets vault.Key) {
+	return func(t *testing.T, s *vault.Store, root, targets vault.Key) {
 		if err := os.Chmod(path(root, targets), mode); err != nil {
 			t.Fatal(err)
 		}
@@ -445,43 +447,43 @@ func chmod(path func(root, targets Key) string, mode fs.FileMode) func(t *testin
 // TestHealthBackups runs the backup checks on records a ledger would hold
 // (backup_test.go makes real ones).
 func TestHealthBackups(t *testing.T) {
-	root := Key{ID: strings.Repeat("a", 64), Role: "root", Location: LocationFile, Encryption: Encryption{Scheme: SchemePBES2, Iterations: HardenedIterations}, ModTime: healthNow.Add(-48 * time.Hour), Mode: 0o600}
-	targets := Key{ID: strings.Repeat("b", 64), Role: "targets", GUN: healthGUN, Location: LocationFile, Encryption: root.Encryption, ModTime: healthNow.Add(-time.Hour), Mode: 0o600}
+	root := vault.Key{ID: strings.Repeat("a", 64), Role: "root", Location: vault.LocationFile, Encryption: vault.Encryption{Scheme: vault.SchemePBES2, Iterations: vault.HardenedIterations}, ModTime: healthNow.Add(-48 * time.Hour), Mode: 0o600}
+	targets := vault.Key{ID: strings.Repeat("b", 64), Role: "targets", GUN: healthGUN, Location: vault.LocationFile, Encryption: root.Encryption, ModTime: healthNow.Add(-time.Hour), Mode: 0o600}
 	twoDaysAgo, yesterday := healthNow.Add(-48*time.Hour), healthNow.Add(-24*time.Hour)
 	cases := []struct {
 		name    string
-		records []BackupRecord
+		records []vault.BackupRecord
 		want    []string // severity check key
 	}{
 		{"no records (today)", nil, []string{"warning backup aaaaaaa", "warning backup bbbbbbb"}},
-		{"two verified copies of each, after the newest key", []BackupRecord{
+		{"two verified copies of each, after the newest key", []vault.BackupRecord{
 			{KeyID: root.ID, Where: "drive A", Drive: "drive A", VerifiedAt: healthNow}, {KeyID: root.ID, Where: "drive B", Drive: "drive B", VerifiedAt: healthNow},
 			{KeyID: targets.ID, Where: "drive A", Drive: "drive A", VerifiedAt: healthNow}, {KeyID: targets.ID, Where: "drive B", Drive: "drive B", VerifiedAt: healthNow},
 		}, nil},
-		{"one copy of each", []BackupRecord{{KeyID: root.ID, Where: "drive A", Drive: "drive A", VerifiedAt: healthNow}, {KeyID: targets.ID, Where: "drive A", Drive: "drive A", VerifiedAt: healthNow}},
+		{"one copy of each", []vault.BackupRecord{{KeyID: root.ID, Where: "drive A", Drive: "drive A", VerifiedAt: healthNow}, {KeyID: targets.ID, Where: "drive A", Drive: "drive A", VerifiedAt: healthNow}},
 			[]string{"warning backup aaaaaaa", "info backup bbbbbbb"}},
-		{"a copy never verified does not count", []BackupRecord{
+		{"a copy never verified does not count", []vault.BackupRecord{
 			{KeyID: root.ID, Where: "drive A", Drive: "drive A", VerifiedAt: healthNow}, {KeyID: root.ID, Where: "drive B", Drive: "drive B", VerifiedAt: time.Time{}},
 			{KeyID: targets.ID, Where: "drive A", Drive: "drive A", VerifiedAt: healthNow}, {KeyID: targets.ID, Where: "drive B", Drive: "drive B", VerifiedAt: healthNow},
 		}, []string{"warning backup aaaaaaa"}},
-		{"copies of an older version of the key", []BackupRecord{
+		{"copies of an older version of the key", []vault.BackupRecord{
 			{KeyID: root.ID, Where: "drive A", Drive: "a", VerifiedAt: healthNow, KeyModTime: root.ModTime},
 			{KeyID: root.ID, Where: "drive B", Drive: "b", VerifiedAt: healthNow, KeyModTime: root.ModTime},
 			{KeyID: targets.ID, Where: "drive A", Drive: "a", VerifiedAt: healthNow, KeyModTime: targets.ModTime.Add(-time.Hour)},
 			{KeyID: targets.ID, Where: "drive B", Drive: "b", VerifiedAt: healthNow, KeyModTime: targets.ModTime.Add(-time.Hour)},
 		}, []string{"warning backup-age bbbbbbb"}},
-		{"backups older than the newest key", []BackupRecord{
+		{"backups older than the newest key", []vault.BackupRecord{
 			{KeyID: root.ID, Where: "drive A", Drive: "drive A", VerifiedAt: twoDaysAgo}, {KeyID: root.ID, Where: "drive B", Drive: "drive B", VerifiedAt: twoDaysAgo},
 			{KeyID: targets.ID, Where: "drive A", Drive: "drive A", VerifiedAt: twoDaysAgo}, {KeyID: targets.ID, Where: "drive B", Drive: "drive B", VerifiedAt: yesterday.Add(-time.Hour)},
 		}, []string{"warning backup-age bbbbbbb"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			fs := Diagnose(HealthInput{Now: healthNow, Keys: []Key{root, targets}, Backups: tc.records})
+			fs := Diagnose(Input{Now: healthNow, Keys: []vault.Key{root, targets}, Backups: tc.records})
 			var got []string
 			for _, f := range fs {
 				if f.Check == CheckBackup || f.Check == CheckBackupAge {
-					got = append(got, f.Severity.String()+" "+f.Check+" "+ShortID(f.KeyID))
+					got = append(got, f.Severity.String()+" "+f.Check+" "+vault.ShortID(f.KeyID))
 				}
 			}
 			if !slices.Equal(got, tc.want) {
@@ -494,12 +496,12 @@ func TestHealthBackups(t *testing.T) {
 // TestHealthSharedRootMany: five repositories on one root key is a warning.
 func TestHealthSharedRootMany(t *testing.T) {
 	root := strings.Repeat("c", 64)
-	var repos []Repository
+	var repos []vault.Repository
 	for _, gun := range []string{"a/1", "a/2", "a/3", "a/4", "a/5"} {
-		repos = append(repos, Repository{GUN: gun, Roles: []RoleInfo{{Name: "root", Kind: keyrole.Root, Keys: []RoleKey{{ID: root, Location: LocationMissing}}}}})
+		repos = append(repos, vault.Repository{GUN: gun, Roles: []vault.RoleInfo{{Name: "root", Kind: keyrole.Root, Keys: []vault.RoleKey{{ID: root, Location: vault.LocationMissing}}}}})
 	}
 	var shared []Finding
-	for _, f := range Diagnose(HealthInput{Now: healthNow, Repos: repos}) {
+	for _, f := range Diagnose(Input{Now: healthNow, Repos: repos}) {
 		if f.Check == CheckSharedRoot {
 			shared = append(shared, f)
 		}
@@ -518,7 +520,7 @@ func TestHealthOrder(t *testing.T) {
 		{Check: CheckExpiry, Severity: SeverityWarning, GUN: "a"},
 		{Check: CheckMissingKey, Severity: SeverityProblem, KeyID: "3"},
 	}
-	SortFindings(fs)
+	Sort(fs)
 	var got []string
 	for _, f := range fs {
 		got = append(got, f.Check+f.GUN+f.KeyID)

@@ -1,0 +1,72 @@
+// Package vaulttest is trustvault's test kit: helpers that tests in several
+// packages share (a store in a temporary directory, fixed passphrases, file
+// writers and tree snapshots). It is imported only by tests.
+//
+// vaulttest may import vault and the standard library; vault's own
+// internal tests cannot import it (that would be a cycle) and keep their
+// helpers beside them.
+package vaulttest
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/trustvault/trustvault/vault"
+)
+
+// PassFunc answers every passphrase request with p.
+func PassFunc(p string) vault.PassphraseFunc {
+	return func(vault.PassphraseRequest) ([]byte, error) { return []byte(p), nil }
+}
+
+// NewStore opens a store in a fresh directory with notary's cheap iteration
+// count, so that tests do not spend a second per key.
+func NewStore(t testing.TB) *vault.Store {
+	t.Helper()
+	s, err := vault.Open(filepath.Join(t.TempDir(), "trust"), vault.WithIterations(vault.CompatIterations))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// WriteFile writes data to path with mode 0600, creating its directories.
+func WriteFile(t testing.TB, path string, data []byte) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Snapshot records every regular file under dir with its content, keyed by
+// its path relative to dir.
+func Snapshot(t testing.TB, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if os.IsNotExist(err) {
+				return nil
+			}
+			return err
+		}
+		if d.Type().IsRegular() {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(dir, p)
+			out[rel] = string(b)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
