@@ -16,21 +16,23 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/health"
 	"github.com/trustvault/trustvault/vault/keyrole"
 	"github.com/trustvault/trustvault/vault/passphrase"
+	"github.com/trustvault/trustvault/vault/token"
 )
 
 // TokenLister reads the tokens plugged in and the keys on them; the
 // program passes vault.ListTokens.
-type TokenLister func() ([]vault.TokenInfo, []vault.TokenKey, error)
+type TokenLister func() ([]token.Info, []token.Key, error)
 
 // tokenReading is what the tokens said at one reading of the trust
 // directory.
 type tokenReading struct {
 	// read is set when there was a lister to ask.
 	read  bool
-	infos []vault.TokenInfo
-	keys  []vault.TokenKey
+	infos []token.Info
+	keys  []token.Key
 	// err says why the tokens could not be read (no pcscd, no cgo, ...).
 	err error
 }
@@ -51,7 +53,7 @@ func readTokensAsync(list TokenLister) <-chan tokenReading {
 }
 
 // keyOn returns the key with the ID on a token, or nil.
-func (t *tokenReading) keyOn(id string) *vault.TokenKey {
+func (t *tokenReading) keyOn(id string) *token.Key {
 	for i := range t.keys {
 		if t.keys[i].ID == id {
 			return &t.keys[i]
@@ -266,9 +268,9 @@ func waitTouchCmd(sig *touchSignal) tea.Cmd {
 
 // Outcomes of the token flows.
 type (
-	tokenSetUpMsg      struct{ res vault.TokenSetupResult }
-	rootGeneratedMsg   struct{ key vault.TokenKey }
-	rootMovedMsg       struct{ key vault.TokenKey }
+	tokenSetUpMsg      struct{ res token.SetupResult }
+	rootGeneratedMsg   struct{ key token.Key }
+	rootMovedMsg       struct{ key token.Key }
 	tokenUnblockedMsg  struct{ pin []byte }
 	tokenFlowFailedMsg struct{ err error }
 )
@@ -277,7 +279,7 @@ func setupTokenCmd(serial uint32, pin, puk []byte) tea.Cmd {
 	return func() tea.Msg {
 		defer clear(pin)
 		defer clear(puk)
-		res, err := vault.SetupToken(serial, vault.TokenSetup{PIN: pin, PUK: puk})
+		res, err := token.SetUp(serial, token.Setup{PIN: pin, PUK: puk})
 		if err != nil {
 			clear(res.NewPIN)
 			clear(res.NewPUK)
@@ -287,12 +289,12 @@ func setupTokenCmd(serial uint32, pin, puk []byte) tea.Cmd {
 	}
 }
 
-func generateRootCmd(o vault.RootOnToken, sig *touchSignal) tea.Cmd {
+func generateRootCmd(o token.RootOptions, sig *touchSignal) tea.Cmd {
 	return func() tea.Msg {
 		defer sig.close()
 		defer clear(o.PIN)
 		o.Touch = sig.notify
-		tk, err := vault.GenerateRootOnToken(o)
+		tk, err := token.GenerateRoot(o)
 		if err != nil {
 			return tokenFlowFailedMsg{err: err}
 		}
@@ -300,13 +302,13 @@ func generateRootCmd(o vault.RootOnToken, sig *touchSignal) tea.Cmd {
 	}
 }
 
-func moveRootCmd(store *vault.Store, id string, pass []byte, o vault.RootOnToken, sig *touchSignal) tea.Cmd {
+func moveRootCmd(store *vault.Store, id string, pass []byte, o token.RootOptions, sig *touchSignal) tea.Cmd {
 	return func() tea.Msg {
 		defer sig.close()
 		defer clear(o.PIN)
 		defer clear(pass)
 		o.Touch = sig.notify
-		tk, err := vault.ImportRootToToken(store, id, func(req vault.PassphraseRequest) ([]byte, error) {
+		tk, err := token.ImportRoot(store, id, func(req vault.PassphraseRequest) ([]byte, error) {
 			if req.Attempt > 1 {
 				return nil, vault.ErrWrongPassphrase
 			}
@@ -326,7 +328,7 @@ func unblockTokenCmd(serial uint32, puk []byte) tea.Cmd {
 		if err != nil {
 			return tokenFlowFailedMsg{err: err}
 		}
-		if err := vault.UnblockTokenPIN(serial, puk, pin); err != nil {
+		if err := token.UnblockPIN(serial, puk, pin); err != nil {
 			clear(pin)
 			return tokenFlowFailedMsg{err: err}
 		}
@@ -392,12 +394,12 @@ func (p *hardwarePage) Refresh(s *snapshot) bool {
 }
 
 // selected is the token the actions apply to.
-func (p *hardwarePage) selected() (vault.TokenInfo, bool) {
+func (p *hardwarePage) selected() (token.Info, bool) {
 	infos := p.c.snap.tokens.infos
 	if p.sel < len(infos) && infos[p.sel].Err == nil {
 		return infos[p.sel], true
 	}
-	return vault.TokenInfo{}, false
+	return token.Info{}, false
 }
 
 func (p *hardwarePage) layout() {
@@ -423,10 +425,10 @@ func (p *hardwarePage) startFlow(kind flowKind, keyID string) tea.Cmd {
 	case flowSetup:
 		pin := newField(st, fieldPIN, "Current PIN", "PIN", true)
 		puk := newField(st, fieldPUK, "Current PUK", "PUK", true)
-		if info.PIN.State != vault.TokenStateChanged {
+		if info.PIN.State != token.StateChanged {
 			pin.input.Placeholder = "a new token's is 123456: type it (it is never tried for you)"
 		}
-		if info.PUK.State != vault.TokenStateChanged {
+		if info.PUK.State != token.StateChanged {
 			puk.input.Placeholder = "a new token's is 12345678"
 		}
 		f.fields = []formField{pin, puk}
@@ -630,7 +632,7 @@ func (p *hardwarePage) submit() tea.Cmd {
 		f.serial = uint32(n)
 	}
 	f.busy, f.err = true, ""
-	o := vault.RootOnToken{Serial: f.serial, TouchCached: f.cached}
+	o := token.RootOptions{Serial: f.serial, TouchCached: f.cached}
 	var cmd tea.Cmd
 	switch f.kind {
 	case flowSetup:
@@ -657,7 +659,7 @@ func (p *hardwarePage) submit() tea.Cmd {
 // tokenErrorText is an engine error with what to do, for a form.
 func tokenErrorText(err error) string {
 	msg := strings.NewReplacer("vault: ", "", "hardware: ", "").Replace(err.Error())
-	if advice := vault.TokenAdvice(err); advice != "" {
+	if advice := health.Advice(err); advice != "" {
 		msg += "; " + advice
 	}
 	return msg
@@ -815,7 +817,7 @@ func hardwareLines(c *common, sel, width int) []string {
 		say(st.Faint, "Tokens are not read in this view.")
 		return lines
 	case tr.err != nil:
-		if vault.TokensUnavailable(tr.err) {
+		if token.Unavailable(tr.err) {
 			say(st.Warn, "No Yubikey can be reached: "+tokenErrorText(tr.err))
 		} else {
 			say(st.Bad, tokenErrorText(tr.err))
@@ -835,11 +837,11 @@ func hardwareLines(c *common, sel, width int) []string {
 			lines = append(lines, "    "+st.Label.Render(pad(lab, labelW))+style.Render(l))
 		}
 	}
-	stateStyle := func(s vault.TokenState) Ink {
+	stateStyle := func(s token.State) Ink {
 		switch s {
-		case vault.TokenStateFactory:
+		case token.StateFactory:
 			return st.Bad
-		case vault.TokenStateChanged:
+		case token.StateChanged:
 			return st.OK
 		}
 		return st.Warn
@@ -876,8 +878,8 @@ func hardwareLines(c *common, sel, width int) []string {
 		default:
 			add("Set up", "no: press s to replace the factory PIN, PUK and management key", st.Warn)
 		}
-		keys := map[string]vault.TokenKey{}
-		for _, k := range vault.TokenKeysOf([]vault.TokenInfo{info}) {
+		keys := map[string]token.Key{}
+		for _, k := range token.KeysOf([]token.Info{info}) {
 			keys[k.Token.Slot] = k
 		}
 		if len(info.Slots) == 0 {
@@ -906,17 +908,17 @@ func hardwareLines(c *common, sel, width int) []string {
 	return lines
 }
 
-func stateWord(s vault.TokenState) string {
+func stateWord(s token.State) string {
 	switch s {
-	case vault.TokenStateFactory:
+	case token.StateFactory:
 		return "factory default"
-	case vault.TokenStateChanged:
+	case token.StateChanged:
 		return "changed"
 	}
 	return "unknown"
 }
 
-func credentialText(c vault.TokenCredential) string {
+func credentialText(c token.Credential) string {
 	s := stateWord(c.State)
 	switch {
 	case c.Retries < 0:
@@ -927,13 +929,13 @@ func credentialText(c vault.TokenCredential) string {
 	default:
 		s += fmt.Sprintf(" · %s left", plural(c.Retries, "try", "tries"))
 	}
-	if c.State == vault.TokenStateUnknown {
+	if c.State == token.StateUnknown {
 		s += " (a YubiKey 4 cannot say without a try; none is made for you)"
 	}
 	return s
 }
 
-func slotText(s vault.TokenSlot) string {
+func slotText(s token.Slot) string {
 	var parts []string
 	switch s.Origin.String() {
 	case "generated on the token":

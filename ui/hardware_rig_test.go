@@ -14,6 +14,7 @@ import (
 	"github.com/trustvault/trustvault/hardware/pivtest"
 	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/demo"
+	"github.com/trustvault/trustvault/vault/token"
 )
 
 func TestMain(m *testing.M) { pivtest.Main(m) }
@@ -31,7 +32,7 @@ func TestHardwareFlowsThroughRig(t *testing.T) {
 	card.SetTouch(func(byte) bool { touches.Add(1); return true })
 	rig.Insert(t, 0, card)
 	info, s := newDemo(t)
-	m := newModel(context.Background(), Options{Store: s, Now: func() time.Time { return demoNow }, Tokens: vault.ListTokens})
+	m := newModel(context.Background(), Options{Store: s, Now: func() time.Time { return demoNow }, Tokens: token.List})
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
 	start(m)
 	press(m, "Y")

@@ -12,12 +12,13 @@ import (
 	"github.com/trustvault/trustvault/hardware"
 	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/demo"
+	"github.com/trustvault/trustvault/vault/token"
 	"github.com/trustvault/trustvault/vault/tuf"
 )
 
 // fakeTokens is a YubiKey 4 from the factory and a set-up YubiKey 5 that
 // holds the demo vault's first root key in slot 9c.
-func fakeTokens(t testing.TB, info *demo.Info, s *vault.Store) []vault.TokenInfo {
+func fakeTokens(t testing.TB, info *demo.Info, s *vault.Store) []token.Info {
 	t.Helper()
 	pk, err := s.Unlock(info.RootKeys[0], func(vault.PassphraseRequest) ([]byte, error) { return []byte(demo.Passphrase), nil })
 	if err != nil {
@@ -29,32 +30,32 @@ func fakeTokens(t testing.TB, info *demo.Info, s *vault.Store) []vault.TokenInfo
 	}
 	block, _ := pem.Decode(certPEM)
 	cert, _ := x509.ParseCertificate(block.Bytes)
-	yk4 := vault.TokenInfo{
+	yk4 := token.Info{
 		Reader: "Yubico YubiKey OTP+FIDO+CCID 00 00", Serial: 10000001, Version: hardware.Version{Major: 4, Minor: 3, Patch: 7}, Model: "YubiKey 4",
-		PIN: vault.TokenCredential{State: vault.TokenStateUnknown, Source: "a YubiKey 4 cannot say without a try", Retries: 3, Total: -1},
-		PUK: vault.TokenCredential{State: vault.TokenStateUnknown, Source: "a YubiKey 4 cannot say without a try", Retries: -1, Total: -1},
-		ManagementKey: hardware.ManagementKeyInfo{State: vault.TokenStateFactory, Algorithm: "3DES",
+		PIN: token.Credential{State: token.StateUnknown, Source: "a YubiKey 4 cannot say without a try", Retries: 3, Total: -1},
+		PUK: token.Credential{State: token.StateUnknown, Source: "a YubiKey 4 cannot say without a try", Retries: -1, Total: -1},
+		ManagementKey: hardware.ManagementKeyInfo{State: token.StateFactory, Algorithm: "3DES",
 			Source: "the token accepted the factory key in a challenge (which costs no retry)"},
 	}
-	yk5 := vault.TokenInfo{
+	yk5 := token.Info{
 		Reader: "Yubico YubiKey OTP+FIDO+CCID 00 01", Serial: 20000002, Version: hardware.Version{Major: 5, Minor: 4, Patch: 3}, Model: "YubiKey 5",
-		PIN: vault.TokenCredential{State: vault.TokenStateChanged, Source: "the token says so (GET METADATA)", Retries: 3, Total: 3},
-		PUK: vault.TokenCredential{State: vault.TokenStateChanged, Source: "the token says so (GET METADATA)", Retries: 3, Total: 3},
-		ManagementKey: hardware.ManagementKeyInfo{State: vault.TokenStateChanged, Algorithm: "AES-192", Stored: true,
+		PIN: token.Credential{State: token.StateChanged, Source: "the token says so (GET METADATA)", Retries: 3, Total: 3},
+		PUK: token.Credential{State: token.StateChanged, Source: "the token says so (GET METADATA)", Retries: 3, Total: 3},
+		ManagementKey: hardware.ManagementKeyInfo{State: token.StateChanged, Algorithm: "AES-192", Stored: true,
 			Source: "the token says so (GET METADATA)"},
-		Slots: []vault.TokenSlot{{Slot: hardware.SlotSignature, Origin: hardware.OriginImported, Algorithm: "ECCP256",
+		Slots: []token.Slot{{Slot: hardware.SlotSignature, Origin: hardware.OriginImported, Algorithm: "ECCP256",
 			PINPolicy: hardware.PINPolicyOnce, TouchPolicy: hardware.TouchPolicyAlways, Public: cert.PublicKey, Certificate: cert}},
 	}
-	return []vault.TokenInfo{yk4, yk5}
+	return []token.Info{yk4, yk5}
 }
 
 // lister returns a TokenLister that answers with infos (or err).
-func lister(infos []vault.TokenInfo, err error) TokenLister {
-	return func() ([]vault.TokenInfo, []vault.TokenKey, error) {
+func lister(infos []token.Info, err error) TokenLister {
+	return func() ([]token.Info, []token.Key, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		return infos, vault.TokenKeysOf(infos), nil
+		return infos, token.KeysOf(infos), nil
 	}
 }
 
@@ -65,7 +66,7 @@ func TestHardwareGolden(t *testing.T) {
 	tokens := fakeTokens(t, info, s)
 	root := info.RootKeys[0]
 	withTokens := relocatedWith(t, s, lister(tokens, nil))
-	noPCSCD := fmt.Errorf("vault: list tokens: hardware: connect to the smart card service: %w (pcsc 0x8010001d)", vault.ErrNoTokenService)
+	noPCSCD := fmt.Errorf("vault: list tokens: hardware: connect to the smart card service: %w (pcsc 0x8010001d)", token.ErrNoService)
 	cases := []struct {
 		name  string
 		snap  *snapshot

@@ -11,6 +11,7 @@ import (
 
 	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/health"
+	"github.com/trustvault/trustvault/vault/token"
 )
 
 // vaultLoadedMsg carries a new reading of the trust directory.
@@ -47,7 +48,7 @@ func readSnapshotTokens(store *vault.Store, now time.Time, tokens TokenLister) *
 	absent := errors.Is(statErr, fs.ErrNotExist)
 	keys, keysErr := store.Keys()
 	tr := <-reading
-	repos, reposErr := vault.ReadRepositories(dir, vault.WithTokens(keys, tr.keys))
+	repos, reposErr := vault.ReadRepositories(dir, token.Locate(keys, tr.keys))
 	snap := newSnapshot(dir, now, absent, keys, repos, keysErr, reposErr)
 	snap.tokens = tr
 	backups, backupsErr := store.BackupLedger().BackupRecords()

@@ -5,7 +5,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/health"
+	"github.com/trustvault/trustvault/vault/token"
 )
 
 // tokenJSON is one PIV token in `devices --json` ("tokens") and
@@ -54,8 +55,8 @@ type tokenKeyJSON struct {
 // here at all (no pcscd, a build without cgo) the list is empty and the
 // error nil: `trustvault yubikey info` says why and what to do.
 func listTokens() ([]tokenJSON, error) {
-	infos, _, err := vault.ListTokens()
-	if vault.TokensUnavailable(err) {
+	infos, _, err := token.List()
+	if token.Unavailable(err) {
 		return []tokenJSON{}, nil
 	}
 	if err != nil {
@@ -70,7 +71,7 @@ func listTokens() ([]tokenJSON, error) {
 
 // tokenError adds what to do to a token error.
 func tokenError(err error) error {
-	if advice := vault.TokenAdvice(err); advice != "" {
+	if advice := health.Advice(err); advice != "" {
 		return &advisedError{err: err, advice: advice}
 	}
 	return err
@@ -89,7 +90,7 @@ func (e *advisedError) Error() string {
 }
 func (e *advisedError) Unwrap() error { return e.err }
 
-func newTokenJSON(info vault.TokenInfo) tokenJSON {
+func newTokenJSON(info token.Info) tokenJSON {
 	j := tokenJSON{
 		Serial: info.Serial, Model: info.Model, Firmware: info.Version.String(), Reader: info.Reader,
 		PIN: info.PIN.State.String(), PUK: info.PUK.State.String(),
@@ -98,7 +99,7 @@ func newTokenJSON(info vault.TokenInfo) tokenJSON {
 	}
 	if info.Err != nil {
 		j.Error = info.Err.Error()
-		if advice := vault.TokenAdvice(info.Err); advice != "" && !errors.Is(info.Err, vault.ErrTokenRemoved) {
+		if advice := health.Advice(info.Err); advice != "" && !errors.Is(info.Err, token.ErrRemoved) {
 			j.Error += "; " + advice
 		}
 		return j
@@ -126,14 +127,14 @@ func newTokenJSON(info vault.TokenInfo) tokenJSON {
 		}
 		j.Slots = append(j.Slots, sj)
 	}
-	for _, k := range vault.TokenKeysOf([]vault.TokenInfo{info}) {
+	for _, k := range token.KeysOf([]token.Info{info}) {
 		j.Keys = append(j.Keys, tokenKeyJSON{ID: k.ID, Role: k.Role, Slot: k.Token.Slot})
 	}
 	return j
 }
 
 // slotKeyWord says in one word what is known of a slot's key.
-func slotKeyWord(s vault.TokenSlot) string {
+func slotKeyWord(s token.Slot) string {
 	switch s.Origin.String() {
 	case "generated on the token":
 		return "generated"

@@ -11,6 +11,7 @@ import (
 	"github.com/trustvault/trustvault/ui"
 	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/demo"
+	"github.com/trustvault/trustvault/vault/token"
 )
 
 // openTUI shows the interactive view on dir until the person quits. When
@@ -30,7 +31,7 @@ func (a *app) openTUI(dir string) error {
 	for k, v := range a.env {
 		env = append(env, k+"="+v)
 	}
-	opts := ui.Options{Store: s, Input: in, Output: out, Env: env, Tokens: vault.ListTokens}
+	opts := ui.Options{Store: s, Input: in, Output: out, Env: env, Tokens: token.List}
 	if a.demo {
 		opts.Demo, opts.DemoPassphrase = true, demo.Passphrase
 	}

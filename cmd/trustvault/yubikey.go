@@ -13,6 +13,7 @@ import (
 
 	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/passphrase"
+	"github.com/trustvault/trustvault/vault/token"
 )
 
 // Environment variables for token secrets. PINs never come from the
@@ -79,10 +80,10 @@ func (v *serialValue) Set(s string) error {
 func (v *serialValue) Type() string { return "serial" }
 
 // pick returns the token to use: --serial, or the only one plugged in.
-func (f *serialFlag) pick() (vault.TokenInfo, error) {
-	infos, _, err := vault.ListTokens()
+func (f *serialFlag) pick() (token.Info, error) {
+	infos, _, err := token.List()
 	if err != nil {
-		return vault.TokenInfo{}, tokenError(err)
+		return token.Info{}, tokenError(err)
 	}
 	if f.serial != 0 {
 		for _, info := range infos {
@@ -93,21 +94,21 @@ func (f *serialFlag) pick() (vault.TokenInfo, error) {
 				return info, nil
 			}
 		}
-		return vault.TokenInfo{}, tokenError(fmt.Errorf("Yubikey %d: %w%s", f.serial, vault.ErrTokenNotFound, pluggedIn(infos)))
+		return token.Info{}, tokenError(fmt.Errorf("Yubikey %d: %w%s", f.serial, token.ErrNotFound, pluggedIn(infos)))
 	}
 	switch len(infos) {
 	case 0:
-		return vault.TokenInfo{}, errors.New("no Yubikey is plugged in (or pcscd does not see it: try pcsc_scan)")
+		return token.Info{}, errors.New("no Yubikey is plugged in (or pcscd does not see it: try pcsc_scan)")
 	case 1:
 		if infos[0].Err != nil {
 			return infos[0], tokenError(infos[0].Err)
 		}
 		return infos[0], nil
 	}
-	return vault.TokenInfo{}, fmt.Errorf("%d Yubikeys are plugged in%s: choose one with --serial", len(infos), pluggedIn(infos))
+	return token.Info{}, fmt.Errorf("%d Yubikeys are plugged in%s: choose one with --serial", len(infos), pluggedIn(infos))
 }
 
-func pluggedIn(infos []vault.TokenInfo) string {
+func pluggedIn(infos []token.Info) string {
 	if len(infos) == 0 {
 		return ""
 	}
@@ -169,19 +170,19 @@ costs nothing.
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			const op = "yubikey info"
-			infos, _, err := vault.ListTokens()
+			infos, _, err := token.List()
 			if err != nil {
 				return fail(op, tokenError(err))
 			}
 			if sf.serial != 0 {
-				var one []vault.TokenInfo
+				var one []token.Info
 				for _, i := range infos {
 					if i.Serial == sf.serial {
 						one = append(one, i)
 					}
 				}
 				if len(one) == 0 {
-					return fail(op, tokenError(fmt.Errorf("Yubikey %d: %w%s", sf.serial, vault.ErrTokenNotFound, pluggedIn(infos))))
+					return fail(op, tokenError(fmt.Errorf("Yubikey %d: %w%s", sf.serial, token.ErrNotFound, pluggedIn(infos))))
 				}
 				infos = one
 			}
@@ -213,7 +214,7 @@ costs nothing.
 }
 
 // writeTokenInfo prints one token for people.
-func writeTokenInfo(w io.Writer, info vault.TokenInfo) {
+func writeTokenInfo(w io.Writer, info token.Info) {
 	if info.Err != nil {
 		fmt.Fprintf(w, "%s (%s): %v\n", info.Name(), info.Reader, tokenError(info.Err))
 		return
@@ -249,8 +250,8 @@ func writeTokenInfo(w io.Writer, info vault.TokenInfo) {
 	if len(info.Slots) == 0 {
 		fmt.Fprintln(w, "  slots           none hold a key or certificate")
 	}
-	keys := map[string]vault.TokenKey{}
-	for _, k := range vault.TokenKeysOf([]vault.TokenInfo{info}) {
+	keys := map[string]token.Key{}
+	for _, k := range token.KeysOf([]token.Info{info}) {
 		keys[k.Token.Slot] = k
 	}
 	for _, s := range info.Slots {
@@ -278,11 +279,11 @@ func writeTokenInfo(w io.Writer, info vault.TokenInfo) {
 	}
 }
 
-func stateWords(s vault.TokenState) string {
+func stateWords(s token.State) string {
 	switch s {
-	case vault.TokenStateFactory:
+	case token.StateFactory:
 		return "FACTORY DEFAULT"
-	case vault.TokenStateChanged:
+	case token.StateChanged:
 		return "changed"
 	}
 	return "unknown"
@@ -312,9 +313,9 @@ A custom management key that is not stored on the token comes from
 			if err != nil {
 				return failAtomic(op, err)
 			}
-			req := vault.TokenSetup{}
+			req := token.Setup{}
 			if factory {
-				if info.PIN.State == vault.TokenStateChanged || !keepPUK && info.PUK.State == vault.TokenStateChanged {
+				if info.PIN.State == token.StateChanged || !keepPUK && info.PUK.State == token.StateChanged {
 					return failAtomic(op, fmt.Errorf("%s says its PIN or PUK is not the factory one (%s): run setup without --factory", info.Name(), info.PIN.Source))
 				}
 				req.PIN = []byte("123456")
@@ -344,7 +345,7 @@ A custom management key that is not stored on the token comes from
 			if v := a.getenv(envPIVNewPUK); v != "" {
 				req.NewPUK = []byte(v)
 			}
-			res, err := vault.SetupToken(info.Serial, req)
+			res, err := token.SetUp(info.Serial, req)
 			defer zero(res.NewPIN)
 			defer zero(res.NewPUK)
 			if err != nil {
@@ -384,8 +385,8 @@ func (f *rootFlags) add(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&f.replace, "replace", false, "overwrite a slot that already holds a key or certificate")
 }
 
-func (a *app) rootOnToken(f *rootFlags, info vault.TokenInfo) (vault.RootOnToken, error) {
-	o := vault.RootOnToken{Serial: info.Serial, Slot: f.slot, Replace: f.replace}
+func (a *app) rootOnToken(f *rootFlags, info token.Info) (token.RootOptions, error) {
+	o := token.RootOptions{Serial: info.Serial, Slot: f.slot, Replace: f.replace}
 	switch f.touch {
 	case "always":
 	case "cached":
@@ -429,7 +430,7 @@ trustvault yubikey import-root.`,
 				return failAtomic(op, err)
 			}
 			defer zero(o.PIN)
-			tk, err := vault.GenerateRootOnToken(o)
+			tk, err := token.GenerateRoot(o)
 			if err != nil {
 				return fail(op, tokenError(err))
 			}
@@ -476,7 +477,7 @@ have verified backups: whoever has the file and its passphrase has the key.`,
 				return failAtomic(op, err)
 			}
 			defer zero(o.PIN)
-			tk, err := vault.ImportRootToToken(s, k.ID, a.passphrases().get, o)
+			tk, err := token.ImportRoot(s, k.ID, a.passphrases().get, o)
 			if err != nil {
 				return fail(op, tokenError(err))
 			}
@@ -518,7 +519,7 @@ the token's PIV application, which erases its keys.`,
 				}
 			}
 			defer zero(newPIN)
-			if err := vault.UnblockTokenPIN(info.Serial, puk, newPIN); err != nil {
+			if err := token.UnblockPIN(info.Serial, puk, newPIN); err != nil {
 				return fail(op, tokenError(err))
 			}
 			fmt.Fprintf(a.stdout, "The PIN of %s is unblocked.\n", info.Name())

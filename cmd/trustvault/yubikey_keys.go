@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/token"
 )
 
 // withTokens marks the keys that are on a Yubikey plugged in (the token
@@ -11,9 +12,9 @@ import (
 // a token. Without pcscd, or without cgo, keys are returned as they are;
 // any other token trouble is a warning on standard error.
 func (a *app) withTokens(op string, keys []vault.Key) []vault.Key {
-	infos, tks, err := vault.ListTokens()
+	infos, tks, err := token.List()
 	if err != nil {
-		if !vault.TokensUnavailable(err) {
+		if !token.Unavailable(err) {
 			fmt.Fprintf(a.stderr, "trustvault: %s: %v (keys on tokens are not shown)\n", op, tokenError(err))
 		}
 		return keys
@@ -23,7 +24,7 @@ func (a *app) withTokens(op string, keys []vault.Key) []vault.Key {
 			fmt.Fprintf(a.stderr, "trustvault: %s: %s: %v (its keys are not shown)\n", op, info.Name(), tokenError(info.Err))
 		}
 	}
-	return vault.WithTokens(keys, tks)
+	return token.Locate(keys, tks)
 }
 
 // tokenRefJSON is where on a token a key is, in list --json.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/keyrole"
+	"github.com/trustvault/trustvault/vault/token"
 )
 
 // Severity ranks a finding.
@@ -111,7 +112,7 @@ type Input struct {
 	// Tokens are the keys on the tokens plugged in (ListTokens). Keys may
 	// also be WithTokens's result; keys without a file are then skipped by
 	// the checks of files.
-	Tokens []vault.TokenKey
+	Tokens []token.Key
 }
 
 // Health reads the store and runs every check with the clock now. Failures
@@ -119,10 +120,10 @@ type Input struct {
 func Check(s *vault.Store, now time.Time) []Finding {
 	in := Input{Now: now, Private: s.PrivateDirInfo()}
 	in.Keys, in.KeysErr = s.Keys()
-	if _, tks, err := vault.ListTokens(); err == nil {
+	if _, tks, err := token.List(); err == nil {
 		in.Tokens = tks
 	}
-	in.Repos, in.ReposErr = vault.ReadRepositories(s.Dir(), vault.WithTokens(in.Keys, in.Tokens))
+	in.Repos, in.ReposErr = vault.ReadRepositories(s.Dir(), token.Locate(in.Keys, in.Tokens))
 	in.Backups, in.BackupsErr = s.BackupLedger().BackupRecords()
 	return Diagnose(in)
 }
@@ -207,9 +208,9 @@ type keyUse struct{ gun, role string }
 // diagnosis carries one Diagnose call.
 type diagnosis struct {
 	in     Input
-	files  map[string]vault.Key      // readable key files by ID
-	uses   map[string][]keyUse       // key ID -> roles naming it
-	tokens map[string]vault.TokenKey // keys on tokens plugged in, by ID
+	files  map[string]vault.Key // readable key files by ID
+	uses   map[string][]keyUse  // key ID -> roles naming it
+	tokens map[string]token.Key // keys on tokens plugged in, by ID
 	out    []Finding
 }
 
@@ -552,14 +553,14 @@ func (d *diagnosis) rootCustody() {
 
 // tokenKeysByID indexes the keys on tokens, from Tokens and from keys
 // that WithTokens marked.
-func tokenKeysByID(in Input) map[string]vault.TokenKey {
-	m := map[string]vault.TokenKey{}
+func tokenKeysByID(in Input) map[string]token.Key {
+	m := map[string]token.Key{}
 	for _, tk := range in.Tokens {
 		m[tk.ID] = tk
 	}
 	for _, k := range in.Keys {
 		if _, ok := m[k.ID]; !ok && k.Token != nil {
-			m[k.ID] = vault.TokenKey{ID: k.ID, Role: k.Role, Token: *k.Token}
+			m[k.ID] = token.Key{ID: k.ID, Role: k.Role, Token: *k.Token}
 		}
 	}
 	return m

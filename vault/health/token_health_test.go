@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/token"
 )
 
 func TestHealthRootKeysAndTokens(t *testing.T) {
@@ -13,12 +14,12 @@ func TestHealthRootKeysAndTokens(t *testing.T) {
 	fileRoot := vault.Key{ID: strings.Repeat("a", 64), Role: "root", Path: "/t/private/aaa.key", Location: vault.LocationFile, Encryption: enc, Mode: 0o600, ModTime: healthNow.Add(-time.Hour)}
 	movedRoot := vault.Key{ID: strings.Repeat("b", 64), Role: "root", Path: "/t/private/bbb.key", Location: vault.LocationFile, Encryption: enc, Mode: 0o600, ModTime: healthNow.Add(-time.Hour)}
 	ref := vault.TokenRef{Serial: 12345678, Slot: "9c"}
-	tokens := []vault.TokenKey{
+	tokens := []token.Key{
 		{ID: movedRoot.ID, Role: "root", Token: ref},
 		{ID: strings.Repeat("c", 64), Role: "root", Token: vault.TokenRef{Serial: 12345678, Slot: "9e"}, Generated: true},
 		{ID: strings.Repeat("d", 64), Role: "root", Token: vault.TokenRef{Serial: 7, Slot: "9c"}},
 	}
-	keys := vault.WithTokens([]vault.Key{fileRoot, movedRoot}, tokens)
+	keys := token.Locate([]vault.Key{fileRoot, movedRoot}, tokens)
 	fs := Diagnose(Input{Now: healthNow, Keys: keys, Tokens: tokens})
 	got := map[string]Finding{}
 	for _, f := range fs {

@@ -1,4 +1,4 @@
-package vault
+package token
 
 // Keys on hardware tokens (YubiKey 4 and later, through the hardware
 // package): listed as notary's Yubikey store lists them, preferred over
@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/trustvault/trustvault/hardware"
+	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/keyrole"
 	"github.com/trustvault/trustvault/vault/passphrase"
 	"github.com/trustvault/trustvault/vault/tuf"
@@ -35,38 +36,38 @@ import (
 // Types from hardware that the engine's callers see.
 type (
 	// TokenInfo is what a token tells without a PIN.
-	TokenInfo = hardware.TokenInfo
+	Info = hardware.TokenInfo
 	// TokenSlot describes one slot of a token.
-	TokenSlot = hardware.SlotInfo
+	Slot = hardware.SlotInfo
 	// TokenAuthError is a wrong or blocked PIN or PUK, with the tries left.
-	TokenAuthError = hardware.AuthError
+	AuthError = hardware.AuthError
 	// TokenState says whether a token secret still has its factory value.
-	TokenState = hardware.State
+	State = hardware.State
 	// TokenCredential is what a token says about its PIN or PUK.
-	TokenCredential = hardware.Credential
+	Credential = hardware.Credential
 )
 
 // Token secret states.
 const (
-	TokenStateUnknown = hardware.StateUnknown
-	TokenStateFactory = hardware.StateFactory
-	TokenStateChanged = hardware.StateChanged
+	StateUnknown = hardware.StateUnknown
+	StateFactory = hardware.StateFactory
+	StateChanged = hardware.StateChanged
 )
 
 // Token errors a caller may branch on (see also *TokenAuthError).
 var (
-	ErrNoTokenService       = hardware.ErrNoService
-	ErrTokenNotFound        = hardware.ErrNotFound
-	ErrTokenRemoved         = hardware.ErrRemoved
-	ErrTokenInUse           = hardware.ErrInUse
-	ErrTouchTimeout         = hardware.ErrTouchTimeout
-	ErrTokenNotSetUp        = hardware.ErrFactoryManagementKey
-	ErrTokenSlotInUse       = hardware.ErrSlotInUse
-	ErrWrongManagementKey   = hardware.ErrWrongManagementKey
-	ErrNoTokenManagementKey = hardware.ErrNoManagementKey
-	ErrNotOnToken           = errors.New("the key is on no token that is plugged in")
-	ErrTokenKeyType         = errors.New("a Yubikey holds ECDSA P-256 root keys only (as notary)")
-	ErrTokenNeedsRootKey    = errors.New("only root keys go on a token (as notary)")
+	ErrNoService          = hardware.ErrNoService
+	ErrNotFound           = hardware.ErrNotFound
+	ErrRemoved            = hardware.ErrRemoved
+	ErrInUse              = hardware.ErrInUse
+	ErrTouchTimeout       = hardware.ErrTouchTimeout
+	ErrNotSetUp           = hardware.ErrFactoryManagementKey
+	ErrSlotInUse          = hardware.ErrSlotInUse
+	ErrWrongManagementKey = hardware.ErrWrongManagementKey
+	ErrNoManagementKey    = hardware.ErrNoManagementKey
+	ErrNotOnToken         = errors.New("the key is on no token that is plugged in")
+	ErrKeyType            = errors.New("a Yubikey holds ECDSA P-256 root keys only (as notary)")
+	ErrNeedsRootKey       = errors.New("only root keys go on a token (as notary)")
 )
 
 // RootSlot is the slot trustvault puts root keys into: 9c, the first slot
@@ -77,13 +78,13 @@ const RootSlot = "9c"
 var notarySlots = []hardware.Slot{hardware.SlotSignature, hardware.SlotCardAuthentication, hardware.SlotKeyManagement, hardware.SlotAuthentication}
 
 // TokenKey is a key held on a token.
-type TokenKey struct {
+type Key struct {
 	// ID is the canonical ID of the public key (the file name a copy of the
 	// key would have).
 	ID string
 	// Role is the certificate's common name ("root").
 	Role  string
-	Token TokenRef
+	Token vault.TokenRef
 	// Algorithm is "ecdsa" (or "rsa").
 	Algorithm string
 	// Generated says the key was generated on the token and never left it:
@@ -107,8 +108,8 @@ func validTokenRole(cn string) bool {
 
 // TokenKeysOf lists the keys on tokens: per token, slots 9c, 9e, 9d, 9a in
 // notary's order, each with a certificate whose common name is a role.
-func TokenKeysOf(infos []TokenInfo) []TokenKey {
-	var out []TokenKey
+func KeysOf(infos []Info) []Key {
+	var out []Key
 	for _, info := range infos {
 		if info.Err != nil {
 			continue
@@ -122,9 +123,9 @@ func TokenKeysOf(infos []TokenInfo) []TokenKey {
 			if err != nil {
 				continue
 			}
-			out = append(out, TokenKey{
+			out = append(out, Key{
 				ID: id, Role: si.Certificate.Subject.CommonName,
-				Token:     TokenRef{Serial: info.Serial, Slot: s.String(), Model: info.Model, Firmware: info.Version.String()},
+				Token:     vault.TokenRef{Serial: info.Serial, Slot: s.String(), Model: info.Model, Firmware: info.Version.String()},
 				Algorithm: publicAlgorithm(si.Certificate.PublicKey),
 				Generated: si.Origin == hardware.OriginGenerated,
 				PINPolicy: si.PINPolicy.String(), TouchPolicy: si.TouchPolicy.String(),
@@ -138,9 +139,9 @@ func TokenKeysOf(infos []TokenInfo) []TokenKey {
 func publicAlgorithm(pub crypto.PublicKey) string {
 	switch pub.(type) {
 	case *ecdsa.PublicKey:
-		return AlgorithmECDSA
+		return vault.AlgorithmECDSA
 	default:
-		return AlgorithmRSA
+		return vault.AlgorithmRSA
 	}
 }
 
@@ -148,30 +149,30 @@ func publicAlgorithm(pub crypto.PublicKey) string {
 // tokens without a PIN and trying none. No pcscd is ErrNoTokenService; a
 // build without cgo is an error wrapping errors.ErrUnsupported. Both mean
 // "no tokens here" to a caller that only lists (see TokensUnavailable).
-func ListTokens() ([]TokenInfo, []TokenKey, error) {
+func List() ([]Info, []Key, error) {
 	infos, err := hardware.Tokens()
 	if err != nil {
 		return nil, nil, fmt.Errorf("vault: list tokens: %w", err)
 	}
-	return infos, TokenKeysOf(infos), nil
+	return infos, KeysOf(infos), nil
 }
 
 // TokensUnavailable reports whether err says tokens cannot be reached at
 // all here (no pcscd, no cgo): a listing shows none and moves on.
-func TokensUnavailable(err error) bool {
-	return errors.Is(err, ErrNoTokenService) || errors.Is(err, errors.ErrUnsupported)
+func Unavailable(err error) bool {
+	return errors.Is(err, ErrNoService) || errors.Is(err, errors.ErrUnsupported)
 }
 
 // WithTokens marks the keys that are on a token: a key file whose key is
 // on a token gets Location LocationToken and Token (the token wins; the
 // file is its backup), and a key only on a token is added without a Path.
 // keys is not modified; the result is sorted by ID, then path.
-func WithTokens(keys []Key, tks []TokenKey) []Key {
+func Locate(keys []vault.Key, tks []Key) []vault.Key {
 	if len(tks) == 0 {
 		return keys
 	}
 	out := slices.Clone(keys)
-	onToken := map[string]*TokenKey{}
+	onToken := map[string]*Key{}
 	for i := range tks {
 		if _, dup := onToken[tks[i].ID]; !dup {
 			onToken[tks[i].ID] = &tks[i]
@@ -181,7 +182,7 @@ func WithTokens(keys []Key, tks []TokenKey) []Key {
 	for i := range out {
 		if tk, ok := onToken[out[i].ID]; ok && out[i].Err == nil {
 			ref := tk.Token
-			out[i].Location, out[i].Token = LocationToken, &ref
+			out[i].Location, out[i].Token = vault.LocationToken, &ref
 			matched[tk.ID] = true
 		}
 	}
@@ -191,9 +192,9 @@ func WithTokens(keys []Key, tks []TokenKey) []Key {
 		}
 		matched[tk.ID] = true
 		ref := tk.Token
-		out = append(out, Key{ID: tk.ID, Role: tk.Role, Location: LocationToken, Token: &ref, Algorithm: tk.Algorithm})
+		out = append(out, vault.Key{ID: tk.ID, Role: tk.Role, Location: vault.LocationToken, Token: &ref, Algorithm: tk.Algorithm})
 	}
-	slices.SortStableFunc(out, func(a, b Key) int {
+	slices.SortStableFunc(out, func(a, b vault.Key) int {
 		if c := strings.Compare(a.ID, b.ID); c != 0 {
 			return c
 		}
@@ -202,40 +203,9 @@ func WithTokens(keys []Key, tks []TokenKey) []Key {
 	return out
 }
 
-// TokenAdvice says what to do after a token error, or "" when there is
-// nothing particular to say.
-func TokenAdvice(err error) string {
-	var ae *TokenAuthError
-	switch {
-	case errors.As(err, &ae) && ae.What == "PUK" && ae.Blocked():
-		return "the PIN and keys still work while the PIN does; only `ykman piv reset` (which erases the token's keys) brings the PUK back"
-	case errors.As(err, &ae) && ae.Blocked():
-		return "unblock it with the PUK: trustvault yubikey unblock --serial SERIAL (sets a new PIN)"
-	case errors.As(err, &ae):
-		return fmt.Sprintf("check the %s and try again", ae.What)
-	case errors.Is(err, ErrNoTokenService):
-		return "start the smart card service: sudo systemctl start pcscd.socket (or run sudo pcscd); on Debian and Ubuntu install it with sudo apt-get install pcscd"
-	case errors.Is(err, ErrTouchTimeout):
-		return "touch the Yubikey when it blinks (it waits about 15 seconds), then try again"
-	case errors.Is(err, ErrTokenRemoved):
-		return "plug the Yubikey back in and try again"
-	case errors.Is(err, ErrTokenInUse):
-		return "close the program that holds it (gpg's scdaemon: gpgconf --kill scdaemon; ykman; a browser), then try again"
-	case errors.Is(err, ErrTokenNotSetUp):
-		return "set the token up first: trustvault yubikey setup --serial SERIAL"
-	case errors.Is(err, ErrNoTokenManagementKey):
-		return "give its management key in TRUSTVAULT_PIV_MANAGEMENT_KEY (48 hex digits)"
-	case errors.Is(err, ErrTokenNotFound):
-		return "plug it in, or see trustvault devices for the tokens that are"
-	case errors.Is(err, errors.ErrUnsupported):
-		return "use a trustvault built with cgo (the release builds are)"
-	}
-	return ""
-}
-
 // TokenSetup is what SetupToken needs. Secrets are []byte; SetupToken
 // zeroes none of them.
-type TokenSetup struct {
+type Setup struct {
 	// PIN and PUK are the token's current ones, as the person typed them
 	// (the factory values only when the person typed them). A nil PUK
 	// leaves the PUK as it is.
@@ -252,20 +222,20 @@ type TokenSetup struct {
 
 // TokenSetupResult is a set-up token and its new PIN and PUK, which the
 // caller shows once and then zeroes.
-type TokenSetupResult struct {
-	Info           TokenInfo
+type SetupResult struct {
+	Info           Info
 	NewPIN, NewPUK []byte
 }
 
 // SetupToken hardens the token with the serial: a new PUK, a random
 // management key stored on the token under the PIN, and a new PIN. The new
 // PIN and PUK come from the passphrase generator's digit mode unless given.
-func SetupToken(serial uint32, s TokenSetup) (TokenSetupResult, error) {
+func SetUp(serial uint32, s Setup) (SetupResult, error) {
 	r := s.Rand
 	if r == nil {
 		r = rand.Reader
 	}
-	res := TokenSetupResult{NewPIN: s.NewPIN, NewPUK: s.NewPUK}
+	res := SetupResult{NewPIN: s.NewPIN, NewPUK: s.NewPUK}
 	var err error
 	if res.NewPIN == nil {
 		if res.NewPIN, err = passphrase.GeneratePIN(r); err != nil {
@@ -291,7 +261,7 @@ func SetupToken(serial uint32, s TokenSetup) (TokenSetupResult, error) {
 }
 
 // RootOnToken says how a root key goes on a token.
-type RootOnToken struct {
+type RootOptions struct {
 	Serial uint32
 	// Slot is the PIV slot ("9c"); empty means the first free one of the
 	// slots notary's Yubikey store uses, in its order: 9c, 9e, 9d, 9a.
@@ -313,7 +283,7 @@ type RootOnToken struct {
 }
 
 // slot picks the slot on an open token.
-func (o RootOnToken) slot(tok *hardware.Token) (hardware.Slot, error) {
+func (o RootOptions) slot(tok *hardware.Token) (hardware.Slot, error) {
 	if o.Slot != "" {
 		return hardware.ParseSlot(o.Slot)
 	}
@@ -326,10 +296,10 @@ func (o RootOnToken) slot(tok *hardware.Token) (hardware.Slot, error) {
 			return s, nil
 		}
 	}
-	return 0, fmt.Errorf("Yubikey %d: slots 9c, 9e, 9d and 9a (those notary uses) all hold keys: %w; choose one to overwrite", tok.Serial(), ErrTokenSlotInUse)
+	return 0, fmt.Errorf("Yubikey %d: slots 9c, 9e, 9d and 9a (those notary uses) all hold keys: %w; choose one to overwrite", tok.Serial(), ErrSlotInUse)
 }
 
-func (o RootOnToken) policy() hardware.KeyPolicy {
+func (o RootOptions) policy() hardware.KeyPolicy {
 	p := hardware.KeyPolicy{PIN: hardware.PINPolicyOnce, Touch: hardware.TouchPolicyAlways}
 	if o.TouchCached {
 		p.Touch = hardware.TouchPolicyCached
@@ -337,14 +307,14 @@ func (o RootOnToken) policy() hardware.KeyPolicy {
 	return p
 }
 
-func (o RootOnToken) now() time.Time {
+func (o RootOptions) now() time.Time {
 	if o.Now.IsZero() {
 		return time.Now()
 	}
 	return o.Now
 }
 
-func (o RootOnToken) pinFunc() func() ([]byte, error) {
+func (o RootOptions) pinFunc() func() ([]byte, error) {
 	return func() ([]byte, error) { return bytes.Clone(o.PIN), nil }
 }
 
@@ -364,45 +334,45 @@ func tokenCertificate(signer crypto.Signer, role string, now time.Time, r io.Rea
 // once, touch always or cached) and stores its self-signed certificate
 // beside it, signed by the token itself (one touch). The key never leaves
 // the token: there is no file and no backup.
-func GenerateRootOnToken(o RootOnToken) (TokenKey, error) {
+func GenerateRoot(o RootOptions) (Key, error) {
 	tok, err := hardware.Open(o.Serial)
 	if err != nil {
-		return TokenKey{}, fmt.Errorf("vault: %w", err)
+		return Key{}, fmt.Errorf("vault: %w", err)
 	}
 	defer tok.Close()
 	slot, err := o.slot(tok)
 	if err != nil {
-		return TokenKey{}, fmt.Errorf("vault: %w", err)
+		return Key{}, fmt.Errorf("vault: %w", err)
 	}
 	if _, err := tok.GenerateKey(o.PIN, slot, o.policy(), o.Replace); err != nil {
-		return TokenKey{}, fmt.Errorf("vault: generate a root key on Yubikey %d: %w", o.Serial, err)
+		return Key{}, fmt.Errorf("vault: generate a root key on Yubikey %d: %w", o.Serial, err)
 	}
 	signer, err := tok.Signer(slot, hardware.SignerOptions{PIN: o.pinFunc(), Touch: o.Touch})
 	if err != nil {
-		return TokenKey{}, fmt.Errorf("vault: %w", err)
+		return Key{}, fmt.Errorf("vault: %w", err)
 	}
 	cert, err := tokenCertificate(signer, "root", o.now(), o.Rand)
 	if err != nil {
-		return TokenKey{}, fmt.Errorf("vault: certificate for the new root key on Yubikey %d: %w", o.Serial, err)
+		return Key{}, fmt.Errorf("vault: certificate for the new root key on Yubikey %d: %w", o.Serial, err)
 	}
 	if err := tok.SetCertificate(o.PIN, slot, cert); err != nil {
-		return TokenKey{}, fmt.Errorf("vault: %w", err)
+		return Key{}, fmt.Errorf("vault: %w", err)
 	}
 	return tokenKeyOn(tok, slot)
 }
 
 // tokenKeyOn reads back the key in a slot as a TokenKey.
-func tokenKeyOn(tok *hardware.Token, slot hardware.Slot) (TokenKey, error) {
+func tokenKeyOn(tok *hardware.Token, slot hardware.Slot) (Key, error) {
 	info, err := tok.Info()
 	if err != nil {
-		return TokenKey{}, fmt.Errorf("vault: read back: %w", err)
+		return Key{}, fmt.Errorf("vault: read back: %w", err)
 	}
-	for _, tk := range TokenKeysOf([]TokenInfo{info}) {
+	for _, tk := range KeysOf([]Info{info}) {
 		if tk.Token.Slot == slot.String() {
 			return tk, nil
 		}
 	}
-	return TokenKey{}, fmt.Errorf("vault: read back Yubikey %d slot %s: no key with a role certificate", tok.Serial(), slot)
+	return Key{}, fmt.Errorf("vault: read back Yubikey %d slot %s: no key with a role certificate", tok.Serial(), slot)
 }
 
 // ImportRootToToken puts the root key in file id onto the token, as notary
@@ -410,91 +380,91 @@ func tokenKeyOn(tok *hardware.Token, slot hardware.Slot) (TokenKey, error) {
 // backup of the key on the token (which from then on is the one used). The
 // key must be ECDSA P-256. Before it returns, the token signs once (one
 // touch) and the signature is checked with the file's public key.
-func ImportRootToToken(s *Store, id string, pass PassphraseFunc, o RootOnToken) (TokenKey, error) {
+func ImportRoot(s *vault.Store, id string, pass vault.PassphraseFunc, o RootOptions) (Key, error) {
 	if o.Slot != "" {
 		if _, err := hardware.ParseSlot(o.Slot); err != nil {
-			return TokenKey{}, fmt.Errorf("vault: %w", err)
+			return Key{}, fmt.Errorf("vault: %w", err)
 		}
 	}
 	k, err := s.Key(id)
 	if err != nil {
-		return TokenKey{}, err
+		return Key{}, err
 	}
 	if k.Kind() != keyrole.Root {
-		return TokenKey{}, fmt.Errorf("vault: key %s is a %s key: %w", k.ShortID(), roleLabel(k.Role), ErrTokenNeedsRootKey)
+		return Key{}, fmt.Errorf("vault: key %s is a %s key: %w", k.ShortID(), roleLabel(k.Role), ErrNeedsRootKey)
 	}
-	pk, _, err := s.unlockFile(k, pass)
+	pk, err := s.Unlock(k.ID, pass)
 	if err != nil {
-		return TokenKey{}, err
+		return Key{}, err
 	}
 	priv, ok := pk.Signer.(*ecdsa.PrivateKey)
 	if !ok || priv.Curve != elliptic.P256() {
-		return TokenKey{}, fmt.Errorf("vault: root key %s is %s: %w", k.ShortID(), pk.Algorithm, ErrTokenKeyType)
+		return Key{}, fmt.Errorf("vault: root key %s is %s: %w", k.ShortID(), pk.Algorithm, ErrKeyType)
 	}
 	// The certificate is signed by the key itself, here, before it goes:
 	// no touch needed for it.
 	cert, err := tokenCertificate(priv, "root", o.now(), o.Rand)
 	if err != nil {
-		return TokenKey{}, fmt.Errorf("vault: certificate for root key %s: %w", k.ShortID(), err)
+		return Key{}, fmt.Errorf("vault: certificate for root key %s: %w", k.ShortID(), err)
 	}
 	tok, err := hardware.Open(o.Serial)
 	if err != nil {
-		return TokenKey{}, fmt.Errorf("vault: %w", err)
+		return Key{}, fmt.Errorf("vault: %w", err)
 	}
 	defer tok.Close()
 	slot, err := o.slot(tok)
 	if err != nil {
-		return TokenKey{}, fmt.Errorf("vault: %w", err)
+		return Key{}, fmt.Errorf("vault: %w", err)
 	}
 	if err := tok.ImportKey(o.PIN, slot, priv, o.policy(), o.Replace); err != nil {
-		return TokenKey{}, fmt.Errorf("vault: move root key %s to Yubikey %d: %w", k.ShortID(), o.Serial, err)
+		return Key{}, fmt.Errorf("vault: move root key %s to Yubikey %d: %w", k.ShortID(), o.Serial, err)
 	}
 	if err := tok.SetCertificate(o.PIN, slot, cert); err != nil {
-		return TokenKey{}, fmt.Errorf("vault: %w", err)
+		return Key{}, fmt.Errorf("vault: %w", err)
 	}
 	signer, err := tok.Signer(slot, hardware.SignerOptions{PIN: o.pinFunc(), Touch: o.Touch})
 	if err != nil {
-		return TokenKey{}, fmt.Errorf("vault: %w", err)
+		return Key{}, fmt.Errorf("vault: %w", err)
 	}
 	digest := sha256.Sum256([]byte("trustvault: check the key on the token"))
 	sig, err := signer.Sign(rand.Reader, digest[:], crypto.SHA256)
 	if err != nil {
-		return TokenKey{}, fmt.Errorf("vault: check root key %s on Yubikey %d: %w (the key file is unchanged)", k.ShortID(), o.Serial, err)
+		return Key{}, fmt.Errorf("vault: check root key %s on Yubikey %d: %w (the key file is unchanged)", k.ShortID(), o.Serial, err)
 	}
 	if !ecdsa.VerifyASN1(&priv.PublicKey, digest[:], sig) {
-		return TokenKey{}, fmt.Errorf("vault: root key %s on Yubikey %d signed wrongly; the key file is unchanged, do not rely on the token", k.ShortID(), o.Serial)
+		return Key{}, fmt.Errorf("vault: root key %s on Yubikey %d signed wrongly; the key file is unchanged, do not rely on the token", k.ShortID(), o.Serial)
 	}
 	tk, err := tokenKeyOn(tok, slot)
 	if err == nil && tk.ID != k.ID {
-		err = fmt.Errorf("vault: Yubikey %d slot %s holds key %s, not %s", o.Serial, slot, ShortID(tk.ID), k.ShortID())
+		err = fmt.Errorf("vault: Yubikey %d slot %s holds key %s, not %s", o.Serial, slot, vault.ShortID(tk.ID), k.ShortID())
 	}
 	return tk, err
 }
 
 // TokenAuth says how a signer on a token gets the PIN and tells of a touch.
-type TokenAuth struct {
+type Auth struct {
 	// PIN returns the token's PIN; the engine zeroes the slice.
-	PIN func(TokenRef) ([]byte, error)
+	PIN func(vault.TokenRef) ([]byte, error)
 	// Touch is called when the token waits for a touch ("touch the key
 	// when it blinks"); it must not block.
-	Touch func(TokenRef)
+	Touch func(vault.TokenRef)
 }
 
 // KeySigner is a key ready to sign: on a token when it is on one that is
 // plugged in, else decrypted from its file. Close it when done (it may
 // hold a token).
-type KeySigner struct {
+type Signer struct {
 	crypto.Signer
 	// ID is the canonical key ID.
 	ID string
 	// Location is LocationToken or LocationFile; Token is set for the first.
-	Location Location
-	Token    *TokenRef
+	Location vault.Location
+	Token    *vault.TokenRef
 	close    func() error
 }
 
 // Close releases the token, if any.
-func (k *KeySigner) Close() error {
+func (k *Signer) Close() error {
 	if k.close == nil {
 		return nil
 	}
@@ -507,10 +477,10 @@ func (k *KeySigner) Close() error {
 // token that is plugged in (the token wins, as in notary), else the key
 // file's, decrypted with pass. tokens is what ListTokens returned (nil: it
 // is called).
-func Signer(s *Store, id string, tokens []TokenKey, auth TokenAuth, pass PassphraseFunc) (*KeySigner, error) {
+func NewSigner(s *vault.Store, id string, tokens []Key, auth Auth, pass vault.PassphraseFunc) (*Signer, error) {
 	if tokens == nil {
-		_, tks, err := ListTokens()
-		if err != nil && !TokensUnavailable(err) {
+		_, tks, err := List()
+		if err != nil && !Unavailable(err) {
 			return nil, err
 		}
 		tokens = tks
@@ -526,17 +496,17 @@ func Signer(s *Store, id string, tokens []TokenKey, auth TokenAuth, pass Passphr
 	if err != nil {
 		return nil, err
 	}
-	return &KeySigner{Signer: pk.Signer, ID: pk.ID, Location: LocationFile}, nil
+	return &Signer{Signer: pk.Signer, ID: pk.ID, Location: vault.LocationFile}, nil
 }
 
-func tokenSigner(tk TokenKey, auth TokenAuth) (*KeySigner, error) {
+func tokenSigner(tk Key, auth Auth) (*Signer, error) {
 	slot, err := hardware.ParseSlot(tk.Token.Slot)
 	if err != nil {
 		return nil, err
 	}
 	tok, err := hardware.Open(tk.Token.Serial)
 	if err != nil {
-		return nil, fmt.Errorf("vault: key %s: %w", ShortID(tk.ID), err)
+		return nil, fmt.Errorf("vault: key %s: %w", vault.ShortID(tk.ID), err)
 	}
 	ref := tk.Token
 	opts := hardware.SignerOptions{}
@@ -549,13 +519,13 @@ func tokenSigner(tk TokenKey, auth TokenAuth) (*KeySigner, error) {
 	signer, err := tok.Signer(slot, opts)
 	if err != nil {
 		tok.Close()
-		return nil, fmt.Errorf("vault: key %s: %w", ShortID(tk.ID), err)
+		return nil, fmt.Errorf("vault: key %s: %w", vault.ShortID(tk.ID), err)
 	}
 	if id, err := tuf.CanonicalID(signer.Public()); err != nil || id != tk.ID {
 		tok.Close()
-		return nil, fmt.Errorf("vault: %s holds another key than %s now", ref, ShortID(tk.ID))
+		return nil, fmt.Errorf("vault: %s holds another key than %s now", ref, vault.ShortID(tk.ID))
 	}
-	return &KeySigner{Signer: signer, ID: tk.ID, Location: LocationToken, Token: &ref, close: tok.Close}, nil
+	return &Signer{Signer: signer, ID: tk.ID, Location: vault.LocationToken, Token: &ref, close: tok.Close}, nil
 }
 
 // withToken opens the token with the serial for f and closes it.
@@ -572,8 +542,8 @@ func withToken(serial uint32, f func(*hardware.Token) error) error {
 }
 
 // TokenInfoOf reads one token, without a PIN.
-func TokenInfoOf(serial uint32) (TokenInfo, error) {
-	var info TokenInfo
+func InfoOf(serial uint32) (Info, error) {
+	var info Info
 	err := withToken(serial, func(t *hardware.Token) (err error) {
 		info, err = t.Info()
 		return err
@@ -583,17 +553,17 @@ func TokenInfoOf(serial uint32) (TokenInfo, error) {
 
 // VerifyTokenPIN checks a token's PIN (a wrong one costs a try: a
 // *TokenAuthError says how many are left).
-func VerifyTokenPIN(serial uint32, pin []byte) error {
+func VerifyPIN(serial uint32, pin []byte) error {
 	return withToken(serial, func(t *hardware.Token) error { return t.VerifyPIN(pin) })
 }
 
 // ChangeTokenPIN changes a token's PIN.
-func ChangeTokenPIN(serial uint32, old, new []byte) error {
+func ChangePIN(serial uint32, old, new []byte) error {
 	return withToken(serial, func(t *hardware.Token) error { return t.ChangePIN(old, new) })
 }
 
 // UnblockTokenPIN sets a new PIN with the PUK, after the PIN was blocked.
-func UnblockTokenPIN(serial uint32, puk, newPIN []byte) error {
+func UnblockPIN(serial uint32, puk, newPIN []byte) error {
 	return withToken(serial, func(t *hardware.Token) error { return t.UnblockPIN(puk, newPIN) })
 }
 

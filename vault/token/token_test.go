@@ -1,4 +1,4 @@
-package vault
+package token
 
 import (
 	"crypto/ecdsa"
@@ -11,34 +11,35 @@ import (
 	"time"
 
 	"github.com/trustvault/trustvault/hardware"
+	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/tuf"
 )
 
 func TestWithTokens(t *testing.T) {
-	ref := TokenRef{Serial: 12345678, Slot: "9c"}
-	keys := []Key{
-		{ID: "aaa", Role: "root", Path: "/t/private/aaa.key", Location: LocationFile},
-		{ID: "bbb", Role: "targets", Path: "/t/private/bbb.key", Location: LocationFile},
-		{ID: "ddd", Role: "root", Path: "/t/private/ddd.key", Location: LocationFile, Err: errors.New("unreadable")},
+	ref := vault.TokenRef{Serial: 12345678, Slot: "9c"}
+	keys := []vault.Key{
+		{ID: "aaa", Role: "root", Path: "/t/private/aaa.key", Location: vault.LocationFile},
+		{ID: "bbb", Role: "targets", Path: "/t/private/bbb.key", Location: vault.LocationFile},
+		{ID: "ddd", Role: "root", Path: "/t/private/ddd.key", Location: vault.LocationFile, Err: errors.New("unreadable")},
 	}
-	tks := []TokenKey{{ID: "aaa", Role: "root", Token: ref}, {ID: "ccc", Role: "root", Token: TokenRef{Serial: 1, Slot: "9e"}}}
-	got := WithTokens(keys, tks)
+	tks := []Key{{ID: "aaa", Role: "root", Token: ref}, {ID: "ccc", Role: "root", Token: vault.TokenRef{Serial: 1, Slot: "9e"}}}
+	got := Locate(keys, tks)
 	if len(got) != 4 {
 		t.Fatalf("%d keys: %+v", len(got), got)
 	}
-	if got[0].ID != "aaa" || got[0].Location != LocationToken || got[0].Token.String() != "Yubikey 12345678, slot 9c" || got[0].Path == "" {
+	if got[0].ID != "aaa" || got[0].Location != vault.LocationToken || got[0].Token.String() != "Yubikey 12345678, slot 9c" || got[0].Path == "" {
 		t.Errorf("file copy of a token key: %+v", got[0])
 	}
-	if got[1].Location != LocationFile || got[1].Token != nil {
+	if got[1].Location != vault.LocationFile || got[1].Token != nil {
 		t.Errorf("file key: %+v", got[1])
 	}
-	if got[2].ID != "ccc" || got[2].Path != "" || got[2].Location != LocationToken || got[2].Role != "root" {
+	if got[2].ID != "ccc" || got[2].Path != "" || got[2].Location != vault.LocationToken || got[2].Role != "root" {
 		t.Errorf("token-only key: %+v", got[2])
 	}
-	if keys[0].Location != LocationFile {
+	if keys[0].Location != vault.LocationFile {
 		t.Error("WithTokens modified its input")
 	}
-	if len(WithTokens(keys, nil)) != 3 {
+	if len(Locate(keys, nil)) != 3 {
 		t.Error("no tokens changed the keys")
 	}
 }
@@ -55,12 +56,12 @@ func TestTokenKeysOf(t *testing.T) {
 		return c
 	}
 	root, ssh, targets := cert("root"), cert("ssh-user"), cert("targets/releases")
-	info := TokenInfo{Serial: 7, Version: hardware.Version{Major: 4, Minor: 3, Patch: 7}, Model: "YubiKey 4", Slots: []TokenSlot{
+	info := Info{Serial: 7, Version: hardware.Version{Major: 4, Minor: 3, Patch: 7}, Model: "YubiKey 4", Slots: []Slot{
 		{Slot: hardware.SlotAuthentication, Certificate: ssh, Public: ssh.PublicKey},
 		{Slot: hardware.SlotSignature, Certificate: root, Public: root.PublicKey, Origin: hardware.OriginGenerated},
 		{Slot: hardware.SlotKeyManagement, Certificate: targets, Public: targets.PublicKey},
 	}}
-	tks := TokenKeysOf([]TokenInfo{info, {Serial: 8, Err: hardware.ErrInUse}})
+	tks := KeysOf([]Info{info, {Serial: 8, Err: hardware.ErrInUse}})
 	if len(tks) != 2 || tks[0].Role != "root" || tks[0].Token.Slot != "9c" || !tks[0].Generated ||
 		tks[1].Role != "targets/releases" || tks[1].Token.Firmware != "4.3.7" {
 		t.Errorf("token keys: %+v", tks)

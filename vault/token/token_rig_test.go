@@ -1,11 +1,10 @@
 //go:build cgo && linux
 
-package vault
+package token
 
 import (
 	"bytes"
 	"crypto/rand"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,7 +13,9 @@ import (
 	"time"
 
 	"github.com/trustvault/trustvault/hardware/pivtest"
+	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/tuf"
+	"github.com/trustvault/trustvault/vault/vaulttest"
 )
 
 func TestMain(m *testing.M) { pivtest.Main(m) }
@@ -29,9 +30,9 @@ var tokenCards = []struct {
 
 // setUpToken sets a factory token up; the person typed the factory PIN and
 // PUK.
-func setUpToken(t *testing.T, serial uint32) TokenSetupResult {
+func setUpToken(t *testing.T, serial uint32) SetupResult {
 	t.Helper()
-	res, err := SetupToken(serial, TokenSetup{PIN: []byte("123456"), PUK: []byte("12345678")})
+	res, err := SetUp(serial, Setup{PIN: []byte("123456"), PUK: []byte("12345678")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +74,7 @@ func TestGenerateRootOnTokenSignsRoot(t *testing.T) {
 			rig.Insert(t, 0, card)
 			pin := setUpToken(t, 12000002).NewPIN
 			var touches atomic.Int32
-			tk, err := GenerateRootOnToken(RootOnToken{Serial: 12000002, PIN: pin, Touch: func() { touches.Add(1) }})
+			tk, err := GenerateRoot(RootOptions{Serial: 12000002, PIN: pin, Touch: func() { touches.Add(1) }})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -83,21 +84,21 @@ func TestGenerateRootOnTokenSignsRoot(t *testing.T) {
 			if touches.Load() < 1 {
 				t.Error("no touch prompt while the certificate was signed")
 			}
-			_, tks, err := ListTokens()
+			_, tks, err := List()
 			if err != nil || len(tks) != 1 || tks[0].ID != tk.ID {
 				t.Fatalf("listed: %+v, %v", tks, err)
 			}
-			s := newStore(t)
+			s := vaulttest.NewStore(t)
 			pinAsked := 0
-			ks, err := Signer(s, tk.ID, nil, TokenAuth{
-				PIN:   func(TokenRef) ([]byte, error) { pinAsked++; return bytes.Clone(pin), nil },
-				Touch: func(TokenRef) { touches.Add(1) },
-			}, func(PassphraseRequest) ([]byte, error) { t.Fatal("a passphrase was asked for"); return nil, nil })
+			ks, err := NewSigner(s, tk.ID, nil, Auth{
+				PIN:   func(vault.TokenRef) ([]byte, error) { pinAsked++; return bytes.Clone(pin), nil },
+				Touch: func(vault.TokenRef) { touches.Add(1) },
+			}, func(vault.PassphraseRequest) ([]byte, error) { t.Fatal("a passphrase was asked for"); return nil, nil })
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer ks.Close()
-			if ks.Location != LocationToken {
+			if ks.Location != vault.LocationToken {
 				t.Fatalf("signer location %v", ks.Location)
 			}
 			gun := "registry.example.com/team/app"
@@ -138,14 +139,14 @@ func TestImportRootTokenWins(t *testing.T) {
 			card := c.new(13000003)
 			rig.Insert(t, 0, card)
 			pin := setUpToken(t, 13000003).NewPIN
-			s := newStore(t)
-			k, err := s.Generate("root", "", AlgorithmECDSA, passFunc("root passphrase 1234"))
+			s := vaulttest.NewStore(t)
+			k, err := s.Generate("root", "", vault.AlgorithmECDSA, vaulttest.PassFunc("root passphrase 1234"))
 			if err != nil {
 				t.Fatal(err)
 			}
 			before, _ := os.ReadFile(k.Path)
 			repo := writeTokenRepo(t, s, k.ID, "example.com/app")
-			tk, err := ImportRootToToken(s, k.ID[:7], passFunc("root passphrase 1234"), RootOnToken{Serial: 13000003, PIN: pin, TouchCached: true})
+			tk, err := ImportRoot(s, k.ID[:7], vaulttest.PassFunc("root passphrase 1234"), RootOptions{Serial: 13000003, PIN: pin, TouchCached: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -155,7 +156,7 @@ func TestImportRootTokenWins(t *testing.T) {
 			if after, _ := os.ReadFile(k.Path); !bytes.Equal(before, after) {
 				t.Error("the key file changed; it must stay as the backup")
 			}
-			_, tks, err := ListTokens()
+			_, tks, err := List()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -163,33 +164,33 @@ func TestImportRootTokenWins(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			merged := WithTokens(keys, tks)
-			if len(merged) != 1 || merged[0].Location != LocationToken || merged[0].Token == nil ||
+			merged := Locate(keys, tks)
+			if len(merged) != 1 || merged[0].Location != vault.LocationToken || merged[0].Token == nil ||
 				merged[0].Token.String() != "Yubikey 13000003, slot 9c" || merged[0].Path != k.Path {
 				t.Errorf("merged keys: %+v", merged)
 			}
-			r := ReadRepository(s.Dir(), repo, merged)
+			r := vault.ReadRepository(s.Dir(), repo, merged)
 			ri, _ := r.Role("root")
-			if len(ri.Keys) != 1 || ri.Keys[0].Location != LocationToken || ri.Keys[0].Token == nil || ri.Keys[0].Token.Serial != 13000003 {
+			if len(ri.Keys) != 1 || ri.Keys[0].Location != vault.LocationToken || ri.Keys[0].Token == nil || ri.Keys[0].Token.Serial != 13000003 {
 				t.Errorf("root role: %+v", ri.Keys)
 			}
-			ks, err := Signer(s, k.ID, tks, TokenAuth{PIN: func(TokenRef) ([]byte, error) { return bytes.Clone(pin), nil }},
-				func(PassphraseRequest) ([]byte, error) { t.Fatal("the file was used"); return nil, nil })
+			ks, err := NewSigner(s, k.ID, tks, Auth{PIN: func(vault.TokenRef) ([]byte, error) { return bytes.Clone(pin), nil }},
+				func(vault.PassphraseRequest) ([]byte, error) { t.Fatal("the file was used"); return nil, nil })
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer ks.Close()
-			if ks.Location != LocationToken || ks.Token.Serial != 13000003 {
+			if ks.Location != vault.LocationToken || ks.Token.Serial != 13000003 {
 				t.Errorf("signer: %+v", ks)
 			}
 			// Unplugged, the file copy signs.
 			ks.Close()
 			rig.Eject(0)
-			ks2, err := Signer(s, k.ID, nil, TokenAuth{}, passFunc("root passphrase 1234"))
+			ks2, err := NewSigner(s, k.ID, nil, Auth{}, vaulttest.PassFunc("root passphrase 1234"))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if ks2.Location != LocationFile {
+			if ks2.Location != vault.LocationFile {
 				t.Errorf("without the token: %v", ks2.Location)
 			}
 		})
@@ -198,9 +199,9 @@ func TestImportRootTokenWins(t *testing.T) {
 
 // writeTokenRepo writes a root.json for gun whose root key is the key file
 // id, and returns the GUN.
-func writeTokenRepo(t *testing.T, s *Store, id, gun string) string {
+func writeTokenRepo(t *testing.T, s *vault.Store, id, gun string) string {
 	t.Helper()
-	pk, err := s.Unlock(id, passFunc("root passphrase 1234"))
+	pk, err := s.Unlock(id, vaulttest.PassFunc("root passphrase 1234"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,32 +216,6 @@ func writeTokenRepo(t *testing.T, s *Store, id, gun string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, filepath.Join(s.Dir(), "tuf", gun, "metadata", "root.json"), data)
+	vaulttest.WriteFile(t, filepath.Join(s.Dir(), "tuf", gun, "metadata", "root.json"), data)
 	return gun
-}
-
-func TestTokenErrorsSayWhatToDo(t *testing.T) {
-	rig := pivtest.Start(t)
-	card := pivtest.NewYubiKey4(14000004)
-	rig.Insert(t, 0, card)
-	// Not set up: no root key on a token with the factory management key.
-	_, err := GenerateRootOnToken(RootOnToken{Serial: 14000004, PIN: []byte("123456")})
-	if !errors.Is(err, ErrTokenNotSetUp) || !strings.Contains(TokenAdvice(err), "trustvault yubikey setup") {
-		t.Errorf("factory token: %v / %s", err, TokenAdvice(err))
-	}
-	pin := setUpToken(t, 14000004).NewPIN
-	_, err = GenerateRootOnToken(RootOnToken{Serial: 14000004, PIN: []byte("00000000")})
-	var ae *TokenAuthError
-	if !errors.As(err, &ae) || ae.Retries != 2 || !strings.Contains(err.Error(), "wrong PIN: 2 tries left") || TokenAdvice(err) != "check the PIN and try again" {
-		t.Errorf("wrong PIN: %v / %s", err, TokenAdvice(err))
-	}
-	card.SetTouch(func(byte) bool { return false })
-	_, err = GenerateRootOnToken(RootOnToken{Serial: 14000004, PIN: pin})
-	if !errors.Is(err, ErrTouchTimeout) || !strings.Contains(TokenAdvice(err), "touch the Yubikey when it blinks") {
-		t.Errorf("no touch: %v / %s", err, TokenAdvice(err))
-	}
-	_, err = GenerateRootOnToken(RootOnToken{Serial: 99})
-	if !errors.Is(err, ErrTokenNotFound) {
-		t.Errorf("absent token: %v", err)
-	}
 }
