@@ -28,11 +28,11 @@ func IsEncrypted(data []byte) bool {
 // passphrase as a string: that copy cannot be zeroed.
 func Encrypt(data, passphrase []byte, workFactor int) ([]byte, error) {
 	if len(passphrase) == 0 {
-		return nil, errors.New("archive: encrypt: empty passphrase")
+		return nil, errors.New("encrypt: empty passphrase")
 	}
 	r, err := age.NewScryptRecipient(string(passphrase))
 	if err != nil {
-		return nil, fmt.Errorf("archive: encrypt: %w", err)
+		return nil, fmt.Errorf("encrypt: %w", err)
 	}
 	if workFactor == 0 {
 		workFactor = DefaultWorkFactor
@@ -42,13 +42,13 @@ func Encrypt(data, passphrase []byte, workFactor int) ([]byte, error) {
 	out.Grow(len(data) + len(data)/64 + 512)
 	w, err := age.Encrypt(&out, r)
 	if err != nil {
-		return nil, fmt.Errorf("archive: encrypt: %w", err)
+		return nil, fmt.Errorf("encrypt: %w", err)
 	}
 	if _, err := w.Write(data); err != nil {
-		return nil, fmt.Errorf("archive: encrypt: %w", err)
+		return nil, fmt.Errorf("encrypt: %w", err)
 	}
 	if err := w.Close(); err != nil { // the last chunk is written here
-		return nil, fmt.Errorf("archive: encrypt: %w", err)
+		return nil, fmt.Errorf("encrypt: %w", err)
 	}
 	return out.Bytes(), nil
 }
@@ -58,7 +58,7 @@ func Encrypt(data, passphrase []byte, workFactor int) ([]byte, error) {
 func Decrypt(data, passphrase []byte, limit int64) ([]byte, error) {
 	id, err := age.NewScryptIdentity(string(passphrase))
 	if err != nil {
-		return nil, fmt.Errorf("archive: decrypt: %w", err)
+		return nil, fmt.Errorf("decrypt: %w", err)
 	}
 	id.SetMaxWorkFactor(22)
 	var src io.Reader = bytes.NewReader(data)

@@ -58,13 +58,13 @@ func Build(files []File, opts BuildOptions) ([]byte, *Manifest, error) {
 	addDirs(ManifestName)
 	for i, f := range files {
 		if err := checkName(f.Name); err != nil {
-			return nil, nil, fmt.Errorf("archive: build: %w", err)
+			return nil, nil, fmt.Errorf("build: %w", err)
 		}
 		if i > 0 && files[i-1].Name == f.Name {
-			return nil, nil, fmt.Errorf("archive: build: %s twice", f.Name)
+			return nil, nil, fmt.Errorf("build: %s twice", f.Name)
 		}
 		if f.Name == ManifestName {
-			return nil, nil, fmt.Errorf("archive: build: %s is the manifest's name", f.Name)
+			return nil, nil, fmt.Errorf("build: %s is the manifest's name", f.Name)
 		}
 		addDirs(f.Name)
 		sum := sha256.Sum256(f.Data)
@@ -72,7 +72,7 @@ func Build(files []File, opts BuildOptions) ([]byte, *Manifest, error) {
 	}
 	for _, f := range files {
 		if dirs[f.Name] {
-			return nil, nil, fmt.Errorf("archive: build: %s is both a file and a directory", f.Name)
+			return nil, nil, fmt.Errorf("build: %s is both a file and a directory", f.Name)
 		}
 	}
 	slices.Sort(dirList)

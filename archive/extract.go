@@ -82,11 +82,11 @@ func Extract(dir string, a *Archive, opts ExtractOptions) (Result, error) {
 	}
 	stamp := opts.Now.UTC().Format("20060102T150405Z")
 	if err := os.MkdirAll(dir, DirMode); err != nil {
-		return res, fmt.Errorf("archive: extract: %w", err)
+		return res, fmt.Errorf("extract: %w", err)
 	}
 	root, err := os.OpenRoot(dir)
 	if err != nil {
-		return res, fmt.Errorf("archive: extract: %w", err)
+		return res, fmt.Errorf("extract: %w", err)
 	}
 	defer root.Close()
 
@@ -119,13 +119,13 @@ func Extract(dir string, a *Archive, opts ExtractOptions) (Result, error) {
 			jobs = append(jobs, job{f: f, target: f.Name})
 			continue
 		case err != nil:
-			return res, fmt.Errorf("archive: extract: %w", err)
+			return res, fmt.Errorf("extract: %w", err)
 		case !fi.Mode().IsRegular():
-			return res, fmt.Errorf("archive: extract: %s exists and is not a regular file (%s); nothing was written", f.Name, fi.Mode().Type())
+			return res, fmt.Errorf("extract: %s exists and is not a regular file (%s); nothing was written", f.Name, fi.Mode().Type())
 		}
 		local, err := root.ReadFile(f.Name)
 		if err != nil {
-			return res, fmt.Errorf("archive: extract: %w", err)
+			return res, fmt.Errorf("extract: %w", err)
 		}
 		if bytes.Equal(local, f.Data) {
 			res.Identical = append(res.Identical, f.Name)
@@ -165,7 +165,7 @@ func Extract(dir string, a *Archive, opts ExtractOptions) (Result, error) {
 				return res, err
 			}
 			if err := root.Rename(j.f.Name, j.conflict.MovedLocalTo); err != nil {
-				return res, fmt.Errorf("archive: extract: move %s aside: %w", j.f.Name, err)
+				return res, fmt.Errorf("extract: move %s aside: %w", j.f.Name, err)
 			}
 		}
 		if err := writeNew(root, j.target, j.f); err != nil {
@@ -188,10 +188,10 @@ func checkDir(root *os.Root, d string) error {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("archive: extract: %w", err)
+		return fmt.Errorf("extract: %w", err)
 	}
 	if !fi.IsDir() {
-		return fmt.Errorf("archive: extract: %s exists and is not a directory (%s); nothing was written", d, fi.Mode().Type())
+		return fmt.Errorf("extract: %s exists and is not a directory (%s); nothing was written", d, fi.Mode().Type())
 	}
 	return nil
 }
@@ -202,10 +202,10 @@ func mkdir(root *os.Root, d string) error {
 		return nil
 	}
 	if err := root.MkdirAll(d, DirMode); err != nil {
-		return fmt.Errorf("archive: extract: %w", err)
+		return fmt.Errorf("extract: %w", err)
 	}
 	if err := root.Chmod(d, DirMode); err != nil {
-		return fmt.Errorf("archive: extract: %w", err)
+		return fmt.Errorf("extract: %w", err)
 	}
 	return nil
 }
@@ -218,37 +218,37 @@ func writeNew(root *os.Root, name string, f File) (err error) {
 	tmp := path.Join(path.Dir(name), ".tmp-restore-"+hex.EncodeToString(rnd[:]))
 	out, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, FileMode)
 	if err != nil {
-		return fmt.Errorf("archive: extract %s: %w", name, err)
+		return fmt.Errorf("extract %s: %w", name, err)
 	}
 	defer func() { _ = root.Remove(tmp) }()
 	if _, err := out.Write(f.Data); err != nil {
 		out.Close()
-		return fmt.Errorf("archive: extract %s: %w", name, err)
+		return fmt.Errorf("extract %s: %w", name, err)
 	}
 	if err := out.Chmod(FileMode); err != nil {
 		out.Close()
-		return fmt.Errorf("archive: extract %s: %w", name, err)
+		return fmt.Errorf("extract %s: %w", name, err)
 	}
 	if err := out.Sync(); err != nil {
 		out.Close()
-		return fmt.Errorf("archive: extract %s: %w", name, err)
+		return fmt.Errorf("extract %s: %w", name, err)
 	}
 	if err := out.Close(); err != nil {
-		return fmt.Errorf("archive: extract %s: %w", name, err)
+		return fmt.Errorf("extract %s: %w", name, err)
 	}
 	if !f.ModTime.IsZero() {
 		_ = root.Chtimes(tmp, f.ModTime, f.ModTime)
 	}
 	if err := root.Link(tmp, name); err != nil {
 		if !errors.Is(err, syscall.EPERM) && !errors.Is(err, syscall.ENOTSUP) && !errors.Is(err, syscall.EXDEV) {
-			return fmt.Errorf("archive: extract %s: %w", name, err)
+			return fmt.Errorf("extract %s: %w", name, err)
 		}
 		// No hard links here: check, then rename.
 		if _, err := root.Lstat(name); !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("archive: extract %s: it appeared while restoring; not replaced", name)
+			return fmt.Errorf("extract %s: it appeared while restoring; not replaced", name)
 		}
 		if err := root.Rename(tmp, name); err != nil {
-			return fmt.Errorf("archive: extract %s: %w", name, err)
+			return fmt.Errorf("extract %s: %w", name, err)
 		}
 	}
 	return syncDir(root, path.Dir(name))
@@ -257,11 +257,11 @@ func writeNew(root *os.Root, name string, f File) (err error) {
 func syncDir(root *os.Root, d string) error {
 	f, err := root.Open(d)
 	if err != nil {
-		return fmt.Errorf("archive: sync %s: %w", d, err)
+		return fmt.Errorf("sync %s: %w", d, err)
 	}
 	defer f.Close()
 	if err := f.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
-		return fmt.Errorf("archive: sync %s: %w", d, err)
+		return fmt.Errorf("sync %s: %w", d, err)
 	}
 	return nil
 }

@@ -91,14 +91,14 @@ type PassphraseFunc func() ([]byte, error)
 // every digest against the manifest. Nothing is written.
 func Open(data []byte, pass PassphraseFunc, lim Limits) (*Archive, error) {
 	if int64(len(data)) > lim.Archive {
-		return nil, fmt.Errorf("archive: %w: %d bytes, more than %d", ErrTooLarge, len(data), lim.Archive)
+		return nil, fmt.Errorf("%w: %d bytes, more than %d", ErrTooLarge, len(data), lim.Archive)
 	}
 	a := &Archive{SHA256: SHA256(data), Size: int64(len(data))}
 	plain := data
 	if IsEncrypted(data) {
 		a.Encrypted = true
 		if pass == nil {
-			return nil, fmt.Errorf("archive: %w", ErrNeedPassphrase)
+			return nil, fmt.Errorf("%w", ErrNeedPassphrase)
 		}
 		p, err := pass()
 		if err != nil {
@@ -109,11 +109,11 @@ func Open(data []byte, pass PassphraseFunc, lim Limits) (*Archive, error) {
 			p[i] = 0
 		}
 		if err != nil {
-			return nil, fmt.Errorf("archive: %w", err)
+			return nil, fmt.Errorf("%w", err)
 		}
 	}
 	if err := a.read(plain, lim); err != nil {
-		return nil, fmt.Errorf("archive: %w", err)
+		return nil, fmt.Errorf("%w", err)
 	}
 	return a, nil
 }

@@ -54,9 +54,9 @@ func listReaders() ([]string, error) {
 		return names, nil
 	}
 	if _, err2 := pcscReaders(); err2 != nil {
-		return nil, fmt.Errorf("hardware: %w", err2)
+		return nil, fmt.Errorf("%w", err2)
 	}
-	return nil, fmt.Errorf("hardware: list the card readers: %w", err)
+	return nil, fmt.Errorf("list the card readers: %w", err)
 }
 
 // inspect reads one reader's token: the raw probe first, then piv-go.
@@ -273,7 +273,7 @@ func toPivPINPolicy(p PINPolicy) (piv.PINPolicy, error) {
 	case PINPolicyAlways:
 		return piv.PINPolicyAlways, nil
 	}
-	return 0, errors.New("hardware: choose a PIN policy (never, once or always)")
+	return 0, errors.New("choose a PIN policy (never, once or always)")
 }
 
 func toPivTouchPolicy(p TouchPolicy) (piv.TouchPolicy, error) {
@@ -285,7 +285,7 @@ func toPivTouchPolicy(p TouchPolicy) (piv.TouchPolicy, error) {
 	case TouchPolicyCached:
 		return piv.TouchPolicyCached, nil
 	}
-	return 0, errors.New("hardware: choose a touch policy (never, always or cached)")
+	return 0, errors.New("choose a touch policy (never, always or cached)")
 }
 
 // pcscMessages are piv-go v2.6.0's texts for the PC/SC codes trustvault
@@ -413,7 +413,7 @@ func Open(serial uint32) (*Token, error) {
 		}
 		yk, err := piv.Open(r)
 		if err != nil {
-			return nil, fmt.Errorf("hardware: open Yubikey %d: %w", serial, classify(err, r, ""))
+			return nil, fmt.Errorf("open Yubikey %d: %w", serial, classify(err, r, ""))
 		}
 		return &Token{reader: r, serial: serial, probe: p, yk: yk, slots: map[Slot]SlotInfo{}, Rand: rand.Reader}, nil
 	}
@@ -423,12 +423,12 @@ func Open(serial uint32) (*Token, error) {
 	}
 	if inUse != nil {
 		// Perhaps the one asked for: say so rather than "not found".
-		return nil, fmt.Errorf("hardware: Yubikey %d is not among the tokens that could be read (%s): %w", serial, msg, inUse)
+		return nil, fmt.Errorf("Yubikey %d is not among the tokens that could be read (%s): %w", serial, msg, inUse)
 	}
 	if firstErr != nil {
-		return nil, fmt.Errorf("hardware: Yubikey %d: %w (%s; %v)", serial, ErrNotFound, msg, firstErr)
+		return nil, fmt.Errorf("Yubikey %d: %w (%s; %v)", serial, ErrNotFound, msg, firstErr)
 	}
-	return nil, fmt.Errorf("hardware: Yubikey %d: %w (%s)", serial, ErrNotFound, msg)
+	return nil, fmt.Errorf("Yubikey %d: %w (%s)", serial, ErrNotFound, msg)
 }
 
 // Close releases the token.
@@ -454,7 +454,7 @@ func (t *Token) err(op string, err error, what string) error {
 	if err == nil {
 		return nil
 	}
-	return fmt.Errorf("hardware: %s %s: %w", op, t.Name(), classify(err, t.reader, what))
+	return fmt.Errorf("%s %s: %w", op, t.Name(), classify(err, t.reader, what))
 }
 
 // reopen gives piv-go a fresh session (no PIN or management key state),
@@ -527,11 +527,11 @@ func (t *Token) slotInfo(s Slot) (SlotInfo, error) {
 // checkPIN checks a new PIN or PUK: 6 to 8 characters of printable ASCII.
 func checkPIN(what string, p []byte) error {
 	if len(p) < 6 || len(p) > 8 {
-		return fmt.Errorf("hardware: a %s has 6 to 8 characters, not %d", what, len(p))
+		return fmt.Errorf("a %s has 6 to 8 characters, not %d", what, len(p))
 	}
 	for _, b := range p {
 		if b < 0x20 || b > 0x7e {
-			return fmt.Errorf("hardware: a %s is printable ASCII (digits are safest)", what)
+			return fmt.Errorf("a %s is printable ASCII (digits are safest)", what)
 		}
 	}
 	return nil
@@ -624,9 +624,9 @@ func (t *Token) managementKey(pin []byte) ([]byte, error) {
 		return *m.ManagementKey, nil
 	}
 	if t.probe.mgmFactory == StateFactory || t.probe.version.hasMetadata() && t.probe.mgmMeta.isDefault {
-		return nil, fmt.Errorf("hardware: %s: %w", t.Name(), ErrFactoryManagementKey)
+		return nil, fmt.Errorf("%s: %w", t.Name(), ErrFactoryManagementKey)
 	}
-	return nil, fmt.Errorf("hardware: %s: %w", t.Name(), ErrNoManagementKey)
+	return nil, fmt.Errorf("%s: %w", t.Name(), ErrNoManagementKey)
 }
 
 // Setup hardens a token: a new PUK, a random management key stored on the
@@ -656,7 +656,7 @@ func (t *Token) Setup(r SetupRequest) error {
 	case t.probe.mgmFactory == StateFactory || t.probe.version.hasMetadata() && t.probe.mgmMeta.isDefault:
 		old = factoryManagementKey
 	default:
-		return fmt.Errorf("hardware: set up %s: %w", t.Name(), ErrNoManagementKey)
+		return fmt.Errorf("set up %s: %w", t.Name(), ErrNoManagementKey)
 	}
 	if r.PUK != nil {
 		if err := t.yk.SetPUK(string(r.PUK), string(r.NewPUK)); err != nil {
@@ -665,7 +665,7 @@ func (t *Token) Setup(r SetupRequest) error {
 	}
 	key := make([]byte, 24)
 	if _, err := io.ReadFull(t.Rand, key); err != nil {
-		return fmt.Errorf("hardware: new management key: %w", err)
+		return fmt.Errorf("new management key: %w", err)
 	}
 	meta.ManagementKey = &key
 	if err := t.yk.SetMetadata(old, meta); err != nil {
@@ -673,7 +673,7 @@ func (t *Token) Setup(r SetupRequest) error {
 		if errors.Is(err, errSecurity) {
 			err = ErrWrongManagementKey
 		}
-		return fmt.Errorf("hardware: store the new management key on %s: %w", t.Name(), err)
+		return fmt.Errorf("store the new management key on %s: %w", t.Name(), err)
 	}
 	if err := t.yk.SetManagementKey(old, key); err != nil {
 		return t.err("set the new management key of", err, "")
@@ -724,7 +724,7 @@ func (t *Token) GenerateKey(pin []byte, s Slot, policy KeyPolicy, replace bool) 
 // ImportKey puts an ECDSA P-256 key into the slot (see GenerateKey).
 func (t *Token) ImportKey(pin []byte, s Slot, priv *ecdsa.PrivateKey, policy KeyPolicy, replace bool) error {
 	if priv.Curve != elliptic.P256() {
-		return errors.New("hardware: only ECDSA P-256 keys are imported")
+		return errors.New("only ECDSA P-256 keys are imported")
 	}
 	pp, err := toPivPINPolicy(policy.PIN)
 	if err != nil {
@@ -762,7 +762,7 @@ func (t *Token) checkFree(s Slot, replace bool) error {
 		return err
 	}
 	if si.HasKey() || si.Certificate != nil || si.Origin == OriginUnknown {
-		return fmt.Errorf("hardware: %s slot %s: %w", t.Name(), s, ErrSlotInUse)
+		return fmt.Errorf("%s slot %s: %w", t.Name(), s, ErrSlotInUse)
 	}
 	return nil
 }
@@ -811,7 +811,7 @@ func (t *Token) Signer(s Slot, opts SignerOptions) (*Signer, error) {
 		return nil, err
 	}
 	if si.Public == nil {
-		return nil, fmt.Errorf("hardware: %s slot %s: %w", t.Name(), s, ErrSlotEmpty)
+		return nil, fmt.Errorf("%s slot %s: %w", t.Name(), s, ErrSlotEmpty)
 	}
 	auth := piv.KeyAuth{PINPolicy: piv.PINPolicyAlways}
 	if opts.PIN != nil {
@@ -828,7 +828,7 @@ func (t *Token) Signer(s Slot, opts SignerOptions) (*Signer, error) {
 	}
 	signer, ok := priv.(crypto.Signer)
 	if !ok {
-		return nil, fmt.Errorf("hardware: %s slot %s: the key cannot sign", t.Name(), s)
+		return nil, fmt.Errorf("%s slot %s: the key cannot sign", t.Name(), s)
 	}
 	return &Signer{t: t, slot: s, pub: si.Public, priv: signer, touch: si.TouchPolicy, opts: opts}, nil
 }
@@ -863,5 +863,5 @@ func (s *Signer) Sign(random io.Reader, digest []byte, opts crypto.SignerOpts) (
 		// host's side), so the token is missing a touch.
 		err = ErrTouchTimeout
 	}
-	return nil, fmt.Errorf("hardware: sign with %s slot %s: %w", s.t.Name(), s.slot, err)
+	return nil, fmt.Errorf("sign with %s slot %s: %w", s.t.Name(), s.slot, err)
 }

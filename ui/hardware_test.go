@@ -66,7 +66,7 @@ func TestHardwareGolden(t *testing.T) {
 	tokens := fakeTokens(t, info, s)
 	root := info.RootKeys[0]
 	withTokens := relocatedWith(t, s, lister(tokens, nil))
-	noPCSCD := fmt.Errorf("vault: list tokens: hardware: connect to the smart card service: %w (pcsc 0x8010001d)", token.ErrNoService)
+	noPCSCD := fmt.Errorf("list tokens: connect to the smart card service: %w (pcsc 0x8010001d)", token.ErrNoService)
 	cases := []struct {
 		name  string
 		snap  *snapshot

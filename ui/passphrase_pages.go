@@ -465,7 +465,7 @@ func passphraseError(err error) string {
 	case errors.Is(err, vault.ErrLocked):
 		return "Another trustvault is writing to this trust directory; try again when it is done."
 	}
-	return strings.ReplaceAll(err.Error(), "vault: ", "")
+	return err.Error()
 }
 
 // checkPassphraseCmd unlocks a key to check its passphrase.

@@ -49,38 +49,38 @@ type BackupPlan struct {
 // device of the trust directory.
 func (s *Store) PlanBackup(d *Drives, dirs []string) (*BackupPlan, error) {
 	if len(dirs) < 2 {
-		return nil, errors.New("vault: backup: give two drives (--to DIR --to DIR): one copy is lost with its drive")
+		return nil, errors.New("backup: give two drives (--to DIR --to DIR): one copy is lost with its drive")
 	}
 	plan := &BackupPlan{drives: d}
 	home, homeErr := d.Locate(s.dir)
 	for _, dir := range dirs {
 		abs, err := filepath.Abs(dir)
 		if err != nil {
-			return nil, fmt.Errorf("vault: backup to %s: %w", dir, err)
+			return nil, fmt.Errorf("backup to %s: %w", dir, err)
 		}
 		if fi, err := os.Stat(abs); err != nil {
-			return nil, fmt.Errorf("vault: backup to %s: %w", dir, err)
+			return nil, fmt.Errorf("backup to %s: %w", dir, err)
 		} else if !fi.IsDir() {
-			return nil, fmt.Errorf("vault: backup to %s: not a directory", dir)
+			return nil, fmt.Errorf("backup to %s: not a directory", dir)
 		}
 		dr, err := d.Locate(abs)
 		if err != nil {
-			return nil, fmt.Errorf("vault: backup to %s: %w", dir, err)
+			return nil, fmt.Errorf("backup to %s: %w", dir, err)
 		}
 		t := BackupTarget{Dir: abs, Drive: dr}
 		switch {
 		case dr.Stale:
-			return nil, fmt.Errorf("vault: backup to %s: %s", t.Name(), hardwareReason(dr))
+			return nil, fmt.Errorf("backup to %s: %s", t.Name(), hardwareReason(dr))
 		case !dr.Identity.Known:
-			return nil, fmt.Errorf("vault: backup to %s: %s, so trustvault cannot check that the two copies are on two devices", t.Name(), hardwareReason(dr))
+			return nil, fmt.Errorf("backup to %s: %s, so trustvault cannot check that the two copies are on two devices", t.Name(), hardwareReason(dr))
 		case dr.ReadOnly:
-			return nil, fmt.Errorf("vault: backup to %s: %s", t.Name(), hardwareReason(dr))
+			return nil, fmt.Errorf("backup to %s: %s", t.Name(), hardwareReason(dr))
 		case homeErr == nil && sameDevice(dr, home):
-			return nil, fmt.Errorf("vault: backup to %s: it is %w (%s): a copy there is lost with the keys", t.Name(), ErrTrustDevice, dr.Identity)
+			return nil, fmt.Errorf("backup to %s: it is %w (%s): a copy there is lost with the keys", t.Name(), ErrTrustDevice, dr.Identity)
 		}
 		for _, o := range plan.Targets {
 			if sameDevice(o.Drive, dr) {
-				return nil, fmt.Errorf("vault: backup to %s and %s: both are on one device (%s): %w; use two drives", o.Name(), t.Name(), dr.Identity, ErrSameDevice)
+				return nil, fmt.Errorf("backup to %s and %s: both are on one device (%s): %w; use two drives", o.Name(), t.Name(), dr.Identity, ErrSameDevice)
 			}
 		}
 		if !dr.Eligible && dr.Reason != "" {
@@ -191,13 +191,13 @@ func (s *Store) Backup(plan *BackupPlan, opts BackupOptions) (*BackupResult, err
 	}
 	data, _, err := archive.Build(files, archive.BuildOptions{Version: Version(), Created: created, Keys: akeys, UID: os.Getuid(), GID: os.Getgid()})
 	if err != nil {
-		return nil, fmt.Errorf("vault: backup: %w", err)
+		return nil, fmt.Errorf("backup: %w", err)
 	}
 	ext := ".tar.gz"
 	var pass archive.PassphraseFunc
 	if opts.Passphrase != nil {
 		if data, err = archive.Encrypt(data, opts.Passphrase, opts.WorkFactor); err != nil {
-			return nil, fmt.Errorf("vault: backup: %w", err)
+			return nil, fmt.Errorf("backup: %w", err)
 		}
 		ext += ".age"
 		p := opts.Passphrase
@@ -241,7 +241,7 @@ func (s *Store) Backup(plan *BackupPlan, opts BackupOptions) (*BackupResult, err
 	}
 	if len(run.Copies) > 0 {
 		if err := s.updateRecords(func(r *Records) { r.Backups = append(r.Backups, run) }); err != nil {
-			return res, fmt.Errorf("vault: backup: the copies are verified but could not be recorded: %w", err)
+			return res, fmt.Errorf("backup: the copies are verified but could not be recorded: %w", err)
 		}
 	}
 	if res.Failed() > 0 {
@@ -347,14 +347,14 @@ func (s *Store) collect() (files []archive.File, keys []Key, skipped []string, e
 		return nil
 	}
 	if err := add(s.PrivateDir(), privateDir); err != nil {
-		return nil, nil, nil, fmt.Errorf("vault: backup: read %s: %w", s.PrivateDir(), err)
+		return nil, nil, nil, fmt.Errorf("backup: read %s: %w", s.PrivateDir(), err)
 	}
 	nkeys := len(files)
 	if err := add(filepath.Join(s.dir, tufDir), tufDir); err != nil {
-		return nil, nil, nil, fmt.Errorf("vault: backup: read the metadata cache: %w", err)
+		return nil, nil, nil, fmt.Errorf("backup: read the metadata cache: %w", err)
 	}
 	if nkeys == 0 {
-		return nil, nil, nil, fmt.Errorf("vault: backup: nothing to back up: no key files in %s", s.PrivateDir())
+		return nil, nil, nil, fmt.Errorf("backup: nothing to back up: no key files in %s", s.PrivateDir())
 	}
 	return files, keys, skipped, nil
 }

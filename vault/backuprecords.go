@@ -113,11 +113,11 @@ func (s *Store) ReadRecords() (*Records, error) {
 		return &Records{Version: 1}, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("vault: backup records: %w", err)
+		return nil, fmt.Errorf("backup records: %w", err)
 	}
 	var r Records
 	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, fmt.Errorf("vault: backup records %s: %w", s.recordsPath(), err)
+		return nil, fmt.Errorf("backup records %s: %w", s.recordsPath(), err)
 	}
 	return &r, nil
 }
@@ -142,7 +142,7 @@ func (s *Store) updateRecords(change func(*Records)) error {
 		return err
 	}
 	if err := atomicfile.Write(s.recordsPath(), append(data, '\n'), 0o600); err != nil {
-		return fmt.Errorf("vault: write backup records: %w", err)
+		return fmt.Errorf("write backup records: %w", err)
 	}
 	return nil
 }

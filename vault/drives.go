@@ -51,7 +51,7 @@ func NewDrives(det hardware.Detector, eject func(Drive) (string, error)) *Drives
 func (d *Drives) List(trustDir string) ([]Drive, error) {
 	ds, err := d.det.Drives()
 	if err != nil {
-		return nil, fmt.Errorf("vault: list drives: %w", err)
+		return nil, fmt.Errorf("list drives: %w", err)
 	}
 	if home, err := d.det.Locate(trustDir); err == nil {
 		for i := range ds {

@@ -10,5 +10,5 @@ import (
 
 // DrivesAt needs Linux's sysfs.
 func DrivesAt(procRoot, sysRoot, runRoot string) (*Drives, error) {
-	return nil, fmt.Errorf("vault: fake /proc and /sys trees on %s: %w", runtime.GOOS, errors.ErrUnsupported)
+	return nil, fmt.Errorf("fake /proc and /sys trees on %s: %w", runtime.GOOS, errors.ErrUnsupported)
 }

@@ -37,11 +37,11 @@ func (s *Store) reencrypt(k Key, pass, newPass PassphraseFunc) (Key, []byte, err
 		return k, nil, err
 	}
 	if k.Encryption.Scheme == SchemeNone && newPass == nil {
-		return k, nil, fmt.Errorf("vault: key %s (%s) is not encrypted: it needs a new passphrase; nothing was changed", k.ShortID(), k.Path)
+		return k, nil, fmt.Errorf("key %s (%s) is not encrypted: it needs a new passphrase; nothing was changed", k.ShortID(), k.Path)
 	}
 	before, err := os.ReadFile(k.Path)
 	if err != nil {
-		return k, nil, fmt.Errorf("vault: read key %s: %w", k.ShortID(), err)
+		return k, nil, fmt.Errorf("read key %s: %w", k.ShortID(), err)
 	}
 	var used []byte
 	keep := func(r PassphraseRequest) ([]byte, error) {
@@ -66,7 +66,7 @@ func (s *Store) reencrypt(k Key, pass, newPass PassphraseFunc) (Key, []byte, err
 		p, err = newPass(PassphraseRequest{KeyID: k.ID, Role: k.Role, New: true, Attempt: 1})
 		if err != nil {
 			zero(used)
-			return k, nil, fmt.Errorf("vault: new passphrase for %s key %s: %w; nothing was changed", roleName(k.Role), k.ShortID(), err)
+			return k, nil, fmt.Errorf("new passphrase for %s key %s: %w; nothing was changed", roleName(k.Role), k.ShortID(), err)
 		}
 		defer zero(p)
 	}
@@ -80,7 +80,7 @@ func (s *Store) reencrypt(k Key, pass, newPass PassphraseFunc) (Key, []byte, err
 	// meanwhile, or their change would be lost.
 	if now, err := os.ReadFile(k.Path); err != nil || !bytes.Equal(now, before) {
 		zero(used)
-		return k, nil, fmt.Errorf("vault: key %s changed on disk while the passphrase was asked for (%s); nothing was changed, try again", k.ShortID(), k.Path)
+		return k, nil, fmt.Errorf("key %s changed on disk while the passphrase was asked for (%s); nothing was changed, try again", k.ShortID(), k.Path)
 	}
 	if err := s.writeKey(k.Path, pk.Signer, k.Role, k.GUN, p); err != nil {
 		zero(used)
@@ -95,11 +95,11 @@ func (s *Store) reencrypt(k Key, pass, newPass PassphraseFunc) (Key, []byte, err
 func (s *Store) keyAt(path string) (Key, error) {
 	rel, err := filepath.Rel(s.PrivateDir(), path)
 	if path == "" || err != nil || rel == "." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || rel == ".." {
-		return Key{Path: path}, fmt.Errorf("vault: %q is not a key file in %s", path, s.PrivateDir())
+		return Key{Path: path}, fmt.Errorf("%q is not a key file in %s", path, s.PrivateDir())
 	}
 	k := readKey(path, rel)
 	if k.Err != nil {
-		return k, fmt.Errorf("vault: key %s (%s): %w", k.ShortID(), k.Path, k.Err)
+		return k, fmt.Errorf("key %s (%s): %w", k.ShortID(), k.Path, k.Err)
 	}
 	return k, nil
 }
@@ -236,10 +236,10 @@ func (s *Store) HardenPlan() ([]Key, error) {
 func (s *Store) Harden(opts HardenOptions) (HardenReport, error) {
 	var report HardenReport
 	if s.iterations < HardenedIterations {
-		return report, fmt.Errorf("vault: harden: this store writes %d PBKDF2 iterations, fewer than the hardened %d", s.iterations, HardenedIterations)
+		return report, fmt.Errorf("harden: this store writes %d PBKDF2 iterations, fewer than the hardened %d", s.iterations, HardenedIterations)
 	}
 	if opts.Pass == nil {
-		return report, errors.New("vault: harden: no passphrase source")
+		return report, errors.New("harden: no passphrase source")
 	}
 	keys, err := s.HardenPlan()
 	if err != nil {

@@ -76,7 +76,7 @@ func FindGUNs(trustDir string) ([]string, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("vault: list repositories in %s: %w", root, err)
+		return nil, fmt.Errorf("list repositories in %s: %w", root, err)
 	}
 	slices.Sort(guns)
 	return guns, errors.Join(problems...)

@@ -35,7 +35,7 @@ type RestoreResult struct {
 func ReadArchive(path string) ([]byte, error) {
 	data, err := archive.ReadFileUncached(path, archive.DefaultLimits().Archive)
 	if err != nil {
-		return nil, fmt.Errorf("vault: read %s: %w", path, err)
+		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
 	return data, nil
 }
@@ -46,9 +46,9 @@ func openArchive(data []byte, pass archive.PassphraseFunc) (*archive.Archive, er
 	a, err := archive.Open(data, pass, archive.DefaultLimits())
 	if err != nil {
 		if errors.Is(err, archive.ErrDamaged) {
-			return nil, fmt.Errorf("vault: %w; try the other drive's copy", err)
+			return nil, fmt.Errorf("%w; try the other drive's copy", err)
 		}
-		return nil, fmt.Errorf("vault: %w", err)
+		return nil, fmt.Errorf("%w", err)
 	}
 	for _, f := range a.Files {
 		if !strings.HasPrefix(f.Name, privateDir+"/") || !strings.HasSuffix(f.Name, keyExt) {
@@ -56,10 +56,10 @@ func openArchive(data []byte, pass archive.PassphraseFunc) (*archive.Archive, er
 		}
 		k := placeKey(strings.TrimPrefix(f.Name, privateDir+"/"))
 		if !IsKeyID(k.ID) {
-			return nil, fmt.Errorf("vault: the backup's %s is not named by a key ID", f.Name)
+			return nil, fmt.Errorf("the backup's %s is not named by a key ID", f.Name)
 		}
 		if _, err := decodeKeyFile(f.Data); err != nil {
-			return nil, fmt.Errorf("vault: the backup's %s is not a key file: %w", f.Name, err)
+			return nil, fmt.Errorf("the backup's %s is not a key file: %w", f.Name, err)
 		}
 	}
 	return a, nil
@@ -86,7 +86,7 @@ func (s *Store) Restore(data []byte, opts RestoreOptions) (*RestoreResult, error
 		KeepLocal: func(name string) bool { return strings.HasPrefix(name, tufDir+"/") },
 	})
 	if err != nil {
-		return nil, fmt.Errorf("vault: restore: %w", err)
+		return nil, fmt.Errorf("restore: %w", err)
 	}
 	return &RestoreResult{Archive: a, Result: res}, nil
 }
@@ -220,13 +220,13 @@ func (s *Store) VerifyArchive(path string, d *Drives, pass archive.PassphraseFun
 	if side, err := os.ReadFile(path + ".sha256"); err == nil {
 		want, _, _ := strings.Cut(strings.TrimSpace(string(side)), " ")
 		if want != sum {
-			return nil, fmt.Errorf("vault: verify %s: %w: its SHA-256 is %s, the sidecar %s.sha256 says %s; try the other drive's copy",
+			return nil, fmt.Errorf("verify %s: %w: its SHA-256 is %s, the sidecar %s.sha256 says %s; try the other drive's copy",
 				path, archive.ErrDamaged, sum[:12], filepath.Base(path), want[:min(12, len(want))])
 		}
 		rep.Sidecar = path + ".sha256"
 	}
 	if rep.Archive, err = openArchive(data, pass); err != nil {
-		return nil, fmt.Errorf("vault: verify %s: %w", path, err)
+		return nil, fmt.Errorf("verify %s: %w", path, err)
 	}
 	var identity string
 	if d != nil {

@@ -78,21 +78,21 @@ type Store struct {
 // directory need not exist yet (it is then an empty store).
 func Open(dir string, opts ...Option) (*Store, error) {
 	if dir == "" {
-		return nil, errors.New("vault: no trust directory given")
+		return nil, errors.New("no trust directory given")
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return nil, fmt.Errorf("vault: trust directory %s: %w", dir, err)
+		return nil, fmt.Errorf("trust directory %s: %w", dir, err)
 	}
 	if fi, err := os.Stat(abs); err == nil && !fi.IsDir() {
-		return nil, fmt.Errorf("vault: trust directory %s is not a directory", abs)
+		return nil, fmt.Errorf("trust directory %s is not a directory", abs)
 	}
 	s := &Store{dir: abs, rand: rand.Reader, iterations: HardenedIterations}
 	for _, o := range opts {
 		o(s)
 	}
 	if s.iterations < 1 || s.iterations > maxIterations {
-		return nil, fmt.Errorf("vault: iteration count %d is out of range (1 to %d)", s.iterations, maxIterations)
+		return nil, fmt.Errorf("iteration count %d is out of range (1 to %d)", s.iterations, maxIterations)
 	}
 	return s, nil
 }
@@ -108,7 +108,7 @@ func ResolveDir(flag string) (string, error) {
 	}
 	home, err := os.UserHomeDir()
 	if err != nil {
-		return "", fmt.Errorf("vault: no home directory to find ~/.docker/trust (set --trust-dir or DOCKER_CONFIG): %w", err)
+		return "", fmt.Errorf("no home directory to find ~/.docker/trust (set --trust-dir or DOCKER_CONFIG): %w", err)
 	}
 	return filepath.Join(home, ".docker", "trust"), nil
 }
@@ -156,7 +156,7 @@ func (s *Store) Keys() ([]Key, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("vault: list %s: %w", root, err)
+		return nil, fmt.Errorf("list %s: %w", root, err)
 	}
 	keys := make([]Key, len(entries))
 	parallelChunks(len(entries), func(lo, hi int) {
@@ -257,7 +257,7 @@ func readKeyWith(path, rel string, read func() (fileStat, []byte, error)) Key {
 func (s *Store) Key(id string) (Key, error) {
 	id = strings.ToLower(strings.TrimSpace(id))
 	if len(id) < 7 || !isHexString(id) {
-		return Key{}, fmt.Errorf("vault: %q is not a key ID: give the full 64-digit ID or at least its first 7 digits", id)
+		return Key{}, fmt.Errorf("%q is not a key ID: give the full 64-digit ID or at least its first 7 digits", id)
 	}
 	keys, err := s.Keys()
 	if err != nil {
@@ -270,14 +270,14 @@ func (s *Store) Key(id string) (Key, error) {
 		}
 	}
 	if len(found) == 0 {
-		return Key{}, fmt.Errorf("vault: key %s in %s: %w (see `trustvault list`)", id, s.PrivateDir(), ErrKeyNotFound)
+		return Key{}, fmt.Errorf("key %s in %s: %w (see `trustvault list`)", id, s.PrivateDir(), ErrKeyNotFound)
 	}
 	ids := map[string]bool{}
 	for _, k := range found {
 		ids[k.ID] = true
 	}
 	if len(ids) > 1 {
-		return Key{}, fmt.Errorf("vault: key ID prefix %s matches %d keys: give more digits", id, len(ids))
+		return Key{}, fmt.Errorf("key ID prefix %s matches %d keys: give more digits", id, len(ids))
 	}
 	best := found[0]
 	for _, k := range found[1:] {
@@ -286,7 +286,7 @@ func (s *Store) Key(id string) (Key, error) {
 		}
 	}
 	if best.Err != nil {
-		return best, fmt.Errorf("vault: key %s (%s) is unreadable: %w", best.ShortID(), best.Path, best.Err)
+		return best, fmt.Errorf("key %s (%s) is unreadable: %w", best.ShortID(), best.Path, best.Err)
 	}
 	return best, nil
 }
@@ -315,22 +315,22 @@ func (s *Store) Unlock(id string, pass PassphraseFunc) (*PrivateKey, error) {
 func (s *Store) unlockFile(k Key, pass PassphraseFunc) (*PrivateKey, *keyFile, error) {
 	data, err := os.ReadFile(k.Path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("vault: read key %s: %w", k.ShortID(), err)
+		return nil, nil, fmt.Errorf("read key %s: %w", k.ShortID(), err)
 	}
 	kf, err := decodeKeyFile(data)
 	if err != nil {
-		return nil, nil, fmt.Errorf("vault: key %s (%s): %w", k.ShortID(), k.Path, err)
+		return nil, nil, fmt.Errorf("key %s (%s): %w", k.ShortID(), k.Path, err)
 	}
 	signer, err := decryptWith(kf, PassphraseRequest{KeyID: k.ID, Role: k.Role}, pass)
 	if err != nil {
-		return nil, nil, fmt.Errorf("vault: unlock %s key %s: %w", roleName(k.Role), k.ShortID(), err)
+		return nil, nil, fmt.Errorf("unlock %s key %s: %w", roleName(k.Role), k.ShortID(), err)
 	}
 	pk, err := newPrivateKey(signer)
 	if err != nil {
 		return nil, nil, err
 	}
 	if pk.ID != k.ID {
-		return nil, nil, fmt.Errorf("vault: key file %s holds the key %s, not %s: the file was renamed or altered", k.Path, pk.ID, k.ID)
+		return nil, nil, fmt.Errorf("key file %s holds the key %s, not %s: the file was renamed or altered", k.Path, pk.ID, k.ID)
 	}
 	return pk, kf, nil
 }
@@ -389,16 +389,16 @@ func storedGUN(role, gun string) string {
 func (s *Store) AddKey(signer crypto.Signer, role, gun string, pass PassphraseFunc) (Key, error) {
 	pk, err := newPrivateKey(signer)
 	if err != nil {
-		return Key{}, fmt.Errorf("vault: add key: %w", err)
+		return Key{}, fmt.Errorf("add key: %w", err)
 	}
 	if existing, err := s.Key(pk.ID); err == nil || !errors.Is(err, ErrKeyNotFound) {
-		return existing, fmt.Errorf("vault: key %s: %w (%s)", pk.ID[:7], ErrKeyExists, existing.Path)
+		return existing, fmt.Errorf("key %s: %w (%s)", pk.ID[:7], ErrKeyExists, existing.Path)
 	}
 	// Ask before taking the lock: a person at a prompt must not hold up
 	// another trustvault process.
 	p, err := pass(PassphraseRequest{KeyID: pk.ID, Role: role, New: true, Attempt: 1})
 	if err != nil {
-		return Key{}, fmt.Errorf("vault: passphrase for new %s key %s: %w; nothing was written", roleName(role), pk.ID[:7], err)
+		return Key{}, fmt.Errorf("passphrase for new %s key %s: %w; nothing was written", roleName(role), pk.ID[:7], err)
 	}
 	defer zero(p)
 	unlock, err := s.lock()
@@ -407,7 +407,7 @@ func (s *Store) AddKey(signer crypto.Signer, role, gun string, pass PassphraseFu
 	}
 	defer unlock()
 	if existing, err := s.Key(pk.ID); err == nil || !errors.Is(err, ErrKeyNotFound) {
-		return existing, fmt.Errorf("vault: key %s: %w (%s)", pk.ID[:7], ErrKeyExists, existing.Path)
+		return existing, fmt.Errorf("key %s: %w (%s)", pk.ID[:7], ErrKeyExists, existing.Path)
 	}
 	path := filepath.Join(s.PrivateDir(), pk.ID+keyExt)
 	if err := s.writeKey(path, signer, role, storedGUN(role, gun), p); err != nil {
@@ -421,13 +421,13 @@ func (s *Store) AddKey(signer crypto.Signer, role, gun string, pass PassphraseFu
 func (s *Store) writeKey(path string, signer crypto.Signer, role, gun string, passphrase []byte) error {
 	block, err := encryptKeyBlock(signer, role, gun, passphrase, s.iterations, s.rand)
 	if err != nil {
-		return fmt.Errorf("vault: encrypt key: %w", err)
+		return fmt.Errorf("encrypt key: %w", err)
 	}
 	if err := atomicfile.MkdirAll(filepath.Dir(path)); err != nil {
-		return fmt.Errorf("vault: %w", err)
+		return fmt.Errorf("%w", err)
 	}
 	if err := atomicfile.Write(path, pem.EncodeToMemory(block), 0o600); err != nil {
-		return fmt.Errorf("vault: write key: %w; the previous file, if any, is unchanged", err)
+		return fmt.Errorf("write key: %w; the previous file, if any, is unchanged", err)
 	}
 	return nil
 }
@@ -436,14 +436,14 @@ func (s *Store) writeKey(path string, signer crypto.Signer, role, gun string, pa
 func (s *Store) lock() (func(), error) {
 	dir := filepath.Join(s.dir, recordsDir)
 	if err := atomicfile.MkdirAll(dir); err != nil {
-		return nil, fmt.Errorf("vault: %w", err)
+		return nil, fmt.Errorf("%w", err)
 	}
 	l, err := atomicfile.Acquire(filepath.Join(dir, lockFile), lockWait)
 	if errors.Is(err, atomicfile.ErrLocked) {
-		return nil, fmt.Errorf("vault: %w (%s); wait for it to finish", ErrLocked, s.dir)
+		return nil, fmt.Errorf("%w (%s); wait for it to finish", ErrLocked, s.dir)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("vault: %w", err)
+		return nil, fmt.Errorf("%w", err)
 	}
 	s.removeStaleTemps()
 	return func() { _ = l.Unlock() }, nil
@@ -500,7 +500,7 @@ func ValidateRole(role, gun string) error {
 // and stores it.
 func (s *Store) Generate(role, gun, algorithm string, pass PassphraseFunc) (Key, error) {
 	if err := ValidateRole(role, gun); err != nil {
-		return Key{}, fmt.Errorf("vault: generate: %w", err)
+		return Key{}, fmt.Errorf("generate: %w", err)
 	}
 	var signer crypto.Signer
 	var err error
@@ -510,10 +510,10 @@ func (s *Store) Generate(role, gun, algorithm string, pass PassphraseFunc) (Key,
 	case AlgorithmED25519:
 		_, signer, err = ed25519.GenerateKey(s.rand)
 	default:
-		return Key{}, fmt.Errorf("vault: generate: algorithm %q: choose ecdsa or ed25519", algorithm)
+		return Key{}, fmt.Errorf("generate: algorithm %q: choose ecdsa or ed25519", algorithm)
 	}
 	if err != nil {
-		return Key{}, fmt.Errorf("vault: generate %s key: %w", algorithm, err)
+		return Key{}, fmt.Errorf("generate %s key: %w", algorithm, err)
 	}
 	return s.AddKey(signer, role, gun, pass)
 }
@@ -529,7 +529,7 @@ func (s *Store) ChangePassphrase(id string, old, new PassphraseFunc) (Key, error
 	}
 	before, err := os.ReadFile(k.Path)
 	if err != nil {
-		return k, fmt.Errorf("vault: read key %s: %w", k.ShortID(), err)
+		return k, fmt.Errorf("read key %s: %w", k.ShortID(), err)
 	}
 	pk, _, err := s.unlockFile(k, old)
 	if err != nil {
@@ -537,7 +537,7 @@ func (s *Store) ChangePassphrase(id string, old, new PassphraseFunc) (Key, error
 	}
 	p, err := new(PassphraseRequest{KeyID: k.ID, Role: k.Role, New: true, Attempt: 1})
 	if err != nil {
-		return k, fmt.Errorf("vault: new passphrase for key %s: %w; nothing was changed", k.ShortID(), err)
+		return k, fmt.Errorf("new passphrase for key %s: %w; nothing was changed", k.ShortID(), err)
 	}
 	defer zero(p)
 	unlock, err := s.lock()
@@ -548,7 +548,7 @@ func (s *Store) ChangePassphrase(id string, old, new PassphraseFunc) (Key, error
 	// The prompts ran without the lock: make sure nobody rewrote the file
 	// meanwhile, or their change would be lost.
 	if now, err := os.ReadFile(k.Path); err != nil || !bytes.Equal(now, before) {
-		return k, fmt.Errorf("vault: key %s changed on disk while the passphrase was asked for (%s); nothing was changed, try again", k.ShortID(), k.Path)
+		return k, fmt.Errorf("key %s changed on disk while the passphrase was asked for (%s); nothing was changed, try again", k.ShortID(), k.Path)
 	}
 	if err := s.writeKey(k.Path, pk.Signer, k.Role, k.GUN, p); err != nil {
 		return k, err
@@ -606,11 +606,11 @@ func (s *Store) Import(data []byte, source string, opts ImportOptions, pass Pass
 		where := fmt.Sprintf("%s block %d", source, n)
 		kf, err := describeBlock(block)
 		if err != nil {
-			return nil, fmt.Errorf("vault: import %s: %w; nothing was imported", where, err)
+			return nil, fmt.Errorf("import %s: %w; nothing was imported", where, err)
 		}
 		role, gun, pathID := importLabels(block.Headers, opts)
 		if err := importRoleCheck(role, gun); err != nil {
-			return nil, fmt.Errorf("vault: import %s: %w; nothing was imported", where, err)
+			return nil, fmt.Errorf("import %s: %w; nothing was imported", where, err)
 		}
 		var used []byte
 		req := PassphraseRequest{KeyID: pathID, Role: role, Source: source}
@@ -624,21 +624,21 @@ func (s *Store) Import(data []byte, source string, opts ImportOptions, pass Pass
 		})
 		if err != nil {
 			zero(used)
-			return nil, fmt.Errorf("vault: import %s: %w; nothing was imported", where, err)
+			return nil, fmt.Errorf("import %s: %w; nothing was imported", where, err)
 		}
 		pk, err := newPrivateKey(signer)
 		if err != nil {
 			zero(used)
-			return nil, fmt.Errorf("vault: import %s: %w", where, err)
+			return nil, fmt.Errorf("import %s: %w", where, err)
 		}
 		if pathID != "" && pathID != pk.ID {
 			zero(used)
-			return nil, fmt.Errorf("vault: import %s: its path header names key %s but it holds key %s; nothing was imported", where, ShortID(pathID), pk.ID[:7])
+			return nil, fmt.Errorf("import %s: its path header names key %s but it holds key %s; nothing was imported", where, ShortID(pathID), pk.ID[:7])
 		}
 		todo = append(todo, pending{pk: pk, role: role, gun: gun, pass: used})
 	}
 	if len(todo) == 0 {
-		return nil, fmt.Errorf("vault: import %s: no private key found (expected PEM blocks such as ENCRYPTED PRIVATE KEY, PRIVATE KEY, EC PRIVATE KEY)", source)
+		return nil, fmt.Errorf("import %s: no private key found (expected PEM blocks such as ENCRYPTED PRIVATE KEY, PRIVATE KEY, EC PRIVATE KEY)", source)
 	}
 	unlock, err := s.lock()
 	if err != nil {
@@ -660,7 +660,7 @@ func (s *Store) Import(data []byte, source string, opts ImportOptions, pass Pass
 		if passphrase == nil {
 			passphrase, err = pass(PassphraseRequest{KeyID: p.pk.ID, Role: p.role, New: true, Attempt: 1, Source: source})
 			if err != nil {
-				return out, fmt.Errorf("vault: import %s: passphrase for key %s: %w; %d of %d keys imported", source, p.pk.ID[:7], err, len(out), len(todo))
+				return out, fmt.Errorf("import %s: passphrase for key %s: %w; %d of %d keys imported", source, p.pk.ID[:7], err, len(out), len(todo))
 			}
 			todo[i].pass = passphrase
 		}
@@ -727,7 +727,7 @@ func (s *Store) ExportPublic(id string, pass PassphraseFunc) ([]byte, error) {
 	}
 	b, err := publicKeyBlock(pk.Public(), k.Role)
 	if err != nil {
-		return nil, fmt.Errorf("vault: export public key %s: %w", k.ShortID(), err)
+		return nil, fmt.Errorf("export public key %s: %w", k.ShortID(), err)
 	}
 	return pem.EncodeToMemory(b), nil
 }
@@ -745,11 +745,11 @@ func (s *Store) ExportPrivate(ids []string) ([]byte, error) {
 		}
 		data, err := os.ReadFile(k.Path)
 		if err != nil {
-			return nil, fmt.Errorf("vault: export key %s: %w", k.ShortID(), err)
+			return nil, fmt.Errorf("export key %s: %w", k.ShortID(), err)
 		}
 		block, _ := pem.Decode(data)
 		if block == nil {
-			return nil, fmt.Errorf("vault: export key %s: %s has no PEM block", k.ShortID(), k.Path)
+			return nil, fmt.Errorf("export key %s: %s has no PEM block", k.ShortID(), k.Path)
 		}
 		if block.Headers == nil {
 			block.Headers = map[string]string{}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/trustvault/trustvault/vault/health"
@@ -83,10 +82,9 @@ type advisedError struct {
 	advice string
 }
 
-// Error drops the package prefixes ("hardware: "): on the command line
-// "trustvault: " already says where it came from.
+// Error is the cause and what to do about it.
 func (e *advisedError) Error() string {
-	return strings.ReplaceAll(e.err.Error(), "hardware: ", "") + "; " + e.advice
+	return e.err.Error() + "; " + e.advice
 }
 func (e *advisedError) Unwrap() error { return e.err }
 

@@ -33,9 +33,7 @@ func failAtomic(op string, err error) error { return &opError{op: op, err: err, 
 
 // explain is the line run prints.
 func (e *opError) explain() string {
-	// The engine's errors carry a "vault: " prefix for callers that log them;
-	// on the command line "trustvault: " already says where it came from.
-	msg := strings.ReplaceAll(e.err.Error(), "vault: ", "")
+	msg := e.err.Error()
 	if e.op != "" {
 		msg = e.op + ": " + msg
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -138,7 +137,7 @@ func reason(err error) string {
 	if err == nil {
 		return ""
 	}
-	return strings.ReplaceAll(err.Error(), "vault: ", "")
+	return err.Error()
 }
 
 // statusText names a status; in a dry run, keys not tried are the ones that

@@ -53,7 +53,7 @@ A key on a Yubikey that is plugged in has location "token" and token
 			}
 			for _, r := range repos {
 				for _, p := range r.Problems {
-					fmt.Fprintf(a.stderr, "trustvault: repos: %s: %s\n", r.GUN, strings.ReplaceAll(p.Error(), "vault: ", ""))
+					fmt.Fprintf(a.stderr, "trustvault: repos: %s: %s\n", r.GUN, p.Error())
 				}
 			}
 			return nil

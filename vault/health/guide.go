@@ -63,11 +63,11 @@ func (d GuideData) Title() string {
 func LostKeyGuide(d GuideData) (string, error) {
 	src, err := assets.Guide(d.Kind.String())
 	if err != nil {
-		return "", fmt.Errorf("vault: %w", err)
+		return "", fmt.Errorf("%w", err)
 	}
 	tmpl, err := template.New(d.Kind.String()).Option("missingkey=error").Parse(src)
 	if err != nil {
-		return "", fmt.Errorf("vault: guide %s: %w", d.Kind, err)
+		return "", fmt.Errorf("guide %s: %w", d.Kind, err)
 	}
 	data := struct {
 		GuideData
@@ -93,7 +93,7 @@ func LostKeyGuide(d GuideData) (string, error) {
 	data.GuideData = d
 	var b bytes.Buffer
 	if err := tmpl.Execute(&b, data); err != nil {
-		return "", fmt.Errorf("vault: guide %s: %w", d.Kind, err)
+		return "", fmt.Errorf("guide %s: %w", d.Kind, err)
 	}
 	return b.String(), nil
 }
@@ -125,13 +125,13 @@ func GuideFor(trustDir string, keys []vault.Key, repos []vault.Repository, subje
 	}
 	id := strings.ToLower(subject)
 	if len(id) < 7 || !isHex(id) {
-		return d, fmt.Errorf("vault: guide: %q is neither a key type (root, targets, snapshot, timestamp, delegation) nor a key ID", subject)
+		return d, fmt.Errorf("guide: %q is neither a key type (root, targets, snapshot, timestamp, delegation) nor a key ID", subject)
 	}
 	var file *vault.Key
 	for i := range keys {
 		if strings.HasPrefix(keys[i].ID, id) {
 			if file != nil && file.ID != keys[i].ID {
-				return d, fmt.Errorf("vault: guide: key ID prefix %s matches several keys: give more digits", id)
+				return d, fmt.Errorf("guide: key ID prefix %s matches several keys: give more digits", id)
 			}
 			file = &keys[i]
 		}
@@ -153,7 +153,7 @@ func GuideFor(trustDir string, keys []vault.Key, repos []vault.Repository, subje
 		d.KeyID = file.ID
 	}
 	if d.KeyID == "" {
-		return d, fmt.Errorf("vault: guide: no key %s in %s or in its metadata (see trustvault list and trustvault repos)", id, trustDir)
+		return d, fmt.Errorf("guide: no key %s in %s or in its metadata (see trustvault list and trustvault repos)", id, trustDir)
 	}
 	slices.SortStableFunc(uses, func(a, b use) int {
 		// The asked-for repository first, then a signer's own role

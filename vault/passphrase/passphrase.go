@@ -271,7 +271,7 @@ func (s Spec) classCounts(cs charSets) (letters, digits, symbols int) {
 // (crypto/rand when r is nil). The caller should zero it when done.
 func Generate(spec Spec, r io.Reader) ([]byte, error) {
 	if err := spec.Validate(); err != nil {
-		return nil, fmt.Errorf("vault: passphrase: %w", err)
+		return nil, fmt.Errorf("passphrase: %w", err)
 	}
 	if r == nil {
 		r = rand.Reader
@@ -286,7 +286,7 @@ func Generate(spec Spec, r io.Reader) ([]byte, error) {
 		p, err = generateChars(spec, r)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("vault: generate a passphrase: %w", err)
+		return nil, fmt.Errorf("generate a passphrase: %w", err)
 	}
 	return p, nil
 }

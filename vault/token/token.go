@@ -152,7 +152,7 @@ func publicAlgorithm(pub crypto.PublicKey) string {
 func List() ([]Info, []Key, error) {
 	infos, err := hardware.Tokens()
 	if err != nil {
-		return nil, nil, fmt.Errorf("vault: list tokens: %w", err)
+		return nil, nil, fmt.Errorf("list tokens: %w", err)
 	}
 	return infos, KeysOf(infos), nil
 }
@@ -249,12 +249,12 @@ func SetUp(serial uint32, s Setup) (SetupResult, error) {
 	}
 	tok, err := hardware.Open(serial)
 	if err != nil {
-		return res, fmt.Errorf("vault: %w", err)
+		return res, fmt.Errorf("%w", err)
 	}
 	defer tok.Close()
 	tok.Rand = r
 	if err := tok.Setup(hardware.SetupRequest{PIN: s.PIN, PUK: s.PUK, ManagementKey: s.ManagementKey, NewPIN: res.NewPIN, NewPUK: res.NewPUK}); err != nil {
-		return res, fmt.Errorf("vault: set up Yubikey %d: %w", serial, err)
+		return res, fmt.Errorf("set up Yubikey %d: %w", serial, err)
 	}
 	res.Info, err = tok.Info()
 	return res, err
@@ -337,26 +337,26 @@ func tokenCertificate(signer crypto.Signer, role string, now time.Time, r io.Rea
 func GenerateRoot(o RootOptions) (Key, error) {
 	tok, err := hardware.Open(o.Serial)
 	if err != nil {
-		return Key{}, fmt.Errorf("vault: %w", err)
+		return Key{}, fmt.Errorf("%w", err)
 	}
 	defer tok.Close()
 	slot, err := o.slot(tok)
 	if err != nil {
-		return Key{}, fmt.Errorf("vault: %w", err)
+		return Key{}, fmt.Errorf("%w", err)
 	}
 	if _, err := tok.GenerateKey(o.PIN, slot, o.policy(), o.Replace); err != nil {
-		return Key{}, fmt.Errorf("vault: generate a root key on Yubikey %d: %w", o.Serial, err)
+		return Key{}, fmt.Errorf("generate a root key on Yubikey %d: %w", o.Serial, err)
 	}
 	signer, err := tok.Signer(slot, hardware.SignerOptions{PIN: o.pinFunc(), Touch: o.Touch})
 	if err != nil {
-		return Key{}, fmt.Errorf("vault: %w", err)
+		return Key{}, fmt.Errorf("%w", err)
 	}
 	cert, err := tokenCertificate(signer, "root", o.now(), o.Rand)
 	if err != nil {
-		return Key{}, fmt.Errorf("vault: certificate for the new root key on Yubikey %d: %w", o.Serial, err)
+		return Key{}, fmt.Errorf("certificate for the new root key on Yubikey %d: %w", o.Serial, err)
 	}
 	if err := tok.SetCertificate(o.PIN, slot, cert); err != nil {
-		return Key{}, fmt.Errorf("vault: %w", err)
+		return Key{}, fmt.Errorf("%w", err)
 	}
 	return tokenKeyOn(tok, slot)
 }
@@ -365,14 +365,14 @@ func GenerateRoot(o RootOptions) (Key, error) {
 func tokenKeyOn(tok *hardware.Token, slot hardware.Slot) (Key, error) {
 	info, err := tok.Info()
 	if err != nil {
-		return Key{}, fmt.Errorf("vault: read back: %w", err)
+		return Key{}, fmt.Errorf("read back: %w", err)
 	}
 	for _, tk := range KeysOf([]Info{info}) {
 		if tk.Token.Slot == slot.String() {
 			return tk, nil
 		}
 	}
-	return Key{}, fmt.Errorf("vault: read back Yubikey %d slot %s: no key with a role certificate", tok.Serial(), slot)
+	return Key{}, fmt.Errorf("read back Yubikey %d slot %s: no key with a role certificate", tok.Serial(), slot)
 }
 
 // ImportRootToToken puts the root key in file id onto the token, as notary
@@ -383,7 +383,7 @@ func tokenKeyOn(tok *hardware.Token, slot hardware.Slot) (Key, error) {
 func ImportRoot(s *vault.Store, id string, pass vault.PassphraseFunc, o RootOptions) (Key, error) {
 	if o.Slot != "" {
 		if _, err := hardware.ParseSlot(o.Slot); err != nil {
-			return Key{}, fmt.Errorf("vault: %w", err)
+			return Key{}, fmt.Errorf("%w", err)
 		}
 	}
 	k, err := s.Key(id)
@@ -391,7 +391,7 @@ func ImportRoot(s *vault.Store, id string, pass vault.PassphraseFunc, o RootOpti
 		return Key{}, err
 	}
 	if k.Kind() != keyrole.Root {
-		return Key{}, fmt.Errorf("vault: key %s is a %s key: %w", k.ShortID(), roleLabel(k.Role), ErrNeedsRootKey)
+		return Key{}, fmt.Errorf("key %s is a %s key: %w", k.ShortID(), roleLabel(k.Role), ErrNeedsRootKey)
 	}
 	pk, err := s.Unlock(k.ID, pass)
 	if err != nil {
@@ -399,44 +399,44 @@ func ImportRoot(s *vault.Store, id string, pass vault.PassphraseFunc, o RootOpti
 	}
 	priv, ok := pk.Signer.(*ecdsa.PrivateKey)
 	if !ok || priv.Curve != elliptic.P256() {
-		return Key{}, fmt.Errorf("vault: root key %s is %s: %w", k.ShortID(), pk.Algorithm, ErrKeyType)
+		return Key{}, fmt.Errorf("root key %s is %s: %w", k.ShortID(), pk.Algorithm, ErrKeyType)
 	}
 	// The certificate is signed by the key itself, here, before it goes:
 	// no touch needed for it.
 	cert, err := tokenCertificate(priv, "root", o.now(), o.Rand)
 	if err != nil {
-		return Key{}, fmt.Errorf("vault: certificate for root key %s: %w", k.ShortID(), err)
+		return Key{}, fmt.Errorf("certificate for root key %s: %w", k.ShortID(), err)
 	}
 	tok, err := hardware.Open(o.Serial)
 	if err != nil {
-		return Key{}, fmt.Errorf("vault: %w", err)
+		return Key{}, fmt.Errorf("%w", err)
 	}
 	defer tok.Close()
 	slot, err := o.slot(tok)
 	if err != nil {
-		return Key{}, fmt.Errorf("vault: %w", err)
+		return Key{}, fmt.Errorf("%w", err)
 	}
 	if err := tok.ImportKey(o.PIN, slot, priv, o.policy(), o.Replace); err != nil {
-		return Key{}, fmt.Errorf("vault: move root key %s to Yubikey %d: %w", k.ShortID(), o.Serial, err)
+		return Key{}, fmt.Errorf("move root key %s to Yubikey %d: %w", k.ShortID(), o.Serial, err)
 	}
 	if err := tok.SetCertificate(o.PIN, slot, cert); err != nil {
-		return Key{}, fmt.Errorf("vault: %w", err)
+		return Key{}, fmt.Errorf("%w", err)
 	}
 	signer, err := tok.Signer(slot, hardware.SignerOptions{PIN: o.pinFunc(), Touch: o.Touch})
 	if err != nil {
-		return Key{}, fmt.Errorf("vault: %w", err)
+		return Key{}, fmt.Errorf("%w", err)
 	}
 	digest := sha256.Sum256([]byte("trustvault: check the key on the token"))
 	sig, err := signer.Sign(rand.Reader, digest[:], crypto.SHA256)
 	if err != nil {
-		return Key{}, fmt.Errorf("vault: check root key %s on Yubikey %d: %w (the key file is unchanged)", k.ShortID(), o.Serial, err)
+		return Key{}, fmt.Errorf("check root key %s on Yubikey %d: %w (the key file is unchanged)", k.ShortID(), o.Serial, err)
 	}
 	if !ecdsa.VerifyASN1(&priv.PublicKey, digest[:], sig) {
-		return Key{}, fmt.Errorf("vault: root key %s on Yubikey %d signed wrongly; the key file is unchanged, do not rely on the token", k.ShortID(), o.Serial)
+		return Key{}, fmt.Errorf("root key %s on Yubikey %d signed wrongly; the key file is unchanged, do not rely on the token", k.ShortID(), o.Serial)
 	}
 	tk, err := tokenKeyOn(tok, slot)
 	if err == nil && tk.ID != k.ID {
-		err = fmt.Errorf("vault: Yubikey %d slot %s holds key %s, not %s", o.Serial, slot, vault.ShortID(tk.ID), k.ShortID())
+		err = fmt.Errorf("Yubikey %d slot %s holds key %s, not %s", o.Serial, slot, vault.ShortID(tk.ID), k.ShortID())
 	}
 	return tk, err
 }
@@ -506,7 +506,7 @@ func tokenSigner(tk Key, auth Auth) (*Signer, error) {
 	}
 	tok, err := hardware.Open(tk.Token.Serial)
 	if err != nil {
-		return nil, fmt.Errorf("vault: key %s: %w", vault.ShortID(tk.ID), err)
+		return nil, fmt.Errorf("key %s: %w", vault.ShortID(tk.ID), err)
 	}
 	ref := tk.Token
 	opts := hardware.SignerOptions{}
@@ -519,11 +519,11 @@ func tokenSigner(tk Key, auth Auth) (*Signer, error) {
 	signer, err := tok.Signer(slot, opts)
 	if err != nil {
 		tok.Close()
-		return nil, fmt.Errorf("vault: key %s: %w", vault.ShortID(tk.ID), err)
+		return nil, fmt.Errorf("key %s: %w", vault.ShortID(tk.ID), err)
 	}
 	if id, err := tuf.CanonicalID(signer.Public()); err != nil || id != tk.ID {
 		tok.Close()
-		return nil, fmt.Errorf("vault: %s holds another key than %s now", ref, vault.ShortID(tk.ID))
+		return nil, fmt.Errorf("%s holds another key than %s now", ref, vault.ShortID(tk.ID))
 	}
 	return &Signer{Signer: signer, ID: tk.ID, Location: vault.LocationToken, Token: &ref, close: tok.Close}, nil
 }
@@ -532,11 +532,11 @@ func tokenSigner(tk Key, auth Auth) (*Signer, error) {
 func withToken(serial uint32, f func(*hardware.Token) error) error {
 	tok, err := hardware.Open(serial)
 	if err != nil {
-		return fmt.Errorf("vault: %w", err)
+		return fmt.Errorf("%w", err)
 	}
 	defer tok.Close()
 	if err := f(tok); err != nil {
-		return fmt.Errorf("vault: %w", err)
+		return fmt.Errorf("%w", err)
 	}
 	return nil
 }
