@@ -337,11 +337,16 @@ func (d *osDir) Pinned() error {
 }
 
 func (d *osDir) ReadUncached(name string, limit int64, progress func(int64)) ([]byte, error) {
-	f, err := d.root.Open(name)
+	f, err := d.root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	// The file was just written here; a FIFO or a larger file put in its
+	// place is refused, never waited on.
+	if err := checkRegular(f, d.Path(name), limit); err != nil {
+		return nil, err
+	}
 	return readUncached(f, limit, progress)
 }
 
@@ -360,19 +365,21 @@ func (d *osDir) RemoveStale() {
 }
 
 // ReadFileUncached reads a file (at most limit bytes) from its device
-// rather than the page cache, for verifying a backup on a drive.
+// rather than the page cache, for verifying a backup on a drive. Like
+// ReadFile, it refuses at once what is not a regular file or is larger
+// than limit (a *FileError).
 func ReadFileUncached(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := openRegular(path, limit)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
 	data, err := readUncached(f, limit+1, nil)
 	if err != nil {
-		return nil, err
+		return nil, &FileError{Path: path, Err: err}
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s: %w: more than %d bytes", path, ErrTooLarge, limit)
+		return nil, &FileError{Path: path, Size: int64(len(data)), Limit: limit, Err: ErrTooLarge}
 	}
 	return data, nil
 }

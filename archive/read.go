@@ -49,7 +49,7 @@ type Limits struct {
 
 // DefaultLimits are Open's limits.
 func DefaultLimits() Limits {
-	return Limits{Archive: 64 << 20, Entry: 16 << 20, Total: 256 << 20, Entries: 200_000}
+	return Limits{Archive: MaxArchiveSize, Entry: MaxEntrySize, Total: MaxTotalSize, Entries: MaxEntries}
 }
 
 // Kind is where an archive comes from.
