@@ -142,3 +142,55 @@ func TestScryptWorkFactorBounded(t *testing.T) {
 		t.Error("Encrypt wrote a work factor Decrypt refuses")
 	}
 }
+
+// TestExtractLocalFilesBounded: a FIFO where a key goes is refused at
+// once, and a 3 GiB sparse file there is a conflict found without reading
+// it.
+func TestExtractLocalFilesBounded(t *testing.T) {
+	data, _ := sample(t)
+	a, err := archive.Open(data, nil, archive.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := filepath.Join("private", keyA+".key")
+
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "private"), 0o700)
+	if err := syscall.Mkfifo(filepath.Join(dir, key), 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	t.Cleanup(func() {
+		if f, err := os.OpenFile(filepath.Join(dir, key), os.O_RDWR|syscall.O_NONBLOCK, 0); err == nil {
+			f.Close()
+		}
+	})
+	within(t, 5*time.Second, func() {
+		if _, err := archive.Extract(dir, a, archive.ExtractOptions{}); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("a FIFO at %s: %v", key, err)
+		}
+	})
+
+	dir = t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "private"), 0o700)
+	f, err := os.Create(filepath.Join(dir, key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(3 << 30); err != nil {
+		t.Skipf("sparse file: %v", err)
+	}
+	f.Close()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	_, err = archive.Extract(dir, a, archive.ExtractOptions{})
+	took := time.Since(start)
+	runtime.ReadMemStats(&after)
+	var ce *archive.ConflictError
+	if !errors.As(err, &ce) || ce.Conflicts[0].LocalSize != 3<<30 {
+		t.Errorf("a 3 GiB file at %s: %v", key, err)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 8<<20 || took > 2*time.Second {
+		t.Errorf("refusing it took %v and %d bytes", took, alloc)
+	}
+}
