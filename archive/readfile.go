@@ -49,7 +49,7 @@ func (e *FileError) Error() string {
 	case errors.Is(e.Err, ErrNotRegular):
 		return fmt.Sprintf("%s is %s, not a regular file: give the path of the backup file itself", e.Path, describeMode(e.Mode))
 	case errors.Is(e.Err, ErrTooLarge):
-		return fmt.Sprintf("%s: %v: %d bytes, more than the %d a trustvault backup can be", e.Path, e.Err, e.Size, e.Limit)
+		return fmt.Sprintf("%s: %v: %d bytes, more than the %d trustvault reads", e.Path, e.Err, e.Size, e.Limit)
 	}
 	return fmt.Sprintf("%s: %v", e.Path, e.Err)
 }
