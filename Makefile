@@ -48,14 +48,25 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./vault/... ./ui/... ./cmd/... || status=1; \
 	exit $$status
 
-# A short run of every Fuzz target (FUZZTIME each).
+# A short run of every Fuzz target (FUZZTIME each) in FUZZPKGS. Every
+# target runs even when one fails; the failures are listed at the end, and
+# then make fails.
+FUZZPKGS ?= ./...
 fuzz:
-	@set -e; for pkg in $$($(GO) list ./...); do \
-		for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
-			echo "fuzz $$pkg $$target"; \
-			$(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg; \
+	@failed=""; n=0; \
+	for pkg in $$($(GO) list $(FUZZPKGS)); do \
+		targets=$$($(GO) test -list '^Fuzz' $$pkg) || { failed="$$failed $$pkg(build)"; continue; }; \
+		for target in $$(echo "$$targets" | grep '^Fuzz'); do \
+			n=$$((n+1)); echo "fuzz $$pkg $$target"; \
+			$(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg || failed="$$failed $$pkg.$$target"; \
 		done; \
-	done
+	done; \
+	if [ -n "$$failed" ]; then \
+		echo "fuzz: $$n targets, these failed (their inputs are in testdata/fuzz):"; \
+		for f in $$failed; do echo "  $$f"; done; \
+		exit 1; \
+	fi; \
+	echo "fuzz: $$n targets, all clean"
 
 clean:
 	rm -rf bin

@@ -5,13 +5,56 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 
 	"filippo.io/age"
 	"filippo.io/age/armor"
 )
 
-// DefaultWorkFactor is age's own scrypt work factor (about a second).
+// DefaultWorkFactor is age's own scrypt work factor (about a second, and
+// 256 MiB of memory), which trustvault writes.
 const DefaultWorkFactor = 18
+
+// MaxWorkFactor is the largest scrypt work factor Encrypt writes and
+// Decrypt accepts: what trustvault and `age -p` write. Each step doubles
+// scrypt's memory (2^N × 1 KiB): age's own limit, 22, lets an archive make
+// its reader allocate 4 GiB before the passphrase is even checked.
+const MaxWorkFactor = DefaultWorkFactor
+
+// WorkFactorError is an archive whose age header asks for more scrypt work
+// than MaxWorkFactor. It is refused before scrypt runs; errors.Is(err,
+// ErrUnsafe) holds.
+type WorkFactorError struct {
+	// Factor is the header's work factor as written ("22").
+	Factor string
+	Limit  int
+}
+
+func (e *WorkFactorError) Error() string {
+	return fmt.Sprintf("the archive asks for scrypt work factor %s, more than %d (what trustvault and age -p write): it was not made by trustvault; refused without running scrypt", e.Factor, e.Limit)
+}
+
+func (e *WorkFactorError) Unwrap() error { return ErrUnsafe }
+
+// boundedScrypt is age's scrypt identity behind a check of the work
+// factor, so that the refusal names the factor and the limit.
+type boundedScrypt struct{ id *age.ScryptIdentity }
+
+func (b boundedScrypt) Unwrap(stanzas []*age.Stanza) ([]byte, error) {
+	for _, s := range stanzas {
+		if s.Type != "scrypt" || len(s.Args) != 2 {
+			continue
+		}
+		// age accepts only decimal digits here (and refuses the rest
+		// itself); more than two of them is beyond any limit.
+		arg := s.Args[1]
+		if n, err := strconv.Atoi(arg); err == nil && n > MaxWorkFactor || err != nil && len(arg) > 2 && strings.Trim(arg, "0123456789") == "" {
+			return nil, &WorkFactorError{Factor: arg, Limit: MaxWorkFactor}
+		}
+	}
+	return b.id.Unwrap(stanzas)
+}
 
 const (
 	ageHeader  = "age-encryption.org/v1\n"
@@ -37,6 +80,9 @@ func Encrypt(data, passphrase []byte, workFactor int) ([]byte, error) {
 	if workFactor == 0 {
 		workFactor = DefaultWorkFactor
 	}
+	if workFactor < 1 || workFactor > MaxWorkFactor {
+		return nil, fmt.Errorf("encrypt: scrypt work factor %d is outside 1 to %d, which trustvault reads back", workFactor, MaxWorkFactor)
+	}
 	r.SetWorkFactor(workFactor)
 	var out bytes.Buffer
 	out.Grow(len(data) + len(data)/64 + 512)
@@ -60,13 +106,17 @@ func Decrypt(data, passphrase []byte, limit int64) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("decrypt: %w", err)
 	}
-	id.SetMaxWorkFactor(22)
+	id.SetMaxWorkFactor(MaxWorkFactor)
 	var src io.Reader = bytes.NewReader(data)
 	if !bytes.HasPrefix(data, []byte(ageHeader)) {
 		src = armor.NewReader(bytes.NewReader(bytes.TrimLeft(data, " \t\r\n")))
 	}
-	r, err := age.Decrypt(src, id)
+	r, err := age.Decrypt(src, boundedScrypt{id})
 	if err != nil {
+		var wf *WorkFactorError
+		if errors.As(err, &wf) {
+			return nil, wf
+		}
 		var nomatch *age.NoIdentityMatchError
 		if errors.As(err, &nomatch) {
 			return nil, ErrWrongPassphrase

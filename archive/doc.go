@@ -8,9 +8,13 @@
 // rename to a new unique name, fsync of the directory), verifies it by
 // reading it back from the device rather than the page cache, and reads
 // archives back safely: the whole archive is validated in memory (only
-// regular files and directories with local names, size and count limits,
-// every digest against the manifest) before Extract writes anything, and
-// Extract never silently replaces a file that differs.
+// the tar dialect it writes, checked on the raw headers and read again by
+// archive/tar, which must agree; only regular files and directories with
+// local names; the size, count and scrypt limits of readfile.go and
+// age.go; every digest against the manifest) before Extract writes
+// anything, and Extract never silently replaces a file that differs. What
+// it opens to read must be a regular file, checked on the open descriptor
+// (ReadFile, ReadFileUncached).
 //
 // archive knows nothing of keys or roles: the manifest carries the labels
 // its caller gives it. It imports nothing from the project.

@@ -113,131 +113,149 @@ func WriteVerified(dir, name string, data []byte, opts WriteOptions) (Written, e
 	if open == nil {
 		open = OpenDir
 	}
-	progress := opts.Progress
-	if progress == nil {
-		progress = func(Stage, int64, int64) {}
-	}
-	total := int64(len(data))
-	fail := func(step string, err error) *DriveError {
-		return &DriveError{Dir: dir, Step: step, Kind: classify(err), Err: err}
+	w := &driveWrite{dir: dir, total: int64(len(data)), progress: opts.Progress}
+	if w.progress == nil {
+		w.progress = func(Stage, int64, int64) {}
 	}
 	d, err := open(dir)
 	if err != nil {
-		return Written{}, fail("open", err)
+		return Written{}, w.fail("open", err)
 	}
 	defer d.Close()
+	w.d = d
 
 	sidecar := []byte(SHA256(data) + "  " + name + "\n")
-	need := uint64(len(data)+len(sidecar)) + margin
+	w.need = uint64(len(data)+len(sidecar)) + margin
 	free, ro, err := d.Statfs()
 	switch {
 	case err != nil:
-		return Written{}, fail("statfs", err)
+		return Written{}, w.fail("statfs", err)
 	case ro:
 		return Written{}, &DriveError{Dir: dir, Step: "preflight", Kind: ErrReadOnly, Err: syscall.EROFS, Removed: true}
-	case free < need:
-		return Written{}, &DriveError{Dir: dir, Step: "preflight", Kind: ErrDriveFull, Err: syscall.ENOSPC, Need: need, Free: free, Removed: true}
+	case free < w.need:
+		return Written{}, &DriveError{Dir: dir, Step: "preflight", Kind: ErrDriveFull, Err: syscall.ENOSPC, Need: w.need, Free: free, Removed: true}
 	}
 	d.RemoveStale()
 
 	partial := "." + name + ".partial"
-	cleanup := func(e *DriveError, names ...string) *DriveError {
-		removed := true
-		for _, n := range names {
-			if err := d.Remove(n); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				removed = false
-			}
-		}
-		e.Removed = removed
-		if e.Kind == ErrDriveFailed || e.Kind == ErrDriveFull {
-			// ENOSPC from a full backing store looks like a full drive:
-			// statfs tells them apart.
-			if f, _, err := d.Statfs(); err == nil {
-				if e.Kind == ErrDriveFull && f >= need {
-					e.Kind = ErrDriveFailed
-				} else if e.Kind == ErrDriveFailed && errors.Is(e.Err, syscall.ENOSPC) && f < need {
-					e.Kind = ErrDriveFull
-				}
-				e.Need, e.Free = need, f
-			}
-		}
-		return e
-	}
-	writeFile := func(fname string, body []byte, report bool) *DriveError {
-		f, err := d.Create(fname)
-		if err != nil {
-			return cleanup(fail("create", err))
-		}
-		for off := 0; off < len(body); off += chunk {
-			end := min(off+chunk, len(body))
-			if _, err := f.Write(body[off:end]); err != nil {
-				f.Close()
-				return cleanup(fail("write", err), fname)
-			}
-			if report {
-				progress(StageWrite, int64(end), total)
-			}
-		}
-		if report {
-			progress(StageSync, 0, total)
-		}
-		if err := f.Sync(); err != nil {
-			// Never retry a failed fsync: a later success proves nothing.
-			f.Close()
-			return cleanup(fail("sync", err), fname)
-		}
-		if err := f.Close(); err != nil {
-			return cleanup(fail("close", err), fname)
-		}
-		return nil
-	}
-	place := func(from, to string) *DriveError {
-		if err := d.Pinned(); err != nil {
-			return cleanup(&DriveError{Dir: dir, Step: "check device", Kind: ErrDisconnected, Err: err}, from)
-		}
-		if _, err := d.Lstat(to); !errors.Is(err, fs.ErrNotExist) {
-			return cleanup(fail("rename", fmt.Errorf("%s already exists; not replaced", to)), from)
-		}
-		if err := d.Rename(from, to); err != nil {
-			return cleanup(fail("rename", err), from)
-		}
-		if err := d.SyncDir(); err != nil {
-			return cleanup(fail("sync directory", err), to)
-		}
-		return nil
-	}
-
-	if e := writeFile(partial, data, true); e != nil {
+	if e := w.writeFile(partial, data, true); e != nil {
 		return Written{}, e
 	}
-	if e := place(partial, name); e != nil {
+	if e := w.place(partial, name); e != nil {
 		return Written{}, e
 	}
 	sidePartial := "." + name + ".sha256.partial"
-	if e := writeFile(sidePartial, sidecar, false); e != nil {
-		return Written{}, cleanup(e, name)
+	if e := w.writeFile(sidePartial, sidecar, false); e != nil {
+		return Written{}, w.cleanup(e, name)
 	}
-	if e := place(sidePartial, name+".sha256"); e != nil {
-		return Written{}, cleanup(e, name)
+	if e := w.place(sidePartial, name+".sha256"); e != nil {
+		return Written{}, w.cleanup(e, name)
 	}
 
 	// Verify from the device.
-	progress(StageVerify, 0, total)
-	back, err := d.ReadUncached(name, total+1, func(n int64) { progress(StageVerify, n, total) })
+	total := w.total
+	w.progress(StageVerify, 0, total)
+	back, err := d.ReadUncached(name, total+1, func(n int64) { w.progress(StageVerify, n, total) })
 	if err != nil {
-		return Written{}, cleanup(fail("read back", err), name, name+".sha256")
+		return Written{}, w.cleanup(w.fail("read back", err), name, name+".sha256")
 	}
 	if int64(len(back)) != total || SHA256(back) != SHA256(data) {
-		return Written{}, cleanup(&DriveError{Dir: dir, Step: "verify", Kind: ErrVerify,
+		return Written{}, w.cleanup(&DriveError{Dir: dir, Step: "verify", Kind: ErrVerify,
 			Err: fmt.Errorf("read back %d bytes with another SHA-256 than the %d written", len(back), total)}, name, name+".sha256")
 	}
 	if opts.Check != nil {
 		if err := opts.Check(back); err != nil {
-			return Written{}, cleanup(&DriveError{Dir: dir, Step: "verify", Kind: ErrVerify, Err: err}, name, name+".sha256")
+			return Written{}, w.cleanup(&DriveError{Dir: dir, Step: "verify", Kind: ErrVerify, Err: err}, name, name+".sha256")
 		}
 	}
-	progress(StageDone, total, total)
+	w.progress(StageDone, total, total)
 	return Written{Path: d.Path(name), Sidecar: d.Path(name + ".sha256"), SHA256: SHA256(data), Size: total, VerifiedAt: time.Now().UTC()}, nil
+}
+
+// driveWrite is one WriteVerified to one drive.
+type driveWrite struct {
+	d        DirFS
+	dir      string
+	need     uint64
+	total    int64
+	progress func(Stage, int64, int64)
+}
+
+func (w *driveWrite) fail(step string, err error) *DriveError {
+	return &DriveError{Dir: w.dir, Step: step, Kind: classify(err), Err: err}
+}
+
+// cleanup removes names and completes e: whether they are gone, and, for
+// a full or failed drive, which it is.
+func (w *driveWrite) cleanup(e *DriveError, names ...string) *DriveError {
+	removed := true
+	for _, n := range names {
+		if err := w.d.Remove(n); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			removed = false
+		}
+	}
+	e.Removed = removed
+	if e.Kind == ErrDriveFailed || e.Kind == ErrDriveFull {
+		// ENOSPC from a full backing store looks like a full drive:
+		// statfs tells them apart.
+		if f, _, err := w.d.Statfs(); err == nil {
+			if e.Kind == ErrDriveFull && f >= w.need {
+				e.Kind = ErrDriveFailed
+			} else if e.Kind == ErrDriveFailed && errors.Is(e.Err, syscall.ENOSPC) && f < w.need {
+				e.Kind = ErrDriveFull
+			}
+			e.Need, e.Free = w.need, f
+		}
+	}
+	return e
+}
+
+// writeFile creates fname, writes body in chunks, syncs and closes it.
+func (w *driveWrite) writeFile(fname string, body []byte, report bool) *DriveError {
+	f, err := w.d.Create(fname)
+	if err != nil {
+		return w.cleanup(w.fail("create", err))
+	}
+	for off := 0; off < len(body); off += chunk {
+		end := min(off+chunk, len(body))
+		if _, err := f.Write(body[off:end]); err != nil {
+			f.Close()
+			return w.cleanup(w.fail("write", err), fname)
+		}
+		if report {
+			w.progress(StageWrite, int64(end), w.total)
+		}
+	}
+	if report {
+		w.progress(StageSync, 0, w.total)
+	}
+	if err := f.Sync(); err != nil {
+		// Never retry a failed fsync: a later success proves nothing.
+		f.Close()
+		return w.cleanup(w.fail("sync", err), fname)
+	}
+	if err := f.Close(); err != nil {
+		return w.cleanup(w.fail("close", err), fname)
+	}
+	return nil
+}
+
+// place renames from to a new name to (never replacing one) on the same
+// device, and syncs the directory.
+func (w *driveWrite) place(from, to string) *DriveError {
+	if err := w.d.Pinned(); err != nil {
+		return w.cleanup(&DriveError{Dir: w.dir, Step: "check device", Kind: ErrDisconnected, Err: err}, from)
+	}
+	if _, err := w.d.Lstat(to); !errors.Is(err, fs.ErrNotExist) {
+		return w.cleanup(w.fail("rename", fmt.Errorf("%s already exists; not replaced", to)), from)
+	}
+	if err := w.d.Rename(from, to); err != nil {
+		return w.cleanup(w.fail("rename", err), from)
+	}
+	if err := w.d.SyncDir(); err != nil {
+		return w.cleanup(w.fail("sync directory", err), to)
+	}
+	return nil
 }
 
 // classify maps an error to its kind.
@@ -337,11 +355,16 @@ func (d *osDir) Pinned() error {
 }
 
 func (d *osDir) ReadUncached(name string, limit int64, progress func(int64)) ([]byte, error) {
-	f, err := d.root.Open(name)
+	f, err := d.root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	// The file was just written here; a FIFO or a larger file put in its
+	// place is refused, never waited on.
+	if err := checkRegular(f, d.Path(name), limit); err != nil {
+		return nil, err
+	}
 	return readUncached(f, limit, progress)
 }
 
@@ -360,19 +383,21 @@ func (d *osDir) RemoveStale() {
 }
 
 // ReadFileUncached reads a file (at most limit bytes) from its device
-// rather than the page cache, for verifying a backup on a drive.
+// rather than the page cache, for verifying a backup on a drive. Like
+// ReadFile, it refuses at once what is not a regular file or is larger
+// than limit (a *FileError).
 func ReadFileUncached(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := openRegular(path, limit)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
 	data, err := readUncached(f, limit+1, nil)
 	if err != nil {
-		return nil, err
+		return nil, &FileError{Path: path, Err: err}
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s: %w: more than %d bytes", path, ErrTooLarge, limit)
+		return nil, &FileError{Path: path, Size: int64(len(data)), Limit: limit, Err: ErrTooLarge}
 	}
 	return data, nil
 }

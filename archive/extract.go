@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path"
 	"syscall"
@@ -123,11 +125,11 @@ func Extract(dir string, a *Archive, opts ExtractOptions) (Result, error) {
 		case !fi.Mode().IsRegular():
 			return res, fmt.Errorf("extract: %s exists and is not a regular file (%s); nothing was written", f.Name, fi.Mode().Type())
 		}
-		local, err := root.ReadFile(f.Name)
+		same, err := sameContent(root, f)
 		if err != nil {
-			return res, fmt.Errorf("extract: %w", err)
+			return res, fmt.Errorf("extract: %w; nothing was written", err)
 		}
-		if bytes.Equal(local, f.Data) {
+		if same {
 			res.Identical = append(res.Identical, f.Name)
 			continue
 		}
@@ -178,6 +180,27 @@ func Extract(dir string, a *Archive, opts ExtractOptions) (Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// sameContent reports whether the local file holds f's bytes. It opens
+// without blocking and checks the open descriptor (a FIFO swapped in
+// after the Lstat is refused, never waited on), and reads no more than
+// f's size and one byte.
+func sameContent(root *os.Root, f File) (bool, error) {
+	h, err := root.OpenFile(f.Name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return false, err
+	}
+	defer h.Close()
+	limit := int64(len(f.Data))
+	if err := checkRegular(h, f.Name, math.MaxInt64); err != nil {
+		return false, err
+	}
+	local, err := io.ReadAll(io.LimitReader(h, limit+1))
+	if err != nil {
+		return false, &FileError{Path: f.Name, Err: err}
+	}
+	return bytes.Equal(local, f.Data), nil
 }
 
 // checkDir refuses an existing path that is not a real directory (a

@@ -49,7 +49,7 @@ type Limits struct {
 
 // DefaultLimits are Open's limits.
 func DefaultLimits() Limits {
-	return Limits{Archive: 64 << 20, Entry: 16 << 20, Total: 256 << 20, Entries: 200_000}
+	return Limits{Archive: MaxArchiveSize, Entry: MaxEntrySize, Total: MaxTotalSize, Entries: MaxEntries}
 }
 
 // Kind is where an archive comes from.
@@ -142,14 +142,50 @@ type rawEntry struct {
 	modTime time.Time
 }
 
-func (a *Archive) read(plain []byte, lim Limits) error {
+// gunzip opens the gzip stream, bounded by the total limit.
+func gunzip(plain []byte, lim Limits) (*countingReader, error) {
 	gz, err := gzip.NewReader(bytes.NewReader(plain))
 	if err != nil {
-		return fmt.Errorf("%w: not a gzip stream (%v)", ErrDamaged, err)
+		return nil, fmt.Errorf("%w: not a gzip stream (%v)", ErrDamaged, err)
 	}
-	cr := &countingReader{r: gz, limit: lim.Total + 64<<10}
+	return &countingReader{r: gz, limit: lim.Total + 64<<10}, nil
+}
+
+// read checks the archive's tar dialect on its raw headers, then reads it
+// with Go's archive/tar, and refuses it unless both saw the same entries.
+func (a *Archive) read(plain []byte, lim Limits) error {
+	cr, err := gunzip(plain, lim)
+	if err != nil {
+		return err
+	}
+	want, dialect, err := scanTar(cr, lim)
+	if err != nil {
+		return err
+	}
+	if cr, err = gunzip(plain, lim); err != nil {
+		return err
+	}
+	entries, got, err := readTar(cr, lim)
+	if err != nil {
+		return err
+	}
+	if !slices.Equal(want, got) {
+		return errDialect("Go's archive/tar reads other entries than the raw headers say")
+	}
+	if err := a.assemble(entries); err != nil {
+		return err
+	}
+	if a.Kind == KindTrustvault && dialect != dialectUSTAR {
+		return errDialect("a trustvault archive in GNU tar's format")
+	}
+	return nil
+}
+
+// readTar reads every entry with Go's archive/tar, and what it saw.
+func readTar(cr *countingReader, lim Limits) ([]rawEntry, []scanned, error) {
 	tr := tar.NewReader(cr)
 	var entries []rawEntry
+	var seen []scanned
 	var total int64
 	for {
 		h, err := tr.Next()
@@ -158,12 +194,13 @@ func (a *Archive) read(plain []byte, lim Limits) error {
 		}
 		if err != nil {
 			if errors.Is(err, ErrTooLarge) {
-				return err
+				return nil, nil, err
 			}
-			return fmt.Errorf("%w: %v", ErrDamaged, err)
+			return nil, nil, fmt.Errorf("%w: %v", ErrDamaged, err)
 		}
+		seen = append(seen, scanned{name: h.Name, typ: h.Typeflag, size: h.Size})
 		if len(entries) >= lim.Entries {
-			return fmt.Errorf("%w: more than %d entries", ErrTooLarge, lim.Entries)
+			return nil, nil, fmt.Errorf("%w: more than %d entries", ErrTooLarge, lim.Entries)
 		}
 		name := h.Name
 		var e rawEntry
@@ -173,28 +210,28 @@ func (a *Archive) read(plain []byte, lim Limits) error {
 			e.dir = true
 			name = strings.TrimSuffix(name, "/")
 		default:
-			return fmt.Errorf("%w: %q is a %s; only regular files and directories are restored", ErrUnsafe, h.Name, typeName(h.Typeflag))
+			return nil, nil, fmt.Errorf("%w: %q is a %s; only regular files and directories are restored", ErrUnsafe, h.Name, typeName(h.Typeflag))
 		}
 		if err := checkName(name); err != nil {
-			return err
+			return nil, nil, err
 		}
 		if h.Size < 0 || h.Size > lim.Entry {
-			return fmt.Errorf("%w: %q declares %d bytes, more than %d", ErrTooLarge, h.Name, h.Size, lim.Entry)
+			return nil, nil, fmt.Errorf("%w: %q declares %d bytes, more than %d", ErrTooLarge, h.Name, h.Size, lim.Entry)
 		}
 		if total += h.Size; total > lim.Total {
-			return fmt.Errorf("%w: the entries declare more than %d bytes", ErrTooLarge, lim.Total)
+			return nil, nil, fmt.Errorf("%w: the entries declare more than %d bytes", ErrTooLarge, lim.Total)
 		}
 		if e.dir && h.Size != 0 {
-			return fmt.Errorf("%w: directory %q has data", ErrUnsafe, h.Name)
+			return nil, nil, fmt.Errorf("%w: directory %q has data", ErrUnsafe, h.Name)
 		}
 		e.name, e.modTime = name, h.ModTime
 		if !e.dir {
 			e.data = make([]byte, h.Size)
 			if _, err := io.ReadFull(tr, e.data); err != nil {
 				if errors.Is(err, ErrTooLarge) {
-					return err
+					return nil, nil, err
 				}
-				return fmt.Errorf("%w: %q: %v", ErrDamaged, h.Name, err)
+				return nil, nil, fmt.Errorf("%w: %q: %v", ErrDamaged, h.Name, err)
 			}
 		}
 		entries = append(entries, e)
@@ -203,11 +240,11 @@ func (a *Archive) read(plain []byte, lim Limits) error {
 	// the tar end marker could be a bomb too, so this is bounded.
 	if _, err := io.Copy(io.Discard, cr); err != nil {
 		if errors.Is(err, ErrTooLarge) {
-			return err
+			return nil, nil, err
 		}
-		return fmt.Errorf("%w: %v", ErrDamaged, err)
+		return nil, nil, fmt.Errorf("%w: %v", ErrDamaged, err)
 	}
-	return a.assemble(entries)
+	return entries, seen, nil
 }
 
 // typeName names a tar entry type for an error.
@@ -227,6 +264,12 @@ func typeName(t byte) string {
 		return "sparse file"
 	case tar.TypeXGlobalHeader:
 		return "global header"
+	case tar.TypeXHeader:
+		return "PAX extended header"
+	case tar.TypeGNULongName:
+		return "GNU long name"
+	case tar.TypeGNULongLink:
+		return "GNU long link name"
 	default:
 		return fmt.Sprintf("entry of type %q", t)
 	}
@@ -240,6 +283,10 @@ func checkName(name string) error {
 		return bad("is empty")
 	case strings.ContainsRune(name, 0):
 		return bad("contains a NUL byte")
+	case strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+		// No trust directory name has one; tar programs print them each
+		// their own way.
+		return bad("contains a control character")
 	case strings.Contains(name, `\`):
 		return bad("contains a backslash")
 	case strings.HasPrefix(name, "/"):

@@ -127,6 +127,11 @@ func (d *Diskutil) Drives() ([]Drive, error) {
 				continue
 			}
 			dr, err := d.volume(v.DeviceIdentifier)
+			if err == nil && dr.Mount != v.MountPoint {
+				// Unmounted or remounted between the two calls: what info
+				// said is not about the volume the list showed.
+				err = fmt.Errorf("diskutil info says %s is mounted at %q, diskutil list at %q", v.DeviceIdentifier, dr.Mount, v.MountPoint)
+			}
 			if err != nil {
 				dr = Drive{Mount: v.MountPoint, Label: v.VolumeName, Device: "/dev/" + v.DeviceIdentifier, Reason: err.Error(),
 					Identity: Identity{Key: "dev:" + v.DeviceIdentifier}}

@@ -77,3 +77,55 @@ func byMount(t *testing.T, ds []hardware.Drive) map[string]hardware.Drive {
 	}
 	return m
 }
+
+// fixed answers `diskutil list -plist` with list and every `diskutil info
+// -plist` with info.
+type fixed struct{ list, info []byte }
+
+func (f fixed) Output(name string, args ...string) ([]byte, error) {
+	if len(args) > 0 && args[0] == "list" {
+		return f.list, nil
+	}
+	return f.info, nil
+}
+
+// FuzzDiskutil feeds the plist reader whatever diskutil might print: it
+// never panics, an info that parses is described as a drive, and no drive
+// it lists lacks a mount point or is eligible on the system volume.
+func FuzzDiskutil(f *testing.F) {
+	dir := filepath.Join("testdata", "diskutil")
+	list, err := os.ReadFile(filepath.Join(dir, "list.plist"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	infos, err := filepath.Glob(filepath.Join(dir, "info-*.plist"))
+	if err != nil || len(infos) == 0 {
+		f.Fatalf("no info plists in %s: %v", dir, err)
+	}
+	for _, p := range infos {
+		info, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(list, info)
+	}
+	f.Add([]byte("Device Identifier: disk4s1"), []byte{})
+	f.Fuzz(func(t *testing.T, list, info []byte) {
+		_, infoErr := hardware.ParseDiskutilInfo(info)
+		ds, err := (&hardware.Diskutil{Run: fixed{list, info}}).Drives()
+		if err != nil {
+			return
+		}
+		for _, d := range ds {
+			if d.Mount == "" {
+				t.Errorf("a drive without a mount point: %+v", d)
+			}
+			if d.Eligible && (d.Mount == "/" || strings.HasPrefix(d.Mount, "/System/Volumes/")) {
+				t.Errorf("the system volume is eligible: %+v", d)
+			}
+			if infoErr != nil && d.Eligible {
+				t.Errorf("eligible from an info that does not parse (%v): %+v", infoErr, d)
+			}
+		}
+	})
+}

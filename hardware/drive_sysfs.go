@@ -286,34 +286,7 @@ func (s *Sysfs) resolve(major, minor int, mounts []mountEntry, depth int) (r res
 
 	// A loop device: the physical device is the one holding its file.
 	if b, err := os.ReadFile(filepath.Join(dir, "loop", "backing_file")); err == nil {
-		file := strings.TrimSuffix(strings.TrimSpace(string(b)), " (deleted)")
-		r.layers = append(r.layers, name+" ("+file+")")
-		maj, min, err := s.Ops.DevOf(file)
-		if err != nil {
-			r.err = fmt.Errorf("loop device %s: its file %s: %w", name, file, err)
-			return r
-		}
-		mj, mn := int(maj), int(min)
-		if mj == 0 {
-			// The file is on an anonymous device (tmpfs, overlay): the
-			// mount table may name a real one.
-			for _, m := range mounts {
-				if m.info.Major == mj && m.info.Minor == mn && m.major != 0 {
-					mj, mn = m.major, m.minor
-					break
-				}
-			}
-		}
-		if mj == 0 {
-			r.identity = Identity{Key: fmt.Sprintf("dev:%d:%d", mj, mn)}
-			r.err = fmt.Errorf("loop device %s: its file %s is on a virtual filesystem, not a physical device", name, file)
-			return r
-		}
-		below := s.resolve(mj, mn, mounts, depth+1)
-		below.layers = append(r.layers, below.layers...)
-		below.ro = below.ro || r.ro
-		below.size = r.size
-		return below
+		return s.resolveLoop(r, name, string(b), mounts, depth)
 	}
 
 	// dm (LUKS, LVM) and md: follow the single slave.
@@ -344,7 +317,44 @@ func (s *Sysfs) resolve(major, minor int, mounts []mountEntry, depth int) (r res
 		return below
 	}
 
-	// A disk: its removable bit, then up the chain for the bus.
+	return s.resolveDisk(r, dir, name)
+}
+
+// resolveLoop follows a loop device to the device holding its file.
+func (s *Sysfs) resolveLoop(r resolved, name, backing string, mounts []mountEntry, depth int) resolved {
+	file := strings.TrimSuffix(strings.TrimSpace(backing), " (deleted)")
+	r.layers = append(r.layers, name+" ("+file+")")
+	maj, min, err := s.Ops.DevOf(file)
+	if err != nil {
+		r.err = fmt.Errorf("loop device %s: its file %s: %w", name, file, err)
+		return r
+	}
+	mj, mn := int(maj), int(min)
+	if mj == 0 {
+		// The file is on an anonymous device (tmpfs, overlay): the
+		// mount table may name a real one.
+		for _, m := range mounts {
+			if m.info.Major == mj && m.info.Minor == mn && m.major != 0 {
+				mj, mn = m.major, m.minor
+				break
+			}
+		}
+	}
+	if mj == 0 {
+		r.identity = Identity{Key: fmt.Sprintf("dev:%d:%d", mj, mn)}
+		r.err = fmt.Errorf("loop device %s: its file %s is on a virtual filesystem, not a physical device", name, file)
+		return r
+	}
+	below := s.resolve(mj, mn, mounts, depth+1)
+	below.layers = append(r.layers, below.layers...)
+	below.ro = below.ro || r.ro
+	below.size = r.size
+	return below
+}
+
+// resolveDisk describes a disk: its removable bit, then up the chain for
+// the bus.
+func (s *Sysfs) resolveDisk(r resolved, dir, name string) resolved {
 	r.identity.Disk = name
 	r.removable = readUint(filepath.Join(dir, "removable")) == 1
 	r.hotplug = r.removable

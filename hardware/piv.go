@@ -28,6 +28,7 @@ package hardware
 import (
 	"crypto"
 	"crypto/x509"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
@@ -372,6 +373,10 @@ type adminData struct {
 	other      []tlv // elements kept as they were
 }
 
+// parseAdminData is strict: what it accepts, encode writes back and
+// parseAdminData reads again to the same value. The flags are one byte, the
+// PIN timestamp four (big-endian seconds, as ykman writes them), and no
+// known element appears twice.
 func parseAdminData(b []byte) (adminData, error) {
 	var a adminData
 	if len(b) == 0 {
@@ -383,22 +388,28 @@ func parseAdminData(b []byte) (adminData, error) {
 	}
 	inner, err := parseTLVs(outer[0].value)
 	if err != nil {
-		return a, errors.New("malformed admin data")
+		return a, fmt.Errorf("malformed admin data: %w", err)
 	}
 	a.present = true
+	seen := map[uint32]bool{}
 	for _, e := range inner {
+		if seen[e.tag] {
+			return adminData{}, fmt.Errorf("malformed admin data: element %x twice", e.tag)
+		}
+		seen[e.tag] = true
 		switch e.tag {
 		case 0x81:
-			if len(e.value) == 1 {
-				a.flags, a.hasFlags = e.value[0], true
+			if len(e.value) != 1 {
+				return adminData{}, fmt.Errorf("malformed admin data: flags of %d bytes, want 1", len(e.value))
 			}
+			a.flags, a.hasFlags = e.value[0], true
 		case 0x82:
 			a.salt = e.value
 		case 0x83:
-			if len(e.value) == 4 {
-				ts := uint32(e.value[0])<<24 | uint32(e.value[1])<<16 | uint32(e.value[2])<<8 | uint32(e.value[3])
-				a.pinChanged = time.Unix(int64(ts), 0).UTC()
+			if len(e.value) != 4 {
+				return adminData{}, fmt.Errorf("malformed admin data: PIN timestamp of %d bytes, want 4", len(e.value))
 			}
+			a.pinChanged = time.Unix(int64(binary.BigEndian.Uint32(e.value)), 0).UTC()
 		default:
 			a.other = append(a.other, e)
 		}
@@ -408,15 +419,14 @@ func parseAdminData(b []byte) (adminData, error) {
 
 func (a adminData) encode() []byte {
 	var body []byte
-	if a.flags != 0 {
+	if a.hasFlags || a.flags != 0 {
 		body = append(body, encodeTLV(0x81, []byte{a.flags})...)
 	}
 	if a.salt != nil {
 		body = append(body, encodeTLV(0x82, a.salt)...)
 	}
 	if !a.pinChanged.IsZero() {
-		ts := uint32(a.pinChanged.Unix())
-		body = append(body, encodeTLV(0x83, []byte{byte(ts >> 24), byte(ts >> 16), byte(ts >> 8), byte(ts)})...)
+		body = append(body, encodeTLV(0x83, binary.BigEndian.AppendUint32(nil, uint32(a.pinChanged.Unix())))...)
 	}
 	for _, e := range a.other {
 		body = append(body, encodeTLV(e.tag, e.value)...)
@@ -439,36 +449,45 @@ type metadata struct {
 	publicKeyTLV []byte
 }
 
+// metadataLen is the length of each GET METADATA element of fixed size
+// (Yubico's PIV extensions: 01 algorithm, 02 PIN and touch policy, 03
+// origin, 05 default value, 06 retries total and left); 04, the public
+// key, has none.
+var metadataLen = map[uint32]int{0x01: 1, 0x02: 2, 0x03: 1, 0x05: 1, 0x06: 2}
+
+// parseMetadata is strict: an element it knows of the wrong length, an
+// element twice, or more retries left than allowed is malformed.
 func parseMetadata(b []byte) (metadata, error) {
 	var m metadata
 	elems, err := parseTLVs(b)
 	if err != nil {
 		return m, errors.New("malformed metadata")
 	}
+	seen := map[uint32]bool{}
 	for _, e := range elems {
+		if seen[e.tag] {
+			return metadata{}, fmt.Errorf("malformed metadata: element %02x twice", e.tag)
+		}
+		seen[e.tag] = true
+		if want, ok := metadataLen[e.tag]; ok && len(e.value) != want {
+			return metadata{}, fmt.Errorf("malformed metadata: element %02x of %d bytes, want %d", e.tag, len(e.value), want)
+		}
 		switch e.tag {
 		case 0x01:
-			if len(e.value) == 1 {
-				m.alg = e.value[0]
-			}
+			m.alg = e.value[0]
 		case 0x02:
-			if len(e.value) == 2 {
-				m.pinPolicy, m.touchPolicy, m.hasPolicy = e.value[0], e.value[1], true
-				m.touch = e.value[1] == 0x02 || e.value[1] == 0x03
-			}
+			m.pinPolicy, m.touchPolicy, m.hasPolicy = e.value[0], e.value[1], true
+			m.touch = e.value[1] == 0x02 || e.value[1] == 0x03
 		case 0x03:
-			if len(e.value) == 1 {
-				m.origin = e.value[0]
-			}
+			m.origin = e.value[0]
 		case 0x04:
 			m.publicKeyTLV = e.value
 		case 0x05:
-			if len(e.value) == 1 {
-				m.isDefault, m.hasDefault = e.value[0] == 1, true
-			}
+			m.isDefault, m.hasDefault = e.value[0] == 1, true
 		case 0x06:
-			if len(e.value) == 2 {
-				m.total, m.left, m.hasRetries = int(e.value[0]), int(e.value[1]), true
+			m.total, m.left, m.hasRetries = int(e.value[0]), int(e.value[1]), true
+			if m.left > m.total {
+				return metadata{}, fmt.Errorf("malformed metadata: %d of %d retries left", m.left, m.total)
 			}
 		}
 	}
@@ -511,6 +530,10 @@ type tlv struct {
 
 var errTLV = errors.New("malformed TLV")
 
+// maxTagBytes is the longest BER-TLV tag the card's objects use (5FC105,
+// 5FFF00).
+const maxTagBytes = 3
+
 func parseTLVs(b []byte) ([]tlv, error) {
 	var out []tlv
 	for len(b) > 0 {
@@ -520,8 +543,10 @@ func parseTLVs(b []byte) ([]tlv, error) {
 		tag := uint32(b[0])
 		i := 1
 		if b[0]&0x1f == 0x1f {
+			// Subsequent tag bytes: ISO 7816 (and PIV) tags have at most
+			// three bytes in all, which is what encodeTLV writes.
 			for {
-				if i >= len(b) {
+				if i >= len(b) || i >= maxTagBytes {
 					return nil, errTLV
 				}
 				tag = tag<<8 | uint32(b[i])

@@ -3,6 +3,7 @@ package hardware
 import (
 	"bytes"
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
@@ -115,6 +116,8 @@ func TestAdminDataRoundTrip(t *testing.T) {
 	}
 }
 
+// FuzzParseAdminData: whatever parses re-encodes to bytes that parse to
+// the same value, and encoding that value again changes nothing.
 func FuzzParseAdminData(f *testing.F) {
 	f.Add([]byte{0x80, 0x03, 0x81, 0x01, 0x02})
 	f.Add(adminData{flags: 3, pinChanged: time.Unix(1700000000, 0), salt: []byte{1, 2, 3}}.encode())
@@ -123,8 +126,82 @@ func FuzzParseAdminData(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if _, err := parseAdminData(a.encode()); err != nil {
-			t.Errorf("re-encoding %x: %v", b, err)
+		enc := a.encode()
+		a2, err := parseAdminData(enc)
+		if err != nil {
+			t.Fatalf("re-encoding %x as %x: %v", b, enc, err)
+		}
+		a.present = true // parse of no bytes at all is the absent object
+		if !reflect.DeepEqual(normalAdmin(a), normalAdmin(a2)) {
+			t.Errorf("%x parsed to %+v, its re-encoding %x to %+v", b, a, enc, a2)
+		}
+		if enc2 := a2.encode(); !bytes.Equal(enc, enc2) {
+			t.Errorf("encoding is not stable: %x, then %x", enc, enc2)
+		}
+	})
+}
+
+// normalAdmin makes empty slices nil, which DeepEqual tells apart.
+func normalAdmin(a adminData) adminData {
+	if len(a.salt) == 0 && a.salt != nil {
+		a.salt = []byte{}
+	}
+	for i, e := range a.other {
+		if len(e.value) == 0 {
+			a.other[i].value = nil
+		}
+	}
+	return a
+}
+
+func TestAdminDataStrict(t *testing.T) {
+	for _, bad := range [][]byte{
+		// A four-byte tag (ff 80 81 30): encodeTLV writes three at most.
+		{0x80, 0x0e, 0x30, 0x01, 0x30, 0x30, 0x03, 0x30, 0x30, 0x30, 0xff, 0x80, 0x81, 0x30, 0x01, 0x30},
+		{0x80, 0x04, 0x81, 0x02, 0x01, 0x02},             // two bytes of flags
+		{0x80, 0x05, 0x83, 0x03, 0x01, 0x02, 0x03},       // a short timestamp
+		{0x80, 0x06, 0x81, 0x01, 0x01, 0x81, 0x01, 0x02}, // flags twice
+		{0x80, 0x03, 0x81, 0x01, 0x02, 0x00},             // bytes after the object
+	} {
+		if a, err := parseAdminData(bad); err == nil {
+			t.Errorf("%x parsed: %+v", bad, a)
+		}
+	}
+	// Flags of zero are kept as they were read.
+	a, err := parseAdminData([]byte{0x80, 0x03, 0x81, 0x01, 0x00})
+	if err != nil || !bytes.Equal(a.encode(), []byte{0x80, 0x03, 0x81, 0x01, 0x00}) {
+		t.Errorf("zero flags: %+v %x, %v", a, a.encode(), err)
+	}
+}
+
+// FuzzParseMetadata: GET METADATA answers never panic; what parses has
+// retry counters no larger than their total, and every element it knows
+// was of its right length.
+func FuzzParseMetadata(f *testing.F) {
+	// As a YubiKey 5 answers for the PIN (factory, 3 of 3 left), the PUK
+	// and an AES-192 management key.
+	f.Add([]byte{0x01, 0x01, 0xff, 0x02, 0x02, 0x00, 0x00, 0x05, 0x01, 0x01, 0x06, 0x02, 0x03, 0x03})
+	f.Add([]byte{0x01, 0x01, 0xff, 0x02, 0x02, 0x00, 0x00, 0x05, 0x01, 0x00, 0x06, 0x02, 0x03, 0x00})
+	f.Add([]byte{0x01, 0x01, 0x0a, 0x02, 0x02, 0x00, 0x01, 0x05, 0x01, 0x01})
+	f.Add([]byte{0x01, 0x01, 0x11, 0x02, 0x02, 0x02, 0x02, 0x03, 0x01, 0x01, 0x04, 0x04, 0x86, 0x02, 0x04, 0x01})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := parseMetadata(b)
+		if err != nil {
+			return
+		}
+		if m.hasRetries && (m.left > m.total || m.left < 0) {
+			t.Errorf("%x: %d of %d retries left", b, m.left, m.total)
+		}
+		for _, e := range mustTLVs(t, b) {
+			if want, ok := metadataLen[e.tag]; ok && len(e.value) != want {
+				t.Errorf("%x: element %02x of %d bytes was accepted", b, e.tag, len(e.value))
+			}
+		}
+		if m.touch && !m.hasPolicy {
+			t.Errorf("%x: touch without a policy", b)
+		}
+		if c := credentialFromMeta(m, "fuzz"); c.Retries > c.Total {
+			t.Errorf("%x: credential %+v", b, c)
 		}
 	})
 }
@@ -138,6 +215,28 @@ func TestParseSlot(t *testing.T) {
 	for _, in := range []string{"9b", "f9", "96", "", "zz"} {
 		if _, err := ParseSlot(in); err == nil {
 			t.Errorf("ParseSlot(%q) worked", in)
+		}
+	}
+}
+
+func mustTLVs(t *testing.T, b []byte) []tlv {
+	t.Helper()
+	elems, err := parseTLVs(b)
+	if err != nil {
+		t.Fatalf("parseMetadata accepted %x, which is not TLV: %v", b, err)
+	}
+	return elems
+}
+
+func TestParseMetadataStrict(t *testing.T) {
+	for _, bad := range [][]byte{
+		{0x06, 0x02, 0x01, 0x05},             // 5 of 1 retries left
+		{0x01, 0x02, 0x0a, 0x0a},             // a two-byte algorithm
+		{0x05, 0x01, 0x01, 0x05, 0x01, 0x00}, // default twice
+		{0x02, 0x01, 0x01},                   // a policy of one byte
+	} {
+		if m, err := parseMetadata(bad); err == nil {
+			t.Errorf("%x parsed: %+v", bad, m)
 		}
 	}
 }
