@@ -79,6 +79,12 @@ func (n *Notary) Login(user, password string) {
 // with the rig's passphrases and no standard input, and returns its
 // combined output.
 func (n *Notary) Try(args ...string) (string, error) {
+	return n.TryInput("", args...)
+}
+
+// TryInput is Try with stdin as the standard input (for the questions
+// notary asks, such as the "yes" a root rotation wants).
+func (n *Notary) TryInput(stdin string, args ...string) (string, error) {
 	full := append([]string{"-c", n.ConfigFile, "-s", n.rig.URL, "-d", n.TrustDir,
 		"--tlscacert", n.rig.CAFile}, args...)
 	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
@@ -92,6 +98,7 @@ func (n *Notary) Try(args ...string) (string, error) {
 		"NOTARY_DELEGATION_PASSPHRASE=" + DelegationPassphrase,
 	}, n.Env...))
 	var out bytes.Buffer
+	cmd.Stdin = strings.NewReader(stdin)
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
 	if ctx.Err() != nil {
@@ -103,7 +110,13 @@ func (n *Notary) Try(args ...string) (string, error) {
 // Run is Try that fails the test on error.
 func (n *Notary) Run(args ...string) string {
 	n.t.Helper()
-	out, err := n.Try(args...)
+	return n.RunInput("", args...)
+}
+
+// RunInput is TryInput that fails the test on error.
+func (n *Notary) RunInput(stdin string, args ...string) string {
+	n.t.Helper()
+	out, err := n.TryInput(stdin, args...)
 	if err != nil {
 		n.t.Fatalf("notary %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
@@ -161,14 +174,19 @@ func (n *Notary) AddDelegation(gun, role string, key *DelegationKey, paths []str
 }
 
 // Rotate rotates role's key (`notary key rotate GUN ROLE`); serverManaged
-// hands snapshot or timestamp to the server (-r). Rotations publish.
+// hands snapshot or timestamp to the server (-r). Rotations publish. A
+// root rotation is confirmed with "yes" (notary asks) and is signed by the
+// old and the new root key.
 func (n *Notary) Rotate(gun, role string, serverManaged bool) {
 	n.t.Helper()
 	args := []string{"key", "rotate", gun, role}
 	if serverManaged {
 		args = append(args, "--server-managed")
 	}
-	n.Run(args...)
+	out := n.RunInput("yes\n", args...)
+	if !strings.Contains(out, "Successfully rotated") {
+		n.t.Fatalf("notary %s: no rotation:\n%s", strings.Join(args, " "), out)
+	}
 }
 
 // DeleteRemote deletes the repository's trust data on the server and in
