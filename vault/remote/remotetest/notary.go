@@ -140,18 +140,19 @@ type Target struct {
 }
 
 // AddTag signs a target named tag whose content is content into the given
-// role ("" for targets) and publishes.
-func (n *Notary) AddTag(gun, tag string, content []byte, role string) Target {
+// roles (none: targets) and publishes. The returned Target names the first
+// role.
+func (n *Notary) AddTag(gun, tag string, content []byte, roles ...string) Target {
 	n.t.Helper()
 	file := filepath.Join(n.Home, "target-"+strconv.FormatInt(time.Now().UnixNano(), 36))
 	if err := os.WriteFile(file, content, 0o600); err != nil {
 		n.t.Fatal(err)
 	}
 	args := []string{"add", gun, tag, file, "--publish"}
-	if role != "" && role != "targets" {
-		args = append(args, "--roles", role)
-	} else {
-		role = "targets"
+	role := "targets"
+	if len(roles) > 0 && roles[0] != "" && roles[0] != "targets" {
+		args = append(args, "--roles", strings.Join(roles, ","))
+		role = roles[0]
 	}
 	n.Run(args...)
 	sum := sha256.Sum256(content)
@@ -241,4 +242,23 @@ func ParseList(out string) ([]Target, error) {
 		return nil, fmt.Errorf("notary list: no table in output:\n%s", out)
 	}
 	return targets, nil
+}
+
+// KeyIDs runs `notary key list` and returns the key IDs by role, as the
+// CLI prints them (canonical IDs of the private keys in the trust
+// directory; for root that is not the certificate key ID root.json uses).
+func (n *Notary) KeyIDs() map[string][]string {
+	n.t.Helper()
+	ids := map[string][]string{}
+	for _, line := range strings.Split(n.Run("key", "list"), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 3 || f[0] == "ROLE" || strings.HasPrefix(f[0], "---") {
+			continue
+		}
+		id := f[len(f)-2] // ROLE [GUN] KEYID LOCATION
+		if len(id) == 64 {
+			ids[f[0]] = append(ids[f[0]], id)
+		}
+	}
+	return ids
 }
