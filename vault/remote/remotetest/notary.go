@@ -35,6 +35,7 @@ const commandTimeout = 2 * time.Minute
 type Notary struct {
 	rig        *Rig
 	t          testing.TB
+	URL        string // the server (-s): Rig.URL, or a Proxy's URL
 	TrustDir   string
 	ConfigFile string
 	Home       string   // HOME for the CLI
@@ -66,7 +67,7 @@ func (r *Rig) NotaryAt(t testing.TB, trustDir string) *Notary {
 	if err := os.WriteFile(file, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return &Notary{rig: r, t: t, TrustDir: trustDir, ConfigFile: file, Home: home}
+	return &Notary{rig: r, t: t, URL: r.URL, TrustDir: trustDir, ConfigFile: file, Home: home}
 }
 
 // Login makes the CLI answer the server's credential challenge with these
@@ -85,7 +86,7 @@ func (n *Notary) Try(args ...string) (string, error) {
 // TryInput is Try with stdin as the standard input (for the questions
 // notary asks, such as the "yes" a root rotation wants).
 func (n *Notary) TryInput(stdin string, args ...string) (string, error) {
-	full := append([]string{"-c", n.ConfigFile, "-s", n.rig.URL, "-d", n.TrustDir,
+	full := append([]string{"-c", n.ConfigFile, "-s", n.URL, "-d", n.TrustDir,
 		"--tlscacert", n.rig.CAFile}, args...)
 	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
 	defer cancel()

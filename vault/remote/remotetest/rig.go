@@ -57,10 +57,13 @@ func (s TrustService) String() string {
 // Options choose how the rig runs. The zero value is a server without
 // authentication backed by a real notary-signer.
 type Options struct {
-	Auth    AuthMode
-	Signer  TrustService
-	Users   []User // token auth accounts; DefaultUser when empty
-	Caching bool   // keep notary-server's Cache-Control max-age defaults (off: no-cache)
+	Auth   AuthMode
+	Signer TrustService
+	Users  []User // token auth accounts; DefaultUser when empty
+	// AnonymousPull lets token auth clients without credentials pull,
+	// as a public repository on a registry does.
+	AnonymousPull bool
+	Caching       bool // keep notary-server's Cache-Control max-age defaults (off: no-cache)
 }
 
 // Rig is a running notary-server (and notary-signer) on 127.0.0.1.
@@ -154,7 +157,7 @@ func (r *Rig) start(t testing.TB, o Options) error {
 		}
 	}
 	if o.Auth == TokenAuth {
-		if r.Issuer, err = newIssuer(t, ca, r.Dir, o.Users); err != nil {
+		if r.Issuer, err = newIssuer(ca, r.Dir, o.Users, o.AnonymousPull); err != nil {
 			return err
 		}
 		cfg.Auth = r.Issuer.serverAuth()

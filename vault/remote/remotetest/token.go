@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 )
 
@@ -36,7 +35,7 @@ const (
 
 // TokenRequest is one request the issuer answered.
 type TokenRequest struct {
-	User    string   // "" when no basic auth came
+	User    string   // "" when no basic auth came (anonymous)
 	Scopes  []string // the scope parameters, as sent
 	Service string
 	Status  int      // 200 or 401
@@ -55,18 +54,19 @@ type Access struct {
 // rig's CA, which notary-server trusts as its rootcertbundle. The server
 // that verifies the tokens is the real notary-server.
 type Issuer struct {
-	Realm string // https://127.0.0.1:PORT/token
-	users []User
-	key   *ecdsa.PrivateKey
-	x5c   []string
-	srv   *httptest.Server
-	mu    sync.Mutex
-	reqs  []TokenRequest
+	Realm         string // https://127.0.0.1:PORT/token
+	users         []User
+	anonymousPull bool
+	key           *ecdsa.PrivateKey
+	x5c           []string
+	srv           *httptest.Server
+	mu            sync.Mutex
+	reqs          []TokenRequest
 	// rootBundle is the file notary-server reads the trusted certs from.
 	rootBundle string
 }
 
-func newIssuer(t testing.TB, ca *authority, dir string, users []User) (*Issuer, error) {
+func newIssuer(ca *authority, dir string, users []User, anonymousPull bool) (*Issuer, error) {
 	if len(users) == 0 {
 		users = []User{DefaultUser}
 	}
@@ -79,10 +79,11 @@ func newIssuer(t testing.TB, ca *authority, dir string, users []User) (*Issuer, 
 		return nil, err
 	}
 	is := &Issuer{
-		users:      users,
-		key:        signing.key,
-		x5c:        []string{base64.StdEncoding.EncodeToString(signing.der)},
-		rootBundle: filepath.Join(dir, "token-root.crt"),
+		users:         users,
+		anonymousPull: anonymousPull,
+		key:           signing.key,
+		x5c:           []string{base64.StdEncoding.EncodeToString(signing.der)},
+		rootBundle:    filepath.Join(dir, "token-root.crt"),
 	}
 	if err := writeCert(is.rootBundle, ca.der); err != nil {
 		return nil, err
@@ -125,21 +126,35 @@ func (is *Issuer) record(req TokenRequest) {
 }
 
 // serveToken answers GET /token?service=S&scope=repository:GUN:pull,push.
-// Without basic auth, or with wrong credentials, it answers 401.
+// Wrong credentials get 401. No credentials get a token, as registries
+// give anonymous clients one: it grants pull when the rig allows
+// anonymous pulls and nothing otherwise, so the server refuses it with
+// 401 insufficient_scope and the client retries with credentials.
 func (is *Issuer) serveToken(w http.ResponseWriter, req *http.Request) {
 	q := req.URL.Query()
 	rec := TokenRequest{Scopes: q["scope"], Service: q.Get("service")}
-	name, password, ok := req.BasicAuth()
+	name, password, hasAuth := req.BasicAuth()
 	rec.User = name
 	user, known := is.lookup(name, password)
-	if req.URL.Path != "/token" || !ok || !known {
+	switch {
+	case req.URL.Path != "/token":
+		http.NotFound(w, req)
+		return
+	case hasAuth && !known:
 		rec.Status = http.StatusUnauthorized
 		is.record(rec)
 		w.Header().Set("WWW-Authenticate", `Basic realm="trustvault notary rig"`)
-		http.Error(w, `{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}`, http.StatusUnauthorized)
+		http.Error(w, `{"errors":[{"code":"UNAUTHORIZED","message":"wrong username or password"}]}`, http.StatusUnauthorized)
 		return
+	case !hasAuth:
+		user = User{PullOnly: true}
+		if !is.anonymousPull {
+			rec.Granted = []Access{}
+		}
 	}
-	rec.Granted = grant(user, rec.Scopes)
+	if rec.Granted == nil {
+		rec.Granted = grant(user, rec.Scopes)
+	}
 	token, err := is.sign(user.Name, rec.Service, rec.Granted)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
