@@ -218,8 +218,12 @@ func (n *Notary) List(gun, role string) []Target {
 //	----    ------    ------------    ----
 //	v1      <hex>     12              targets/releases
 //
-// Lines before the header (warnings) are skipped.
+// Lines before the header (warnings) are skipped. "No targets present in
+// this repository." is an empty list.
 func ParseList(out string) ([]Target, error) {
+	if strings.Contains(out, "No targets present in this repository.") {
+		return nil, nil
+	}
 	var targets []Target
 	header := false
 	for _, line := range strings.Split(out, "\n") {

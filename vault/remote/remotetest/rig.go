@@ -335,10 +335,10 @@ func (r *Rig) Stop() {
 // ServerLog is the path of notary-server's log.
 func (r *Rig) ServerLog() string { return filepath.Join(r.Dir, "notary-server.log") }
 
-// dumpLogs prints the end of each log (64 KiB at most each).
+// dumpLogs prints the end of each log (16 KiB at most each).
 func (r *Rig) dumpLogs(t testing.TB) {
 	for _, p := range r.procs {
-		data, err := readTail(p.log, 64<<10)
+		data, err := readTail(p.log, 16<<10)
 		if err != nil {
 			t.Logf("%s log: %v", p.name, err)
 			continue

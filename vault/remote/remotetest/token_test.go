@@ -179,3 +179,19 @@ func TestTokenAuthDocker(t *testing.T) {
 		t.Errorf("docker trust inspect with credentials: %+v", got)
 	}
 }
+
+// TestTokenAuthAnonymousPull: with anonymous pulls allowed, a client
+// without credentials reads but cannot publish.
+func TestTokenAuthAnonymousPull(t *testing.T) {
+	rig := Start(t, Options{Auth: TokenAuth, AnonymousPull: true})
+	n := rig.NewNotary(t)
+	n.Login(DefaultUser.Name, DefaultUser.Password)
+	n.Init(gun)
+	v1 := n.AddTag(gun, "v1", []byte("one\n"))
+
+	anon := rig.NewNotary(t)
+	wantTargets(t, "anonymous list", anon.List(gun, ""), v1)
+	if out, err := anon.Try("add", gun, "v2", anon.ConfigFile, "--publish"); err == nil {
+		t.Errorf("an anonymous client published:\n%s", out)
+	}
+}
