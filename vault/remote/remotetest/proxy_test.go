@@ -58,6 +58,22 @@ func TestPublishRequests(t *testing.T) {
 		}
 	}
 
+	// With the snapshot key on the server, a publish carries no snapshot.
+	n.Rotate(gun, "snapshot", true)
+	n.AddTag(gun, "v1b", []byte("one b\n"), "targets/releases")
+	reqs := proxy.Requests()
+	rotated := false
+	for _, r := range reqs {
+		rotated = rotated || r.Method == "POST" && r.Path == "/v2/"+gun+"/_trust/tuf/snapshot.key" && r.Status == http.StatusOK
+	}
+	if !rotated {
+		t.Error("notary key rotate snapshot -r did not POST snapshot.key")
+	}
+	if last := reqs[len(reqs)-1]; last.Method != "POST" ||
+		strings.Join(fileNames(last.Parts), " ") != "files:targets/releases"+oct {
+		t.Errorf("publish with a server-managed snapshot: %s %s %q", last.Method, last.Path, fileNames(last.Parts))
+	}
+
 	// The proxy fails the next publish: the CLI says so and the server
 	// still serves the old targets/releases.
 	before, _ := getMeta(t, rig, gun, "targets/releases.json")
@@ -71,7 +87,7 @@ func TestPublishRequests(t *testing.T) {
 		t.Errorf("publish through a failing server succeeded:\n%s", out)
 	}
 	after, _ := getMeta(t, rig, gun, "targets/releases.json")
-	if after.Signed.Version != before.Signed.Version || len(after.Signed.Targets) != 1 {
+	if after.Signed.Version != before.Signed.Version || len(after.Signed.Targets) != 2 {
 		t.Errorf("a failed publish changed the server: version %d -> %d, targets %v",
 			before.Signed.Version, after.Signed.Version, after.Signed.Targets)
 	}
