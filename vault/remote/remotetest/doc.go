@@ -120,7 +120,8 @@
 //
 //	GET …/root.json            401, WWW-Authenticate: Bearer realm="https://127.0.0.1:P/token",
 //	                           service="notary-rig",scope="repository:<gun>:pull"
-//	POST …/ (publish)          scope "repository:<gun>:push,pull"; a token without the
+//	POST …/ (publish)          scope "repository:<gun>:push,pull" or ":pull,push" (the order
+//	                           varies from request to request); a token without the
 //	                           actions gets 401 with the same challenge plus
 //	                           error="insufficient_scope"
 //	GET …/<role>.key           push,pull; DELETE …/ and POST …/<role>.key: "*"

@@ -117,8 +117,10 @@ func TestTokenFlowByHand(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
+	// The server lists the actions in either order (it keeps them in a map).
+	scope := challenge(t, resp.Header.Get("WWW-Authenticate"))["scope"]
 	if resp.StatusCode != http.StatusUnauthorized ||
-		challenge(t, resp.Header.Get("WWW-Authenticate"))["scope"] != "repository:"+gun+":push,pull" {
+		scope != "repository:"+gun+":push,pull" && scope != "repository:"+gun+":pull,push" {
 		t.Errorf("push with a pull token: %s %q", resp.Status, resp.Header.Get("WWW-Authenticate"))
 	}
 }
@@ -147,7 +149,7 @@ func TestTokenAuthNotaryCLI(t *testing.T) {
 
 	var pushed, pulledByReader bool
 	for _, req := range rig.Issuer.Requests() {
-		if req.Status == http.StatusOK && req.User == DefaultUser.Name && strings.Contains(strings.Join(req.Scopes, " "), ":push,pull") {
+		if req.Status == http.StatusOK && req.User == DefaultUser.Name && strings.Contains(strings.Join(req.Scopes, " "), "push") {
 			pushed = true
 		}
 		if req.Status == http.StatusOK && req.User == reader.Name {
