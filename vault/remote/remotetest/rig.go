@@ -184,22 +184,15 @@ func (r *Rig) startSigner(ca *authority) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	port, err := freePort()
-	if err != nil {
-		return "", err
-	}
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	cfg := map[string]any{
-		"server": map[string]any{
-			"grpc_addr": addr, "tls_cert_file": cert, "tls_key_file": key,
-			"client_ca_file": r.CAFile, // mutual TLS: only the rig's server gets in
-		},
-		"logging": map[string]any{"level": "info"},
-		"storage": map[string]any{"backend": "memory"},
-	}
-	p, err := r.run("notary-signer", cfg)
-	if err != nil {
-		return "", err
+	config := func(addr string) any {
+		return map[string]any{
+			"server": map[string]any{
+				"grpc_addr": addr, "tls_cert_file": cert, "tls_key_file": key,
+				"client_ca_file": r.CAFile, // mutual TLS: only the rig's server gets in
+			},
+			"logging": map[string]any{"level": "info"},
+			"storage": map[string]any{"backend": "memory"},
+		}
 	}
 	// A client certificate from the same CA, to prove the TLS listener is up.
 	probe, err := ca.issue("rig-probe")
@@ -212,7 +205,7 @@ func (r *Rig) startSigner(ca *authority) (string, error) {
 		NextProtos:   []string{"h2"},
 		ServerName:   "127.0.0.1",
 	}
-	err = waitFor(p, 30*time.Second, func() error {
+	addr, err := r.startListening("notary-signer", config, func(addr string) error {
 		c, err := tls.DialWithDialer(&net.Dialer{Timeout: time.Second}, "tcp", addr, tc)
 		if err != nil {
 			return err
@@ -220,26 +213,19 @@ func (r *Rig) startSigner(ca *authority) (string, error) {
 		return c.Close()
 	})
 	if err != nil {
-		return "", fmt.Errorf("notary-signer on %s did not come up: %w", addr, err)
+		return "", fmt.Errorf("notary-signer did not come up: %w", err)
 	}
 	return addr, nil
 }
 
 func (r *Rig) startServer(cfg serverConfig) error {
-	port, err := freePort()
-	if err != nil {
-		return err
-	}
-	r.Host = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	r.URL = "https://" + r.Host
-	cfg.Server["http_addr"] = r.Host
-	p, err := r.run("notary-server", cfg)
-	if err != nil {
-		return err
-	}
 	client := r.HTTPClient()
-	err = waitFor(p, 30*time.Second, func() error {
-		resp, err := client.Get(r.URL + "/_notary_server/health")
+	config := func(addr string) any {
+		cfg.Server["http_addr"] = addr
+		return cfg
+	}
+	addr, err := r.startListening("notary-server", config, func(addr string) error {
+		resp, err := client.Get("https://" + addr + "/_notary_server/health")
 		if err != nil {
 			return err
 		}
@@ -251,9 +237,50 @@ func (r *Rig) startServer(cfg serverConfig) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("notary-server on %s did not come up: %w", r.Host, err)
+		return fmt.Errorf("notary-server did not come up: %w", err)
 	}
+	r.Host = addr
+	r.URL = "https://" + addr
 	return nil
+}
+
+// startListening starts name on a free port of 127.0.0.1 and waits until
+// ready says it serves. A port taken between the pick and the bind
+// ("address already in use") is tried again with another, twice at most.
+func (r *Rig) startListening(name string, config func(addr string) any, ready func(addr string) error) (string, error) {
+	for attempt := 1; ; attempt++ {
+		port, err := freePort()
+		if err != nil {
+			return "", err
+		}
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		p, err := r.run(name, config(addr))
+		if err != nil {
+			return "", err
+		}
+		err = waitFor(p, 30*time.Second, func() error { return ready(addr) })
+		if err == nil {
+			return addr, nil
+		}
+		if attempt < 3 && p.exited() && logHas(p.log, "address already in use") {
+			continue
+		}
+		return "", fmt.Errorf("%s: %w", addr, err)
+	}
+}
+
+func (p *proc) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+func logHas(path, s string) bool {
+	data, err := readTail(path, 16<<10)
+	return err == nil && bytes.Contains(data, []byte(s))
 }
 
 // run writes name's config to the rig directory and starts the binary with
@@ -272,7 +299,7 @@ func (r *Rig) run(name string, cfg any) (*proc, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(filepath.Join(r.Tools, name), "-config", cfgFile, "-logf", "logfmt")
+	cmd := exec.Command(filepath.Join(r.Tools, name), "-config", cfgFile)
 	cmd.Dir = r.Dir
 	cmd.Stdout, cmd.Stderr = f, f
 	cmd.Env = cleanEnv(nil)
