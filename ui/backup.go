@@ -11,7 +11,6 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/trustvault/trustvault/archive"
 	"github.com/trustvault/trustvault/vault"
 )
 
@@ -358,7 +357,7 @@ func (p *backupPage) View() string {
 			if d.Encrypted {
 				enc = ", encrypted"
 			}
-			row := fmt.Sprintf("%s%s %-12s %s · %s%s · %s free", cur, mark, truncate(d.Label, 12), d.Mount, d.Identity, enc, archive.MB(d.FreeBytes))
+			row := fmt.Sprintf("%s%s %-12s %s · %s%s · %s free", cur, mark, truncate(d.Label, 12), d.Mount, d.Identity, enc, vault.SizeString(d.FreeBytes))
 			if !d.Eligible {
 				row = fmt.Sprintf("%s    %-12s %s · not offered: %s", cur, truncate(d.Label, 12), d.Mount, d.Reason)
 				line(st.Faint.Render(truncate(row, p.width)))
@@ -435,7 +434,7 @@ func (p *backupPage) summary(line, para func(string)) {
 	}
 	ok := len(p.res.Copies) - p.res.Failed()
 	head := fmt.Sprintf("%d of %d copies verified: %s in %s (%s, SHA-256 %s…)", ok, len(p.res.Copies),
-		plural(len(p.res.Keys), "key", "keys"), p.res.Archive, archive.MB(uint64(p.res.Size)), p.res.SHA256[:12])
+		plural(len(p.res.Keys), "key", "keys"), p.res.Archive, vault.SizeString(uint64(p.res.Size)), p.res.SHA256[:12])
 	if ok == len(p.res.Copies) {
 		line(st.OK.Render(head))
 	} else {

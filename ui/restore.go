@@ -16,7 +16,6 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/trustvault/trustvault/archive"
 	"github.com/trustvault/trustvault/vault"
 )
 
@@ -126,14 +125,14 @@ func drillCmd(s *vault.Store, data, pass []byte) tea.Cmd {
 	}
 }
 
-func restoreArchiveCmd(s *vault.Store, data, pass []byte, policy archive.ConflictPolicy) tea.Cmd {
+func restoreArchiveCmd(s *vault.Store, data, pass []byte, policy vault.ConflictPolicy) tea.Cmd {
 	return func() tea.Msg {
 		res, err := s.Restore(data, vault.RestoreOptions{Passphrase: passFunc(pass), Conflict: policy, Now: time.Now()})
 		return restoredMsg{res: res, err: err}
 	}
 }
 
-func passFunc(pass []byte) archive.PassphraseFunc {
+func passFunc(pass []byte) vault.ArchivePassphraseFunc {
 	if pass == nil {
 		return nil
 	}
@@ -175,7 +174,7 @@ func (p *restorePage) Update(msg tea.Msg) (page, tea.Cmd) {
 			return p, p.path.Focus()
 		}
 		p.data = msg.data
-		if archive.IsEncrypted(p.data) && !p.asked {
+		if vault.IsEncryptedArchive(p.data) && !p.asked {
 			p.step, p.asked = restorePass, true
 			return p, p.pass.Focus()
 		}
@@ -183,7 +182,7 @@ func (p *restorePage) Update(msg tea.Msg) (page, tea.Cmd) {
 	case drilledMsg:
 		if msg.err != nil {
 			p.err = msg.err
-			if errors.Is(msg.err, archive.ErrWrongPassphrase) {
+			if errors.Is(msg.err, vault.ErrArchiveWrongPassphrase) {
 				p.step = restorePass
 				p.pass.SetValue("")
 				return p, p.pass.Focus()
@@ -236,10 +235,10 @@ func (p *restorePage) Update(msg tea.Msg) (page, tea.Cmd) {
 		switch {
 		case key.Matches(km, p.keys.Restore):
 			p.step = restoreWorking
-			return p, tea.Batch(restoreArchiveCmd(p.c.store, p.data, p.secret(), archive.ConflictRefuse), p.c.spinner.Tick)
+			return p, tea.Batch(restoreArchiveCmd(p.c.store, p.data, p.secret(), vault.ConflictRefuse), p.c.spinner.Tick)
 		case key.Matches(km, p.keys.KeepBoth):
 			p.step = restoreWorking
-			return p, tea.Batch(restoreArchiveCmd(p.c.store, p.data, p.secret(), archive.ConflictKeepBoth), p.c.spinner.Tick)
+			return p, tea.Batch(restoreArchiveCmd(p.c.store, p.data, p.secret(), vault.ConflictKeepBoth), p.c.spinner.Tick)
 		}
 	}
 	return p, nil

@@ -118,14 +118,14 @@ type BackupOptions struct {
 // BackupProgress is one step of one copy.
 type BackupProgress struct {
 	Target      int // index in the plan
-	Stage       archive.Stage
+	Stage       CopyStage
 	Done, Total int64
 }
 
 // BackupCopy is the outcome on one target.
 type BackupCopy struct {
 	Target  BackupTarget
-	Written archive.Written
+	Written CopyWritten
 	// Err is set when this copy failed; the other copy is unaffected.
 	Err error
 }
@@ -252,12 +252,12 @@ func (s *Store) Backup(plan *BackupPlan, opts BackupOptions) (*BackupResult, err
 
 // writeCopy checks that the target is still the drive chosen, then
 // writes and verifies one copy.
-func (s *Store) writeCopy(plan *BackupPlan, i int, name string, data []byte, pass archive.PassphraseFunc, progress func(BackupProgress)) (archive.Written, error) {
+func (s *Store) writeCopy(plan *BackupPlan, i int, name string, data []byte, pass archive.PassphraseFunc, progress func(BackupProgress)) (CopyWritten, error) {
 	t := plan.Targets[i]
 	if plan.drives != nil {
 		now, err := plan.drives.Locate(t.Dir)
 		if err != nil || !now.Identity.Same(t.Drive.Identity) || now.Stale {
-			return archive.Written{}, fmt.Errorf("backup to %s: %w: it is not the drive chosen any more (unplugged or replaced?)", t.Name(), archive.ErrDisconnected)
+			return CopyWritten{}, fmt.Errorf("backup to %s: %w: it is not the drive chosen any more (unplugged or replaced?)", t.Name(), archive.ErrDisconnected)
 		}
 	}
 	opts := archive.WriteOptions{
@@ -268,14 +268,14 @@ func (s *Store) writeCopy(plan *BackupPlan, i int, name string, data []byte, pas
 	}
 	if progress != nil {
 		opts.Progress = func(st archive.Stage, done, total int64) {
-			progress(BackupProgress{Target: i, Stage: st, Done: done, Total: total})
+			progress(BackupProgress{Target: i, Stage: copyStage(st), Done: done, Total: total})
 		}
 	}
 	w, err := archive.WriteVerified(t.Dir, name, data, opts)
 	if err != nil {
-		return w, fmt.Errorf("backup to %s: %w", t.Name(), err)
+		return CopyWritten(w), fmt.Errorf("backup to %s: %w", t.Name(), err)
 	}
-	return w, nil
+	return CopyWritten(w), nil
 }
 
 // collect reads every regular file below private/ (symbolic links are

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/trustvault/trustvault/archive"
 	"github.com/trustvault/trustvault/hardware/drivetest"
 	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/demo"
@@ -82,7 +81,7 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	if before == 0 {
 		t.Fatal("the demo has no backup findings to start with")
 	}
-	var stages []archive.Stage
+	var stages []vault.CopyStage
 	plan, err := r.store.PlanBackup(r.drives, []string{r.a, r.b})
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +100,7 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	if len(res.Copies) != 2 || res.Failed() != 0 || len(res.Keys) < 8 || res.Encrypted {
 		t.Fatalf("%+v", res)
 	}
-	if len(stages) == 0 || stages[len(stages)-1] != archive.StageDone {
+	if len(stages) == 0 || stages[len(stages)-1] != vault.StageDone {
 		t.Errorf("progress of the second copy: %v", stages)
 	}
 	for _, dir := range []string{r.a, r.b} {
@@ -167,7 +166,7 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	// Restoring again changes nothing.
 	rr, err = fresh.Restore(data, vault.RestoreOptions{})
 	if err != nil || len(rr.Written) != 0 {
-		t.Errorf("second restore: %v %+v", err, rr.Result)
+		t.Errorf("second restore: %v %+v", err, rr)
 	}
 }
 
@@ -182,11 +181,11 @@ func TestBackupEncrypted(t *testing.T) {
 		t.Fatalf("%+v", res)
 	}
 	data, _ := vault.ReadArchive(filepath.Join(r.a, res.Archive))
-	if _, err := r.store.Drill(data, nil); !errors.Is(err, archive.ErrNeedPassphrase) {
+	if _, err := r.store.Drill(data, nil); !errors.Is(err, vault.ErrArchiveNeedPassphrase) {
 		t.Errorf("drill without passphrase: %v", err)
 	}
 	wrong := func() ([]byte, error) { return []byte("nope"), nil }
-	if _, err := r.store.Drill(data, wrong); !errors.Is(err, archive.ErrWrongPassphrase) {
+	if _, err := r.store.Drill(data, wrong); !errors.Is(err, vault.ErrArchiveWrongPassphrase) {
 		t.Errorf("drill with a wrong passphrase: %v", err)
 	}
 	right := func() ([]byte, error) { return bytes.Clone(pass), nil }
@@ -242,14 +241,14 @@ func TestDrillFindsChanges(t *testing.T) {
 		t.Error("the new key is not reported without a backup")
 	}
 	// Restore refuses the changed key and writes nothing.
-	var ce *archive.ConflictError
+	var ce *vault.ConflictError
 	if _, err := r.store.Restore(data, vault.RestoreOptions{}); !errors.As(err, &ce) {
 		t.Fatalf("restore over a changed key: %v", err)
 	}
 	if _, err := os.Stat(gone.Path); err == nil {
 		t.Error("a refused restore wrote the missing key")
 	}
-	if _, err := r.store.Restore(data, vault.RestoreOptions{Conflict: archive.ConflictKeepBoth}); err != nil {
+	if _, err := r.store.Restore(data, vault.RestoreOptions{Conflict: vault.ConflictKeepBoth}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(gone.Path); err != nil {
@@ -318,10 +317,10 @@ func TestBackupFaults(t *testing.T) {
 		says        string
 		roAfterPlan bool
 	}{
-		{"full drive", drivetest.LoopOptions{SizeMiB: 1}, archive.ErrDriveFull, "drive full: need", false},
+		{"full drive", drivetest.LoopOptions{SizeMiB: 1}, vault.ErrDriveFull, "drive full: need", false},
 		{"read-only drive", drivetest.LoopOptions{ReadOnly: true}, nil, "read-only", false},
-		{"drive turned read-only after it was chosen", drivetest.LoopOptions{}, archive.ErrReadOnly, "drive is read-only", true},
-		{"I/O error mid-write", drivetest.LoopOptions{SizeMiB: 32, BackingMiB: 1}, archive.ErrDriveFailed, "could not store the data", false},
+		{"drive turned read-only after it was chosen", drivetest.LoopOptions{}, vault.ErrDriveReadOnly, "drive is read-only", true},
+		{"I/O error mid-write", drivetest.LoopOptions{SizeMiB: 32, BackingMiB: 1}, vault.ErrDriveFailed, "could not store the data", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			good := drivetest.NewLoopDrive(t, drivetest.LoopOptions{})

@@ -17,17 +17,24 @@ import (
 // RestoreOptions shape Restore.
 type RestoreOptions struct {
 	// Passphrase is asked for only when the archive is encrypted.
-	Passphrase archive.PassphraseFunc
+	Passphrase ArchivePassphraseFunc
 	// Conflict says what to do with a key that exists here with other
 	// content (default: refuse, writing nothing).
-	Conflict archive.ConflictPolicy
+	Conflict ConflictPolicy
 	Now      time.Time
 }
 
 // RestoreResult is what Restore did.
 type RestoreResult struct {
-	Archive *archive.Archive
-	archive.Result
+	Archive ArchiveInfo
+	// Written are the files written (new), Identical those already here
+	// with the same bytes.
+	Written, Identical []string
+	// Conflicts are the keys that differed, resolved by the policy.
+	Conflicts []Conflict
+	// KeptLocal are cached metadata files kept because they differ here.
+	KeptLocal []string
+	Skipped   []string
 }
 
 // ReadArchive reads an archive file (at most the archive limit), from the
@@ -42,8 +49,8 @@ func ReadArchive(path string) ([]byte, error) {
 
 // openArchive validates an archive and every key file in it: each parses
 // as a key file, and each name is a key ID.
-func openArchive(data []byte, pass archive.PassphraseFunc) (*archive.Archive, error) {
-	a, err := archive.Open(data, pass, archive.DefaultLimits())
+func openArchive(data []byte, pass ArchivePassphraseFunc) (*archive.Archive, error) {
+	a, err := archive.Open(data, pass.archive(), archive.DefaultLimits())
 	if err != nil {
 		if errors.Is(err, archive.ErrDamaged) {
 			return nil, fmt.Errorf("%w; try the other drive's copy", err)
@@ -81,14 +88,15 @@ func (s *Store) Restore(data []byte, opts RestoreOptions) (*RestoreResult, error
 	}
 	defer unlock()
 	res, err := archive.Extract(s.dir, a, archive.ExtractOptions{
-		Conflict:  opts.Conflict,
+		Conflict:  opts.Conflict.archive(),
 		Now:       opts.Now,
 		KeepLocal: func(name string) bool { return strings.HasPrefix(name, tufDir+"/") },
 	})
 	if err != nil {
-		return nil, fmt.Errorf("restore: %w", err)
+		return nil, restoreError(err)
 	}
-	return &RestoreResult{Archive: a, Result: res}, nil
+	return &RestoreResult{Archive: archiveInfo(a), Written: res.Written, Identical: res.Identical,
+		Conflicts: conflicts(res.Conflicts), KeptLocal: res.KeptLocal, Skipped: res.Skipped}, nil
 }
 
 // DrillState is how a key in a backup compares with the store.
@@ -118,7 +126,7 @@ type DrillKey struct {
 // DrillReport is a restore drill: the archive opened and checked, and
 // compared key by key with the store, without writing anything.
 type DrillReport struct {
-	Archive *archive.Archive
+	Archive ArchiveInfo
 	Keys    []DrillKey
 	// NotCovered are keys here that the backup does not hold.
 	NotCovered []Key
@@ -140,7 +148,7 @@ func (r *DrillReport) OK() bool {
 
 // Drill decrypts and validates an archive (every digest, every key file
 // parsed) and compares it with the store. It writes nothing.
-func (s *Store) Drill(data []byte, pass archive.PassphraseFunc) (*DrillReport, error) {
+func (s *Store) Drill(data []byte, pass ArchivePassphraseFunc) (*DrillReport, error) {
 	a, err := openArchive(data, pass)
 	if err != nil {
 		return nil, err
@@ -149,7 +157,7 @@ func (s *Store) Drill(data []byte, pass archive.PassphraseFunc) (*DrillReport, e
 	if err != nil {
 		return nil, err
 	}
-	r := &DrillReport{Archive: a}
+	r := &DrillReport{Archive: archiveInfo(a)}
 	inBackup := map[string]bool{}
 	for _, f := range a.Files {
 		if strings.HasPrefix(f.Name, tufDir+"/") {
@@ -199,7 +207,7 @@ func slicesContainsID(keys []Key, id string) bool {
 // VerifyReport is an archive on a drive read back and checked.
 type VerifyReport struct {
 	Path    string
-	Archive *archive.Archive
+	Archive ArchiveInfo
 	// Sidecar: the .sha256 file beside it matched ("" when there is none).
 	Sidecar string
 	// Recorded: the copy is in the records; its verification time was
@@ -210,14 +218,14 @@ type VerifyReport struct {
 // VerifyArchive reads an archive back from its drive (not the page
 // cache), checks its .sha256 sidecar if there is one, validates it whole
 // (every digest), and renews the record of that copy.
-func (s *Store) VerifyArchive(path string, d *Drives, pass archive.PassphraseFunc, now time.Time) (*VerifyReport, error) {
+func (s *Store) VerifyArchive(path string, d *Drives, pass ArchivePassphraseFunc, now time.Time) (*VerifyReport, error) {
 	data, err := ReadArchive(path)
 	if err != nil {
 		return nil, err
 	}
 	rep := &VerifyReport{Path: path}
 	sum := archive.SHA256(data)
-	if side, err := os.ReadFile(path + ".sha256"); err == nil {
+	if side, err := archive.ReadFile(path+".sha256", archive.MaxSidecarSize); err == nil {
 		want, _, _ := strings.Cut(strings.TrimSpace(string(side)), " ")
 		if want != sum {
 			return nil, fmt.Errorf("verify %s: %w: its SHA-256 is %s, the sidecar %s.sha256 says %s; try the other drive's copy",
@@ -225,9 +233,11 @@ func (s *Store) VerifyArchive(path string, d *Drives, pass archive.PassphraseFun
 		}
 		rep.Sidecar = path + ".sha256"
 	}
-	if rep.Archive, err = openArchive(data, pass); err != nil {
+	a, err := openArchive(data, pass)
+	if err != nil {
 		return nil, fmt.Errorf("verify %s: %w", path, err)
 	}
+	rep.Archive = archiveInfo(a)
 	var identity string
 	if d != nil {
 		if dr, err := d.Locate(path); err == nil {

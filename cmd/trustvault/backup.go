@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/trustvault/trustvault/archive"
 	"github.com/trustvault/trustvault/vault"
 )
 
@@ -83,13 +82,13 @@ Eject the drives before unplugging them.`,
 			if res == nil {
 				return failAtomic(op, err)
 			}
-			fmt.Fprintf(a.stdout, "%s in %s (%s)\n", plural(len(res.Keys), "key", "keys"), res.Archive, humanBytes(uint64(res.Size)))
+			fmt.Fprintf(a.stdout, "%s in %s (%s)\n", plural(len(res.Keys), "key", "keys"), res.Archive, vault.SizeString(uint64(res.Size)))
 			for _, c := range res.Copies {
 				if c.Err != nil {
 					fmt.Fprintf(a.stdout, "  FAILED   %s\n", c.Err)
 					continue
 				}
-				fmt.Fprintf(a.stdout, "  verified %s (%s, SHA-256 %s…, read back from the drive)\n", c.Written.Path, humanBytes(uint64(c.Written.Size)), c.Written.SHA256[:12])
+				fmt.Fprintf(a.stdout, "  verified %s (%s, SHA-256 %s…, read back from the drive)\n", c.Written.Path, vault.SizeString(uint64(c.Written.Size)), c.Written.SHA256[:12])
 			}
 			ok := len(res.Copies) - res.Failed()
 			fmt.Fprintf(a.stdout, "%d of %d copies verified.\n", ok, len(res.Copies))
@@ -181,9 +180,9 @@ func (a *app) archivePassphrase(path string) func() ([]byte, error) {
 // archiveHint says what to do after an archive error.
 func archiveHint(err error) error {
 	switch {
-	case errors.Is(err, archive.ErrWrongPassphrase):
+	case errors.Is(err, vault.ErrArchiveWrongPassphrase):
 		return fmt.Errorf("%w (check %s or what you typed)", err, envArchivePassphrase)
-	case errors.Is(err, archive.ErrUnsafe), errors.Is(err, archive.ErrManifest), errors.Is(err, archive.ErrTooLarge):
+	case errors.Is(err, vault.ErrArchiveUnsafe), errors.Is(err, vault.ErrArchiveManifest), errors.Is(err, vault.ErrArchiveTooLarge):
 		return fmt.Errorf("%w; nothing was written", err)
 	}
 	return err
@@ -212,7 +211,7 @@ stick itself and not its cache.`,
 				return fail(op, archiveHint(err))
 			}
 			ar := rep.Archive
-			fmt.Fprintf(a.stdout, "%s: verified: %s, %s, SHA-256 %s…\n", args[0], plural(len(ar.Files), "file", "files"), keyCount(ar), ar.SHA256[:12])
+			fmt.Fprintf(a.stdout, "%s: verified: %s, %s, SHA-256 %s…\n", args[0], plural(ar.Files, "file", "files"), plural(ar.KeyFiles, "key", "keys"), ar.SHA256[:12])
 			if rep.Sidecar != "" {
 				fmt.Fprintf(a.stdout, "  matches %s\n", filepath.Base(rep.Sidecar))
 			}
@@ -222,16 +221,6 @@ stick itself and not its cache.`,
 			return nil
 		},
 	}
-}
-
-func keyCount(ar *archive.Archive) string {
-	n := 0
-	for _, f := range ar.Files {
-		if strings.HasPrefix(f.Name, "private/") && strings.HasSuffix(f.Name, ".key") {
-			n++
-		}
-	}
-	return plural(n, "key", "keys")
 }
 
 func (a *app) restoreCmd() *cobra.Command {
@@ -267,16 +256,16 @@ where there is none.`,
 			if err != nil {
 				return failAtomic(op, err)
 			}
-			policy := archive.ConflictRefuse
+			policy := vault.ConflictRefuse
 			switch {
 			case keepBoth:
-				policy = archive.ConflictKeepBoth
+				policy = vault.ConflictKeepBoth
 			case overwrite:
-				policy = archive.ConflictOverwrite
+				policy = vault.ConflictOverwrite
 			}
 			res, err := s.Restore(data, vault.RestoreOptions{Passphrase: a.archivePassphrase(args[0]), Conflict: policy, Now: timeNow()})
 			if err != nil {
-				var ce *archive.ConflictError
+				var ce *vault.ConflictError
 				if errors.As(err, &ce) {
 					for _, c := range ce.Conflicts {
 						fmt.Fprintf(a.stderr, "trustvault: %s differs: here %d bytes of %s, in the backup %d bytes of %s\n", c.Name, c.LocalSize,
@@ -344,9 +333,9 @@ key here as it is now, 1 otherwise.`,
 			if ar.Encrypted {
 				b.WriteString(" with the passphrase")
 			}
-			fmt.Fprintf(&b, " and every digest matches: %s, %s of metadata", keyCount(ar), plural(rep.Metadata, "file", "files"))
-			if ar.Manifest != nil {
-				fmt.Fprintf(&b, ", made %s by trustvault %s", ar.Manifest.Created.UTC().Format("2006-01-02 15:04 UTC"), ar.Manifest.Version)
+			fmt.Fprintf(&b, " and every digest matches: %s, %s of metadata", plural(ar.KeyFiles, "key", "keys"), plural(rep.Metadata, "file", "files"))
+			if ar.Trustvault {
+				fmt.Fprintf(&b, ", made %s by trustvault %s", ar.Created.UTC().Format("2006-01-02 15:04 UTC"), ar.Version)
 			}
 			b.WriteString(".\n")
 			counts := map[vault.DrillState]int{}

@@ -92,7 +92,7 @@ trust directory; otherwise the reason is given.
 					enc = ", encrypted"
 				}
 				fmt.Fprintf(&b, "%s  %-24s %s\n", mark, dr.Mount, dr.Label)
-				fmt.Fprintf(&b, "     %s · %s%s · %s free\n", dr.Identity, orDash(dr.Filesystem), enc, humanBytes(dr.FreeBytes))
+				fmt.Fprintf(&b, "     %s · %s%s · %s free\n", dr.Identity, orDash(dr.Filesystem), enc, vault.SizeString(dr.FreeBytes))
 				if !dr.Eligible {
 					fmt.Fprintf(&b, "     not offered: %s\n", dr.Reason)
 				}
@@ -112,17 +112,4 @@ trust directory; otherwise the reason is given.
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
-}
-
-// humanBytes is a size for people: "1.2 GB", "340 kB".
-func humanBytes(n uint64) string {
-	switch {
-	case n >= 1e9:
-		return fmt.Sprintf("%.1f GB", float64(n)/1e9)
-	case n >= 1e6:
-		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
-	case n >= 1e3:
-		return fmt.Sprintf("%.0f kB", float64(n)/1e3)
-	}
-	return fmt.Sprintf("%d B", n)
 }
