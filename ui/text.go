@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
+	"github.com/trustvault/trustvault/vault"
 )
 
 // ellipsis marks text that was shortened to fit.
@@ -124,7 +125,7 @@ func humanDuration(d time.Duration) string {
 	case d < 2*day:
 		return fmt.Sprintf("%dh", int(d/time.Hour))
 	case d < 90*day:
-		return fmt.Sprintf("%dd", int(d/day))
+		return fmt.Sprintf("%dd", vault.DaysLeft(d))
 	case d < 2*365*day:
 		return fmt.Sprintf("%dmo", int(d/(30*day)))
 	default:

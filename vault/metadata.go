@@ -120,8 +120,9 @@ var baseRoleTypes = map[string]string{
 // from the delegation files it leads to (metadata/targets/<name>.json),
 // sorted by name. A key is LocationToken when keys hold it with Token set
 // (see WithTokens), LocationFile when a readable key file has its
-// canonical ID, else LocationServer for snapshot and timestamp, else
-// LocationMissing.
+// canonical ID, LocationDamaged when a key file with that ID is here but
+// cannot be read or parsed, else LocationServer for snapshot and
+// timestamp, else LocationMissing.
 func ReadRepository(trustDir, gun string, keys []Key) Repository {
 	dir := filepath.Join(trustDir, "tuf", filepath.FromSlash(gun))
 	if abs, err := filepath.Abs(dir); err == nil {
@@ -131,6 +132,7 @@ func ReadRepository(trustDir, gun string, keys []Key) Repository {
 		repo:    Repository{GUN: gun, Dir: dir},
 		metaDir: filepath.Join(dir, "metadata"),
 		files:   FilesByID(keys),
+		damaged: damagedByID(keys),
 	}
 	rr.readBaseRoles()
 	rr.readDelegations()
@@ -142,7 +144,20 @@ type repoReader struct {
 	repo    Repository
 	metaDir string
 	files   map[string]Key
+	damaged map[string]Key
 	targets *tuf.Metadata // targets.json, when readable
+}
+
+// damagedByID maps key IDs to key files that carry the ID in their name
+// but cannot be read or parsed.
+func damagedByID(keys []Key) map[string]Key {
+	m := map[string]Key{}
+	for _, k := range keys {
+		if k.Err != nil && IsKeyID(k.ID) {
+			m[k.ID] = k
+		}
+	}
+	return m
 }
 
 // FilesByID indexes readable key files by canonical ID, preferring the
@@ -162,30 +177,31 @@ func FilesByID(keys []Key) map[string]Key {
 }
 
 // read reads a metadata file by role name; a missing file is (nil, nil), any
-// other failure is recorded as a problem and also returns nil.
-func (rr *repoReader) read(role, wantType string) *tuf.Metadata {
+// other failure is recorded as a problem and returned (with nil).
+func (rr *repoReader) read(role, wantType string) (*tuf.Metadata, error) {
 	path := filepath.Join(rr.metaDir, filepath.FromSlash(role)+".json")
 	m, err := tuf.ReadFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return nil
+		return nil, nil
 	case err != nil:
 		rr.repo.Problems = append(rr.repo.Problems, err)
-		return nil
+		return nil, err
 	case m.Type != wantType:
-		rr.repo.Problems = append(rr.repo.Problems, fmt.Errorf("%s: _type is %.40q, want %q", path, m.Type, wantType))
-		return nil
+		err := fmt.Errorf("%s: _type is %.40q, want %q", path, m.Type, wantType)
+		rr.repo.Problems = append(rr.repo.Problems, err)
+		return nil, err
 	}
-	return m
+	return m, nil
 }
 
 // readBaseRoles fills root, targets, snapshot and timestamp.
 func (rr *repoReader) readBaseRoles() {
-	root := rr.read("root", tuf.TypeRoot)
+	root, rootErr := rr.read("root", tuf.TypeRoot)
 	for _, name := range baseRoleOrder {
-		own := root
+		own, ownErr := root, rootErr
 		if name != "root" {
-			own = rr.read(name, baseRoleTypes[name])
+			own, ownErr = rr.read(name, baseRoleTypes[name])
 		}
 		if name == "targets" {
 			rr.targets = own
@@ -195,11 +211,11 @@ func (rr *repoReader) readBaseRoles() {
 		if root != nil {
 			spec, named = root.Roles[name]
 		}
-		if !named && own == nil {
+		if !named && own == nil && ownErr == nil {
 			continue
 		}
 		ri := RoleInfo{Name: name, Kind: keyrole.KindOf(name), Threshold: spec.Threshold}
-		setOwnMetadata(&ri, own)
+		setOwnMetadata(&ri, own, ownErr)
 		if root != nil {
 			ri.Keys = rr.roleKeys(name, spec.KeyIDs, root.Keys, "root.json")
 		}
@@ -207,11 +223,17 @@ func (rr *repoReader) readBaseRoles() {
 	}
 }
 
-// setOwnMetadata copies expiry and version from the role's own file.
-func setOwnMetadata(ri *RoleInfo, own *tuf.Metadata) {
+// setOwnMetadata copies expiry and version from the role's own file, or
+// records why it could not be read.
+func setOwnMetadata(ri *RoleInfo, own *tuf.Metadata, err error) {
+	if err != nil {
+		ri.Metadata, ri.MetadataErr = MetadataDamaged, err
+		return
+	}
 	if own == nil {
 		return
 	}
+	ri.Metadata = MetadataCached
 	ri.HasMetadata = true
 	ri.Expires = own.Expires
 	ri.Version = own.Version
@@ -240,8 +262,8 @@ func (rr *repoReader) readDelegations() {
 			seen[d.Name] = true
 			ri := RoleInfo{Name: d.Name, Kind: keyrole.Delegation, Threshold: d.Threshold}
 			ri.Keys = rr.roleKeys(d.Name, d.KeyIDs, p.meta.Keys, p.parent+".json")
-			own := rr.read(d.Name, tuf.TypeTargets)
-			setOwnMetadata(&ri, own)
+			own, err := rr.read(d.Name, tuf.TypeTargets)
+			setOwnMetadata(&ri, own, err)
 			if own != nil {
 				queue = append(queue, struct {
 					parent string
@@ -272,8 +294,11 @@ func (rr *repoReader) roleKeys(role string, ids []string, keys map[string]tuf.Ke
 			}
 		}
 		rk.Location, rk.Path = rr.locate(role, rk.ID)
-		if rk.Location == LocationToken {
+		switch rk.Location {
+		case LocationToken:
 			rk.Token = rr.files[rk.ID].Token
+		case LocationDamaged:
+			rk.Err = rr.damaged[rk.ID].Err
 		}
 		out = append(out, rk)
 	}
@@ -287,6 +312,9 @@ func (rr *repoReader) locate(role, id string) (Location, string) {
 			return LocationToken, k.Path
 		}
 		return LocationFile, k.Path
+	}
+	if k, ok := rr.damaged[id]; ok {
+		return LocationDamaged, k.Path
 	}
 	switch keyrole.KindOf(role) {
 	case keyrole.Snapshot, keyrole.Timestamp:

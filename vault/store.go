@@ -508,6 +508,9 @@ func (s *Store) Generate(role, gun, algorithm string, pass PassphraseFunc) (Key,
 	case "", AlgorithmECDSA:
 		signer, err = ecdsa.GenerateKey(elliptic.P256(), s.rand)
 	case AlgorithmED25519:
+		if err := Ed25519Usable(role); err != nil {
+			return Key{}, fmt.Errorf("generate: %w", err)
+		}
 		_, signer, err = ed25519.GenerateKey(s.rand)
 	default:
 		return Key{}, fmt.Errorf("generate: algorithm %q: choose ecdsa or ed25519", algorithm)
@@ -766,4 +769,24 @@ func (s *Store) ExportPrivate(ids []string) ([]byte, error) {
 		}
 	}
 	return out.Bytes(), nil
+}
+
+// ErrAlgorithmUnusable means docker and notary cannot use a key of this
+// algorithm in this role.
+var ErrAlgorithmUnusable = errors.New("docker and notary cannot use this key")
+
+// Ed25519Usable says whether docker and notary can use an Ed25519 key in
+// role. They cannot as a root key (notary init: "key type not supported
+// for Certificate generation") nor as a delegation or docker signer key
+// (notary delegation add and docker trust signer add: "unknown public key
+// format"). Targets and snapshot keys may be Ed25519: notary verifies
+// Ed25519 signatures (its own signer makes Ed25519 timestamp keys).
+func Ed25519Usable(role string) error {
+	switch keyrole.KindOf(role) {
+	case keyrole.Root:
+		return fmt.Errorf("%w: an Ed25519 root key: notary init cannot make the root certificate for it (\"key type not supported for Certificate generation\"); use ECDSA (--algorithm ecdsa)", ErrAlgorithmUnusable)
+	case keyrole.Delegation:
+		return fmt.Errorf("%w: an Ed25519 %s key: notary delegation add and docker trust signer add refuse its public key (\"unknown public key format\"); use ECDSA (--algorithm ecdsa)", ErrAlgorithmUnusable, role)
+	}
+	return nil
 }

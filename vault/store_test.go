@@ -185,7 +185,7 @@ func TestGenerateWritesNotaryFile(t *testing.T) {
 		{"root drops gun", "root", "docker.io/acme/app", AlgorithmECDSA, ""},
 		{"targets keeps gun", "targets", "docker.io/acme/app", AlgorithmECDSA, "docker.io/acme/app"},
 		{"delegation drops gun", "targets/releases", "docker.io/acme/app", AlgorithmECDSA, ""},
-		{"signer ed25519", "alice", "", AlgorithmED25519, ""},
+		{"snapshot ed25519", "snapshot", "docker.io/acme/app", AlgorithmED25519, "docker.io/acme/app"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newStore(t)
@@ -499,6 +499,40 @@ func BenchmarkKeys10k(b *testing.B) {
 		keys, err := s.Keys()
 		if err != nil || len(keys) != 10000 {
 			b.Fatal(err, len(keys))
+		}
+	}
+}
+
+func TestGenerateRefusesEd25519WhereNotaryCannotUseIt(t *testing.T) {
+	s := newStore(t)
+	for _, role := range []string{"root", "targets/releases", "alice"} {
+		_, err := s.Generate(role, "", AlgorithmED25519, passFunc("correct horse"))
+		if !errors.Is(err, ErrAlgorithmUnusable) || !strings.Contains(err.Error(), "use ECDSA") {
+			t.Errorf("%s: err = %v, want ErrAlgorithmUnusable with the way out", role, err)
+		}
+	}
+	if keys, _ := s.Keys(); len(keys) != 0 {
+		t.Errorf("%d keys written by refused generates", len(keys))
+	}
+	if _, err := s.Generate("targets", "docker.io/acme/app", AlgorithmED25519, passFunc("correct horse")); err != nil {
+		t.Errorf("an Ed25519 targets key: %v", err)
+	}
+}
+
+func TestDaysLeftRoundsUp(t *testing.T) {
+	const day = 24 * time.Hour
+	for _, tc := range []struct {
+		d    time.Duration
+		want int
+	}{
+		{11*day + 23*time.Hour + 45*time.Minute, 12},
+		{12 * day, 12},
+		{time.Minute, 1},
+		{0, 0},
+		{-36 * time.Hour, -1},
+	} {
+		if got := DaysLeft(tc.d); got != tc.want {
+			t.Errorf("DaysLeft(%v) = %d, want %d", tc.d, got, tc.want)
 		}
 	}
 }

@@ -137,6 +137,10 @@ const (
 	LocationServer
 	// LocationMissing is named by metadata but found nowhere.
 	LocationMissing
+	// LocationDamaged is a key file with the key's ID that is here but
+	// cannot be read or parsed (RoleKey.Err says why): the key is not
+	// lost yet, the file needs restoring from a backup.
+	LocationDamaged
 )
 
 func (l Location) String() string {
@@ -147,6 +151,8 @@ func (l Location) String() string {
 		return "token"
 	case LocationServer:
 		return "server"
+	case LocationDamaged:
+		return "damaged"
 	default:
 		return "missing"
 	}
@@ -259,8 +265,13 @@ type RoleInfo struct {
 	// that file is not cached (delegations that never signed, for example).
 	Expires time.Time
 	Version int
-	// HasMetadata reports whether the role's own metadata file is cached.
+	// HasMetadata reports whether the role's own metadata file is cached
+	// and readable (Metadata == MetadataCached).
 	HasMetadata bool
+	// Metadata says whether the role's own file is cached, absent or
+	// damaged; MetadataErr says why a damaged one could not be read.
+	Metadata    MetadataState
+	MetadataErr error
 	Keys        []RoleKey
 }
 
@@ -280,6 +291,26 @@ type RoleKey struct {
 	Path string
 	// Token is where the key is when Location is LocationToken.
 	Token *TokenRef
+	// Err is why the key file cannot be used when Location is
+	// LocationDamaged.
+	Err error
+}
+
+// MetadataState is what is known of a role's own metadata file.
+type MetadataState int
+
+const (
+	// MetadataAbsent: no file in the cache (a delegation that never
+	// signed, or trust data never pulled).
+	MetadataAbsent MetadataState = iota
+	// MetadataCached: the file is cached and parses.
+	MetadataCached
+	// MetadataDamaged: the file is there but cannot be read or parsed.
+	MetadataDamaged
+)
+
+func (m MetadataState) String() string {
+	return [...]string{"absent", "cached", "damaged"}[m]
 }
 
 // TokenRef says where on which token a key is.
@@ -296,3 +327,14 @@ func (r TokenRef) Name() string { return fmt.Sprintf("Yubikey %d", r.Serial) }
 
 // String is "Yubikey 12345678, slot 9c".
 func (r TokenRef) String() string { return fmt.Sprintf("Yubikey %d, slot %s", r.Serial, r.Slot) }
+
+// DaysLeft is a duration in whole days, rounded up: metadata that expires
+// in 11.99 days expires "in 12 days" wherever trustvault says so. A past
+// duration counts whole days since, as a negative number.
+func DaysLeft(d time.Duration) int {
+	const day = 24 * time.Hour
+	if d <= 0 {
+		return -int(-d / day)
+	}
+	return int((d + day - 1) / day)
+}

@@ -215,7 +215,7 @@ func TestInteropNotaryListsTrustvaultKeys(t *testing.T) {
 		{"--role", "snapshot", "--gun", "registry.example.com:5000/team/application"},
 		{"--role", "targets/releases"},
 		{"--role", "alice"},
-		{"--role", "bob", "--algorithm", "ed25519"},
+		{"--role", "snapshot", "--gun", "docker.io/library/alpine", "--algorithm", "ed25519"},
 	} {
 		in.trustvault(dir, env, append([]string{"generate", "--compat"}, args...)...)
 	}

@@ -21,11 +21,16 @@ func (a *app) reposCmd() *cobra.Command {
 		Short: "List the repositories whose metadata is cached, with their roles and keys",
 		Long: `List each repository (GUN) cached under tuf/, its roles with their thresholds,
 expiry and keys, and where each key's private part is: file (in this trust
-directory), token, server (held by the notary server) or missing.
+directory), token, server (held by the notary server), damaged (a key file
+with the key's ID is here but cannot be read: restore it from a backup) or
+missing (found nowhere). A role's own metadata file is cached, absent (never
+fetched, or a delegation that never signed) or damaged (there, but it cannot
+be read: fetch it again).
 
 The table shows short key IDs; --json prints full ones: an array of
 {gun, dir, roles: [{name, kind, threshold, expires, version, has_metadata,
-keys: [{id, tuf_id, key_type, location, path, token}]}], problems: [...]}.
+metadata, metadata_error, keys: [{id, tuf_id, key_type, location, path,
+token, error}]}], problems: [...]}.
 A key on a Yubikey that is plugged in has location "token" and token
 "Yubikey 12345678, slot 9c"; the token wins over a key file with the same key.`,
 		Args: cobra.NoArgs,
@@ -71,13 +76,16 @@ type repoJSON struct {
 }
 
 type roleJSON struct {
-	Name        string        `json:"name"`
-	Kind        string        `json:"kind"`
-	Threshold   int           `json:"threshold"`
-	Expires     string        `json:"expires,omitempty"`
-	Version     int           `json:"version,omitempty"`
-	HasMetadata bool          `json:"has_metadata"`
-	Keys        []roleKeyJSON `json:"keys"`
+	Name        string `json:"name"`
+	Kind        string `json:"kind"`
+	Threshold   int    `json:"threshold"`
+	Expires     string `json:"expires,omitempty"`
+	Version     int    `json:"version,omitempty"`
+	HasMetadata bool   `json:"has_metadata"`
+	// Metadata is "cached", "absent" or "damaged" (MetadataError says why).
+	Metadata      string        `json:"metadata"`
+	MetadataError string        `json:"metadata_error,omitempty"`
+	Keys          []roleKeyJSON `json:"keys"`
 }
 
 type roleKeyJSON struct {
@@ -88,6 +96,8 @@ type roleKeyJSON struct {
 	Path     string `json:"path,omitempty"`
 	// Token is "Yubikey 12345678, slot 9c" for a key on a token.
 	Token string `json:"token,omitempty"`
+	// Error says why a damaged key file cannot be used.
+	Error string `json:"error,omitempty"`
 }
 
 func newRepoJSON(r vault.Repository) repoJSON {
@@ -98,7 +108,10 @@ func newRepoJSON(r vault.Repository) repoJSON {
 	for _, ri := range r.Roles {
 		rj := roleJSON{
 			Name: ri.Name, Kind: ri.Kind.String(), Threshold: ri.Threshold,
-			Version: ri.Version, HasMetadata: ri.HasMetadata, Keys: []roleKeyJSON{},
+			Version: ri.Version, HasMetadata: ri.HasMetadata, Metadata: ri.Metadata.String(), Keys: []roleKeyJSON{},
+		}
+		if ri.MetadataErr != nil {
+			rj.MetadataError = ri.MetadataErr.Error()
 		}
 		if !ri.Expires.IsZero() {
 			rj.Expires = ri.Expires.UTC().Format(time.RFC3339)
@@ -109,6 +122,9 @@ func newRepoJSON(r vault.Repository) repoJSON {
 			}
 			if k.Token != nil {
 				kj.Token = k.Token.String()
+			}
+			if k.Err != nil {
+				kj.Error = k.Err.Error()
 			}
 			rj.Keys = append(rj.Keys, kj)
 		}
@@ -177,7 +193,7 @@ func expiry(ri vault.RoleInfo, now time.Time) string {
 	case left < 0:
 		s += " (expired)"
 	case left < 30*24*time.Hour:
-		s += fmt.Sprintf(" (in %d days)", int(left.Hours()/24))
+		s += fmt.Sprintf(" (in %d days)", vault.DaysLeft(left))
 	}
 	return s
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/keyrole"
 	"github.com/trustvault/trustvault/vault/token"
+	"github.com/trustvault/trustvault/vault/tuf"
 )
 
 // Severity ranks a finding.
@@ -47,6 +48,7 @@ const (
 	CheckMissingKey     = "missing-key"     // metadata names a key that is not here
 	CheckExpiry         = "expiry"          // a role expired or expiring within 90 days
 	CheckEncryption     = "encryption"      // unencrypted, legacy or weak encryption
+	CheckAlgorithm      = "algorithm"       // a key docker and notary cannot use in its role (Ed25519 root or delegation)
 	CheckFileMode       = "file-mode"       // private/ not 0700, a key file not 0600
 	CheckPrivateSymlink = "private-symlink" // private/ reached through a symlink
 	CheckBackup         = "backup"          // no verified backup, or only one
@@ -59,7 +61,7 @@ const (
 // checkOrder ranks checks of the same severity: broken before exposed,
 // exposed before merely untidy.
 var checkOrder = []string{
-	CheckUnreadableKey, CheckMetadata, CheckMissingKey, CheckExpiry, CheckEncryption,
+	CheckUnreadableKey, CheckMetadata, CheckMissingKey, CheckExpiry, CheckEncryption, CheckAlgorithm,
 	CheckFileMode, CheckPrivateSymlink, CheckBackup, CheckBackupAge, CheckRootOnDisk,
 	CheckSharedRoot, CheckOrphanKey,
 }
@@ -147,6 +149,7 @@ func Diagnose(in Input) []Finding {
 	d.missing()
 	d.expiry()
 	d.encryption()
+	d.algorithms()
 	d.modes()
 	d.backups()
 	d.rootCustody()
@@ -347,11 +350,11 @@ func (d *diagnosis) expiry() {
 				f.Fix = d.renewFix(r.GUN, ri)
 			case left < ExpirySoon:
 				f.Severity = SeverityWarning
-				f.Message = fmt.Sprintf("the %s metadata expires on %s, in %d days", ri.Name, date, daysCeil(left))
+				f.Message = fmt.Sprintf("the %s metadata expires on %s, in %d days", ri.Name, date, vault.DaysLeft(left))
 				f.Fix = d.renewFix(r.GUN, ri)
 			case left < ExpiryAhead:
 				f.Severity = SeverityInfo
-				f.Message = fmt.Sprintf("the %s metadata expires on %s, in %d days", ri.Name, date, daysCeil(left))
+				f.Message = fmt.Sprintf("the %s metadata expires on %s, in %d days", ri.Name, date, vault.DaysLeft(left))
 				f.Fix = d.renewFix(r.GUN, ri)
 			default:
 				continue
@@ -359,10 +362,6 @@ func (d *diagnosis) expiry() {
 			d.add(f)
 		}
 	}
-}
-
-func daysCeil(d time.Duration) int {
-	return int((d + 24*time.Hour - 1) / (24 * time.Hour))
 }
 
 // serverSigned reports whether only the notary server holds the role's keys.
@@ -417,6 +416,30 @@ func (d *diagnosis) encryption() {
 			f.Message = fmt.Sprintf("%s key %s uses %d PBKDF2 iterations, fewer than %d", roleLabel(k.Role), k.ShortID(), k.Encryption.Iterations, vault.HardenedIterations)
 		}
 		d.add(f)
+	}
+}
+
+// algorithms: keys that docker and notary cannot use in their role (an
+// Ed25519 root or delegation key). The algorithm is known from an
+// unencrypted file, an unlocked key, or the key type metadata gives it.
+func (d *diagnosis) algorithms() {
+	metaType := map[string]string{}
+	for _, r := range d.in.Repos {
+		for _, ri := range r.Roles {
+			for _, rk := range ri.Keys {
+				metaType[rk.ID] = rk.KeyType
+			}
+		}
+	}
+	for _, k := range d.in.Keys {
+		if k.Err != nil || k.Algorithm != vault.AlgorithmED25519 && metaType[k.ID] != tuf.KeyTypeED25519 {
+			continue
+		}
+		if err := vault.Ed25519Usable(k.Role); err != nil {
+			d.add(Finding{Check: CheckAlgorithm, Severity: SeverityProblem, KeyID: k.ID, GUN: k.GUN, Role: k.Role, Path: k.Path,
+				Message: fmt.Sprintf("%s key %s is Ed25519, which %v", roleLabel(k.Role), k.ShortID(), err),
+				Fix:     "generate an ECDSA key for this role (trustvault generate --role " + k.Role + ") and use it in place of this one"})
+		}
 	}
 }
 
