@@ -604,8 +604,10 @@ func (d *diagnosis) tokenOnlyRoots() {
 		}
 		f := Finding{Check: CheckRootOnDisk, KeyID: id, Role: tk.Role}
 		if tk.Generated {
-			f.Severity = SeverityWarning
-			f.Message = fmt.Sprintf("root key %s is only on %s: it was generated there and has no backup", vault.ShortID(id), tk.Token)
+			// A key generated on a token cannot leave it: losing the token
+			// loses the root of every repository it signs.
+			f.Severity = SeverityProblem
+			f.Message = fmt.Sprintf("root key %s is only on %s: it was generated there, so it has no backup and cannot have one", vault.ShortID(id), tk.Token)
 			f.Fix = "keep the Yubikey safe, apart from where you work; for a root key with a backup, generate one as a file, back it up, move it to a Yubikey (trustvault yubikey import-root) and rotate each repository's root to it (notary key rotate GUN root)"
 		} else {
 			f.Severity = SeverityInfo

@@ -38,7 +38,7 @@ func TestHealthRootKeysAndTokens(t *testing.T) {
 	if f, ok := got["bbbbbbb"]; ok {
 		t.Errorf("root key on a token, its file the backup, raised %+v", f)
 	}
-	if f, ok := got["ccccccc"]; !ok || f.Severity != SeverityWarning || !strings.Contains(f.Message, "generated there and has no backup") {
+	if f, ok := got["ccccccc"]; !ok || f.Severity != SeverityProblem || !strings.Contains(f.Message, "generated there, so it has no backup") {
 		t.Errorf("root key generated on a token: %+v", f)
 	}
 	if f, ok := got["ddddddd"]; !ok || f.Severity != SeverityInfo {
