@@ -186,7 +186,17 @@ type Key struct {
 	// same key, which is then its backup (Path). A key only on a token has
 	// no Path.
 	Token *TokenRef
+	// TokenCertificate is set when a token holds a certificate for this key
+	// but does not show the key itself beside it (see UnprovenTokenKey):
+	// a key with a file stays LocationFile; a key with no file is still
+	// LocationToken, the only place it may be.
+	TokenCertificate *TokenRef
 }
+
+// UnprovenTokenKey says why a certificate on a token does not make the
+// token the key's location.
+const UnprovenTokenKey = "the token does not show the key itself beside its certificate " +
+	"(a YubiKey 4 cannot without the PIN, and a key write that failed leaves a certificate alone)"
 
 // Kind classifies the key's role header.
 func (k Key) Kind() keyrole.Kind { return keyrole.KindOf(k.Role) }

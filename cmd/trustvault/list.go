@@ -211,6 +211,12 @@ func appendKeyJSON(b []byte, k *vault.Key) []byte {
 		field("token")
 		b = appendTokenRefJSON(b, k.Token)
 	}
+	if k.TokenCertificate != nil {
+		// A certificate on a token names the key; the key there is not
+		// shown, so the file (if any) stays the location.
+		field("token_certificate")
+		b = appendTokenRefJSON(b, k.TokenCertificate)
+	}
 	str("path", k.Path)
 	str("layout", k.Layout.String())
 	field("mode") // four octal digits, as "%04o" would print them
@@ -366,6 +372,9 @@ func keyLocation(dir string, k *vault.Key) string {
 	}
 	if k.Layout != vault.LayoutFlat {
 		loc += " (" + k.Layout.String() + ")"
+	}
+	if k.TokenCertificate != nil {
+		loc += " (certificate on " + k.TokenCertificate.String() + ", key there not shown)"
 	}
 	return loc
 }

@@ -609,6 +609,10 @@ func (d *diagnosis) tokenOnlyRoots() {
 			f.Severity = SeverityProblem
 			f.Message = fmt.Sprintf("root key %s is only on %s: it was generated there, so it has no backup and cannot have one", vault.ShortID(id), tk.Token)
 			f.Fix = "keep the Yubikey safe, apart from where you work; for a root key with a backup, generate one as a file, back it up, move it to a Yubikey (trustvault yubikey import-root) and rotate each repository's root to it (notary key rotate GUN root)"
+		} else if !tk.Proven {
+			f.Severity = SeverityWarning
+			f.Message = fmt.Sprintf("root key %s: a certificate on %s names it, but %s; no file of it is here", vault.ShortID(id), tk.Token, vault.UnprovenTokenKey)
+			f.Fix = "find the backup the key was moved from and check it (trustvault verify ARCHIVE); do not rely on the token alone until it has signed with this key"
 		} else {
 			f.Severity = SeverityInfo
 			f.Message = fmt.Sprintf("root key %s is on %s, and its file is not in this trust directory", vault.ShortID(id), tk.Token)

@@ -15,9 +15,10 @@ func TestHealthRootKeysAndTokens(t *testing.T) {
 	movedRoot := vault.Key{ID: strings.Repeat("b", 64), Role: "root", Path: "/t/private/bbb.key", Location: vault.LocationFile, Encryption: enc, Mode: 0o600, ModTime: healthNow.Add(-time.Hour)}
 	ref := vault.TokenRef{Serial: 12345678, Slot: "9c"}
 	tokens := []token.Key{
-		{ID: movedRoot.ID, Role: "root", Token: ref},
-		{ID: strings.Repeat("c", 64), Role: "root", Token: vault.TokenRef{Serial: 12345678, Slot: "9e"}, Generated: true},
-		{ID: strings.Repeat("d", 64), Role: "root", Token: vault.TokenRef{Serial: 7, Slot: "9c"}},
+		{ID: movedRoot.ID, Role: "root", Token: ref, Proven: true},
+		{ID: strings.Repeat("c", 64), Role: "root", Token: vault.TokenRef{Serial: 12345678, Slot: "9e"}, Generated: true, Proven: true},
+		{ID: strings.Repeat("d", 64), Role: "root", Token: vault.TokenRef{Serial: 7, Slot: "9c"}, Proven: true},
+		{ID: strings.Repeat("e", 64), Role: "root", Token: vault.TokenRef{Serial: 7, Slot: "9e"}},
 	}
 	keys := token.Locate([]vault.Key{fileRoot, movedRoot}, tokens)
 	fs := Diagnose(Input{Now: healthNow, Keys: keys, Tokens: tokens})
@@ -40,6 +41,9 @@ func TestHealthRootKeysAndTokens(t *testing.T) {
 	}
 	if f, ok := got["ccccccc"]; !ok || f.Severity != SeverityProblem || !strings.Contains(f.Message, "generated there, so it has no backup") {
 		t.Errorf("root key generated on a token: %+v", f)
+	}
+	if f, ok := got["eeeeeee"]; !ok || f.Severity != SeverityWarning || !strings.Contains(f.Message, "does not show the key itself") {
+		t.Errorf("a certificate alone on a token: %+v", f)
 	}
 	if f, ok := got["ddddddd"]; !ok || f.Severity != SeverityInfo {
 		t.Errorf("root key moved to a token from elsewhere: %+v", f)

@@ -90,7 +90,14 @@ type Key struct {
 	// Generated says the key was generated on the token and never left it:
 	// there is no copy to back up. False for imported keys and for keys a
 	// YubiKey 4 cannot say about.
-	Generated   bool
+	Generated bool
+	// Proven says the token shows the key itself beside the certificate:
+	// its metadata (YubiKey 5.3 and later) or an attestation (keys
+	// generated on a YubiKey 4.3 or later) gives the certificate's public
+	// key. A certificate alone proves nothing: a key write that failed
+	// after it leaves a certificate with no key (or another key) beside it,
+	// and a YubiKey 4 cannot show an imported key without the PIN.
+	Proven      bool
 	PINPolicy   string
 	TouchPolicy string
 	Public      crypto.PublicKey
@@ -128,12 +135,19 @@ func KeysOf(infos []Info) []Key {
 				Token:     vault.TokenRef{Serial: info.Serial, Slot: s.String(), Model: info.Model, Firmware: info.Version.String()},
 				Algorithm: publicAlgorithm(si.Certificate.PublicKey),
 				Generated: si.Origin == hardware.OriginGenerated,
+				Proven:    si.HasKey() && samePublic(si.Public, si.Certificate.PublicKey),
 				PINPolicy: si.PINPolicy.String(), TouchPolicy: si.TouchPolicy.String(),
 				Public: si.Certificate.PublicKey, Certificate: si.Certificate,
 			})
 		}
 	}
 	return out
+}
+
+// samePublic reports whether two public keys are the same key.
+func samePublic(a, b crypto.PublicKey) bool {
+	eq, ok := a.(interface{ Equal(crypto.PublicKey) bool })
+	return ok && b != nil && eq.Equal(b)
 }
 
 func publicAlgorithm(pub crypto.PublicKey) string {
@@ -180,11 +194,19 @@ func Locate(keys []vault.Key, tks []Key) []vault.Key {
 	}
 	matched := map[string]bool{}
 	for i := range out {
-		if tk, ok := onToken[out[i].ID]; ok && out[i].Err == nil {
-			ref := tk.Token
-			out[i].Location, out[i].Token = vault.LocationToken, &ref
-			matched[tk.ID] = true
+		tk, ok := onToken[out[i].ID]
+		if !ok || out[i].Err != nil {
+			continue
 		}
+		matched[tk.ID] = true
+		ref := tk.Token
+		if !tk.Proven {
+			// The file is the key known to be there; the token's copy is
+			// only a certificate that names it.
+			out[i].TokenCertificate = &ref
+			continue
+		}
+		out[i].Location, out[i].Token = vault.LocationToken, &ref
 	}
 	for _, tk := range tks {
 		if matched[tk.ID] {
@@ -192,7 +214,11 @@ func Locate(keys []vault.Key, tks []Key) []vault.Key {
 		}
 		matched[tk.ID] = true
 		ref := tk.Token
-		out = append(out, vault.Key{ID: tk.ID, Role: tk.Role, Location: vault.LocationToken, Token: &ref, Algorithm: tk.Algorithm})
+		k := vault.Key{ID: tk.ID, Role: tk.Role, Location: vault.LocationToken, Token: &ref, Algorithm: tk.Algorithm}
+		if !tk.Proven {
+			k.TokenCertificate = &ref
+		}
+		out = append(out, k)
 	}
 	slices.SortStableFunc(out, func(a, b vault.Key) int {
 		if c := strings.Compare(a.ID, b.ID); c != 0 {

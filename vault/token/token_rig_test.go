@@ -165,13 +165,30 @@ func TestImportRootTokenWins(t *testing.T) {
 				t.Fatal(err)
 			}
 			merged := Locate(keys, tks)
-			if len(merged) != 1 || merged[0].Location != vault.LocationToken || merged[0].Token == nil ||
-				merged[0].Token.String() != "Yubikey 13000003, slot 9c" || merged[0].Path != k.Path {
+			// A YubiKey 5 shows the imported key in its metadata: the token
+			// wins. A YubiKey 4 shows only the certificate: the file stays
+			// the key's location, the certificate is noted.
+			proven := c.name == "yubikey5"
+			if len(tks) != 1 || tks[0].Proven != proven {
+				t.Fatalf("token keys: %+v, want proven %v", tks, proven)
+			}
+			switch {
+			case len(merged) != 1 || merged[0].Path != k.Path:
 				t.Errorf("merged keys: %+v", merged)
+			case proven && (merged[0].Location != vault.LocationToken || merged[0].Token == nil ||
+				merged[0].Token.String() != "Yubikey 13000003, slot 9c" || merged[0].TokenCertificate != nil):
+				t.Errorf("proven: merged key %+v", merged[0])
+			case !proven && (merged[0].Location != vault.LocationFile || merged[0].Token != nil ||
+				merged[0].TokenCertificate == nil || merged[0].TokenCertificate.String() != "Yubikey 13000003, slot 9c"):
+				t.Errorf("unproven: merged key %+v", merged[0])
 			}
 			r := vault.ReadRepository(s.Dir(), repo, merged)
 			ri, _ := r.Role("root")
-			if len(ri.Keys) != 1 || ri.Keys[0].Location != vault.LocationToken || ri.Keys[0].Token == nil || ri.Keys[0].Token.Serial != 13000003 {
+			wantLoc := vault.LocationFile
+			if proven {
+				wantLoc = vault.LocationToken
+			}
+			if len(ri.Keys) != 1 || ri.Keys[0].Location != wantLoc || proven && (ri.Keys[0].Token == nil || ri.Keys[0].Token.Serial != 13000003) {
 				t.Errorf("root role: %+v", ri.Keys)
 			}
 			ks, err := NewSigner(s, k.ID, tks, Auth{PIN: func(vault.TokenRef) ([]byte, error) { return bytes.Clone(pin), nil }},

@@ -22,7 +22,7 @@ func TestWithTokens(t *testing.T) {
 		{ID: "bbb", Role: "targets", Path: "/t/private/bbb.key", Location: vault.LocationFile},
 		{ID: "ddd", Role: "root", Path: "/t/private/ddd.key", Location: vault.LocationFile, Err: errors.New("unreadable")},
 	}
-	tks := []Key{{ID: "aaa", Role: "root", Token: ref}, {ID: "ccc", Role: "root", Token: vault.TokenRef{Serial: 1, Slot: "9e"}}}
+	tks := []Key{{ID: "aaa", Role: "root", Token: ref, Proven: true}, {ID: "ccc", Role: "root", Token: vault.TokenRef{Serial: 1, Slot: "9e"}, Proven: true}}
 	got := Locate(keys, tks)
 	if len(got) != 4 {
 		t.Fatalf("%d keys: %+v", len(got), got)
@@ -41,6 +41,16 @@ func TestWithTokens(t *testing.T) {
 	}
 	if len(Locate(keys, nil)) != 3 {
 		t.Error("no tokens changed the keys")
+	}
+	// A certificate the token does not show a key beside does not win
+	// over the file: the file stays the location, the certificate noted.
+	unproven := []Key{{ID: "aaa", Role: "root", Token: ref}, {ID: "ccc", Role: "root", Token: vault.TokenRef{Serial: 1, Slot: "9e"}}}
+	got = Locate(keys, unproven)
+	if got[0].Location != vault.LocationFile || got[0].Token != nil || got[0].TokenCertificate == nil || *got[0].TokenCertificate != ref {
+		t.Errorf("file beside an unproven token certificate: %+v", got[0])
+	}
+	if got[2].ID != "ccc" || got[2].Location != vault.LocationToken || got[2].TokenCertificate == nil {
+		t.Errorf("token-only key with only a certificate: %+v", got[2])
 	}
 }
 
@@ -65,6 +75,16 @@ func TestTokenKeysOf(t *testing.T) {
 	if len(tks) != 2 || tks[0].Role != "root" || tks[0].Token.Slot != "9c" || !tks[0].Generated ||
 		tks[1].Role != "targets/releases" || tks[1].Token.Firmware != "4.3.7" {
 		t.Errorf("token keys: %+v", tks)
+	}
+	// Proven: the slot's own public key (attested here) is the
+	// certificate's; a certificate alone, or beside another key, is not.
+	if !tks[0].Proven || tks[1].Proven {
+		t.Errorf("proven: root %v (want true), targets/releases %v (want false)", tks[0].Proven, tks[1].Proven)
+	}
+	other := cert("root")
+	info.Slots[1].Public = other.PublicKey
+	if tks := KeysOf([]Info{info}); tks[0].Proven {
+		t.Error("a certificate beside another key is proven")
 	}
 	if id, _ := tuf.CanonicalID(root.PublicKey); tks[0].ID != id {
 		t.Error("a token key's ID is the canonical ID of its certificate's key")
