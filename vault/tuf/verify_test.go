@@ -405,3 +405,30 @@ func issue(t *testing.T, ca *x509.Certificate, k *ecdsa.PrivateKey, cn string) [
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }
+
+// FuzzVerifyServerMetadata feeds a server's answers (root, timestamp,
+// snapshot, targets) to the verifier: whatever comes, no panic, and
+// nothing verifies that the fixture's keys did not sign.
+func FuzzVerifyServerMetadata(f *testing.F) {
+	t := &testing.T{}
+	fx := newFixture(t)
+	fx.delegate("targets/releases", "")
+	fx.tag("targets/releases", "v1", []byte("one"))
+	good := fx.build()
+	for _, role := range []string{"root", "timestamp", "snapshot", "targets", "targets/releases"} {
+		f.Add(role, good[role])
+	}
+	f.Fuzz(func(t *testing.T, role string, data []byte) {
+		files := map[string][]byte{}
+		for k, v := range good {
+			files[k] = v
+		}
+		files[role] = data
+		repo, err := VerifyFiles(testGUN, files, nil, TrustPinning{}, testNow)
+		if err == nil && role != "root" && string(data) != string(good[role]) && repo.Files[role] != nil {
+			if _, perr := Parse(data); perr != nil {
+				t.Fatalf("unparseable %s accepted", role)
+			}
+		}
+	})
+}
