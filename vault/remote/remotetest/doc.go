@@ -146,9 +146,10 @@
 // in $DOCKER_CONFIG/tls/<host:port of that URL>/*.crt and keeps its own
 // cache in $DOCKER_CONFIG/trust. It shows the tags of targets and
 // targets/releases only (not those of deeper roles or other delegations);
-// a tag's Signers are the other direct children of targets whose metadata
-// hold the same target ("targets/alice" is "alice"), or "Repo Admin" when
-// there are none. Signers lists every delegation but targets/releases by
+// a tag's Signers are the other delegations of targets, nested ones
+// included, whose metadata hold the same target ("targets/alice" is
+// "alice", "targets/alice/bob" is "alice/bob"; checked by vault/remote's
+// TestPullInspectMatchesDocker), or "Repo Admin" when there are none. Signers lists every delegation but targets/releases by
 // its name without "targets/" ("releases/team"), with the canonical key
 // IDs of its keys (what notary key list prints; not the certificate key
 // IDs in the metadata). AdministrativeKeys are "Root", with the key ID

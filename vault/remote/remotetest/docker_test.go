@@ -60,7 +60,7 @@ func TestDockerTrustInspect(t *testing.T) {
 		t.Fatalf("docker trust inspect: %+v", got)
 	}
 	// docker shows the tags of targets and targets/releases only. A tag's
-	// signers are the other direct children of targets whose metadata
+	// signers are the other delegations of targets (nested ones too) whose metadata
 	// hold the same target (targets/alice: "alice"); with none, the
 	// signer is "Repo Admin". The nested targets/releases/team
 	// tag is not shown, though its role is listed as a signer.
