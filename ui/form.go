@@ -175,6 +175,13 @@ func containsString(list []string, s string) bool {
 	return false
 }
 
+// restart empties every field and forgets the message, for a new
+// question in the same form.
+func (f *form) restart() {
+	f.reset()
+	f.msg, f.msgField = "", -1
+}
+
 // fail ends a busy spell with a message about the field named name ("":
 // the whole form) and puts the focus there.
 func (f *form) fail(name, msg string) tea.Cmd {

@@ -224,7 +224,7 @@ func (p *hardenPage) asked(msg hardenAskedMsg) tea.Cmd {
 		return p.ch.init()
 	}
 	p.step = hardenAsk
-	p.input.reset()
+	p.input.restart()
 	if msg.req.Attempt > 1 {
 		return p.input.fail(fieldPass, "Wrong passphrase: this key is unchanged. Try again, ctrl+k skips it, esc stops.")
 	}

@@ -454,6 +454,7 @@ func hardenStore(t *testing.T) (*demo.Info, *vault.Store) {
 // repositories page: a wrong passphrase is asked again, keys sharing one are
 // asked for once, and the summary lists every key.
 func TestHardenFlow(t *testing.T) {
+	t.Parallel() // each hardens at the real setting: about 0.8 s a key
 	info, s := hardenStore(t)
 	m := newTestModel(t, s, readSnapshot(s, demoNow), 120, 40)
 	press(m, "H")
@@ -512,6 +513,7 @@ func TestHardenFlow(t *testing.T) {
 
 // Stopping at a prompt leaves that key and the rest untouched, and says so.
 func TestHardenStop(t *testing.T) {
+	t.Parallel() // each hardens at the real setting: about 0.8 s a key
 	_, s := hardenStore(t)
 	snapBefore := map[string][]byte{}
 	keys, _ := s.Keys()
@@ -524,7 +526,15 @@ func TestHardenStop(t *testing.T) {
 	hp := m.active().(*hardenPage)
 	typeText(m, demo.Passphrase)
 	press(m, "enter") // both root keys
+	typeText(m, "not-the-passphrase")
+	press(m, "enter") // wrong, for the first targets key
+	if !strings.Contains(screen(m), "Wrong passphrase") {
+		t.Errorf("a wrong passphrase is not said:\n%s", screen(m))
+	}
 	press(m, "ctrl+k")
+	if hp.step != hardenAsk || strings.Contains(screen(m), "Wrong passphrase") {
+		t.Errorf("the next key's question shows the skipped key's error:\n%s", screen(m))
+	}
 	press(m, "esc")
 	if hp.step != hardenDone {
 		t.Fatalf("esc: %v", hp.step)
@@ -596,6 +606,7 @@ func TestPassphraseGolden(t *testing.T) {
 // With n, every key gets a new passphrase from the chooser; an unencrypted
 // key gets one in any case.
 func TestHardenNewPassphrases(t *testing.T) {
+	t.Parallel() // each hardens at the real setting: about 0.8 s a key
 	dir := t.TempDir() + "/trust"
 	compat, err := vault.Open(dir, vault.WithIterations(vault.CompatIterations))
 	if err != nil {
