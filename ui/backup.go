@@ -43,20 +43,11 @@ func defaultBackupKeys() backupKeys {
 
 // Messages of the backup flow.
 type (
-	drivesListedMsg struct {
-		drives []vault.Drive
-		err    error
-	}
-	backupPlannedMsg struct {
-		plan *vault.BackupPlan
-		err  error
-	}
+	drivesListedMsg   struct{ drives []vault.Drive }
+	backupPlannedMsg  struct{ plan *vault.BackupPlan }
 	backupProgressMsg struct{ p vault.BackupProgress }
-	backupDoneMsg     struct {
-		res *vault.BackupResult
-		err error
-	}
-	drivesEjectedMsg struct{ lines []string }
+	backupDoneMsg     struct{ res *vault.BackupResult }
+	drivesEjectedMsg  struct{ lines []string }
 )
 
 // backupPage is the guided backup.
@@ -65,19 +56,21 @@ type backupPage struct {
 	keys          backupKeys
 	width, height int
 
-	step    backupStep
-	drives  []vault.Drive
-	cursor  int
-	picked  []int // indexes into drives, in the order chosen
-	encrypt bool
-	ch      *passphraseChooser
-	plan    *vault.BackupPlan
-	events  chan tea.Msg
-	prog    map[int]vault.BackupProgress
-	res     *vault.BackupResult
-	err     error
-	ejected []string
-	note    string
+	step   backupStep
+	drives []vault.Drive
+	list   listView // the cursor over drives
+	picked []int    // indexes into drives, in the order chosen
+	// planning is set while the engine checks the two drives chosen.
+	planning bool
+	encrypt  bool
+	ch       *passphraseChooser
+	plan     *vault.BackupPlan
+	events   chan tea.Msg
+	prog     map[int]vault.BackupProgress
+	res      *vault.BackupResult
+	err      error
+	ejected  []string
+	note     string
 }
 
 var _ page = (*backupPage)(nil)
@@ -100,7 +93,10 @@ func listDrivesCmd(c *common) tea.Cmd {
 	d, dir := drivesOf(c), c.store.Dir()
 	return func() tea.Msg {
 		ds, err := d.List(dir)
-		return drivesListedMsg{drives: ds, err: err}
+		if err != nil {
+			return errorMsg{err: err}
+		}
+		return drivesListedMsg{drives: ds}
 	}
 }
 
@@ -108,7 +104,10 @@ func planBackupCmd(c *common, dirs []string) tea.Cmd {
 	s, d := c.store, drivesOf(c)
 	return func() tea.Msg {
 		plan, err := s.PlanBackup(d, dirs)
-		return backupPlannedMsg{plan: plan, err: err}
+		if err != nil {
+			return errorMsg{err: err}
+		}
+		return backupPlannedMsg{plan: plan}
 	}
 }
 
@@ -123,7 +122,11 @@ func startBackupCmd(s *vault.Store, plan *vault.BackupPlan, pass []byte, events 
 			default: // the screen is behind: drop a step, never block the write
 			}
 		}})
-		events <- backupDoneMsg{res: res, err: err}
+		if err != nil {
+			events <- errorMsg{err: err}
+			return
+		}
+		events <- backupDoneMsg{res: res}
 	}()
 	return waitEventCmd(events)
 }
@@ -150,7 +153,9 @@ func (p *backupPage) Title() string { return "Back up to two drives" }
 func (p *backupPage) Capturing() bool {
 	return p.step == backupPassphrase && p.ch != nil && p.ch.capturing()
 }
-func (p *backupPage) Busy() bool             { return p.step == backupLoading || p.step == backupWriting }
+func (p *backupPage) Busy() bool {
+	return p.step == backupLoading || p.step == backupWriting || p.planning
+}
 func (p *backupPage) SetSize(w, h int)       { p.width, p.height = w, h }
 func (p *backupPage) Refresh(*snapshot) bool { return true }
 
@@ -187,22 +192,22 @@ func (p *backupPage) Update(msg tea.Msg) (page, tea.Cmd) {
 	defer p.setKeys()
 	switch msg := msg.(type) {
 	case drivesListedMsg:
-		p.step, p.drives, p.err, p.picked = backupPick, msg.drives, msg.err, nil
-		p.cursor = 0
+		p.step, p.drives, p.err, p.picked = backupPick, msg.drives, nil, nil
+		p.list = listView{}
+		p.list.setLen(len(p.drives))
+		p.list.setHeight(len(p.drives))
 		return p, nil
 	case backupPlannedMsg:
-		if msg.err != nil {
-			p.step, p.note = backupPick, msg.err.Error()
-			return p, nil
-		}
-		p.plan, p.step, p.note = msg.plan, backupMode, ""
+		p.plan, p.step, p.note, p.planning = msg.plan, backupMode, "", false
 		return p, nil
 	case backupProgressMsg:
 		p.prog[msg.p.Target] = msg.p
 		return p, waitEventCmd(p.events)
 	case backupDoneMsg:
-		p.step, p.res, p.err = backupDone, msg.res, msg.err
+		p.step, p.res, p.err = backupDone, msg.res, nil
 		return p, send(reloadRequestedMsg{})
+	case errorMsg:
+		return p, p.failed(msg.err)
 	case drivesEjectedMsg:
 		p.ejected = msg.lines
 		return p, nil
@@ -229,60 +234,93 @@ func (p *backupPage) Update(msg tea.Msg) (page, tea.Cmd) {
 			return p, send(backRequestedMsg{})
 		}
 	case backupPick:
-		switch {
-		case key.Matches(km, p.keys.Back):
-			return p, send(backRequestedMsg{})
-		case key.Matches(km, p.keys.Up):
-			p.cursor = max(p.cursor-1, 0)
-		case key.Matches(km, p.keys.Down):
-			p.cursor = min(p.cursor+1, max(len(p.drives)-1, 0))
-		case key.Matches(km, p.keys.Rescan):
-			p.step, p.note = backupLoading, ""
-			return p, tea.Batch(listDrivesCmd(p.c), p.c.spinner.Tick)
-		case key.Matches(km, p.keys.Toggle):
-			p.toggle()
-		case key.Matches(km, p.keys.Next):
-			dirs := []string{p.drives[p.picked[0]].Mount, p.drives[p.picked[1]].Mount}
-			p.note = "Checking the drives…"
-			return p, planBackupCmd(p.c, dirs)
-		}
+		return p, p.updatePick(km)
 	case backupMode:
-		switch {
-		case key.Matches(km, p.keys.Back):
-			p.step = backupPick
-		case key.Matches(km, p.keys.Up), key.Matches(km, p.keys.Down):
-			p.encrypt = !p.encrypt
-		case key.Matches(km, p.keys.Next):
-			if !p.encrypt {
-				return p, p.start(nil)
-			}
-			p.step = backupPassphrase
-			p.ch = newPassphraseChooser(p.c, "root", false)
-			return p, p.ch.init()
-		}
+		return p, p.updateMode(km)
 	case backupDone:
-		switch {
-		case key.Matches(km, p.keys.Eject):
-			var ds []vault.Drive
-			for _, c := range p.res.Copies {
-				ds = append(ds, c.Target.Drive)
-			}
-			p.ejected = []string{"Ejecting…"}
-			return p, ejectCmd(p.c, ds)
-		case key.Matches(km, p.keys.Next), key.Matches(km, p.keys.Back):
-			return p, send(backRequestedMsg{})
-		}
+		return p, p.updateDone(km)
 	}
 	return p, nil
 }
 
+// failed says why an engine call failed: the drives could not be listed
+// or planned (the picker says so), or the backup failed (the summary).
+func (p *backupPage) failed(err error) tea.Cmd {
+	switch {
+	case p.step == backupLoading:
+		p.step, p.drives, p.err, p.picked = backupPick, nil, err, nil
+		p.list = listView{}
+	case p.planning:
+		p.planning, p.note = false, err.Error()
+	case p.step == backupWriting:
+		p.step, p.res, p.err = backupDone, nil, err
+		return send(reloadRequestedMsg{})
+	}
+	return nil
+}
+
+func (p *backupPage) updatePick(km tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case p.planning:
+	case key.Matches(km, p.keys.Back):
+		return send(backRequestedMsg{})
+	case key.Matches(km, p.keys.Up):
+		p.list.move(-1)
+	case key.Matches(km, p.keys.Down):
+		p.list.move(1)
+	case key.Matches(km, p.keys.Rescan):
+		p.step, p.note = backupLoading, ""
+		return tea.Batch(listDrivesCmd(p.c), p.c.spinner.Tick)
+	case key.Matches(km, p.keys.Toggle):
+		p.toggle()
+	case key.Matches(km, p.keys.Next):
+		dirs := []string{p.drives[p.picked[0]].Mount, p.drives[p.picked[1]].Mount}
+		p.note, p.planning = "Checking the drives…", true
+		return tea.Batch(planBackupCmd(p.c, dirs), p.c.spinner.Tick)
+	}
+	return nil
+}
+
+func (p *backupPage) updateMode(km tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case key.Matches(km, p.keys.Back):
+		p.step = backupPick
+	case key.Matches(km, p.keys.Up), key.Matches(km, p.keys.Down):
+		p.encrypt = !p.encrypt
+	case key.Matches(km, p.keys.Next):
+		if !p.encrypt {
+			return p.start(nil)
+		}
+		p.step = backupPassphrase
+		p.ch = newPassphraseChooser(p.c, "root", false)
+		return p.ch.init()
+	}
+	return nil
+}
+
+func (p *backupPage) updateDone(km tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case key.Matches(km, p.keys.Eject):
+		var ds []vault.Drive
+		for _, c := range p.res.Copies {
+			ds = append(ds, c.Target.Drive)
+		}
+		p.ejected = []string{"Ejecting…"}
+		return ejectCmd(p.c, ds)
+	case key.Matches(km, p.keys.Next), key.Matches(km, p.keys.Back):
+		return send(backRequestedMsg{})
+	}
+	return nil
+}
+
 func (p *backupPage) toggle() {
-	if p.cursor >= len(p.drives) {
+	if !p.list.selected() {
 		return
 	}
-	d := p.drives[p.cursor]
+	cur := p.list.cursor
+	d := p.drives[cur]
 	for i, j := range p.picked {
-		if j == p.cursor {
+		if j == cur {
 			p.picked = append(p.picked[:i], p.picked[i+1:]...)
 			p.note = ""
 			return
@@ -300,7 +338,7 @@ func (p *backupPage) toggle() {
 				return
 			}
 		}
-		p.picked = append(p.picked, p.cursor)
+		p.picked = append(p.picked, cur)
 		p.note = ""
 	}
 }
@@ -350,7 +388,7 @@ func (p *backupPage) View() string {
 				}
 			}
 			cur := "  "
-			if i == p.cursor {
+			if i == p.list.cursor {
 				cur = "▸ "
 			}
 			enc := ""

@@ -2,10 +2,6 @@ package ui
 
 import (
 	"bytes"
-	"errors"
-	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -15,46 +11,63 @@ import (
 	"github.com/trustvault/trustvault/vault"
 )
 
-// minPassphrase is notary's minimum passphrase length; the guided
-// generator of a later issue raises the bar per role.
-const minPassphrase = 8
-
-// formKind says which action a form performs.
-type formKind int
-
-const (
-	formPassphrase formKind = iota
-	formExport
-)
-
-// keyForm is a small form on the key page: a few inputs, a confirm, and an
-// engine call in a command.
-type keyForm struct {
-	kind   formKind
+// form is the input of every flow that asks for text: the key page's
+// export, the token flows, the current passphrase of passwd and harden,
+// a delegation's name, the archive to restore and its passphrase. It owns
+// the fields, the focus, the keys that move between them, submit and
+// cancel, and one message; the page that hosts it runs the engine call and
+// reports back with fail.
+//
+// The message (a field's check, or an engine error the host passes to
+// fail) stays on screen until the person changes the text of the field it
+// is about: cursor blinks, spinner ticks and moving the focus never erase
+// it.
+type form struct {
 	keys   formKeys
 	fields []formField
 	focus  int
-	err    string
-	busy   bool
+	msg    string
+	// msgField is the field msg is about; -1: the whole form (any edit
+	// clears it).
+	msgField int
+	// busy is set by the host while the engine works on what was
+	// submitted; keys are ignored then (ctrl+c still quits).
+	busy bool
 }
 
 // formField is one labelled input.
 type formField struct {
-	name  string // what validation and submission look it up by
+	name  string // what checks and hosts look it up by
 	label string
 	short string // the label on narrow terminals
 	input textinput.Model
+	// required: submitting with this field empty does nothing.
+	required bool
+	// check, when set, vets the text on submit; its error is shown at the
+	// field.
+	check func(string) error
 }
 
 // Field names.
 const (
-	fieldOld     = "old"
-	fieldNew     = "new"
-	fieldConfirm = "confirm"
-	fieldPass    = "passphrase"
-	fieldPath    = "path"
+	fieldPass   = "passphrase"
+	fieldPath   = "path"
+	fieldName   = "name"
+	fieldPIN    = "pin"
+	fieldPUK    = "puk"
+	fieldSerial = "serial"
 )
 
+// formResult is what an Update means for the host.
+type formResult int
+
+const (
+	formEditing   formResult = iota
+	formSubmitted            // every field passed its check: take the values
+	formCancelled            // the person gave up; the host clears the form
+)
+
+// newField is a text input; secret ones echo dots.
 func newField(st Styles, name, label, short string, secret bool) formField {
 	in := textinput.New()
 	in.Prompt = ""
@@ -66,265 +79,226 @@ func newField(st Styles, name, label, short string, secret bool) formField {
 	return formField{name: name, label: label, short: short, input: in}
 }
 
-// newPassphraseForm asks for the old passphrase (when the file is
-// encrypted) and the new one twice.
-func newPassphraseForm(st Styles, k *vault.Key) *keyForm {
-	f := &keyForm{kind: formPassphrase, keys: defaultFormKeys()}
-	if k.Encryption.Scheme != vault.SchemeNone {
-		f.fields = append(f.fields, newField(st, fieldOld, "Current passphrase", "Current", true))
-	}
-	f.fields = append(f.fields,
-		newField(st, fieldNew, "New passphrase", "New", true),
-		newField(st, fieldConfirm, "New passphrase again", "Again", true))
+// newForm makes a form of fields. With one field, tab and shift+tab do
+// nothing and are not offered.
+func newForm(fields ...formField) *form {
+	f := &form{keys: defaultFormKeys(), fields: fields, msgField: -1}
+	f.keys.Next.SetEnabled(len(fields) > 1)
+	f.keys.Prev.SetEnabled(len(fields) > 1)
 	return f
 }
 
-// newExportForm asks for the passphrase (when the file is encrypted) and a
-// file to write the public key to.
-func newExportForm(st Styles, k *vault.Key) *keyForm {
-	f := &keyForm{kind: formExport, keys: defaultFormKeys()}
-	if k.Encryption.Scheme != vault.SchemeNone {
-		f.fields = append(f.fields, newField(st, fieldPass, "Passphrase", "Passphrase", true))
-	}
-	path := newField(st, fieldPath, "Write to file", "File", false)
-	path.input.Placeholder = "empty: show it here"
-	f.fields = append(f.fields, path)
-	return f
-}
-
-func (f *keyForm) title() string {
-	if f.kind == formExport {
-		return "Export the public key"
-	}
-	return "Change the passphrase"
-}
-
-// fieldNamed returns a field by name, or nil.
-func fieldNamed(fields []formField, name string) *formField {
-	for i := range fields {
-		if fields[i].name == name {
-			return &fields[i]
-		}
-	}
-	return nil
-}
-
-// fieldValue returns a field's text, or nil; secret fields are taken as
-// bytes.
-func fieldValue(fields []formField, name string) []byte {
-	if fl := fieldNamed(fields, name); fl != nil {
-		return []byte(fl.input.Value())
-	}
-	return nil
-}
-
-// focusField focuses field i (counted round the ends), blurs the others
-// and returns the focused index with the focus command.
-func focusField(fields []formField, i int) (int, tea.Cmd) {
-	focus := (i + len(fields)) % len(fields)
-	var cmd tea.Cmd
-	for j := range fields {
-		if j == focus {
-			cmd = fields[j].input.Focus()
-		} else {
-			fields[j].input.Blur()
-		}
-	}
-	return focus, cmd
-}
-
-func (f *keyForm) field(name string) *formField { return fieldNamed(f.fields, name) }
-func (f *keyForm) value(name string) []byte     { return fieldValue(f.fields, name) }
-
-// focusOn moves the focus to field i.
-func (f *keyForm) focusOn(i int) tea.Cmd {
-	var cmd tea.Cmd
-	f.focus, cmd = focusField(f.fields, i)
-	return cmd
-}
-
-// clear empties every input, so that no passphrase stays in the model.
-func (f *keyForm) clear() {
-	for i := range f.fields {
-		f.fields[i].input.Reset()
-	}
-}
-
-// submitted is what a form asks its page to do.
-type submitted struct {
-	cmd    tea.Cmd
-	cancel bool
-}
-
-// Update handles a key. It returns a command to run the engine when the
-// form is complete, or cancel when the person gave up.
-func (f *keyForm) Update(msg tea.Msg, store *vault.Store, id string) (submitted, tea.Cmd) {
-	km, ok := msg.(tea.KeyPressMsg)
-	if !ok {
-		var cmd tea.Cmd
-		f.fields[f.focus].input, cmd = f.fields[f.focus].input.Update(msg)
-		return submitted{}, cmd
-	}
-	if f.busy {
-		return submitted{}, nil // the engine is working; ctrl+c still quits
-	}
-	switch {
-	case key.Matches(km, f.keys.Cancel):
-		f.clear()
-		return submitted{cancel: true}, nil
-	case key.Matches(km, f.keys.Next):
-		return submitted{}, f.focusOn(f.focus + 1)
-	case key.Matches(km, f.keys.Prev):
-		return submitted{}, f.focusOn(f.focus - 1)
-	case key.Matches(km, f.keys.Submit):
-		if f.focus < len(f.fields)-1 {
-			return submitted{}, f.focusOn(f.focus + 1)
-		}
-		return f.submit(store, id)
-	}
-	f.err = ""
-	var cmd tea.Cmd
-	f.fields[f.focus].input, cmd = f.fields[f.focus].input.Update(msg)
-	return submitted{}, cmd
-}
-
-// submit checks the form and starts the engine call.
-func (f *keyForm) submit(store *vault.Store, id string) (submitted, tea.Cmd) {
-	switch f.kind {
-	case formPassphrase:
-		next, again := f.value(fieldNew), f.value(fieldConfirm)
-		defer zero(again)
-		switch {
-		case len(next) < minPassphrase:
-			zero(next)
-			f.err = fmt.Sprintf("The new passphrase needs at least %d characters.", minPassphrase)
-			return submitted{}, f.focusOn(f.indexOf(fieldNew))
-		case !bytes.Equal(next, again):
-			zero(next)
-			f.err = "The two new passphrases differ."
-			f.field(fieldConfirm).input.Reset()
-			return submitted{}, f.focusOn(f.indexOf(fieldConfirm))
-		}
-		f.busy = true
-		cmd := changePassphraseCmd(store, id, f.value(fieldOld), next)
-		f.clear()
-		return submitted{cmd: cmd}, nil
-	default:
-		path := strings.TrimSpace(string(f.value(fieldPath)))
-		f.busy = true
-		cmd := exportPublicCmd(store, id, f.value(fieldPass), path)
-		f.field(fieldPath).input.Reset()
-		if p := f.field(fieldPass); p != nil {
-			p.input.Reset()
-		}
-		return submitted{cmd: cmd}, nil
-	}
-}
-
-func (f *keyForm) indexOf(name string) int {
+// index is the position of the field named name, or -1.
+func (f *form) index(name string) int {
 	for i := range f.fields {
 		if f.fields[i].name == name {
 			return i
 		}
 	}
-	return 0
+	return -1
 }
 
-// failed shows an engine error in the form and lets the person try again.
-func (f *keyForm) failed(err error) tea.Cmd {
-	f.busy = false
-	switch {
-	case errors.Is(err, vault.ErrWrongPassphrase):
-		f.err = "Wrong passphrase: nothing was changed. Try again, or esc to cancel."
-		name := fieldOld
-		if f.kind == formExport {
-			name = fieldPass
+// field returns a field by name, or nil.
+func (f *form) field(name string) *formField {
+	if i := f.index(name); i >= 0 {
+		return &f.fields[i]
+	}
+	return nil
+}
+
+// text is a field's text; "" when there is no such field.
+func (f *form) text(name string) string {
+	if fl := f.field(name); fl != nil {
+		return fl.input.Value()
+	}
+	return ""
+}
+
+// value is a field's text as bytes for a secret, or nil when there is no
+// such field; the caller zeroes it.
+func (f *form) value(name string) []byte {
+	if fl := f.field(name); fl != nil {
+		return []byte(fl.input.Value())
+	}
+	return nil
+}
+
+// focusOn focuses field i (counted round the ends) and blurs the others.
+func (f *form) focusOn(i int) tea.Cmd {
+	if len(f.fields) == 0 {
+		return nil
+	}
+	f.focus = (i + len(f.fields)) % len(f.fields)
+	var cmd tea.Cmd
+	for j := range f.fields {
+		if j == f.focus {
+			cmd = f.fields[j].input.Focus()
+		} else {
+			f.fields[j].input.Blur()
 		}
-		return f.focusOn(f.indexOf(name))
-	case errors.Is(err, vault.ErrLocked):
-		f.err = "Another trustvault is writing to this trust directory; try again when it is done."
-	default:
-		f.err = err.Error()
 	}
-	return f.focusOn(0)
+	return cmd
 }
 
-// formRoomy is the page height from which a form gets a border and the
-// key's ID above it.
-const formRoomy = 12
-
-// View draws the form; boxed, in a box when there is room for one.
-func (f *keyForm) View(c *common, width int, boxed bool) string {
-	st := c.styles
-	inner := width
-	if boxed {
-		inner = max(min(width, 76)-4, 10)
+// blur takes the focus away from every field.
+func (f *form) blur() {
+	for j := range f.fields {
+		f.fields[j].input.Blur()
 	}
-	labelW := 0
-	short := false
+}
+
+// reset empties the named fields (every field when none is named), so
+// that no secret stays in the model once it went to a command.
+func (f *form) reset(names ...string) {
+	for i := range f.fields {
+		if len(names) == 0 || containsString(names, f.fields[i].name) {
+			f.fields[i].input.Reset()
+		}
+	}
+}
+
+// resetExcept empties every field but the named ones.
+func (f *form) resetExcept(keep ...string) {
+	for i := range f.fields {
+		if !containsString(keep, f.fields[i].name) {
+			f.fields[i].input.Reset()
+		}
+	}
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// restart empties every field and forgets the message, for a new
+// question in the same form.
+func (f *form) restart() {
+	f.reset()
+	f.msg, f.msgField = "", -1
+}
+
+// fail ends a busy spell with a message about the field named name ("":
+// the whole form) and puts the focus there.
+func (f *form) fail(name, msg string) tea.Cmd {
+	f.busy = false
+	f.msg, f.msgField = msg, f.index(name)
+	return f.focusOn(max(f.msgField, 0))
+}
+
+// Update handles a message: keys move, submit or cancel, or edit the
+// focused field; everything else (cursor blinks, pastes) goes to the
+// focused input.
+func (f *form) Update(msg tea.Msg) (formResult, tea.Cmd) {
+	if len(f.fields) == 0 {
+		return formEditing, nil
+	}
+	km, isKey := msg.(tea.KeyPressMsg)
+	if isKey && f.busy {
+		return formEditing, nil
+	}
+	if isKey {
+		switch {
+		case key.Matches(km, f.keys.Cancel):
+			return formCancelled, nil
+		case key.Matches(km, f.keys.Next):
+			return formEditing, f.focusOn(f.focus + 1)
+		case key.Matches(km, f.keys.Prev):
+			return formEditing, f.focusOn(f.focus - 1)
+		case key.Matches(km, f.keys.Submit):
+			if f.focus < len(f.fields)-1 {
+				return formEditing, f.focusOn(f.focus + 1)
+			}
+			return f.submit()
+		}
+	}
+	fl := &f.fields[f.focus]
+	before := fl.input.Value()
+	var cmd tea.Cmd
+	fl.input, cmd = fl.input.Update(msg)
+	if fl.input.Value() != before && (f.msgField < 0 || f.msgField == f.focus) {
+		f.msg, f.msgField = "", -1
+	}
+	return formEditing, cmd
+}
+
+// submit runs the fields' checks, in order, and stops at the first that
+// fails.
+func (f *form) submit() (formResult, tea.Cmd) {
+	for i := range f.fields {
+		fl := &f.fields[i]
+		if fl.required && fl.input.Value() == "" {
+			return formEditing, f.focusOn(i)
+		}
+		if fl.check == nil {
+			continue
+		}
+		if err := fl.check(fl.input.Value()); err != nil {
+			f.msg, f.msgField = sentence(err.Error()), i
+			return formEditing, f.focusOn(i)
+		}
+	}
+	f.msg, f.msgField = "", -1
+	return formSubmitted, nil
+}
+
+// sentence makes an error's text a sentence: a capital letter first, a
+// full stop at the end when it has none.
+func sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	s = strings.ToUpper(s[:1]) + s[1:]
+	if !strings.ContainsAny(s[len(s)-1:], ".!?:)") {
+		s += "."
+	}
+	return s
+}
+
+// View draws the fields, one a line (a marker on the focused one, the
+// labels in a column), and the message under them, in width columns.
+func (f *form) View(st Styles, width int) string {
+	labelW, short := 0, false
 	for _, fl := range f.fields {
 		labelW = max(labelW, len(fl.label))
 	}
-	if inner < labelW+24 {
+	if width < labelW+24 {
 		short, labelW = true, 0
 		for _, fl := range f.fields {
 			labelW = max(labelW, len(fl.short))
 		}
 	}
-	var b strings.Builder
-	b.WriteString(st.SubHeading.Render(truncate(f.title(), inner)))
+	lines := make([]string, 0, len(f.fields)+1)
 	for i := range f.fields {
 		fl := &f.fields[i]
 		marker := "  "
 		if i == f.focus && !f.busy {
-			marker = "▸ "
+			marker = st.Present.Render("▸ ")
 		}
 		label := fl.label
 		if short {
 			label = fl.short
 		}
-		fl.input.SetWidth(max(inner-labelW-5, 4))
-		b.WriteString("\n" + marker + st.Label.Render(pad(label+":", labelW+2)) + fl.input.View())
+		fl.input.SetWidth(max(width-labelW-5, 4))
+		lines = append(lines, marker+st.Label.Render(pad(label+":", labelW+2))+fl.input.View())
 	}
-	switch {
-	case f.busy && f.kind == formPassphrase:
-		b.WriteString("\n" + c.spinner.View() + " Re-encrypting the key…")
-	case f.busy:
-		b.WriteString("\n" + c.spinner.View() + " Unlocking the key…")
-	case f.err != "":
-		b.WriteString("\n" + st.Bad.Render(wrap(f.err, inner)))
-	case f.kind == formExport:
-		b.WriteString("\n" + st.Faint.Render(truncate("enter confirms · esc cancels", inner)))
-	default:
-		hint := fmt.Sprintf("At least %d characters. enter confirms · esc cancels", minPassphrase)
-		b.WriteString("\n" + st.Faint.Render(wrap(hint, inner)))
+	if f.msg != "" {
+		lines = append(lines, st.Bad.Render(wrap(f.msg, width)))
 	}
-	if c.demo && c.demoPassphrase != "" && (f.field(fieldOld) != nil || f.field(fieldPass) != nil) {
-		b.WriteString("\n" + st.Faint.Render(truncate("Demo vault passphrase: "+c.demoPassphrase, inner)))
-	}
-	if !boxed {
-		return b.String()
-	}
-	return st.FormBorder.Width(inner + 4).Render(b.String())
+	return strings.Join(lines, "\n")
 }
 
-func (f *keyForm) help() []key.Binding {
+// help is the form's keys; none while the engine works.
+func (f *form) help() []key.Binding {
 	if f.busy {
 		return nil
 	}
 	return []key.Binding{f.keys.Submit, f.keys.Next, f.keys.Prev, f.keys.Cancel}
 }
-
-// Results of the engine calls the forms start.
-type (
-	passphraseChangedMsg      struct{ key vault.Key }
-	passphraseChangeFailedMsg struct{ err error }
-	publicKeyExportedMsg      struct {
-		pem  []byte
-		path string // "" when it is only shown
-	}
-	publicKeyExportFailedMsg struct{ err error }
-)
 
 // once answers the engine's first request for a passphrase with p, and any
 // later one (after a wrong passphrase) with ErrWrongPassphrase, so that a
@@ -335,58 +309,6 @@ func once(p []byte) vault.PassphraseFunc {
 			return nil, vault.ErrWrongPassphrase
 		}
 		return bytes.Clone(p), nil
-	}
-}
-
-// changePassphraseCmd re-encrypts a key under a new passphrase.
-func changePassphraseCmd(store *vault.Store, id string, old, next []byte) tea.Cmd {
-	return func() tea.Msg {
-		defer zero(old)
-		defer zero(next)
-		k, err := store.ChangePassphrase(id, once(old), once(next))
-		if err != nil {
-			return passphraseChangeFailedMsg{err: err}
-		}
-		return passphraseChangedMsg{key: k}
-	}
-}
-
-// exportPublicCmd unlocks a key and writes its public part to path, or
-// returns it to be shown when path is empty. It never overwrites a file.
-func exportPublicCmd(store *vault.Store, id string, pass []byte, path string) tea.Cmd {
-	return func() tea.Msg {
-		defer zero(pass)
-		pem, err := store.ExportPublic(id, once(pass))
-		if err != nil {
-			return publicKeyExportFailedMsg{err: err}
-		}
-		if path == "" {
-			return publicKeyExportedMsg{pem: pem}
-		}
-		if rest, ok := strings.CutPrefix(path, "~/"); ok {
-			if home, err := os.UserHomeDir(); err == nil {
-				path = filepath.Join(home, rest)
-			}
-		}
-		if abs, err := filepath.Abs(path); err == nil {
-			path = abs
-		}
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-		if err != nil {
-			if errors.Is(err, os.ErrExist) {
-				err = fmt.Errorf("%s already exists: choose another file name", path)
-			}
-			return publicKeyExportFailedMsg{err: err}
-		}
-		_, err = f.Write(pem)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			_ = os.Remove(path)
-			return publicKeyExportFailedMsg{err: fmt.Errorf("write %s: %w", path, err)}
-		}
-		return publicKeyExportedMsg{pem: pem, path: path}
 	}
 }
 

@@ -21,11 +21,11 @@ func fillGuideCmd(s *snapshot, subject, gun string) tea.Cmd {
 	return func() tea.Msg {
 		d, err := health.GuideFor(s.dir, s.keys, s.repos, subject, gun)
 		if err != nil {
-			return errMsg{err: err}
+			return errorMsg{err: err}
 		}
 		text, err := health.LostKeyGuide(d)
 		if err != nil {
-			return errMsg{err: err}
+			return errorMsg{err: err}
 		}
 		return guideFilledMsg{data: d, text: text}
 	}

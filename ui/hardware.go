@@ -7,6 +7,7 @@ package ui
 // waits.
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -150,13 +151,6 @@ const (
 	flowMove
 )
 
-// Field names of the token forms.
-const (
-	fieldPIN    = "pin"
-	fieldPUK    = "puk"
-	fieldSerial = "serial"
-)
-
 // tokenFlow is one operation on a token: a form, the engine call (with a
 // touch prompt when the token waits), and its outcome.
 type tokenFlow struct {
@@ -164,13 +158,9 @@ type tokenFlow struct {
 	serial uint32
 	// keyID is the root key being moved (flowMove).
 	keyID  string
-	keys   formKeys
-	fields []formField
-	focus  int
-	err    string
+	form   *form
 	cached bool // touch policy cached instead of always
 
-	busy     bool
 	touch    *touchSignal
 	touching bool
 
@@ -200,26 +190,15 @@ func (f *tokenFlow) title() string {
 
 // clear zeroes what the flow holds.
 func (f *tokenFlow) clear() {
-	for i := range f.fields {
-		f.fields[i].input.Reset()
-	}
+	f.form.reset()
 	for _, s := range f.secrets {
 		clear(s.value)
 	}
 	f.secrets = nil
 }
 
-func (f *tokenFlow) field(name string) *formField { return fieldNamed(f.fields, name) }
-func (f *tokenFlow) value(name string) []byte     { return fieldValue(f.fields, name) }
-
-func (f *tokenFlow) focusOn(i int) tea.Cmd {
-	if len(f.fields) == 0 {
-		return nil
-	}
-	var cmd tea.Cmd
-	f.focus, cmd = focusField(f.fields, i)
-	return cmd
-}
+// busy reports whether the token works on what was submitted.
+func (f *tokenFlow) busy() bool { return f.form.busy }
 
 // touchSignal carries "the token waits for a touch" from the engine's
 // goroutine to the event loop.
@@ -268,11 +247,10 @@ func waitTouchCmd(sig *touchSignal) tea.Cmd {
 
 // Outcomes of the token flows.
 type (
-	tokenSetUpMsg      struct{ res token.SetupResult }
-	rootGeneratedMsg   struct{ key token.Key }
-	rootMovedMsg       struct{ key token.Key }
-	tokenUnblockedMsg  struct{ pin []byte }
-	tokenFlowFailedMsg struct{ err error }
+	tokenSetUpMsg     struct{ res token.SetupResult }
+	rootGeneratedMsg  struct{ key token.Key }
+	rootMovedMsg      struct{ key token.Key }
+	tokenUnblockedMsg struct{ pin []byte }
 )
 
 func setupTokenCmd(serial uint32, pin, puk []byte) tea.Cmd {
@@ -283,7 +261,7 @@ func setupTokenCmd(serial uint32, pin, puk []byte) tea.Cmd {
 		if err != nil {
 			clear(res.NewPIN)
 			clear(res.NewPUK)
-			return tokenFlowFailedMsg{err: err}
+			return errorMsg{err: err}
 		}
 		return tokenSetUpMsg{res: res}
 	}
@@ -296,7 +274,7 @@ func generateRootCmd(o token.RootOptions, sig *touchSignal) tea.Cmd {
 		o.Touch = sig.notify
 		tk, err := token.GenerateRoot(o)
 		if err != nil {
-			return tokenFlowFailedMsg{err: err}
+			return errorMsg{err: err}
 		}
 		return rootGeneratedMsg{key: tk}
 	}
@@ -315,7 +293,7 @@ func moveRootCmd(store *vault.Store, id string, pass []byte, o token.RootOptions
 			return append([]byte(nil), pass...), nil
 		}, o)
 		if err != nil {
-			return tokenFlowFailedMsg{err: err}
+			return errorMsg{err: err}
 		}
 		return rootMovedMsg{key: tk}
 	}
@@ -326,11 +304,11 @@ func unblockTokenCmd(serial uint32, puk []byte) tea.Cmd {
 		defer clear(puk)
 		pin, err := passphrase.GeneratePIN(nil)
 		if err != nil {
-			return tokenFlowFailedMsg{err: err}
+			return errorMsg{err: err}
 		}
 		if err := token.UnblockPIN(serial, puk, pin); err != nil {
 			clear(pin)
-			return tokenFlowFailedMsg{err: err}
+			return errorMsg{err: err}
 		}
 		return tokenUnblockedMsg{pin: pin}
 	}
@@ -343,10 +321,12 @@ type hardwarePage struct {
 	c             *common
 	keys          hardwareKeys
 	width, height int
-	sel           int
-	lines         []string
-	list          listView
-	flow          *tokenFlow
+	// tokens is the cursor over the tokens plugged in; list scrolls the
+	// lines that describe them.
+	tokens listView
+	lines  []string
+	list   listView
+	flow   *tokenFlow
 	// moveOnly closes the page when the move flow ends.
 	moveOnly bool
 }
@@ -378,7 +358,7 @@ func (p *hardwarePage) Title() string {
 }
 
 func (p *hardwarePage) Capturing() bool { return p.flow != nil }
-func (p *hardwarePage) Busy() bool      { return p.flow != nil && p.flow.busy }
+func (p *hardwarePage) Busy() bool      { return p.flow != nil && p.flow.busy() }
 
 func (p *hardwarePage) SetSize(w, h int) {
 	p.width, p.height = w, h
@@ -386,9 +366,8 @@ func (p *hardwarePage) SetSize(w, h int) {
 }
 
 func (p *hardwarePage) Refresh(s *snapshot) bool {
-	if p.sel >= len(s.tokens.infos) {
-		p.sel = max(len(s.tokens.infos)-1, 0)
-	}
+	p.tokens.setLen(len(s.tokens.infos))
+	p.tokens.setHeight(len(s.tokens.infos))
 	p.layout()
 	return true
 }
@@ -396,14 +375,14 @@ func (p *hardwarePage) Refresh(s *snapshot) bool {
 // selected is the token the actions apply to.
 func (p *hardwarePage) selected() (token.Info, bool) {
 	infos := p.c.snap.tokens.infos
-	if p.sel < len(infos) && infos[p.sel].Err == nil {
-		return infos[p.sel], true
+	if p.tokens.selected() && infos[p.tokens.cursor].Err == nil {
+		return infos[p.tokens.cursor], true
 	}
 	return token.Info{}, false
 }
 
 func (p *hardwarePage) layout() {
-	p.lines = hardwareLines(p.c, p.sel, p.width)
+	p.lines = hardwareLines(p.c, p.tokens.cursor, p.width)
 	p.list.setLen(len(p.lines))
 	p.list.setHeight(p.height)
 	info, ok := p.selected()
@@ -415,12 +394,18 @@ func (p *hardwarePage) layout() {
 // startFlow opens a flow's form for the selected token (or, for a move,
 // the first token).
 func (p *hardwarePage) startFlow(kind flowKind, keyID string) tea.Cmd {
-	st := p.c.styles
 	info, ok := p.selected()
 	if !ok && len(p.c.snap.tokens.infos) > 0 {
 		info = p.c.snap.tokens.infos[0]
 	}
-	f := &tokenFlow{kind: kind, serial: info.Serial, keyID: keyID, keys: defaultFormKeys()}
+	p.flow = &tokenFlow{kind: kind, serial: info.Serial, keyID: keyID, form: newForm(p.flowFields(kind, info)...)}
+	return p.flow.form.focusOn(0)
+}
+
+// flowFields are the fields a flow asks for; every one must be filled.
+func (p *hardwarePage) flowFields(kind flowKind, info token.Info) []formField {
+	st := p.c.styles
+	var fields []formField
 	switch kind {
 	case flowSetup:
 		pin := newField(st, fieldPIN, "Current PIN", "PIN", true)
@@ -431,26 +416,46 @@ func (p *hardwarePage) startFlow(kind flowKind, keyID string) tea.Cmd {
 		if info.PUK.State != token.StateChanged {
 			puk.input.Placeholder = "a new token's is 12345678"
 		}
-		f.fields = []formField{pin, puk}
+		fields = []formField{pin, puk}
 	case flowGenerate:
-		f.fields = []formField{newField(st, fieldPIN, "PIN", "PIN", true)}
+		fields = []formField{newField(st, fieldPIN, "PIN", "PIN", true)}
 	case flowUnblock:
-		f.fields = []formField{newField(st, fieldPUK, "PUK", "PUK", true)}
+		fields = []formField{newField(st, fieldPUK, "PUK", "PUK", true)}
 	case flowMove:
 		pass := newField(st, fieldPass, "Passphrase of the key", "Passphrase", true)
 		if p.c.demoPassphrase != "" {
 			pass.input.Placeholder = "demo: " + p.c.demoPassphrase
 		}
-		f.fields = []formField{pass}
+		fields = []formField{pass}
 		if len(p.c.snap.tokens.infos) > 1 {
 			serial := newField(st, fieldSerial, "Yubikey serial", "Serial", false)
 			serial.input.SetValue(strconv.FormatUint(uint64(info.Serial), 10))
-			f.fields = append(f.fields, serial)
+			serial.check = checkSerial
+			fields = append(fields, serial)
 		}
-		f.fields = append(f.fields, newField(st, fieldPIN, "PIN of the Yubikey", "PIN", true))
+		fields = append(fields, newField(st, fieldPIN, "PIN of the Yubikey", "PIN", true))
 	}
-	p.flow = f
-	return f.focusOn(0)
+	for i := range fields {
+		label, prev := fields[i].label, fields[i].check
+		fields[i].check = func(s string) error {
+			if s == "" {
+				return errors.New(label + " is empty")
+			}
+			if prev != nil {
+				return prev(s)
+			}
+			return nil
+		}
+	}
+	return fields
+}
+
+// checkSerial vets a typed token serial.
+func checkSerial(s string) error {
+	if _, err := strconv.ParseUint(strings.TrimSpace(s), 10, 32); err != nil {
+		return errors.New("the serial is a number (see the Yubikeys page, Y)")
+	}
+	return nil
 }
 
 // closeFlow ends a flow and forgets its secrets.
@@ -468,23 +473,18 @@ func (p *hardwarePage) closeFlow() tea.Cmd {
 func (p *hardwarePage) Update(msg tea.Msg) (page, tea.Cmd) {
 	switch msg := msg.(type) {
 	case touchRequestedMsg:
-		if p.flow != nil && p.flow.busy && p.flow.touch == msg.sig {
+		if p.flow != nil && p.flow.busy() && p.flow.touch == msg.sig {
 			p.flow.touching = true
 			return p, waitTouchCmd(msg.sig)
 		}
 		return p, nil
-	case tokenFlowFailedMsg:
+	case errorMsg:
 		if p.flow == nil {
-			return p, send(errMsg{err: msg.err})
+			return p, nil
 		}
-		p.flow.busy, p.flow.touching = false, false
-		p.flow.err = tokenErrorText(msg.err)
-		for i := range p.flow.fields {
-			if p.flow.fields[i].name != fieldSerial {
-				p.flow.fields[i].input.Reset()
-			}
-		}
-		return p, tea.Batch(p.flow.focusOn(0), send(reloadRequestedMsg{}))
+		p.flow.touching = false
+		p.flow.form.resetExcept(fieldSerial)
+		return p, tea.Batch(p.flow.form.fail("", tokenErrorText(msg.err)), send(reloadRequestedMsg{}))
 	case tokenSetUpMsg:
 		return p, p.finished(
 			[]string{fmt.Sprintf("%s is set up: a random management key is stored on it under the new PIN.", msg.res.Info.Name()),
@@ -504,22 +504,17 @@ func (p *hardwarePage) Update(msg tea.Msg) (page, tea.Cmd) {
 			fmt.Sprintf("Root key %s is on %s; the Yubikey is used for it from now on.", msg.key.ID, msg.key.Token),
 			"The key file stays as its backup: keep it (and its backups) offline.",
 		}, nil)
-	case tea.KeyPressMsg:
-		if p.flow != nil {
-			return p, p.updateFlow(msg)
-		}
-		return p, p.updateList(msg)
 	case tea.MouseWheelMsg:
 		if p.flow == nil {
 			p.list.scrollWheel(msg)
 		}
 		return p, nil
 	}
-	if p.flow != nil && !p.flow.busy && p.flow.done == nil {
-		fl := &p.flow.fields[p.flow.focus]
-		var cmd tea.Cmd
-		fl.input, cmd = fl.input.Update(msg)
-		return p, cmd
+	if p.flow != nil {
+		return p, p.updateFlow(msg)
+	}
+	if km, ok := msg.(tea.KeyPressMsg); ok {
+		return p, p.updateList(km)
 	}
 	return p, nil
 }
@@ -540,7 +535,7 @@ func (p *hardwarePage) finished(lines []string, secrets []secretLine) tea.Cmd {
 		}
 		return nil
 	}
-	p.flow.busy, p.flow.touching = false, false
+	p.flow.form.busy, p.flow.touching = false, false
 	p.flow.clear()
 	p.flow.done, p.flow.secrets = lines, secrets
 	return send(reloadRequestedMsg{})
@@ -557,15 +552,15 @@ func (p *hardwarePage) updateList(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, p.keys.Unblock):
 		return p.startFlow(flowUnblock, "")
 	case key.Matches(msg, p.keys.Up):
-		if p.sel > 0 {
-			p.sel--
+		if p.tokens.cursor > 0 {
+			p.tokens.move(-1)
 			p.layout()
 		} else {
 			p.list.scroll(-1)
 		}
 	case key.Matches(msg, p.keys.Down):
-		if p.sel < len(p.c.snap.tokens.infos)-1 {
-			p.sel++
+		if p.tokens.cursor < p.tokens.n-1 {
+			p.tokens.move(1)
 			p.layout()
 		} else {
 			p.list.scroll(1)
@@ -576,89 +571,65 @@ func (p *hardwarePage) updateList(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-func (p *hardwarePage) updateFlow(msg tea.KeyPressMsg) tea.Cmd {
+// updateFlow runs an open flow: its form, then its outcome.
+func (p *hardwarePage) updateFlow(msg tea.Msg) tea.Cmd {
 	f := p.flow
-	if f.busy {
-		return nil // the token is working; ctrl+c still quits
-	}
-	if f.done != nil {
-		if key.Matches(msg, p.keys.Reveal) && len(f.secrets) > 0 {
+	km, isKey := msg.(tea.KeyPressMsg)
+	switch {
+	case f.done != nil:
+		switch {
+		case !isKey:
+		case key.Matches(km, p.keys.Reveal) && len(f.secrets) > 0:
 			f.revealed = !f.revealed
-			return nil
-		}
-		if key.Matches(msg, f.keys.Submit, f.keys.Cancel) {
+		case key.Matches(km, f.form.keys.Submit, f.form.keys.Cancel):
 			return p.closeFlow()
 		}
 		return nil
-	}
-	switch {
-	case key.Matches(msg, f.keys.Cancel):
-		return p.closeFlow()
-	case key.Matches(msg, p.keys.Cached) && (f.kind == flowGenerate || f.kind == flowMove):
+	case isKey && !f.busy() && key.Matches(km, p.keys.Cached) && (f.kind == flowGenerate || f.kind == flowMove):
 		f.cached = !f.cached
 		return nil
-	case key.Matches(msg, f.keys.Next):
-		return f.focusOn(f.focus + 1)
-	case key.Matches(msg, f.keys.Prev):
-		return f.focusOn(f.focus - 1)
-	case key.Matches(msg, f.keys.Submit):
-		if f.focus < len(f.fields)-1 {
-			return f.focusOn(f.focus + 1)
-		}
+	}
+	res, cmd := f.form.Update(msg)
+	switch res {
+	case formCancelled:
+		return p.closeFlow()
+	case formSubmitted:
 		return p.submit()
 	}
-	fl := &f.fields[f.focus]
-	var cmd tea.Cmd
-	fl.input, cmd = fl.input.Update(msg)
-	f.err = ""
 	return cmd
 }
 
-// submit checks the form and starts the engine call.
+// submit starts the engine call with what the form holds.
 func (p *hardwarePage) submit() tea.Cmd {
 	f := p.flow
-	for _, fl := range f.fields {
-		if fl.input.Value() == "" {
-			f.err = fl.label + " is empty."
-			return nil
-		}
-	}
-	if fl := f.field(fieldSerial); fl != nil {
-		n, err := strconv.ParseUint(strings.TrimSpace(fl.input.Value()), 10, 32)
-		if err != nil {
-			f.err = "The serial is a number (see the Yubikeys page, Y)."
-			return nil
-		}
+	if fl := f.form.field(fieldSerial); fl != nil {
+		n, _ := strconv.ParseUint(strings.TrimSpace(fl.input.Value()), 10, 32) // checked by the form
 		f.serial = uint32(n)
 	}
-	f.busy, f.err = true, ""
+	f.form.busy = true
 	o := token.RootOptions{Serial: f.serial, TouchCached: f.cached}
 	var cmd tea.Cmd
 	switch f.kind {
 	case flowSetup:
-		cmd = setupTokenCmd(f.serial, f.value(fieldPIN), f.value(fieldPUK))
+		cmd = setupTokenCmd(f.serial, f.form.value(fieldPIN), f.form.value(fieldPUK))
 	case flowUnblock:
-		cmd = unblockTokenCmd(f.serial, f.value(fieldPUK))
+		cmd = unblockTokenCmd(f.serial, f.form.value(fieldPUK))
 	case flowGenerate:
 		f.touch = newTouchSignal()
-		o.PIN = f.value(fieldPIN)
+		o.PIN = f.form.value(fieldPIN)
 		cmd = tea.Batch(generateRootCmd(o, f.touch), waitTouchCmd(f.touch))
 	case flowMove:
 		f.touch = newTouchSignal()
-		o.PIN = f.value(fieldPIN)
-		cmd = tea.Batch(moveRootCmd(p.c.store, f.keyID, f.value(fieldPass), o, f.touch), waitTouchCmd(f.touch))
+		o.PIN = f.form.value(fieldPIN)
+		cmd = tea.Batch(moveRootCmd(p.c.store, f.keyID, f.form.value(fieldPass), o, f.touch), waitTouchCmd(f.touch))
 	}
-	for i := range f.fields {
-		if f.fields[i].name != fieldSerial {
-			f.fields[i].input.Reset() // the secrets went to the command
-		}
-	}
+	f.form.resetExcept(fieldSerial) // the secrets went to the command
 	return tea.Batch(cmd, p.c.spinner.Tick)
 }
 
 // tokenErrorText is an engine error with what to do, for a form.
 func tokenErrorText(err error) string {
-	msg := strings.NewReplacer("vault: ", "", "hardware: ", "").Replace(err.Error())
+	msg := err.Error()
 	if advice := health.Advice(err); advice != "" {
 		msg += "; " + advice
 	}
@@ -684,17 +655,18 @@ func (p *hardwarePage) FullHelp() [][]key.Binding {
 
 func (p *hardwarePage) flowHelp() []key.Binding {
 	f := p.flow
+	k := f.form.keys
 	switch {
-	case f.busy:
+	case f.busy():
 		return nil
 	case f.done != nil && len(f.secrets) > 0:
-		return []key.Binding{p.keys.Reveal, withHelp(f.keys.Submit, "enter", "done")}
+		return []key.Binding{p.keys.Reveal, withHelp(k.Submit, "enter", "done")}
 	case f.done != nil:
-		return []key.Binding{withHelp(f.keys.Submit, "enter", "done")}
+		return []key.Binding{withHelp(k.Submit, "enter", "done")}
 	case f.kind == flowGenerate || f.kind == flowMove:
-		return []key.Binding{f.keys.Submit, f.keys.Next, p.keys.Cached, f.keys.Cancel}
+		return []key.Binding{k.Submit, k.Next, p.keys.Cached, k.Cancel}
 	}
-	return []key.Binding{f.keys.Submit, f.keys.Next, f.keys.Cancel}
+	return []key.Binding{k.Submit, k.Next, k.Cancel}
 }
 
 func withHelp(b key.Binding, k, desc string) key.Binding {
@@ -719,6 +691,29 @@ func (p *hardwarePage) scrollInfo() (first, last, total int) {
 	return first, last, p.list.n
 }
 
+// flowIntro says what a flow does, before its form.
+func flowIntro(f *tokenFlow) []string {
+	var out []string
+	switch f.kind {
+	case flowSetup:
+		out = append(out, "Replaces the PUK, sets a random management key stored on the token under the PIN, and replaces the PIN. The new PIN and PUK are random 8-digit numbers, shown once at the end.")
+	case flowGenerate:
+		out = append(out, "Generates an ECDSA P-256 root key in the first free of the slots notary uses (9c, 9e, 9d, 9a), with the certificate notary keeps beside it. It never leaves the token: there is no backup.")
+	case flowUnblock:
+		out = append(out, "Sets a new PIN with the PUK. A wrong PUK costs one of its tries.")
+	case flowMove:
+		out = append(out, "Puts the root key onto the Yubikey, into the first free of the slots notary uses (9c, 9e, 9d, 9a); the key file stays as its backup. The token signs once to prove the key works.")
+	}
+	if f.kind == flowGenerate || f.kind == flowMove {
+		policy := "touch for every signature"
+		if f.cached {
+			policy = "touch once per 15 seconds"
+		}
+		out = append(out, "Policy: PIN once per session, "+policy+" (ctrl+t changes it).")
+	}
+	return out
+}
+
 func (p *hardwarePage) flowView() string {
 	st := p.c.styles
 	f := p.flow
@@ -735,70 +730,43 @@ func (p *hardwarePage) flowView() string {
 		for _, l := range f.done {
 			add(l)
 		}
-		if len(f.secrets) > 0 {
-			b = append(b, "")
-			for _, s := range f.secrets {
-				v := strings.Repeat("•", len(s.value))
-				if f.revealed {
-					v = string(s.value)
-				}
-				b = append(b, "  "+st.Label.Render(pad(s.label, labelWidth))+st.Present.Render(v))
-			}
-			if !f.revealed {
-				b = append(b, "", "  "+st.Faint.Render(truncate("v reveals them; enter when you have written them down", w-2)))
-			}
-		}
+		b = append(b, p.secretLines(w)...)
 		return strings.Join(b, "\n")
-	case f.busy && f.touching:
+	case f.busy() && f.touching:
 		b = append(b, "  "+st.Warn.Render(truncate(p.c.spinner.View()+" Touch the Yubikey when it blinks.", w-2)))
 		add("It waits about 15 seconds for the touch.")
 		return strings.Join(b, "\n")
-	case f.busy:
+	case f.busy():
 		b = append(b, "  "+truncate(p.c.spinner.View()+" Working with the Yubikey… do not pull it out.", w-2))
 		return strings.Join(b, "\n")
 	}
-	switch f.kind {
-	case flowSetup:
-		add("Replaces the PUK, sets a random management key stored on the token under the PIN, and replaces the PIN. The new PIN and PUK are random 8-digit numbers, shown once at the end.")
-	case flowGenerate:
-		add("Generates an ECDSA P-256 root key in the first free of the slots notary uses (9c, 9e, 9d, 9a), with the certificate notary keeps beside it. It never leaves the token: there is no backup.")
-	case flowUnblock:
-		add("Sets a new PIN with the PUK. A wrong PUK costs one of its tries.")
-	case flowMove:
-		add("Puts the root key onto the Yubikey, into the first free of the slots notary uses (9c, 9e, 9d, 9a); the key file stays as its backup. The token signs once to prove the key works.")
+	for _, l := range flowIntro(f) {
+		add(l)
 	}
-	if f.kind == flowGenerate || f.kind == flowMove {
-		policy := "touch for every signature"
-		if f.cached {
-			policy = "touch once per 15 seconds"
-		}
-		add("Policy: PIN once per session, " + policy + " (ctrl+t changes it).")
-	}
-	b = append(b, "")
-	for i := range f.fields {
-		fl := &f.fields[i]
-		label := fl.label
-		if w < 50 {
-			label = fl.short
-		}
-		mark := "  "
-		if i == f.focus {
-			mark = st.Present.Render("▸ ")
-		}
-		lw := min(22, w/3)
-		fl.input.SetWidth(max(w-lw-5, 4))
-		b = append(b, mark+st.Label.Render(pad(truncate(label, lw), lw))+" "+fl.input.View())
-	}
-	if f.err != "" {
-		b = append(b, "")
-		for _, l := range strings.Split(wrap(f.err, w-2), "\n") {
-			b = append(b, "  "+st.Bad.Render(l))
-		}
-	}
-	for i, l := range b {
-		b[i] = truncate(l, w)
-	}
+	b = append(b, "", f.form.View(st, w))
 	return strings.Join(b, "\n")
+}
+
+// secretLines shows the new PIN and PUK of a finished flow, hidden until
+// v.
+func (p *hardwarePage) secretLines(w int) []string {
+	st := p.c.styles
+	f := p.flow
+	if len(f.secrets) == 0 {
+		return nil
+	}
+	b := []string{""}
+	for _, s := range f.secrets {
+		v := strings.Repeat("•", len(s.value))
+		if f.revealed {
+			v = string(s.value)
+		}
+		b = append(b, "  "+st.Label.Render(pad(s.label, labelWidth))+st.Present.Render(v))
+	}
+	if !f.revealed {
+		b = append(b, "", "  "+st.Faint.Render(truncate("v reveals them; enter when you have written them down", w-2)))
+	}
+	return b
 }
 
 // hardwareLines lays out the tokens plugged in, the selected one marked.

@@ -124,17 +124,17 @@ func TestHardwarePage(t *testing.T) {
 	}
 	// A form takes every key; esc cancels it and forgets what was typed.
 	press(m, "g", "1", "2", "3")
-	if !hp.Capturing() || hp.flow.fields[0].input.Value() != "123" {
+	if !hp.Capturing() || hp.flow.form.fields[0].input.Value() != "123" {
 		t.Fatalf("generate form: %+v", hp.flow)
 	}
-	fields := hp.flow.fields
+	fields := hp.flow.form.fields
 	press(m, "esc")
 	if hp.flow != nil || fields[0].input.Value() != "" {
 		t.Error("esc left the form or its PIN")
 	}
 	// While the token waits for a touch the page says so.
 	press(m, "g")
-	hp.flow.busy, hp.flow.touch = true, newTouchSignal()
+	hp.flow.form.busy, hp.flow.touch = true, newTouchSignal()
 	m.Update(touchRequestedMsg{sig: newTouchSignal()}) // another operation's: ignored
 	if hp.flow.touching {
 		t.Error("a stale touch request was taken")

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -50,7 +51,7 @@ type keyPage struct {
 	// lines are the facts, laid out for the width; list scrolls them.
 	lines []string
 	list  listView
-	form  *keyForm
+	form  *form // the export form, while it is open
 	// exported is the public key last shown on the page.
 	exported []byte
 }
@@ -116,15 +117,6 @@ func (p *keyPage) layout() {
 
 func (p *keyPage) Update(msg tea.Msg) (page, tea.Cmd) {
 	switch msg := msg.(type) {
-	case passphraseChangedMsg:
-		p.form = nil
-		text := fmt.Sprintf("Passphrase changed: key %s is now protected by %s.", msg.key.ShortID(), msg.key.Encryption.Summary())
-		return p, tea.Batch(send(noticeMsg{text: text}), send(reloadRequestedMsg{}))
-	case passphraseChangeFailedMsg:
-		if p.form != nil {
-			return p, p.form.failed(msg.err)
-		}
-		return p, send(errMsg{err: msg.err})
 	case publicKeyExportedMsg:
 		p.form = nil
 		if msg.path != "" {
@@ -135,48 +127,66 @@ func (p *keyPage) Update(msg tea.Msg) (page, tea.Cmd) {
 		p.list.bottom()
 		p.list.offset = max(p.list.n-p.list.height, 0)
 		return p, nil
-	case publicKeyExportFailedMsg:
-		if p.form != nil {
-			return p, p.form.failed(msg.err)
-		}
-		return p, send(errMsg{err: msg.err})
-	}
-	if p.form != nil {
-		res, cmd := p.form.Update(msg, p.c.store, p.file.ID)
-		if res.cancel {
-			p.form = nil
+	case errorMsg:
+		if p.form == nil {
 			return p, nil
 		}
-		if res.cmd != nil {
-			return p, tea.Batch(res.cmd, p.c.spinner.Tick)
+		name := ""
+		if errors.Is(msg.err, vault.ErrWrongPassphrase) {
+			name = fieldPass
 		}
-		return p, cmd
+		return p, p.form.fail(name, passphraseError(msg.err))
+	}
+	if p.form != nil {
+		return p, p.updateForm(msg)
 	}
 	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
-		switch {
-		case key.Matches(msg, p.keys.Back):
-			return p, send(backRequestedMsg{})
-		case key.Matches(msg, p.keys.Passphrase):
-			np, cmd := newPasswdPage(p.c, *p.file)
-			return p, openPage(np, cmd)
-		case key.Matches(msg, p.keys.Export):
-			p.form = newExportForm(p.c.styles, p.file)
-			return p, p.form.focusOn(0)
-		case key.Matches(msg, p.keys.Guide):
-			return p, fillGuideCmd(p.c.snap, p.ref.id, "")
-		case key.Matches(msg, p.keys.Yubikey):
-			return p, openPage(newMoveToTokenPage(p.c, p.file))
-		case key.Matches(msg, p.keys.Backup):
-			np, cmd := newBackupPage(p.c)
-			return p, openPage(np, cmd)
-		default:
-			p.list.scrollKeys(p.keys.navKeys, msg, p.height)
-		}
+		return p, p.updateKey(msg)
 	case tea.MouseWheelMsg:
 		p.list.scrollWheel(msg)
 	}
 	return p, nil
+}
+
+// updateForm runs the export form; on submit the engine unlocks the key.
+func (p *keyPage) updateForm(msg tea.Msg) tea.Cmd {
+	res, cmd := p.form.Update(msg)
+	switch res {
+	case formCancelled:
+		p.form.reset()
+		p.form = nil
+		return nil
+	case formSubmitted:
+		path := strings.TrimSpace(p.form.text(fieldPath))
+		p.form.busy = true
+		cmd := exportPublicCmd(p.c.store, p.file.ID, p.form.value(fieldPass), path)
+		p.form.reset() // the passphrase went to the command
+		return tea.Batch(cmd, p.c.spinner.Tick)
+	}
+	return cmd
+}
+
+// updateKey handles the page's keys when no form is open.
+func (p *keyPage) updateKey(msg tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case key.Matches(msg, p.keys.Back):
+		return send(backRequestedMsg{})
+	case key.Matches(msg, p.keys.Passphrase):
+		return openPage(newPasswdPage(p.c, *p.file))
+	case key.Matches(msg, p.keys.Export):
+		p.form = newExportForm(p.c.styles, p.file)
+		return p.form.focusOn(0)
+	case key.Matches(msg, p.keys.Guide):
+		return fillGuideCmd(p.c.snap, p.ref.id, "")
+	case key.Matches(msg, p.keys.Yubikey):
+		return openPage(newMoveToTokenPage(p.c, p.file))
+	case key.Matches(msg, p.keys.Backup):
+		return openPage(newBackupPage(p.c))
+	default:
+		p.list.scrollKeys(p.keys.navKeys, msg, p.height)
+	}
+	return nil
 }
 
 func (p *keyPage) ShortHelp() []key.Binding {
@@ -199,10 +209,10 @@ func (p *keyPage) FullHelp() [][]key.Binding {
 func (p *keyPage) View() string {
 	if p.form != nil {
 		if p.height < formRoomy {
-			return p.form.View(p.c, p.width, false)
+			return exportFormView(p.c, p.form, p.width, false)
 		}
 		head := p.c.styles.SubHeading.Render(truncate("Key "+p.ref.id, p.width))
-		return head + "\n" + p.form.View(p.c, p.width, true)
+		return head + "\n" + exportFormView(p.c, p.form, p.width, true)
 	}
 	start, end := p.list.visible()
 	return strings.Join(p.lines[start:end], "\n")
@@ -211,42 +221,96 @@ func (p *keyPage) View() string {
 // labelWidth is the width of the key page's left column.
 const labelWidth = 12
 
-// keyFacts lays out everything known about a key, one fact per line,
-// values wrapped to the width so that nothing is cut: what the key is and
-// where, how it is protected, who uses it, then the file's details.
-func keyFacts(c *common, ref keyRef, f *vault.Key, exported []byte, width int) []string {
-	st := c.styles
-	s := c.snap
-	var lines []string
+// factSheet lays out facts one a line: a label in the left column and a
+// value wrapped to the width, so that nothing is cut, under headings.
+type factSheet struct {
+	st            Styles
+	width, labelW int
+	lines         []string
+}
+
+func newFactSheet(st Styles, width int) *factSheet {
 	labelW := labelWidth
 	if width < 50 {
 		labelW = len("Encryption") + 1
 	}
-	valueW := max(width-labelW-2, 16)
-	add := func(label, value string, style func(string) string) {
-		for i, l := range strings.Split(wrap(value, valueW), "\n") {
-			lab := ""
-			if i == 0 {
-				lab = label
-			}
-			if style != nil {
-				l = style(l)
-			}
-			lines = append(lines, "  "+st.Label.Render(pad(lab, labelW))+l)
-		}
-	}
-	heading := func(text string) {
-		if len(lines) > 0 {
-			lines = append(lines, "")
-		}
-		lines = append(lines, st.Heading.Render(text))
-	}
-	readable := f != nil && f.Err == nil
+	return &factSheet{st: st, width: width, labelW: labelW}
+}
 
-	heading("KEY")
-	add("ID", ref.id, nil)
+// add writes a labelled value, styled when style is set.
+func (fs *factSheet) add(label, value string, style func(string) string) {
+	for i, l := range strings.Split(wrap(value, max(fs.width-fs.labelW-2, 16)), "\n") {
+		lab := ""
+		if i == 0 {
+			lab = label
+		}
+		if style != nil {
+			l = style(l)
+		}
+		fs.lines = append(fs.lines, "  "+fs.st.Label.Render(pad(lab, fs.labelW))+l)
+	}
+}
+
+// heading starts a section, a blank line above all but the first.
+func (fs *factSheet) heading(text string) {
+	if len(fs.lines) > 0 {
+		fs.lines = append(fs.lines, "")
+	}
+	fs.lines = append(fs.lines, fs.st.Heading.Render(text))
+}
+
+// line writes a line as it is, indented.
+func (fs *factSheet) line(s string) { fs.lines = append(fs.lines, "  "+s) }
+
+// keyFacts lays out everything known about a key, one fact per line:
+// what the key is and where, how it is protected and backed up, who uses
+// it, its health, then the file's details and the actions.
+func keyFacts(c *common, ref keyRef, f *vault.Key, exported []byte, width int) []string {
+	fs := newFactSheet(c.styles, width)
+	s := c.snap
+	readable := f != nil && f.Err == nil
+	keyIdentityFacts(fs, s, ref, f)
+	keyProtectionFacts(fs, f)
+	if b, ok := s.backups[ref.id]; readable && (ok || s.backupsErr != nil) {
+		fs.heading("BACKUP")
+		if s.backupsErr != nil {
+			fs.add("State", "unknown: the backup records could not be read: "+s.backupsErr.Error(), fs.st.Warn.Render)
+		} else {
+			backupFacts(fs.st, b, fs.add)
+		}
+	}
+	keyUseFacts(fs, s, ref.id)
+	if found := s.health.forKey(ref.id); len(found) > 0 {
+		fs.heading("HEALTH")
+		for _, h := range found {
+			mark, u := severityMark(h.Severity)
+			fs.add(urgencyStyle(fs.st, u).Render(mark+" "+h.Severity.String()), h.Message, nil)
+			fs.add("", "fix: "+h.Fix, fs.st.Faint.Render)
+		}
+	}
+	keyFileFacts(fs, s, f)
+	keyActionLines(fs, s, f)
+	if len(exported) > 0 {
+		fs.heading("PUBLIC KEY")
+		for _, l := range strings.Split(strings.TrimRight(string(exported), "\n"), "\n") {
+			fs.line(l)
+		}
+	}
+	for i, l := range fs.lines {
+		fs.lines[i] = truncate(l, width)
+	}
+	return fs.lines
+}
+
+// keyIdentityFacts is the KEY section: the IDs, the role and GUN, where
+// the key is, its algorithm and, for an unreadable file, why.
+func keyIdentityFacts(fs *factSheet, s *snapshot, ref keyRef, f *vault.Key) {
+	st := fs.st
+	readable := f != nil && f.Err == nil
+	fs.heading("KEY")
+	fs.add("ID", ref.id, nil)
 	if ref.tufID != "" && ref.tufID != ref.id {
-		add("TUF ID", ref.tufID+" (its certificate's ID, as this repository's root.json names it)", st.Faint.Render)
+		fs.add("TUF ID", ref.tufID+" (its certificate's ID, as this repository's root.json names it)", st.Faint.Render)
 	}
 	role, gun := "", ""
 	if f != nil {
@@ -256,79 +320,89 @@ func keyFacts(c *common, ref keyRef, f *vault.Key, exported []byte, width int) [
 		role = strings.Join(usedRoles(s.uses[ref.id]), ", ")
 	}
 	if role != "" {
-		add("Role", role+" ("+keyrole.KindOf(role).String()+" key)", nil)
+		fs.add("Role", role+" ("+keyrole.KindOf(role).String()+" key)", nil)
 	}
 	switch {
 	case gun != "":
-		add("GUN", gun, nil)
+		fs.add("GUN", gun, nil)
 	case readable:
-		add("GUN", "none: "+keyrole.KindOf(role).String()+" keys serve every repository whose metadata names them", st.Faint.Render)
+		fs.add("GUN", "none: "+keyrole.KindOf(role).String()+" keys serve every repository whose metadata names them", st.Faint.Render)
 	}
-	loc := locationText(ref.location)
-	switch ref.location {
-	case vault.LocationToken:
-		add("Location", tokenLocationText(ref.token, f != nil && f.Err == nil), st.OK.Render)
-	case vault.LocationServer:
-		add("Location", loc+": the notary server holds it; it is not in this trust directory", st.Faint.Render)
-	case vault.LocationMissing:
-		add("Location", loc+": metadata names it, but it is not in this trust directory nor on a token", st.Bad.Render)
-	default:
-		add("Location", loc, st.OK.Render)
-	}
+	keyLocationFact(fs, ref, readable)
 	keyType := ref.keyType
 	if keyType == "" {
 		keyType = s.keyTypes[ref.id]
 	}
 	switch {
 	case readable && f.Algorithm != "":
-		add("Algorithm", f.Algorithm, nil)
+		fs.add("Algorithm", f.Algorithm, nil)
 	case keyType != "":
-		add("Algorithm", algorithm(nil, keyType)+" (metadata says "+keyType+")", nil)
+		fs.add("Algorithm", algorithm(nil, keyType)+" (metadata says "+keyType+")", nil)
 	case readable:
-		add("Algorithm", "shown once the key is unlocked", st.Faint.Render)
+		fs.add("Algorithm", "shown once the key is unlocked", st.Faint.Render)
 	}
 	if f != nil && f.Err != nil {
-		add("Error", f.Err.Error(), st.Bad.Render)
+		fs.add("Error", f.Err.Error(), st.Bad.Render)
 	}
+}
 
+// keyLocationFact says where the key is: a token, the server, a file,
+// or nowhere to be found.
+func keyLocationFact(fs *factSheet, ref keyRef, readable bool) {
+	st := fs.st
+	loc := locationText(ref.location)
+	switch ref.location {
+	case vault.LocationToken:
+		fs.add("Location", tokenLocationText(ref.token, readable), st.OK.Render)
+	case vault.LocationServer:
+		fs.add("Location", loc+": the notary server holds it; it is not in this trust directory", st.Faint.Render)
+	case vault.LocationMissing:
+		fs.add("Location", loc+": metadata names it, but it is not in this trust directory nor on a token", st.Bad.Render)
+	default:
+		fs.add("Location", loc, st.OK.Render)
+	}
+}
+
+// keyProtectionFacts is the PROTECTION section: the encryption of a
+// readable file and the file's mode.
+func keyProtectionFacts(fs *factSheet, f *vault.Key) {
+	st := fs.st
+	readable := f != nil && f.Err == nil
 	if readable {
-		heading("PROTECTION")
+		fs.heading("PROTECTION")
 		enc := f.Encryption.Summary()
 		if f.Encryption.Scheme == vault.SchemePBES2 && f.Encryption.Cipher != "" {
 			enc += ", " + f.Encryption.Cipher
 		}
 		if f.Encryption.Weak() {
-			add("Encryption", enc, st.Warn.Render)
-			add("", weakAdvice(f.Encryption), st.Faint.Render)
+			fs.add("Encryption", enc, st.Warn.Render)
+			fs.add("", weakAdvice(f.Encryption), st.Faint.Render)
 		} else {
-			add("Encryption", enc, st.OK.Render)
+			fs.add("Encryption", enc, st.OK.Render)
 		}
 	}
-	if f != nil && f.Mode != 0 {
-		if !readable {
-			heading("PROTECTION")
-		}
-		mode := fmt.Sprintf("%s (%04o)", f.Mode.Perm(), f.Mode.Perm())
-		if f.Mode.Perm()&0o077 != 0 {
-			add("Mode", mode+": others may read it; notary writes 0600", st.Warn.Render)
-		} else {
-			add("Mode", mode, nil)
-		}
+	if f == nil || f.Mode == 0 {
+		return
 	}
+	if !readable {
+		fs.heading("PROTECTION")
+	}
+	mode := fmt.Sprintf("%s (%04o)", f.Mode.Perm(), f.Mode.Perm())
+	if f.Mode.Perm()&0o077 != 0 {
+		fs.add("Mode", mode+": others may read it; notary writes 0600", st.Warn.Render)
+	} else {
+		fs.add("Mode", mode, nil)
+	}
+}
 
-	if b, ok := s.backups[ref.id]; readable && (ok || s.backupsErr != nil) {
-		heading("BACKUP")
-		if s.backupsErr != nil {
-			add("State", "unknown: the backup records could not be read: "+s.backupsErr.Error(), st.Warn.Render)
-		} else {
-			backupFacts(st, b, add)
-		}
-	}
-
-	heading("USED BY")
-	uses := s.uses[ref.id]
+// keyUseFacts is the USED BY section: each repository and role whose
+// metadata names the key, with the role's expiry.
+func keyUseFacts(fs *factSheet, s *snapshot, id string) {
+	st := fs.st
+	fs.heading("USED BY")
+	uses := s.uses[id]
 	if len(uses) == 0 {
-		lines = append(lines, "  "+st.Faint.Render(truncate("No repository's metadata names this key.", width-2)))
+		fs.line(st.Faint.Render(truncate("No repository's metadata names this key.", fs.width-2)))
 	}
 	for _, u := range uses {
 		exp := ""
@@ -340,58 +414,48 @@ func keyFacts(c *common, ref keyRef, f *vault.Key, exported []byte, width int) [
 				}
 			}
 		}
-		lines = append(lines, "  "+truncate(u.gun+" · "+u.role+exp, width-2))
+		fs.line(truncate(u.gun+" · "+u.role+exp, fs.width-2))
 	}
+}
 
-	if fs := s.health.forKey(ref.id); len(fs) > 0 {
-		heading("HEALTH")
-		for _, f := range fs {
-			mark, u := severityMark(f.Severity)
-			add(urgencyStyle(st, u).Render(mark+" "+f.Severity.String()), f.Message, nil)
-			add("", "fix: "+f.Fix, st.Faint.Render)
-		}
+// keyFileFacts is the FILE section: where the file is, its layout, size,
+// time and other copies.
+func keyFileFacts(fs *factSheet, s *snapshot, f *vault.Key) {
+	if f == nil {
+		return
 	}
-
-	if f != nil {
-		heading("FILE")
-		add("Path", f.Path, nil)
-		add("Layout", layoutText(f.Layout), nil)
-		if f.Size > 0 {
-			add("Size", plural(int(f.Size), "byte", "bytes"), nil)
-		}
-		if !f.ModTime.IsZero() {
-			add("Modified", f.ModTime.UTC().Format("2006-01-02 15:04 UTC"), nil)
-		}
-		for _, other := range s.copies[f.ID] {
-			if other != f {
-				add("Also at", other.Path, st.Faint.Render)
-			}
+	fs.heading("FILE")
+	fs.add("Path", f.Path, nil)
+	fs.add("Layout", layoutText(f.Layout), nil)
+	if f.Size > 0 {
+		fs.add("Size", plural(int(f.Size), "byte", "bytes"), nil)
+	}
+	if !f.ModTime.IsZero() {
+		fs.add("Modified", f.ModTime.UTC().Format("2006-01-02 15:04 UTC"), nil)
+	}
+	for _, other := range s.copies[f.ID] {
+		if other != f {
+			fs.add("Also at", other.Path, fs.st.Faint.Render)
 		}
 	}
+}
 
-	heading("ACTIONS")
-	if readable {
-		lines = append(lines,
-			"  "+st.Present.Render(pad("p", 4))+"change the passphrase (re-encrypts the file in place)",
-			"  "+st.Present.Render(pad("e", 4))+"export the public key (to a file, or shown here)",
-			"  "+st.Present.Render(pad("b", 4))+"back up the trust directory to two drives, each copy read back and verified")
+// keyActionLines is the ACTIONS section: the keys that act on this key.
+func keyActionLines(fs *factSheet, s *snapshot, f *vault.Key) {
+	st := fs.st
+	fs.heading("ACTIONS")
+	action := func(k, text string) { fs.line(st.Present.Render(pad(k, 4)) + text) }
+	if f != nil && f.Err == nil {
+		action("p", "change the passphrase (re-encrypts the file in place)")
+		action("e", "export the public key (to a file, or shown here)")
+		action("b", "back up the trust directory to two drives, each copy read back and verified")
 		if canMoveToToken(s, f) {
-			lines = append(lines, "  "+st.Present.Render(pad("y", 4))+"move it to a Yubikey (the file stays as its backup)")
+			action("y", "move it to a Yubikey (the file stays as its backup)")
 		}
 	} else {
-		lines = append(lines, "  "+st.Faint.Render("None: the private key is not readable in this trust directory."))
+		fs.line(st.Faint.Render("None: the private key is not readable in this trust directory."))
 	}
-	lines = append(lines, "  "+st.Present.Render(pad("L", 4))+"what to do if this key is lost: the lost-key guide")
-	if len(exported) > 0 {
-		heading("PUBLIC KEY")
-		for _, l := range strings.Split(strings.TrimRight(string(exported), "\n"), "\n") {
-			lines = append(lines, "  "+l)
-		}
-	}
-	for i, l := range lines {
-		lines[i] = truncate(l, width)
-	}
-	return lines
+	action("L", "what to do if this key is lost: the lost-key guide")
 }
 
 // backupFacts is the key page's BACKUP section: the state, then each

@@ -180,8 +180,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case quitRequestedMsg:
 		return m, tea.Quit
-	case errMsg:
-		m.status, m.statusErr = msg.err.Error(), true
+	case errorMsg:
+		if p := m.active(); p != nil && p.Busy() {
+			return m.forward(msg) // the page waiting for the engine says it in place
+		}
+		m.status, m.statusErr = msg.Error(), true
 		return m, nil
 	case noticeMsg:
 		m.status, m.statusErr = msg.text, false

@@ -339,7 +339,7 @@ func TestChangePassphrase(t *testing.T) {
 
 	press(m, "p")
 	pp, ok := m.active().(*passwdPage)
-	if !ok || !m.active().Capturing() || pp.old.EchoMode == textinput.EchoNormal {
+	if !ok || !m.active().Capturing() || pp.old.fields[0].input.EchoMode == textinput.EchoNormal {
 		t.Fatalf("p did not open the change-passphrase flow with a hidden input: %T", m.active())
 	}
 
@@ -347,8 +347,8 @@ func TestChangePassphrase(t *testing.T) {
 	// and the current passphrase asked for again.
 	typeText(m, "wrong-old-passphrase")
 	press(m, "enter")
-	if pp.step != pwOld || !strings.Contains(pp.err, "Wrong passphrase: nothing was changed") {
-		t.Fatalf("wrong passphrase: step %v, error %q", pp.step, pp.err)
+	if pp.step != pwOld || !strings.Contains(pp.old.msg, "Wrong passphrase: nothing was changed") {
+		t.Fatalf("wrong passphrase: step %v, error %q", pp.step, pp.old.msg)
 	}
 	if !strings.Contains(screen(m), "Wrong passphrase") || strings.Contains(screen(m), "wrong-old") {
 		t.Errorf("the error is not shown, or the passphrase is:\n%s", screen(m))
@@ -418,7 +418,7 @@ func TestExportPublicKey(t *testing.T) {
 	press(m, "enter")
 	typeText(m, out)
 	press(m, "enter")
-	if kp.form == nil || !strings.Contains(kp.form.err, "Wrong passphrase") {
+	if kp.form == nil || !strings.Contains(kp.form.msg, "Wrong passphrase") {
 		t.Fatalf("export with a wrong passphrase: %+v", kp.form)
 	}
 	if _, err := os.Stat(out); err == nil {
@@ -442,7 +442,7 @@ func TestExportPublicKey(t *testing.T) {
 	press(m, "enter")
 	typeText(m, out)
 	press(m, "enter")
-	if kp.form == nil || !strings.Contains(kp.form.err, "already exists") {
+	if kp.form == nil || !strings.Contains(kp.form.msg, "already exists") {
 		t.Fatalf("export over an existing file: %+v", kp.form)
 	}
 	press(m, "esc")

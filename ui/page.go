@@ -67,13 +67,23 @@ type (
 	quitRequestedMsg struct{}
 )
 
-// Outcome messages the root shows in the footer.
-type (
-	// errMsg is an engine error, shown until the next key.
-	errMsg struct{ err error }
-	// noticeMsg is a short confirmation, shown until the next key.
-	noticeMsg struct{ text string }
-)
+// noticeMsg is a short confirmation the root shows in the footer until
+// the next key.
+type noticeMsg struct{ text string }
+
+// errorMsg is an engine error coming back from a command: every command
+// that calls the engine returns its result message or this one (the
+// pattern of soft-serve's common.ErrorMsg), so there are no per-page
+// failure messages. The root hands it to the active page while that page
+// waits for the engine (Busy): the page started the call and says what
+// went wrong in place, where the person can act on it. Otherwise the
+// footer shows it until the next key.
+type errorMsg struct{ err error }
+
+func (e errorMsg) Error() string { return e.err.Error() }
+
+// errorCmd turns an error into a command that reports it.
+func errorCmd(err error) tea.Cmd { return send(errorMsg{err: err}) }
 
 // send turns a message into a command.
 func send(msg tea.Msg) tea.Cmd { return func() tea.Msg { return msg } }

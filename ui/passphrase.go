@@ -184,13 +184,11 @@ func newPassphraseChooser(c *common, role string, standalone bool) *passphraseCh
 	return ch
 }
 
+// newSecretInput is a bare input that echoes dots, as a secret form
+// field's.
 func newSecretInput(st Styles, placeholder string) textinput.Model {
-	in := textinput.New()
-	in.Prompt = ""
+	in := newField(st, "", "", "", true).input
 	in.Placeholder = placeholder
-	in.SetStyles(st.Input)
-	in.EchoMode = textinput.EchoPassword
-	in.EchoCharacter = '•'
 	return in
 }
 
@@ -254,13 +252,15 @@ func (ch *passphraseChooser) draw() tea.Cmd {
 type passphraseDrawnMsg struct {
 	seq  int
 	pass []byte
-	err  error
 }
 
 func drawPassphraseCmd(seq int, spec passphrase.Spec, r io.Reader) tea.Cmd {
 	return func() tea.Msg {
 		p, err := passphrase.Generate(spec, r)
-		return passphraseDrawnMsg{seq: seq, pass: p, err: err}
+		if err != nil {
+			return errorMsg{err: err}
+		}
+		return passphraseDrawnMsg{seq: seq, pass: p}
 	}
 }
 
@@ -330,12 +330,9 @@ func estimateCmd(seq int, pass []byte, role string) tea.Cmd {
 func (ch *passphraseChooser) Update(msg tea.Msg) (chooserResult, tea.Cmd) {
 	switch msg := msg.(type) {
 	case passphraseDrawnMsg:
-		switch {
-		case msg.seq != ch.drawSeq:
+		if msg.seq != ch.drawSeq {
 			zero(msg.pass)
-		case msg.err != nil:
-			ch.note, ch.bad = msg.err.Error(), true
-		default:
+		} else {
 			ch.generated = msg.pass
 		}
 		return chooserWorking, nil

@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/trustvault/trustvault/vault"
@@ -14,11 +14,13 @@ import (
 )
 
 // hardenPage re-encrypts every weakly protected key (notary's 2048
-// iterations, legacy PEM encryption, none) with the hardened setting, one
-// key at a time: the passphrase that opened the previous key of the same
-// role (then kind) is tried first, so keys sharing a passphrase are asked
-// for once. Keys keep their passphrases unless the person asks for new ones;
-// an unencrypted key always gets a new one, from the passphrase chooser.
+// iterations, legacy PEM encryption, none) with the hardened setting. The
+// engine's Store.Harden does the work, one key at a time, and keeps the
+// passphrases that worked (tried first on the next key of the same role,
+// then kind, so keys sharing a passphrase are asked for once); the page
+// only answers its questions: a key's current passphrase from a form, a
+// new one from the passphrase chooser. Keys keep their passphrases unless
+// the person asks for new ones; an unencrypted key always gets a new one.
 // Nothing is skipped silently: the summary lists every key's outcome.
 type hardenPage struct {
 	c             *common
@@ -27,22 +29,21 @@ type hardenPage struct {
 
 	step     hardenStep
 	plan     []vault.Key // the keys that need it, in order
-	befores  []vault.Encryption
 	already  int         // keys already hardened
 	unusable []vault.Key // files that cannot be read
 	newPass  bool        // give every key a new passphrase
-	i        int         // the key being worked on
-	results  []hardenOutcome
-	// worked maps "role:<role>" and "kind:<kind>" to the passphrase that
-	// last opened such a key; zeroed when the page closes.
-	worked map[string][]byte
-	// trying is the passphrase being tried on plan[i] (cached or typed);
-	// fromCache marks a cached one, whose failure is no error.
-	trying    []byte
-	fromCache bool
-	input     textinput.Model
-	ch        *passphraseChooser
-	err       string
+
+	// run is the engine's run; i of total is the key it works on.
+	run      *hardenRun
+	i, total int
+	current  vault.Key
+	// answer is where the engine waits for the passphrase it asked for.
+	answer chan<- hardenAnswer
+	input  *form
+	ch     *passphraseChooser
+
+	results []hardenOutcome
+	err     string
 }
 
 var _ page = (*hardenPage)(nil)
@@ -52,62 +53,53 @@ type hardenStep int
 const (
 	hardenLoading hardenStep = iota
 	hardenIntro
-	hardenAsk      // the current passphrase of plan[i]
-	hardenChecking // trying a passphrase (unlock, or re-encrypt)
-	hardenNew      // the chooser, for plan[i]'s new passphrase
+	hardenAsk      // the current passphrase of the key
+	hardenChecking // the engine works
+	hardenNew      // the chooser, for the key's new passphrase
 	hardenDone
 )
 
 // hardenOutcome is one key's result.
 type hardenOutcome struct {
 	key    vault.Key
-	before vault.Encryption
 	status vault.HardenStatus
 	note   string
 }
 
 type hardenKeys struct {
-	Start, NewPass, Unlock, Skip, Back, Done key.Binding
+	Start, NewPass, Skip, Back, Done key.Binding
 }
 
 func defaultHardenKeys() hardenKeys {
 	return hardenKeys{
 		Start:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "start")),
 		NewPass: key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "keep / new passphrases")),
-		Unlock:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "re-encrypt")),
 		Skip:    key.NewBinding(key.WithKeys("ctrl+k"), key.WithHelp("ctrl+k", "skip this key")),
 		Back:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "stop")),
 		Done:    key.NewBinding(key.WithKeys("enter", "esc", "q"), key.WithHelp("enter", "done")),
 	}
 }
 
-// Messages of the harden flow.
-type (
-	hardenPlannedMsg struct {
-		keys []vault.Key
-		err  error
-	}
-	// keyUnlockedMsg says whether a passphrase opens plan[i] (before a new
-	// passphrase is chosen).
-	keyUnlockedMsg struct{ err error }
-	// keyReencryptedMsg is plan[i] re-encrypted, or why not.
-	keyReencryptedMsg struct {
-		key  vault.Key
-		err  error
-		weak *passphrase.WeakError
-	}
-)
+// hardenPlannedMsg is the engine's plan: every key file, in order.
+type hardenPlannedMsg struct{ keys []vault.Key }
 
 func newHardenPage(c *common) (*hardenPage, tea.Cmd) {
-	p := &hardenPage{c: c, keys: defaultHardenKeys(), worked: map[string][]byte{}}
-	p.input = newSecretInput(c.styles, "")
+	p := &hardenPage{c: c, keys: defaultHardenKeys()}
+	in := newField(c.styles, fieldPass, "Passphrase", "Passphrase", true)
+	in.required = true
+	p.input = newForm(in)
+	p.input.keys.Submit.SetHelp("enter", "re-encrypt")
+	p.input.keys.Cancel.SetHelp("esc", "stop")
 	return p, tea.Batch(hardenPlanCmd(c.store), c.spinner.Tick)
 }
 
 func hardenPlanCmd(store *vault.Store) tea.Cmd {
 	return func() tea.Msg {
 		keys, err := store.HardenPlan()
-		return hardenPlannedMsg{keys: keys, err: err}
+		if err != nil {
+			return errorMsg{err: err}
+		}
+		return hardenPlannedMsg{keys: keys}
 	}
 }
 
@@ -124,7 +116,7 @@ func (p *hardenPage) ShortHelp() []key.Binding {
 	case hardenIntro:
 		return []key.Binding{p.keys.Start, p.keys.NewPass, p.keys.Back}
 	case hardenAsk:
-		return []key.Binding{p.keys.Unlock, p.keys.Skip, p.keys.Back}
+		return []key.Binding{p.input.keys.Submit, p.keys.Skip, p.input.keys.Cancel}
 	case hardenNew:
 		return p.ch.help()
 	case hardenDone:
@@ -140,67 +132,59 @@ func (p *hardenPage) FullHelp() [][]key.Binding {
 	return [][]key.Binding{p.ShortHelp()}
 }
 
-func (p *hardenPage) current() vault.Key { return p.plan[p.i] }
-
-// needsNew reports whether plan[i] gets a new passphrase.
-func (p *hardenPage) needsNew() bool {
-	return p.newPass || p.current().Encryption.Scheme == vault.SchemeNone
-}
-
 func (p *hardenPage) Update(msg tea.Msg) (page, tea.Cmd) {
 	switch msg := msg.(type) {
 	case hardenPlannedMsg:
-		return p, p.planned(msg)
-	case keyUnlockedMsg:
-		return p, p.unlocked(msg.err)
-	case keyReencryptedMsg:
-		return p, p.reencrypted(msg)
+		p.planned(msg.keys)
+		return p, nil
+	case hardenKeyStartedMsg:
+		p.i, p.total, p.current = msg.i, msg.total, msg.key
+		p.step = hardenChecking
+		return p, p.run.wait()
+	case hardenAskedMsg:
+		return p, p.asked(msg)
+	case hardenFinishedMsg:
+		return p, p.finished(msg.report)
+	case errorMsg:
+		p.step, p.err = hardenDone, msg.Error()
+		return p, p.forget()
 	}
 	km, isKey := msg.(tea.KeyPressMsg)
 	switch p.step {
 	case hardenIntro:
-		if isKey {
-			switch {
-			case key.Matches(km, p.keys.Back):
-				return p, p.leave()
-			case key.Matches(km, p.keys.NewPass):
-				p.newPass = !p.newPass
-			case key.Matches(km, p.keys.Start) && len(p.plan) > 0:
-				p.i = 0
-				return p, p.begin()
-			}
+		switch {
+		case !isKey:
+		case key.Matches(km, p.keys.Start) && len(p.plan) > 0:
+			p.step = hardenChecking
+			p.run = startHarden(p.c.store, p.newPass)
+			return p, tea.Batch(p.run.wait(), p.c.spinner.Tick)
+		case key.Matches(km, p.keys.NewPass):
+			p.newPass = !p.newPass
+		case key.Matches(km, p.keys.Back):
+			return p, p.leave()
 		}
 	case hardenAsk:
-		if isKey {
-			switch {
-			case key.Matches(km, p.keys.Back):
-				return p, p.stop()
-			case key.Matches(km, p.keys.Skip):
-				p.record(vault.HardenFailed, "skipped: no passphrase given")
-				return p, p.next()
-			case key.Matches(km, p.keys.Unlock):
-				if p.input.Value() == "" {
-					return p, nil
-				}
-				pass := []byte(p.input.Value())
-				p.input.Reset()
-				p.err = ""
-				return p, p.try(pass, false)
-			}
-			p.err = ""
+		if isKey && key.Matches(km, p.keys.Skip) {
+			return p, p.reply(nil, errHardenSkipped)
 		}
-		var cmd tea.Cmd
-		p.input, cmd = p.input.Update(msg)
+		res, cmd := p.input.Update(msg)
+		switch res {
+		case formCancelled:
+			return p, p.reply(nil, vault.ErrAborted)
+		case formSubmitted:
+			pass := p.input.value(fieldPass)
+			p.input.reset()
+			return p, p.reply(pass, nil)
+		}
 		return p, cmd
 	case hardenNew:
 		res, cmd := p.ch.Update(msg)
 		switch res {
 		case chooserCancelled:
-			return p, tea.Batch(cmd, p.stop())
+			return p, tea.Batch(cmd, p.reply(nil, vault.ErrAborted))
 		case chooserDone:
 			next, clear := p.ch.take()
-			p.step = hardenChecking
-			return p, tea.Batch(clear, reencryptCmd(p.c.store, p.current(), bytesCopy(p.trying), next), p.c.spinner.Tick)
+			return p, tea.Batch(clear, p.reply(next, nil))
 		}
 		return p, cmd
 	case hardenDone:
@@ -211,18 +195,15 @@ func (p *hardenPage) Update(msg tea.Msg) (page, tea.Cmd) {
 	return p, nil
 }
 
-func (p *hardenPage) planned(msg hardenPlannedMsg) tea.Cmd {
-	if msg.err != nil {
-		p.step, p.err = hardenDone, msg.err.Error()
-		return nil
-	}
-	for _, k := range msg.keys {
+// planned sorts the engine's plan into the keys to harden, those already
+// hardened and the files that cannot be read.
+func (p *hardenPage) planned(keys []vault.Key) {
+	for _, k := range keys {
 		switch {
 		case k.Err != nil:
 			p.unusable = append(p.unusable, k)
 		case vault.NeedsHardening(k):
 			p.plan = append(p.plan, k)
-			p.befores = append(p.befores, k.Encryption)
 		default:
 			p.already++
 		}
@@ -231,140 +212,81 @@ func (p *hardenPage) planned(msg hardenPlannedMsg) tea.Cmd {
 	if len(p.plan) == 0 {
 		p.step = hardenDone
 	}
-	return nil
 }
 
-// begin starts on plan[i]: an unencrypted key goes straight to the
-// chooser; otherwise a passphrase that worked before is tried, or the
-// person is asked.
-func (p *hardenPage) begin() tea.Cmd {
-	k := p.current()
-	zero(p.trying)
-	p.trying, p.fromCache = nil, false
-	if k.Encryption.Scheme == vault.SchemeNone {
-		return p.chooseNew()
+// asked shows the engine's question: the chooser for a new passphrase,
+// the form for the current one (with why, when the last one was wrong).
+func (p *hardenPage) asked(msg hardenAskedMsg) tea.Cmd {
+	p.answer = msg.answer
+	if msg.req.New {
+		p.step = hardenNew
+		p.ch = newPassphraseChooser(p.c, p.current.Role, false)
+		return p.ch.init()
 	}
-	for _, c := range []string{"role:" + k.Role, "kind:" + k.Kind().String()} {
-		if pass, ok := p.worked[c]; ok {
-			return p.try(bytesCopy(pass), true)
-		}
-	}
-	return p.ask()
-}
-
-func (p *hardenPage) ask() tea.Cmd {
 	p.step = hardenAsk
-	p.input.Reset()
-	return p.input.Focus()
+	p.input.restart()
+	if msg.req.Attempt > 1 {
+		return p.input.fail(fieldPass, "Wrong passphrase: this key is unchanged. Try again, ctrl+k skips it, esc stops.")
+	}
+	return p.input.focusOn(0)
 }
 
-// try tries pass on plan[i]: with a new passphrase to come, only unlocks;
-// otherwise re-encrypts under the same passphrase.
-func (p *hardenPage) try(pass []byte, cached bool) tea.Cmd {
-	zero(p.trying)
-	p.trying, p.fromCache = pass, cached
+// reply gives the engine its answer (the engine zeroes the passphrase)
+// and waits for what it does next.
+func (p *hardenPage) reply(pass []byte, err error) tea.Cmd {
+	if p.answer == nil {
+		zero(pass)
+		return nil
+	}
+	p.answer <- hardenAnswer{pass: pass, err: err}
+	p.answer = nil
+	p.input.blur()
 	p.step = hardenChecking
-	k := p.current()
-	if p.needsNew() {
-		return tea.Batch(checkKeyCmd(p.c.store, k, bytesCopy(pass)), p.c.spinner.Tick)
-	}
-	return tea.Batch(reencryptCmd(p.c.store, k, bytesCopy(pass), nil), p.c.spinner.Tick)
+	return tea.Batch(p.run.wait(), p.c.spinner.Tick)
 }
 
-func (p *hardenPage) chooseNew() tea.Cmd {
-	p.step = hardenNew
-	p.ch = newPassphraseChooser(p.c, p.current().Role, false)
-	return p.ch.init()
-}
-
-// unlocked follows a check of the current passphrase before a new one.
-func (p *hardenPage) unlocked(err error) tea.Cmd {
-	if err == nil {
-		p.remember()
-		return p.chooseNew()
-	}
-	return p.failedTry(err)
-}
-
-// failedTry handles a passphrase that did not work: a cached one quietly
-// gives way to asking; a typed one is asked for again.
-func (p *hardenPage) failedTry(err error) tea.Cmd {
-	cached := p.fromCache
-	zero(p.trying)
-	p.trying = nil
-	if errors.Is(err, vault.ErrWrongPassphrase) {
-		if !cached {
-			p.err = "Wrong passphrase: this key is unchanged. Try again, ctrl+k skips it, esc stops."
+// finished takes the engine's report: one outcome per key that needed
+// hardening.
+func (p *hardenPage) finished(report vault.HardenReport) tea.Cmd {
+	for _, r := range report.Results {
+		if r.Key.Err != nil || r.Status == vault.AlreadyHardened {
+			continue // listed from the plan: unreadable, or already hardened
 		}
-		return p.ask()
-	}
-	p.record(vault.HardenFailed, passphraseError(err))
-	return p.next()
-}
-
-func (p *hardenPage) reencrypted(msg keyReencryptedMsg) tea.Cmd {
-	if msg.err != nil {
-		return p.failedTry(msg.err)
-	}
-	if !p.needsNew() {
-		p.remember()
-	}
-	note := ""
-	if msg.weak != nil {
-		note = fmt.Sprintf("kept a weak passphrase (%s, the minimum is %d): change it on the key page", msg.weak.Strength, msg.weak.Min)
-	}
-	p.plan[p.i] = msg.key
-	p.record(vault.Hardened, note)
-	return p.next()
-}
-
-// remember keeps the passphrase that opened plan[i] for the keys after it.
-func (p *hardenPage) remember() {
-	if p.trying == nil {
-		return
-	}
-	k := p.current()
-	for _, c := range []string{"role:" + k.Role, "kind:" + k.Kind().String()} {
-		zero(p.worked[c])
-		p.worked[c] = bytesCopy(p.trying)
-	}
-}
-
-// record notes plan[i]'s outcome.
-func (p *hardenPage) record(st vault.HardenStatus, note string) {
-	p.results = append(p.results, hardenOutcome{key: p.current(), before: p.befores[p.i], status: st, note: note})
-}
-
-// next moves to the following key, or to the summary.
-func (p *hardenPage) next() tea.Cmd {
-	zero(p.trying)
-	p.trying = nil
-	p.i++
-	if p.i >= len(p.plan) {
-		p.step = hardenDone
-		return p.forget()
-	}
-	return p.begin()
-}
-
-// stop ends the run at plan[i]: it and the keys after it are not tried.
-func (p *hardenPage) stop() tea.Cmd {
-	for ; p.i < len(p.plan); p.i++ {
-		p.record(vault.HardenCancelled, "not tried: stopped")
+		p.results = append(p.results, hardenOutcome{key: r.Key, status: r.Status, note: hardenNote(r)})
 	}
 	p.step = hardenDone
 	return p.forget()
 }
 
-// forget zeroes every passphrase the page holds.
-func (p *hardenPage) forget() tea.Cmd {
-	zero(p.trying)
-	p.trying = nil
-	for c, pass := range p.worked {
-		zero(pass)
-		delete(p.worked, c)
+// errHardenSkipped is the page's answer when the person skips a key.
+var errHardenSkipped = errors.New("skipped: no passphrase given")
+
+// hardenNote says why a key was not hardened, or what to do about it.
+func hardenNote(r vault.HardenResult) string {
+	switch {
+	case r.Status == vault.HardenCancelled:
+		return "not tried: stopped"
+	case errors.Is(r.Err, errHardenSkipped):
+		return errHardenSkipped.Error()
+	case errors.Is(r.Err, vault.ErrWrongPassphrase):
+		return "wrong passphrase: the key is unchanged"
+	case r.Err != nil:
+		return passphraseError(r.Err)
+	case r.Weak != nil:
+		return fmt.Sprintf("kept a weak passphrase (%s, the minimum is %d): change it on the key page", r.Weak.Strength, r.Weak.Min)
 	}
-	p.input.Reset()
+	return ""
+}
+
+// forget ends the engine's run and clears every passphrase the page
+// holds.
+func (p *hardenPage) forget() tea.Cmd {
+	if p.run != nil {
+		p.run.stop()
+		p.run = nil
+	}
+	p.answer = nil
+	p.input.reset()
 	if p.ch != nil {
 		return p.ch.clear()
 	}
@@ -375,37 +297,104 @@ func (p *hardenPage) leave(cmds ...tea.Cmd) tea.Cmd {
 	return tea.Batch(append(cmds, p.forget(), send(backRequestedMsg{}))...)
 }
 
-// checkKeyCmd unlocks a listed key file to check a passphrase.
-func checkKeyCmd(store *vault.Store, k vault.Key, pass []byte) tea.Cmd {
-	return func() tea.Msg {
-		defer zero(pass)
-		_, err := store.Unlock(k.ID, once(pass))
-		return keyUnlockedMsg{err: err}
+// hardenRun connects one Store.Harden, in a goroutine of its own, to the
+// event loop. The engine's callbacks send events; a passphrase request
+// waits for the page's answer. One command at a time waits for the next
+// event, and none while the engine waits for the person.
+type hardenRun struct {
+	events chan tea.Msg
+	done   chan struct{} // closed when the page lets the run go
+	once   sync.Once
+}
+
+// Events of a run.
+type (
+	// hardenKeyStartedMsg: the engine starts on key i of total.
+	hardenKeyStartedMsg struct {
+		i, total int
+		key      vault.Key
+	}
+	// hardenAskedMsg: the engine asks for a passphrase (New: a new one)
+	// and waits for the answer.
+	hardenAskedMsg struct {
+		req    vault.PassphraseRequest
+		answer chan<- hardenAnswer
+	}
+	// hardenFinishedMsg is the engine's report on every key.
+	hardenFinishedMsg struct{ report vault.HardenReport }
+)
+
+// hardenAnswer is a passphrase for the engine, or why there is none.
+type hardenAnswer struct {
+	pass []byte
+	err  error
+}
+
+// startHarden starts the engine's run; new gives every key a new
+// passphrase.
+func startHarden(store *vault.Store, new bool) *hardenRun {
+	r := &hardenRun{events: make(chan tea.Msg), done: make(chan struct{})}
+	policy := passphrase.DefaultPolicy()
+	opts := vault.HardenOptions{
+		Pass:   r.ask,
+		Policy: &policy,
+		Start: func(i, total int, k vault.Key) {
+			r.send(hardenKeyStartedMsg{i: i, total: total, key: k})
+		},
+	}
+	if new {
+		opts.NewPass = r.ask
+	}
+	go func() {
+		report, err := store.Harden(opts)
+		if err != nil {
+			r.send(errorMsg{err: err})
+			return
+		}
+		r.send(hardenFinishedMsg{report: report})
+	}()
+	return r
+}
+
+// send hands an event to the page; false when the page let the run go.
+func (r *hardenRun) send(msg tea.Msg) bool {
+	select {
+	case r.events <- msg:
+		return true
+	case <-r.done:
+		return false
 	}
 }
 
-// reencryptCmd re-encrypts a key file with the hardened setting: under its
-// own passphrase (next nil) or a new one. A kept passphrase is checked
-// against the policy.
-func reencryptCmd(store *vault.Store, k vault.Key, old, next []byte) tea.Cmd {
-	return func() tea.Msg {
-		defer zero(old)
-		defer zero(next)
-		var newPass vault.PassphraseFunc
-		if next != nil {
-			newPass = once(next)
-		}
-		after, err := store.Reencrypt(k, once(old), newPass)
-		msg := keyReencryptedMsg{key: after, err: err}
-		if err == nil && next == nil && len(old) > 0 {
-			var weak *passphrase.WeakError
-			if errors.As(passphrase.DefaultPolicy().CheckTyped(k.Role, k.GUN, old), &weak) {
-				msg.weak = weak
-			}
-		}
-		return msg
+// ask is the engine's passphrase callback.
+func (r *hardenRun) ask(req vault.PassphraseRequest) ([]byte, error) {
+	answer := make(chan hardenAnswer, 1)
+	if !r.send(hardenAskedMsg{req: req, answer: answer}) {
+		return nil, vault.ErrAborted
+	}
+	select {
+	case a := <-answer:
+		return a.pass, a.err
+	case <-r.done:
+		return nil, vault.ErrAborted
 	}
 }
+
+// wait is the command that waits for the run's next event.
+func (r *hardenRun) wait() tea.Cmd {
+	return func() tea.Msg {
+		select {
+		case msg := <-r.events:
+			return msg
+		case <-r.done:
+			return nil
+		}
+	}
+}
+
+// stop lets the run go: a question it still asks is answered with
+// ErrAborted.
+func (r *hardenRun) stop() { r.once.Do(func() { close(r.done) }) }
 
 func (p *hardenPage) View() string {
 	st := p.c.styles
@@ -428,15 +417,18 @@ func (p *hardenPage) View() string {
 			mode = "Each key gets a new passphrase, chosen with the generator (n: keep them)."
 		}
 		line(st.Present.Render(wrap(mode, p.width)))
-	case hardenAsk, hardenChecking, hardenNew:
-		k := p.current()
-		line(st.SubHeading.Render(truncate(fmt.Sprintf("Key %d of %d: %s key %s%s", p.i+1, len(p.plan), orDash(k.Role), k.ShortID(), gunSuffix(k.GUN)), p.width)))
-		line(progressBar(st, p.i, len(p.plan), min(p.width, 40)) + st.Faint.Render(" "+k.Encryption.Summary()))
+	case hardenChecking, hardenAsk, hardenNew:
+		if p.total == 0 { // the engine has not started on a key yet
+			line(p.c.spinner.View() + " Opening the first key…")
+			break
+		}
+		k := p.current
+		line(st.SubHeading.Render(truncate(fmt.Sprintf("Key %d of %d: %s key %s%s", p.i, p.total, orDash(k.Role), k.ShortID(), gunSuffix(k.GUN)), p.width)))
+		line(progressBar(st, p.i-1, p.total, min(p.width, 40)) + st.Faint.Render(" "+k.Encryption.Summary()))
 		line("")
 		switch p.step {
 		case hardenAsk:
-			p.input.SetWidth(max(p.width-24, 8))
-			line(st.Label.Render(pad("Passphrase", 12)) + "▸ " + p.input.View())
+			line(p.input.View(st, p.width))
 			if p.c.demo && p.c.demoPassphrase != "" {
 				line(st.Faint.Render(truncate("Demo vault passphrase: "+p.c.demoPassphrase, p.width)))
 			}

@@ -1,12 +1,12 @@
 package ui
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/trustvault/trustvault/vault"
@@ -111,20 +111,17 @@ type generatePage struct {
 	gun     string
 	step    genStep
 	choices []genChoice
-	cursor  int
-	name    textinput.Model
+	list    listView // the cursor over choices
+	name    *form    // a delegation's name
 	role    string
 	ch      *passphraseChooser
-	err     string
+	err     string // why the last key could not be made
 }
 
 var _ page = (*generatePage)(nil)
 
-// Results of generating a key.
-type (
-	keyGeneratedMsg      struct{ key vault.Key }
-	keyGenerateFailedMsg struct{ err error }
-)
+// keyGeneratedMsg is a key generated and stored.
+type keyGeneratedMsg struct{ key vault.Key }
 
 func newGeneratePage(c *common, gun string) (*generatePage, tea.Cmd) {
 	p := &generatePage{c: c, keys: defaultGenerateKeys(), gun: gun}
@@ -136,10 +133,14 @@ func newGeneratePage(c *common, gun string) (*generatePage, tea.Cmd) {
 	p.choices = append(p.choices,
 		genChoice{"delegation key (targets/<name>)", ""},
 		genChoice{"root key (shared by the repositories that name it)", "root"})
-	p.name = textinput.New()
-	p.name.Prompt = "targets/"
-	p.name.Placeholder = "releases"
-	p.name.SetStyles(c.styles.Input)
+	p.list.setLen(len(p.choices))
+	p.list.setHeight(len(p.choices))
+	name := newField(c.styles, fieldName, "Name", "Name", false)
+	name.input.Prompt = "targets/"
+	name.input.Placeholder = "releases"
+	name.check = func(s string) error { return vault.ValidateRole("targets/"+strings.TrimSpace(s), gun) }
+	p.name = newForm(name)
+	p.name.keys.Submit.SetHelp("enter", "choose")
 	return p, nil
 }
 
@@ -161,7 +162,7 @@ func (p *generatePage) ShortHelp() []key.Binding {
 	case genRole:
 		return []key.Binding{p.keys.Select, p.keys.Up, p.keys.Down, p.keys.Back}
 	case genName:
-		return []key.Binding{p.keys.Select, p.keys.Back}
+		return p.name.help()
 	case genPassphrase:
 		return p.ch.help()
 	}
@@ -182,8 +183,8 @@ func (p *generatePage) Update(msg tea.Msg) (page, tea.Cmd) {
 		text := fmt.Sprintf("Generated %s key %s (%s). No metadata names it yet: rotate it in with notary when you are ready.",
 			msg.key.Role, msg.key.ShortID(), msg.key.Encryption.Summary())
 		return p, tea.Batch(send(backRequestedMsg{}), send(reloadRequestedMsg{}), send(noticeMsg{text: text}))
-	case keyGenerateFailedMsg:
-		p.step, p.err = genRole, msg.err.Error()
+	case errorMsg:
+		p.step, p.err = genRole, msg.Error()
 		return p, nil
 	}
 	switch p.step {
@@ -214,41 +215,34 @@ func (p *generatePage) updateRole(km tea.KeyPressMsg) (page, tea.Cmd) {
 	case key.Matches(km, p.keys.Back):
 		return p, send(backRequestedMsg{})
 	case key.Matches(km, p.keys.Up):
-		p.cursor = max(p.cursor-1, 0)
+		p.list.move(-1)
 	case key.Matches(km, p.keys.Down):
-		p.cursor = min(p.cursor+1, len(p.choices)-1)
+		p.list.move(1)
 	case key.Matches(km, p.keys.Select):
 		p.err = ""
-		choice := p.choices[p.cursor]
+		choice := p.choices[p.list.cursor]
 		if choice.role == "" {
 			p.step = genName
-			return p, p.name.Focus()
+			return p, p.name.focusOn(0)
 		}
 		return p, p.choosePassphrase(choice.role)
 	}
 	return p, nil
 }
 
+// updateName asks for a delegation's name; a name the engine refuses
+// stays on screen with the reason until it is edited.
 func (p *generatePage) updateName(msg tea.Msg) (page, tea.Cmd) {
-	if km, ok := msg.(tea.KeyPressMsg); ok {
-		switch {
-		case key.Matches(km, p.keys.Back):
-			p.step, p.err = genRole, ""
-			p.name.Blur()
-			return p, nil
-		case key.Matches(km, p.keys.Select):
-			role := "targets/" + strings.TrimSpace(p.name.Value())
-			if err := vault.ValidateRole(role, p.gun); err != nil {
-				p.err = err.Error()
-				return p, nil
-			}
-			p.name.Blur()
-			return p, p.choosePassphrase(role)
-		}
+	res, cmd := p.name.Update(msg)
+	switch res {
+	case formCancelled:
+		p.step, p.err = genRole, ""
+		p.name.blur()
+		return p, nil
+	case formSubmitted:
+		p.name.blur()
+		return p, p.choosePassphrase("targets/" + strings.TrimSpace(p.name.text(fieldName)))
 	}
-	p.err = ""
-	var cmd tea.Cmd
-	p.name, cmd = p.name.Update(msg)
 	return p, cmd
 }
 
@@ -268,7 +262,7 @@ func generateKeyCmd(store *vault.Store, role, gun string, pass []byte) tea.Cmd {
 		}
 		k, err := store.Generate(role, gun, vault.AlgorithmECDSA, once(pass))
 		if err != nil {
-			return keyGenerateFailedMsg{err: err}
+			return errorMsg{err: err}
 		}
 		return keyGeneratedMsg{key: k}
 	}
@@ -283,7 +277,7 @@ func (p *generatePage) View() string {
 		for i, ch := range p.choices {
 			marker := "  "
 			text := ch.label
-			if i == p.cursor {
+			if i == p.list.cursor {
 				marker = "▸ "
 				text = st.Selected.Render(text)
 			}
@@ -293,8 +287,7 @@ func (p *generatePage) View() string {
 			thousands(vault.HardenedIterations)+" PBKDF2 iterations under a passphrase you choose next.", p.width)))
 	case genName:
 		b.WriteString(st.SubHeading.Render(truncate("Name of the delegation", p.width)))
-		p.name.SetWidth(max(p.width-12, 8))
-		b.WriteString("\n▸ " + p.name.View())
+		b.WriteString("\n" + p.name.View(st, p.width))
 		b.WriteString("\n" + st.Faint.Render(wrap("Lowercase letters, digits, _ and -; for example releases, or a person's name.", p.width)))
 	case genPassphrase:
 		head := "Passphrase of the new " + p.role + " key"
@@ -330,34 +323,41 @@ const (
 // key with the hardened setting.
 type passwdPage struct {
 	c             *common
-	keys          generateKeys
 	width, height int
 
 	key  vault.Key
 	step pwStep
-	old  textinput.Model
+	old  *form // the current passphrase
 	// current is the checked current passphrase, kept until the key is
 	// re-encrypted or the flow ends.
 	current []byte
 	ch      *passphraseChooser
-	err     string
+	err     string // why the re-encryption failed
 }
 
 var _ page = (*passwdPage)(nil)
 
-// passphraseCheckedMsg says whether the current passphrase opens the key.
-type passphraseCheckedMsg struct{ err error }
+// Results of the engine calls of the passwd flow.
+type (
+	// passphraseCheckedMsg says the current passphrase opens the key.
+	passphraseCheckedMsg struct{}
+	// passphraseChangedMsg is the key re-encrypted under its new
+	// passphrase.
+	passphraseChangedMsg struct{ key vault.Key }
+)
 
 func newPasswdPage(c *common, k vault.Key) (*passwdPage, tea.Cmd) {
-	p := &passwdPage{c: c, keys: defaultGenerateKeys(), key: k}
-	p.keys.Select.SetHelp("enter", "next")
-	p.old = newSecretInput(c.styles, "")
+	p := &passwdPage{c: c, key: k}
+	old := newField(c.styles, fieldPass, "Current passphrase", "Current", true)
+	old.required = true
+	p.old = newForm(old)
+	p.old.keys.Submit.SetHelp("enter", "next")
 	if k.Encryption.Scheme == vault.SchemeNone {
 		p.step = pwNew
 		p.ch = newPassphraseChooser(c, k.Role, false)
 		return p, p.ch.init()
 	}
-	return p, p.old.Focus()
+	return p, p.old.focusOn(0)
 }
 
 func (p *passwdPage) Title() string { return "new passphrase" }
@@ -375,7 +375,7 @@ func (p *passwdPage) Refresh(s *snapshot) bool {
 func (p *passwdPage) ShortHelp() []key.Binding {
 	switch p.step {
 	case pwOld:
-		return []key.Binding{p.keys.Select, p.keys.Back}
+		return p.old.help()
 	case pwNew:
 		return p.ch.help()
 	}
@@ -393,7 +393,7 @@ func (p *passwdPage) FullHelp() [][]key.Binding {
 func (p *passwdPage) leave(cmds ...tea.Cmd) tea.Cmd {
 	zero(p.current)
 	p.current = nil
-	p.old.Reset()
+	p.old.reset()
 	if p.ch != nil {
 		cmds = append(cmds, p.ch.clear())
 	}
@@ -403,13 +403,6 @@ func (p *passwdPage) leave(cmds ...tea.Cmd) tea.Cmd {
 func (p *passwdPage) Update(msg tea.Msg) (page, tea.Cmd) {
 	switch msg := msg.(type) {
 	case passphraseCheckedMsg:
-		if msg.err != nil {
-			zero(p.current)
-			p.current = nil
-			p.step = pwOld
-			p.err = passphraseError(msg.err)
-			return p, p.old.Focus()
-		}
 		p.step, p.err = pwNew, ""
 		p.ch = newPassphraseChooser(p.c, p.key.Role, false)
 		return p, p.ch.init()
@@ -417,30 +410,29 @@ func (p *passwdPage) Update(msg tea.Msg) (page, tea.Cmd) {
 		p.step = pwDone // no longer busy: the reload may run
 		text := fmt.Sprintf("Passphrase changed: key %s is now protected by %s.", msg.key.ShortID(), msg.key.Encryption.Summary())
 		return p, p.leave(send(noticeMsg{text: text}), send(reloadRequestedMsg{}))
-	case passphraseChangeFailedMsg:
+	case errorMsg:
+		if p.step == pwChecking {
+			zero(p.current)
+			p.current = nil
+			p.step = pwOld
+			return p, p.old.fail(fieldPass, passphraseError(msg.err))
+		}
 		p.step, p.err = pwNew, passphraseError(msg.err)
 		return p, nil
 	}
 	switch p.step {
 	case pwOld:
-		if km, ok := msg.(tea.KeyPressMsg); ok {
-			switch {
-			case key.Matches(km, p.keys.Back):
-				return p, p.leave()
-			case key.Matches(km, p.keys.Select):
-				if p.old.Value() == "" {
-					return p, nil
-				}
-				p.current = []byte(p.old.Value())
-				p.old.Reset()
-				p.old.Blur()
-				p.step, p.err = pwChecking, ""
-				return p, tea.Batch(checkPassphraseCmd(p.c.store, p.key.ID, bytesCopy(p.current)), p.c.spinner.Tick)
-			}
-			p.err = ""
+		res, cmd := p.old.Update(msg)
+		switch res {
+		case formCancelled:
+			return p, p.leave()
+		case formSubmitted:
+			p.current = p.old.value(fieldPass)
+			p.old.reset()
+			p.old.blur()
+			p.step, p.err = pwChecking, ""
+			return p, tea.Batch(checkPassphraseCmd(p.c.store, p.key.ID, bytes.Clone(p.current)), p.c.spinner.Tick)
 		}
-		var cmd tea.Cmd
-		p.old, cmd = p.old.Update(msg)
 		return p, cmd
 	case pwNew:
 		res, cmd := p.ch.Update(msg)
@@ -450,7 +442,7 @@ func (p *passwdPage) Update(msg tea.Msg) (page, tea.Cmd) {
 		case chooserDone:
 			next, clear := p.ch.take()
 			p.step = pwWorking
-			return p, tea.Batch(clear, changePassphraseCmd(p.c.store, p.key.ID, bytesCopy(p.current), next), p.c.spinner.Tick)
+			return p, tea.Batch(clear, changePassphraseCmd(p.c.store, p.key.ID, bytes.Clone(p.current), next), p.c.spinner.Tick)
 		}
 		return p, cmd
 	}
@@ -472,12 +464,25 @@ func passphraseError(err error) string {
 func checkPassphraseCmd(store *vault.Store, id string, pass []byte) tea.Cmd {
 	return func() tea.Msg {
 		defer zero(pass)
-		_, err := store.Unlock(id, once(pass))
-		return passphraseCheckedMsg{err: err}
+		if _, err := store.Unlock(id, once(pass)); err != nil {
+			return errorMsg{err: err}
+		}
+		return passphraseCheckedMsg{}
 	}
 }
 
-func bytesCopy(b []byte) []byte { return append([]byte(nil), b...) }
+// changePassphraseCmd re-encrypts a key under a new passphrase.
+func changePassphraseCmd(store *vault.Store, id string, old, next []byte) tea.Cmd {
+	return func() tea.Msg {
+		defer zero(old)
+		defer zero(next)
+		k, err := store.ChangePassphrase(id, once(old), once(next))
+		if err != nil {
+			return errorMsg{err: err}
+		}
+		return passphraseChangedMsg{key: k}
+	}
+}
 
 func (p *passwdPage) View() string {
 	st := p.c.styles
@@ -491,8 +496,7 @@ func (p *passwdPage) View() string {
 	b.WriteString("\n\n")
 	switch p.step {
 	case pwOld:
-		p.old.SetWidth(max(p.width-24, 8))
-		b.WriteString(st.Label.Render(pad("Current passphrase", 20)) + "▸ " + p.old.View())
+		b.WriteString(p.old.View(st, p.width))
 		if p.c.demo && p.c.demoPassphrase != "" {
 			b.WriteString("\n" + st.Faint.Render(truncate("Demo vault passphrase: "+p.c.demoPassphrase, p.width)))
 		}

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/trustvault/trustvault/vault"
@@ -42,20 +41,12 @@ func defaultRestoreKeys() restoreKeys {
 	}
 }
 
+// Results of the restore page's engine calls.
 type (
 	archiveFoundMsg struct{ path string }
-	archiveReadMsg  struct {
-		data []byte
-		err  error
-	}
-	drilledMsg struct {
-		rep *vault.DrillReport
-		err error
-	}
-	restoredMsg struct {
-		res *vault.RestoreResult
-		err error
-	}
+	archiveReadMsg  struct{ data []byte }
+	drilledMsg      struct{ rep *vault.DrillReport }
+	restoredMsg     struct{ res *vault.RestoreResult }
 )
 
 type restorePage struct {
@@ -63,27 +54,44 @@ type restorePage struct {
 	keys          restoreKeys
 	width, height int
 
-	step  restoreStep
-	path  textinput.Model
-	pass  textinput.Model
+	step restoreStep
+	// doing is the engine call the page waits for (restoreWorking).
+	doing restoreCall
+	path  *form
+	pass  *form
 	data  []byte
 	rep   *vault.DrillReport
 	res   *vault.RestoreResult
-	err   error
-	asked bool // the passphrase was asked for
+	err   error // why the restore failed
+	asked bool  // the passphrase was asked for
+	// conflict is how the next restore treats keys that differ here.
+	conflict vault.ConflictPolicy
 }
 
 var _ page = (*restorePage)(nil)
 
+// restoreCall is an engine call of the restore page.
+type restoreCall int
+
+const (
+	callRead restoreCall = iota
+	callDrill
+	callRestore
+)
+
 func newRestorePage(c *common) (*restorePage, tea.Cmd) {
 	p := &restorePage{c: c, keys: defaultRestoreKeys()}
-	p.path = textinput.New()
-	p.path.Prompt = ""
-	p.path.Placeholder = "/media/you/KEYS-A/keys-backup-….tar.gz"
-	p.path.SetStyles(c.styles.Input)
-	p.pass = newSecretInput(c.styles, "the archive's passphrase")
+	path := newField(c.styles, fieldPath, "Archive", "Archive", false)
+	path.input.Placeholder = "/media/you/KEYS-A/keys-backup-….tar.gz"
+	pass := newField(c.styles, fieldPass, "Passphrase", "Passphrase", true)
+	pass.input.Placeholder = "the archive's passphrase"
+	p.path, p.pass = newForm(path), newForm(pass)
+	for _, f := range []*form{p.path, p.pass} {
+		f.keys.Submit = p.keys.Next
+		f.keys.Cancel = p.keys.Back
+	}
 	p.setKeys()
-	return p, tea.Batch(p.path.Focus(), findArchiveCmd(c))
+	return p, tea.Batch(p.path.focusOn(0), findArchiveCmd(c))
 }
 
 // findArchiveCmd looks for the newest backup archive on the drives.
@@ -114,21 +122,30 @@ func findArchiveCmd(c *common) tea.Cmd {
 func readArchiveCmd(path string) tea.Cmd {
 	return func() tea.Msg {
 		data, err := vault.ReadArchive(path)
-		return archiveReadMsg{data: data, err: err}
+		if err != nil {
+			return errorMsg{err: err}
+		}
+		return archiveReadMsg{data: data}
 	}
 }
 
 func drillCmd(s *vault.Store, data, pass []byte) tea.Cmd {
 	return func() tea.Msg {
 		rep, err := s.Drill(data, passFunc(pass))
-		return drilledMsg{rep: rep, err: err}
+		if err != nil {
+			return errorMsg{err: err}
+		}
+		return drilledMsg{rep: rep}
 	}
 }
 
 func restoreArchiveCmd(s *vault.Store, data, pass []byte, policy vault.ConflictPolicy) tea.Cmd {
 	return func() tea.Msg {
 		res, err := s.Restore(data, vault.RestoreOptions{Passphrase: passFunc(pass), Conflict: policy, Now: time.Now()})
-		return restoredMsg{res: res, err: err}
+		if err != nil {
+			return errorMsg{err: err}
+		}
+		return restoredMsg{res: res}
 	}
 }
 
@@ -142,7 +159,7 @@ func passFunc(pass []byte) vault.ArchivePassphraseFunc {
 func (p *restorePage) Title() string          { return "Restore or drill a backup" }
 func (p *restorePage) Capturing() bool        { return p.step == restorePath || p.step == restorePass }
 func (p *restorePage) Busy() bool             { return p.step == restoreWorking }
-func (p *restorePage) SetSize(w, h int)       { p.width, p.height = w, h; p.path.SetWidth(max(w-4, 10)) }
+func (p *restorePage) SetSize(w, h int)       { p.width, p.height = w, h }
 func (p *restorePage) Refresh(*snapshot) bool { return true }
 
 func (p *restorePage) setKeys() {
@@ -156,92 +173,101 @@ func (p *restorePage) secret() []byte {
 	if !p.asked {
 		return nil
 	}
-	return []byte(p.pass.Value())
+	return p.pass.value(fieldPass)
 }
 
 func (p *restorePage) Update(msg tea.Msg) (page, tea.Cmd) {
 	defer p.setKeys()
 	switch msg := msg.(type) {
 	case archiveFoundMsg:
-		if msg.path != "" && p.path.Value() == "" {
-			p.path.SetValue(msg.path)
-			p.path.CursorEnd()
+		if fl := p.path.field(fieldPath); msg.path != "" && fl.input.Value() == "" {
+			fl.input.SetValue(msg.path)
+			fl.input.CursorEnd()
 		}
 		return p, nil
 	case archiveReadMsg:
-		if msg.err != nil {
-			p.step, p.err = restorePath, msg.err
-			return p, p.path.Focus()
-		}
 		p.data = msg.data
 		if vault.IsEncryptedArchive(p.data) && !p.asked {
 			p.step, p.asked = restorePass, true
-			return p, p.pass.Focus()
+			return p, p.pass.focusOn(0)
 		}
-		return p, drillCmd(p.c.store, p.data, p.secret())
+		return p, p.call(callDrill)
 	case drilledMsg:
-		if msg.err != nil {
-			p.err = msg.err
-			if errors.Is(msg.err, vault.ErrArchiveWrongPassphrase) {
-				p.step = restorePass
-				p.pass.SetValue("")
-				return p, p.pass.Focus()
-			}
-			p.step = restorePath
-			return p, p.path.Focus()
-		}
 		p.step, p.rep, p.err = restoreReport, msg.rep, nil
 		return p, nil
 	case restoredMsg:
-		p.res, p.err = msg.res, msg.err
-		if msg.err != nil {
-			p.step = restoreReport
-			return p, nil
-		}
-		p.step = restoreDone
-		p.pass.SetValue("")
+		p.step, p.res, p.err = restoreDone, msg.res, nil
+		p.pass.reset()
 		return p, send(reloadRequestedMsg{})
-	}
-	km, ok := msg.(tea.KeyPressMsg)
-	if !ok {
-		return p, nil
-	}
-	if key.Matches(km, p.keys.Back) {
-		p.pass.SetValue("")
-		return p, send(backRequestedMsg{})
+	case errorMsg:
+		return p, p.failed(msg.err)
 	}
 	switch p.step {
 	case restorePath:
-		if key.Matches(km, p.keys.Next) {
-			p.err = nil
-			p.step = restoreWorking
-			p.path.Blur()
-			return p, tea.Batch(readArchiveCmd(strings.TrimSpace(p.path.Value())), p.c.spinner.Tick)
-		}
-		var cmd tea.Cmd
-		p.path, cmd = p.path.Update(msg)
-		return p, cmd
+		return p, p.updateForm(p.path, msg, callRead)
 	case restorePass:
-		if key.Matches(km, p.keys.Next) {
-			p.err = nil
-			p.step = restoreWorking
-			p.pass.Blur()
-			return p, tea.Batch(drillCmd(p.c.store, p.data, p.secret()), p.c.spinner.Tick)
-		}
-		var cmd tea.Cmd
-		p.pass, cmd = p.pass.Update(msg)
-		return p, cmd
-	case restoreReport:
-		switch {
-		case key.Matches(km, p.keys.Restore):
-			p.step = restoreWorking
-			return p, tea.Batch(restoreArchiveCmd(p.c.store, p.data, p.secret(), vault.ConflictRefuse), p.c.spinner.Tick)
-		case key.Matches(km, p.keys.KeepBoth):
-			p.step = restoreWorking
-			return p, tea.Batch(restoreArchiveCmd(p.c.store, p.data, p.secret(), vault.ConflictKeepBoth), p.c.spinner.Tick)
-		}
+		return p, p.updateForm(p.pass, msg, callDrill)
+	}
+	km, ok := msg.(tea.KeyPressMsg)
+	switch {
+	case !ok:
+	case key.Matches(km, p.keys.Back):
+		p.pass.reset()
+		return p, send(backRequestedMsg{})
+	case key.Matches(km, p.keys.Restore):
+		p.conflict = vault.ConflictRefuse
+		return p, p.call(callRestore)
+	case key.Matches(km, p.keys.KeepBoth):
+		p.conflict = vault.ConflictKeepBoth
+		return p, p.call(callRestore)
 	}
 	return p, nil
+}
+
+// updateForm runs the archive's or the passphrase's form; enter starts
+// the next engine call, esc leaves.
+func (p *restorePage) updateForm(f *form, msg tea.Msg, next restoreCall) tea.Cmd {
+	res, cmd := f.Update(msg)
+	switch res {
+	case formCancelled:
+		p.pass.reset()
+		return send(backRequestedMsg{})
+	case formSubmitted:
+		f.blur()
+		return p.call(next)
+	}
+	return cmd
+}
+
+// call starts an engine call.
+func (p *restorePage) call(c restoreCall) tea.Cmd {
+	p.step, p.doing, p.err = restoreWorking, c, nil
+	var cmd tea.Cmd
+	switch c {
+	case callRead:
+		cmd = readArchiveCmd(strings.TrimSpace(p.path.text(fieldPath)))
+	case callDrill:
+		cmd = drillCmd(p.c.store, p.data, p.secret())
+	case callRestore:
+		cmd = restoreArchiveCmd(p.c.store, p.data, p.secret(), p.conflict)
+	}
+	return tea.Batch(cmd, p.c.spinner.Tick)
+}
+
+// failed says why the call failed where the person can act on it: at the
+// archive's path, at its passphrase, or under the drill's report.
+func (p *restorePage) failed(err error) tea.Cmd {
+	switch {
+	case p.doing == callRestore:
+		p.step, p.err = restoreReport, err
+		return nil
+	case p.doing == callDrill && errors.Is(err, vault.ErrArchiveWrongPassphrase):
+		p.step = restorePass
+		p.pass.reset()
+		return p.pass.fail(fieldPass, err.Error())
+	}
+	p.step = restorePath
+	return p.path.fail(fieldPath, err.Error())
 }
 
 func (p *restorePage) ShortHelp() []key.Binding {
@@ -257,11 +283,9 @@ func (p *restorePage) View() string {
 	para := func(s string) { b.WriteString(wrap(s, p.width) + "\n") }
 	para("A drill opens a backup, checks every digest and compares it with the keys here, writing nothing. A restore writes only what is missing here, and never over a key that differs.")
 	line("")
-	line("Archive:")
-	line("  " + p.path.View())
+	b.WriteString(p.path.View(st, p.width) + "\n")
 	if p.step == restorePass || (p.asked && p.step != restorePath) {
-		line("Passphrase:")
-		line("  " + p.pass.View())
+		b.WriteString(p.pass.View(st, p.width) + "\n")
 	}
 	if p.err != nil {
 		line("")
@@ -287,11 +311,11 @@ func (p *restorePage) View() string {
 		}
 		for _, k := range r.Keys {
 			if k.State != vault.DrillSame {
-				line(fmt.Sprintf("  %s %s key %s: %s", stateMarkUI(k.State), roleOrDash(k.Role), vault.ShortID(k.ID), k.State))
+				line(fmt.Sprintf("  %s %s key %s: %s", stateMarkUI(k.State), orDash(k.Role), vault.ShortID(k.ID), k.State))
 			}
 		}
 		for _, k := range r.NotCovered {
-			line(fmt.Sprintf("  ✗ %s key %s: here, not in the backup", roleOrDash(k.Role), k.ShortID()))
+			line(fmt.Sprintf("  ✗ %s key %s: here, not in the backup", orDash(k.Role), k.ShortID()))
 		}
 	}
 	if p.step == restoreDone && p.res != nil {
@@ -317,11 +341,4 @@ func stateMarkUI(s vault.DrillState) string {
 		return "+"
 	}
 	return "!"
-}
-
-func roleOrDash(r string) string {
-	if r == "" {
-		return "-"
-	}
-	return r
 }
