@@ -84,13 +84,13 @@ type PublishError struct {
 func (e *PublishError) Error() string {
 	var b strings.Builder
 	roles := strings.Join(e.Roles, ", ")
-	if roles == "" {
-		roles = "nothing"
-	}
-	if e.Uncertain {
+	switch {
+	case e.Uncertain:
 		fmt.Fprintf(&b, "%s: the server may or may not have taken the update (%s): %v; pull %s to see which", e.GUN, roles, e.Err, e.GUN)
-	} else {
-		fmt.Fprintf(&b, "%s: nothing was published (%s not sent or refused as a whole): %v; the metadata cache is unchanged", e.GUN, roles, e.Err)
+	case roles == "":
+		fmt.Fprintf(&b, "%s: nothing was published: %v; the metadata cache is unchanged", e.GUN, e.Err)
+	default:
+		fmt.Fprintf(&b, "%s: nothing was published (%s not sent, or refused as a whole): %v; the metadata cache is unchanged", e.GUN, roles, e.Err)
 	}
 	if len(e.Kept) > 0 {
 		fmt.Fprintf(&b, "; kept: %s", strings.Join(e.Kept, ", "))

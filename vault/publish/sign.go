@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/trustvault/trustvault/vault/tuf"
@@ -244,8 +245,15 @@ func (t *txn) tagRoles(tag, role string, revoke bool) ([]string, error) {
 		return []string{role}, nil
 	}
 	roles, err := t.signableRoles(tag)
-	if err != nil || !revoke {
+	if !revoke {
 		return roles, err
+	}
+	// Revoking also takes the tag out of targets when it is there and the
+	// targets key is here (docker would leave it, still valid).
+	if !slices.Contains(roles, "targets") && t.holdsRole("targets") {
+		roles = append(roles, "targets")
+	} else if err != nil {
+		return nil, err
 	}
 	var out []string
 	for _, r := range roles {
@@ -257,6 +265,20 @@ func (t *txn) tagRoles(tag, role string, revoke bool) ([]string, error) {
 		return nil, fmt.Errorf("tag %s is not signed in %v: %w", tag, roles, ErrNotFound)
 	}
 	return out, nil
+}
+
+// holdsRole reports whether a key of the role is here.
+func (t *txn) holdsRole(role string) bool {
+	keys, _, err := t.roleKeys(role)
+	if err != nil {
+		return false
+	}
+	for _, k := range keys {
+		if ok, err := t.holds(mustCanonical(k)); err == nil && ok {
+			return true
+		}
+	}
+	return false
 }
 
 func hasTarget(d *targetsDoc, tag string) bool { _, ok := d.targets[tag]; return ok }
