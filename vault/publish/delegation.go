@@ -119,9 +119,16 @@ func (t *txn) keyFromID(id string) (tuf.Key, error) {
 	return tuf.NewKey(pub)
 }
 
+// checkDelegationName applies notary's rule for delegation names
+// (IsDelegation): "targets/" then lowercase letters, digits, - _ and /,
+// clean as a path.
 func checkDelegationName(role string) error {
-	if !strings.HasPrefix(role, "targets/") || !tuf.ValidRoleName(role) || strings.Count(role, "/") > 8 {
-		return fmt.Errorf("role %.80q is not a delegation name: targets/NAME (NAME of letters, digits, - _ .)", role)
+	ok := strings.HasPrefix(role, "targets/") && tuf.ValidRoleName(role) && strings.Count(role, "/") <= 8 && len(role) <= 255
+	for _, c := range role {
+		ok = ok && (c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '/')
+	}
+	if !ok {
+		return fmt.Errorf("role %.80q is not a delegation name: targets/NAME, NAME of lowercase letters, digits, - and _ (as notary allows)", role)
 	}
 	return nil
 }
@@ -269,7 +276,7 @@ func keyMatches(k tuf.Key, id, want string) bool {
 func (p *Publisher) AddSigner(ctx context.Context, gun, name string, keys []KeySource) (*Result, error) {
 	role := "targets/" + name
 	if err := checkDelegationName(role); err != nil || strings.Contains(name, "/") || name == "releases" {
-		return nil, fmt.Errorf("signer name %.80q: use letters, digits, - _ . (and not \"releases\")", name)
+		return nil, fmt.Errorf("signer name %.80q: use lowercase letters, digits, - and _ (and not \"releases\")", name)
 	}
 	t, err := p.begin(ctx, gun)
 	if err != nil {
@@ -291,7 +298,7 @@ func (p *Publisher) AddSigner(ctx context.Context, gun, name string, keys []KeyS
 func (p *Publisher) RemoveSigner(ctx context.Context, gun, name string, force bool) (*Result, error) {
 	role := "targets/" + name
 	if err := checkDelegationName(role); err != nil || strings.Contains(name, "/") || name == "releases" {
-		return nil, fmt.Errorf("signer name %.80q: use letters, digits, - _ . (and not \"releases\")", name)
+		return nil, fmt.Errorf("signer name %.80q: use lowercase letters, digits, - and _ (and not \"releases\")", name)
 	}
 	t, err := p.begin(ctx, gun)
 	if err != nil {

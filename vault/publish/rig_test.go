@@ -226,6 +226,12 @@ func TestPublishFaultsChangeNothing(t *testing.T) {
 		}
 	}
 	proxy.Fail = nil
+	// A file the server refuses: the whole update is refused, with its reason.
+	err := remote.Publish(ctx, remote.Options{GUN: gun, Server: rig.URL, CAFile: rig.CAFile, TrustDir: t.TempDir()},
+		map[string][]byte{"targets": []byte(`{"signed":{"_type":"Targets"},"signatures":[]}`)})
+	if !errors.Is(err, remote.ErrRefused) || !strings.Contains(err.Error(), "INVALID_UPDATE") {
+		t.Errorf("a refused publish: %v", err)
+	}
 
 	p.Pass = func(r vault.PassphraseRequest) ([]byte, error) {
 		if r.New {
@@ -236,7 +242,7 @@ func TestPublishFaultsChangeNothing(t *testing.T) {
 		}
 		return []byte("wrong passphrase"), nil
 	}
-	_, err := p.Rotate(ctx, gun, "targets", publish.RotateOptions{})
+	_, err = p.Rotate(ctx, gun, "targets", publish.RotateOptions{})
 	if !errors.Is(err, vault.ErrWrongPassphrase) && !errors.Is(err, vault.ErrAborted) {
 		t.Errorf("rotate with a wrong root passphrase: %v", err)
 	}
@@ -295,5 +301,72 @@ func TestDeleteArchivesFirst(t *testing.T) {
 	}
 	if _, err := os.Stat(cache); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("cache after delete: %v", err)
+	}
+}
+
+// The snapshot key here at init, then moved to the server (-r); a
+// delegation from a certificate file with restricted paths, removed
+// again; a signer removed. Each publish is one POST of the changed roles,
+// shaped as the notary CLI sends it.
+func TestSnapshotAndDelegations(t *testing.T) {
+	rig := remotetest.Start(t, remotetest.Options{})
+	proxy := rig.StartProxy(t)
+	ctx := context.Background()
+	gun := "registry.test/team/deleg"
+	p := newPublisher(t, proxy.URL, rig.CAFile)
+	res := must[*publish.Result](t)(p.Init(ctx, gun, publish.InitOptions{NewRoot: publish.NewRootFile, LocalSnapshot: true}))
+	if !slices.Equal(res.Published, []string{"root", "snapshot", "targets"}) {
+		t.Errorf("init with a local snapshot key published %v", res.Published)
+	}
+	var posts []remotetest.Recorded
+	for _, r := range proxy.Requests() {
+		if r.Method == http.MethodPost {
+			posts = append(posts, r)
+		}
+	}
+	if len(posts) != 1 || len(posts[0].Parts) != 3 {
+		t.Fatalf("init: %d POSTs, want 1 with 3 parts: %+v", len(posts), posts)
+	}
+	for _, part := range posts[0].Parts {
+		if part.FormName != "files" || part.ContentType != "application/octet-stream" || !slices.Contains([]string{"root", "snapshot", "targets"}, part.FileName) {
+			t.Errorf("part %q %q %q", part.FormName, part.FileName, part.ContentType)
+		}
+	}
+
+	dk, err := remotetest.NewDelegationKey(t.TempDir(), "team")
+	if err != nil {
+		t.Fatal(err)
+	}
+	must[*publish.Result](t)(p.AddDelegation(ctx, gun, "targets/team", publish.DelegationChange{
+		Keys: []publish.KeySource{{File: dk.CertFile}}, Paths: []string{"team-"}}))
+	res = must[*publish.Result](t)(p.Rotate(ctx, gun, "snapshot", publish.RotateOptions{ServerManaged: true}))
+	if !slices.Equal(res.Published, []string{"root"}) {
+		t.Errorf("snapshot to the server published %v", res.Published)
+	}
+	n := rig.NewNotary(t)
+	n.Run("key", "import", dk.KeyFile, "--role", "targets/team")
+	n.AddTag(gun, "team-1", []byte("team one"), "targets/team")
+	if got := rig.NewNotary(t).List(gun, "targets/team"); len(got) != 1 || got[0].Name != "team-1" {
+		t.Errorf("a tag notary signed with trustvault's delegation: %+v", got)
+	}
+	if _, err := p.Sign(ctx, gun, "other", newImage("x").digest, 1, "targets/team"); err == nil || !strings.Contains(err.Error(), "may not sign") {
+		t.Errorf("a tag outside the delegation's paths: %v", err)
+	}
+
+	must[*publish.Result](t)(p.RemoveDelegation(ctx, gun, "targets/team", nil))
+	bob := addStoreKey(t, p.Store, "bob")
+	must[*publish.Result](t)(p.AddSigner(ctx, gun, "bob", []publish.KeySource{{ID: bob}}))
+	v := newImage("bob's")
+	res = must[*publish.Result](t)(p.Sign(ctx, gun, "b1", v.digest, v.size, ""))
+	if slices.Contains(res.Published, "snapshot") || !slices.Contains(res.ServerSigned, "snapshot") {
+		t.Errorf("after the snapshot key moved to the server: published %v", res.Published)
+	}
+	if _, err := p.RemoveSigner(ctx, gun, "bob", false); err == nil || !strings.Contains(err.Error(), "last signer") {
+		t.Errorf("removing the last signer without force: %v", err)
+	}
+	must[*publish.Result](t)(p.RemoveSigner(ctx, gun, "bob", true))
+	wantList(t, rig.NewNotary(t).List(gun, ""), map[string]image{})
+	if ins := rig.NewDocker(t).TrustInspect(gun); len(ins) != 1 || len(ins[0].Signers) != 0 {
+		t.Errorf("docker after the signers went: %+v", ins)
 	}
 }
