@@ -217,13 +217,13 @@ func readKeyWith(path, rel string, read func() (fileStat, []byte, error)) Key {
 		k.Err = fmt.Errorf("file name %q is not a key ID (64 lowercase hex digits)", filepath.Base(path))
 	}
 	st, data, err := read()
-	k.Mode, k.Size, k.ModTime = st.mode, st.size, st.mtime
+	k.Mode, k.Size, k.ModTime = st.Mode, st.Size, st.ModTime
 	switch {
-	case st.mode.IsDir():
+	case st.Mode.IsDir():
 		k.Err = errors.New("unreadable directory")
 		return k
 	case err != nil:
-		k.Err = err
+		k.Err = unreadable(err)
 		return k
 	}
 	kf, err := decodeKeyFile(data)
@@ -313,9 +313,9 @@ func (s *Store) Unlock(id string, pass PassphraseFunc) (*PrivateKey, error) {
 
 // unlockFile decrypts a listed key; it returns the decoded file too.
 func (s *Store) unlockFile(k Key, pass PassphraseFunc) (*PrivateKey, *keyFile, error) {
-	data, err := os.ReadFile(k.Path)
+	data, err := readKeyBytes(k.Path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read key %s: %w", k.ShortID(), err)
+		return nil, nil, fmt.Errorf("read key %s: %w", k.ShortID(), unreadable(err))
 	}
 	kf, err := decodeKeyFile(data)
 	if err != nil {
@@ -432,13 +432,15 @@ func (s *Store) writeKey(path string, signer crypto.Signer, role, gun string, pa
 	return nil
 }
 
-// lock takes the store's write lock, creating <trust dir>/trustvault/.
+// lock takes the store's write lock, creating <trust dir>/trustvault/
+// (through an os.Root: a symbolic link there is refused, never followed).
 func (s *Store) lock() (func(), error) {
-	dir := filepath.Join(s.dir, recordsDir)
-	if err := atomicfile.MkdirAll(dir); err != nil {
-		return nil, fmt.Errorf("%w", err)
+	root, err := s.stateRoot(true)
+	if err != nil {
+		return nil, err
 	}
-	l, err := atomicfile.Acquire(filepath.Join(dir, lockFile), lockWait)
+	defer root.Close()
+	l, err := atomicfile.AcquireIn(root, lockFile, filepath.Join(s.dir, recordsDir, lockFile), lockWait)
 	if errors.Is(err, atomicfile.ErrLocked) {
 		return nil, fmt.Errorf("%w (%s); wait for it to finish", ErrLocked, s.dir)
 	}
@@ -527,9 +529,9 @@ func (s *Store) ChangePassphrase(id string, old, new PassphraseFunc) (Key, error
 	if err != nil {
 		return Key{}, err
 	}
-	before, err := os.ReadFile(k.Path)
+	before, err := readKeyBytes(k.Path)
 	if err != nil {
-		return k, fmt.Errorf("read key %s: %w", k.ShortID(), err)
+		return k, fmt.Errorf("read key %s: %w", k.ShortID(), unreadable(err))
 	}
 	pk, _, err := s.unlockFile(k, old)
 	if err != nil {
@@ -547,7 +549,7 @@ func (s *Store) ChangePassphrase(id string, old, new PassphraseFunc) (Key, error
 	defer unlock()
 	// The prompts ran without the lock: make sure nobody rewrote the file
 	// meanwhile, or their change would be lost.
-	if now, err := os.ReadFile(k.Path); err != nil || !bytes.Equal(now, before) {
+	if now, err := readKeyBytes(k.Path); err != nil || !bytes.Equal(now, before) {
 		return k, fmt.Errorf("key %s changed on disk while the passphrase was asked for (%s); nothing was changed, try again", k.ShortID(), k.Path)
 	}
 	if err := s.writeKey(k.Path, pk.Signer, k.Role, k.GUN, p); err != nil {
@@ -743,9 +745,9 @@ func (s *Store) ExportPrivate(ids []string) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		data, err := os.ReadFile(k.Path)
+		data, err := readKeyBytes(k.Path)
 		if err != nil {
-			return nil, fmt.Errorf("export key %s: %w", k.ShortID(), err)
+			return nil, fmt.Errorf("export key %s: %w", k.ShortID(), unreadable(err))
 		}
 		block, _ := pem.Decode(data)
 		if block == nil {
