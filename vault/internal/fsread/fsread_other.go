@@ -41,4 +41,5 @@ func read(_ int, name, path string, limit int64, noFollow bool) (Info, []byte, e
 	}
 	return info, data, nil
 }
+
 const oNoFollow = 0

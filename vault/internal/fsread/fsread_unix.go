@@ -90,4 +90,5 @@ func openat(dirfd int, name string, flags int) (int, error) {
 		}
 	}
 }
+
 const oNoFollow = unix.O_NOFOLLOW
