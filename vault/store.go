@@ -565,6 +565,11 @@ type ImportOptions struct {
 	Role string
 	// GUN is used when a block has no gun header.
 	GUN string
+	// Verify decrypts each key file written, with the passphrase it was
+	// written under, and checks that it holds the very key imported
+	// (Imported.Verified): the check a caller makes before removing the
+	// input.
+	Verify bool
 }
 
 // Imported is one key Import handled.
@@ -573,6 +578,11 @@ type Imported struct {
 	// Existing is true when the key was already in the store; its file was
 	// left as it was.
 	Existing bool
+	// Plain is true when the input held the key unencrypted.
+	Plain bool
+	// Verified is true when the file written was read back and decrypted
+	// to the same key (ImportOptions.Verify).
+	Verified bool
 }
 
 // Import reads PEM data (PKCS#8, SEC1 or PKCS#1 blocks, encrypted or not,
@@ -586,6 +596,7 @@ func (s *Store) Import(data []byte, source string, opts ImportOptions, pass Pass
 		pk        *PrivateKey
 		role, gun string
 		pass      []byte
+		plain     bool
 	}
 	var todo []pending
 	defer func() {
@@ -593,6 +604,9 @@ func (s *Store) Import(data []byte, source string, opts ImportOptions, pass Pass
 			zero(p.pass)
 		}
 	}()
+	if err := checkImportWork(data, source); err != nil {
+		return nil, err
+	}
 	rest := bytes.TrimSpace(data)
 	n := 0
 	for len(rest) > 0 {
@@ -637,7 +651,7 @@ func (s *Store) Import(data []byte, source string, opts ImportOptions, pass Pass
 			zero(used)
 			return nil, fmt.Errorf("import %s: its path header names key %s but it holds key %s; nothing was imported", where, ShortID(pathID), pk.ID[:7])
 		}
-		todo = append(todo, pending{pk: pk, role: role, gun: gun, pass: used})
+		todo = append(todo, pending{pk: pk, role: role, gun: gun, pass: used, plain: !kf.encrypted()})
 	}
 	if len(todo) == 0 {
 		return nil, fmt.Errorf("import %s: no private key found (expected PEM blocks such as ENCRYPTED PRIVATE KEY, PRIVATE KEY, EC PRIVATE KEY)", source)
@@ -655,7 +669,7 @@ func (s *Store) Import(data []byte, source string, opts ImportOptions, pass Pass
 	var out []Imported
 	for i, p := range todo {
 		if existing, ok := present[p.pk.ID]; ok {
-			out = append(out, Imported{Key: existing, Existing: true})
+			out = append(out, Imported{Key: existing, Existing: true, Plain: p.plain})
 			continue
 		}
 		passphrase := p.pass
@@ -670,9 +684,65 @@ func (s *Store) Import(data []byte, source string, opts ImportOptions, pass Pass
 		if err := s.writeKey(path, p.pk.Signer, p.role, p.gun, passphrase); err != nil {
 			return out, fmt.Errorf("%w; %d of %d keys imported", err, len(out), len(todo))
 		}
-		out = append(out, Imported{Key: readKey(path, p.pk.ID+keyExt)})
+		im := Imported{Key: readKey(path, p.pk.ID+keyExt), Plain: p.plain}
+		if opts.Verify {
+			if err := verifyStored(path, p.pk, passphrase); err != nil {
+				out = append(out, im)
+				return out, fmt.Errorf("import %s: key %s was written to %s but does not read back as the key imported: %w; %d of %d keys imported", source, p.pk.ID[:7], path, err, len(out), len(todo))
+			}
+			im.Verified = true
+		}
+		out = append(out, im)
 	}
 	return out, nil
+}
+
+// verifyStored reads a key file back and checks that it decrypts, under
+// passphrase, to pk.
+func verifyStored(path string, pk *PrivateKey, passphrase []byte) error {
+	data, err := readKeyBytes(path)
+	if err != nil {
+		return unreadable(err)
+	}
+	kf, err := decodeKeyFile(data)
+	if err != nil {
+		return err
+	}
+	signer, err := kf.decrypt(passphrase)
+	if err != nil {
+		return err
+	}
+	type equaler interface{ Equal(crypto.PrivateKey) bool }
+	if e, ok := signer.(equaler); !ok || !e.Equal(pk.Signer) {
+		return errors.New("it holds another key")
+	}
+	return nil
+}
+
+// checkImportWork refuses an input whose encrypted blocks together ask
+// for more than MaxImportIterations PBKDF2 iterations, before any
+// passphrase is asked for or any work done. Blocks that do not parse are
+// left to the import, which names them.
+func checkImportWork(data []byte, source string) error {
+	total, blocks := 0, 0
+	for rest := data; ; {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		if block.Type != blockEncrypted {
+			continue
+		}
+		if p, err := parsePBES2(block.Bytes); err == nil {
+			total += p.iterations
+			blocks++
+		}
+		if total > MaxImportIterations {
+			return fmt.Errorf("import %s: its encrypted blocks ask for more than %d PBKDF2 iterations in all (the first %d ask for %d): refused before any work; import them in smaller files; nothing was imported", source, MaxImportIterations, blocks, total)
+		}
+	}
+	return nil
 }
 
 // importLabels applies notary's import rules: role and gun from headers,
