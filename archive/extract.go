@@ -330,11 +330,14 @@ func mkdir(root *os.Root, d string, res *Result) error {
 			missing = append(missing, p)
 		}
 	}
-	if err := root.MkdirAll(d, DirMode); err != nil {
-		return fmt.Errorf("extract: %w", err)
-	}
+	err := root.MkdirAll(d, DirMode)
 	for i := len(missing) - 1; i >= 0; i-- {
-		res.Dirs = append(res.Dirs, missing[i])
+		if _, serr := root.Lstat(missing[i]); serr == nil {
+			res.Dirs = append(res.Dirs, missing[i])
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("extract: %w", err)
 	}
 	if err := root.Chmod(d, DirMode); err != nil {
 		return fmt.Errorf("extract: %w", err)

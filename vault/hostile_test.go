@@ -264,7 +264,7 @@ func buildArchive(t *testing.T, files ...archive.File) []byte {
 func TestRestoreOnlyTrustLayouts(t *testing.T) {
 	enc, id := encryptedKeyFile(t)
 	deep := "tuf/" + strings.Repeat("d/", 2450) + "metadata/root.json" // 4.9 kB deep: the tar dialect refuses it
-	long := "tuf/" + strings.Repeat("d/", 1000) + "metadata/root.json"  // 2 kB: the layout bound refuses it
+	long := "tuf/" + strings.Repeat("d/", 1000) + "metadata/root.json" // 2 kB: the layout bound refuses it
 	for _, tc := range []struct {
 		name  string
 		files []archive.File
