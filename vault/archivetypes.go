@@ -105,8 +105,8 @@ type Conflict struct {
 	LocalSize, ArchiveSize int64
 	LocalTime, ArchiveTime time.Time
 	// RestoredAs is where the backup's copy went (ConflictKeepBoth);
-	// MovedLocalTo where the old file was kept (ConflictOverwrite).
-	RestoredAs, MovedLocalTo string
+	// CopiedLocalTo where the old file was kept (ConflictOverwrite).
+	RestoredAs, CopiedLocalTo string
 }
 
 func conflicts(in []archive.Conflict) []Conflict {
@@ -125,11 +125,30 @@ type ConflictError struct {
 
 func (e *ConflictError) Error() string { return e.err.Error() }
 
-// restoreError gives archive's conflict error vault's type.
-func restoreError(err error) error {
+// RestoreError is a restore that failed after it had begun to write:
+// Done says exactly what it wrote (new files, keys replaced and where
+// their old bytes were copied, directories made); every other file is as
+// it was, and every key is at its path with its old bytes or the
+// backup's. Error() says all of it, with how to undo it.
+type RestoreError struct {
+	Done *RestoreResult
+	err  error
+}
+
+func (e *RestoreError) Error() string { return e.err.Error() }
+func (e *RestoreError) Unwrap() error { return e.err }
+
+// restoreError gives archive's errors vault's types: a conflict (nothing
+// written), a partial restore (what was written), or another failure
+// before anything was written (whose message says so).
+func restoreError(err error, a *archive.Archive) error {
 	var ce *archive.ConflictError
 	if errors.As(err, &ce) {
 		return &ConflictError{Conflicts: conflicts(ce.Conflicts), err: err}
+	}
+	var pe *archive.PartialError
+	if errors.As(err, &pe) {
+		return &RestoreError{Done: restoreResult(a, pe.Done), err: fmt.Errorf("restore stopped part-way: %w", err)}
 	}
 	return fmt.Errorf("restore: %w", err)
 }

@@ -8,7 +8,6 @@ package vault
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -19,6 +18,8 @@ import (
 
 	"github.com/trustvault/trustvault/archive"
 	"github.com/trustvault/trustvault/vault/internal/atomicfile"
+	"github.com/trustvault/trustvault/vault/internal/fsread"
+	"github.com/trustvault/trustvault/vault/tuf"
 )
 
 // BackupTarget is one directory a backup goes to and the drive under it.
@@ -139,8 +140,10 @@ type BackupResult struct {
 	Keys      []RecordKey
 	Files     int
 	Copies    []BackupCopy
-	// Skipped are files below private/ that are not backed up (symbolic
-	// links).
+	// Skipped are files below private/ and tuf/ that are not backed up,
+	// each with the reason: symbolic links, FIFOs and other non-regular
+	// files, files larger than a key or metadata file may be, files in no
+	// trust-directory layout (a restore would refuse them).
 	Skipped []string
 }
 
@@ -278,85 +281,101 @@ func (s *Store) writeCopy(plan *BackupPlan, i int, name string, data []byte, pas
 	return CopyWritten(w), nil
 }
 
-// collect reads every regular file below private/ (symbolic links are
-// skipped and reported, temporary files left out) and the cached
-// metadata below tuf/, and lists the keys.
+// collect reads the files a restore would accept (key files in the
+// flat and legacy layouts below private/, each at most MaxKeyFileSize;
+// metadata and changelists below tuf/, each at most tuf.MaxMetadataSize),
+// and lists the keys. Everything else is skipped and reported with the
+// reason: symbolic links, FIFOs and other non-regular files, files too
+// large, and files in no trust-directory layout. Nothing is opened that
+// could block, and nothing larger than its limit is read.
 func (s *Store) collect() (files []archive.File, keys []Key, skipped []string, err error) {
 	all, err := s.Keys()
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	if files, skipped, err = s.collectDir(s.PrivateDir(), privateDir, maxKeyFile); err != nil {
+		return nil, nil, nil, fmt.Errorf("backup: read %s: %w", s.PrivateDir(), err)
+	}
+	have := make(map[string]bool, len(files))
+	for _, f := range files {
+		have[f.Name] = true
+	}
 	for _, k := range all {
-		if k.Err == nil || k.Layout != LayoutStray {
+		rel, _ := filepath.Rel(s.PrivateDir(), k.Path)
+		if have[privateDir+"/"+filepath.ToSlash(rel)] {
 			keys = append(keys, k)
 		}
 	}
-	add := func(root, prefix string) error {
-		var paths, names []string
-		walkRoot := root
-		if r, err := filepath.EvalSymlinks(root); err == nil {
-			walkRoot = r
-		} else if errors.Is(err, fs.ErrNotExist) {
-			return nil
-		}
-		err := filepath.WalkDir(walkRoot, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(walkRoot, p)
-			name := prefix + "/" + filepath.ToSlash(rel)
-			switch {
-			case d.IsDir():
-				return nil
-			case d.Type()&fs.ModeSymlink != 0 || !d.Type().IsRegular():
-				skipped = append(skipped, name)
-				return nil
-			case atomicfile.IsTemp(d.Name()) || strings.HasPrefix(d.Name(), ".tmp-restore-"):
-				return nil
-			}
-			paths, names = append(paths, p), append(names, name)
-			return nil
-		})
+	if len(files) == 0 {
+		return nil, nil, skipped, fmt.Errorf("backup: nothing to back up: no key files in %s", s.PrivateDir())
+	}
+	meta, skippedMeta, err := s.collectDir(filepath.Join(s.dir, tufDir), tufDir, tuf.MaxMetadataSize)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("backup: read the metadata cache: %w", err)
+	}
+	return append(files, meta...), keys, append(skipped, skippedMeta...), nil
+}
+
+// collectDir reads the files below root that fit a trust directory's
+// layout, naming them prefix/...; skipped says what was left and why.
+func (s *Store) collectDir(root, prefix string, limit int64) (files []archive.File, skipped []string, err error) {
+	var paths, names []string
+	walkRoot := root
+	if r, err := filepath.EvalSymlinks(root); err == nil {
+		walkRoot = r
+	} else if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, nil
+	}
+	err = filepath.WalkDir(walkRoot, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		read := make([]archive.File, len(paths))
-		errs := make([]error, len(paths))
-		parallel(len(paths), func(i int) {
-			f, err := os.Open(paths[i])
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			defer f.Close()
-			fi, err := f.Stat()
-			if err == nil {
-				read[i].Data = make([]byte, fi.Size())
-				_, err = io.ReadFull(f, read[i].Data)
-			}
-			errs[i] = err
-			read[i].Name = names[i]
-			if fi != nil {
-				read[i].ModTime = fi.ModTime()
-			}
-		})
-		if err := errors.Join(errs...); err != nil {
-			return err
+		rel, _ := filepath.Rel(walkRoot, p)
+		name := prefix + "/" + filepath.ToSlash(rel)
+		switch {
+		case d.IsDir():
+			return nil
+		case atomicfile.IsTemp(d.Name()) || strings.HasPrefix(d.Name(), ".tmp-restore-"):
+			return nil
+		case d.Type()&fs.ModeSymlink != 0:
+			skipped = append(skipped, name+" (a symbolic link)")
+			return nil
+		case !d.Type().IsRegular():
+			skipped = append(skipped, name+" ("+fsread.Describe(d.Type())+", not a regular file)")
+			return nil
 		}
-		files = append(files, read...)
+		if err := checkLayout(name, false); err != nil {
+			skipped = append(skipped, name+" (not a file a trust directory keeps there: a restore would refuse it)")
+			return nil
+		}
+		paths, names = append(paths, p), append(names, name)
 		return nil
+	})
+	if err != nil {
+		return nil, nil, err
 	}
-	if err := add(s.PrivateDir(), privateDir); err != nil {
-		return nil, nil, nil, fmt.Errorf("backup: read %s: %w", s.PrivateDir(), err)
+	read := make([]archive.File, len(paths))
+	errs := make([]error, len(paths))
+	parallel(len(paths), func(i int) {
+		st, data, err := fsread.NoFollow(paths[i], limit)
+		read[i] = archive.File{Name: names[i], Data: data, ModTime: st.ModTime}
+		errs[i] = err
+	})
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			files = append(files, read[i])
+		case errors.Is(err, fsread.ErrTooLarge):
+			var fe *fsread.Error
+			errors.As(err, &fe)
+			skipped = append(skipped, fmt.Sprintf("%s (%d bytes, more than the %d a file there may be)", names[i], fe.Size, limit))
+		case errors.Is(err, fsread.ErrNotRegular):
+			skipped = append(skipped, names[i]+" (not a regular file)")
+		default:
+			return nil, nil, err
+		}
 	}
-	nkeys := len(files)
-	if err := add(filepath.Join(s.dir, tufDir), tufDir); err != nil {
-		return nil, nil, nil, fmt.Errorf("backup: read the metadata cache: %w", err)
-	}
-	if nkeys == 0 {
-		return nil, nil, nil, fmt.Errorf("backup: nothing to back up: no key files in %s", s.PrivateDir())
-	}
-	return files, keys, skipped, nil
+	return files, skipped, nil
 }
 
 // Version is trustvault's version as the build records it.

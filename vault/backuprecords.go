@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"time"
 
 	"github.com/trustvault/trustvault/vault/internal/atomicfile"
+	"github.com/trustvault/trustvault/vault/internal/fsread"
 )
 
 // Backup records are trustvault's own account of the verified copies of
@@ -108,7 +108,15 @@ func (s *Store) recordsPath() string { return filepath.Join(s.dir, recordsDir, r
 
 // ReadRecords reads the backup records; none is an empty Records.
 func (s *Store) ReadRecords() (*Records, error) {
-	data, err := os.ReadFile(s.recordsPath())
+	root, err := s.stateRoot(false)
+	if errors.Is(err, errNoState) {
+		return &Records{Version: 1}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("backup records: %w", err)
+	}
+	defer root.Close()
+	data, err := fsread.InRoot(root, recordsFile, s.recordsPath(), MaxRecordsSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &Records{Version: 1}, nil
 	}
@@ -141,7 +149,12 @@ func (s *Store) updateRecords(change func(*Records)) error {
 	if err != nil {
 		return err
 	}
-	if err := atomicfile.Write(s.recordsPath(), append(data, '\n'), 0o600); err != nil {
+	root, err := s.stateRoot(true)
+	if err != nil {
+		return fmt.Errorf("write backup records: %w", err)
+	}
+	defer root.Close()
+	if err := atomicfile.WriteIn(root, recordsFile, append(data, '\n'), 0o600); err != nil {
 		return fmt.Errorf("write backup records: %w", err)
 	}
 	return nil

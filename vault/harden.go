@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -39,9 +38,9 @@ func (s *Store) reencrypt(k Key, pass, newPass PassphraseFunc) (Key, []byte, err
 	if k.Encryption.Scheme == SchemeNone && newPass == nil {
 		return k, nil, fmt.Errorf("key %s (%s) is not encrypted: it needs a new passphrase; nothing was changed", k.ShortID(), k.Path)
 	}
-	before, err := os.ReadFile(k.Path)
+	before, err := readKeyBytes(k.Path)
 	if err != nil {
-		return k, nil, fmt.Errorf("read key %s: %w", k.ShortID(), err)
+		return k, nil, fmt.Errorf("read key %s: %w", k.ShortID(), unreadable(err))
 	}
 	var used []byte
 	keep := func(r PassphraseRequest) ([]byte, error) {
@@ -78,7 +77,7 @@ func (s *Store) reencrypt(k Key, pass, newPass PassphraseFunc) (Key, []byte, err
 	defer unlock()
 	// The prompts ran without the lock: make sure nobody rewrote the file
 	// meanwhile, or their change would be lost.
-	if now, err := os.ReadFile(k.Path); err != nil || !bytes.Equal(now, before) {
+	if now, err := readKeyBytes(k.Path); err != nil || !bytes.Equal(now, before) {
 		zero(used)
 		return k, nil, fmt.Errorf("key %s changed on disk while the passphrase was asked for (%s); nothing was changed, try again", k.ShortID(), k.Path)
 	}

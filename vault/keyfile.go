@@ -34,10 +34,6 @@ const (
 	headerDEKInfo  = "DEK-Info"
 )
 
-// maxKeyFile bounds what is read from one key file; real ones are under 4 KiB
-// (RSA 4096 is about 3.3 KiB).
-const maxKeyFile = 64 << 10
-
 // isPrivateBlock reports whether a PEM block type is one the key store holds.
 func isPrivateBlock(t string) bool {
 	switch t {
@@ -58,14 +54,35 @@ type keyFile struct {
 	pbes2 *pbes2
 }
 
-// decodeKeyFile reads the first PEM block of a key file, as notary does, and
-// describes it. It never needs a passphrase.
+// ErrExtraBlock: a key file holds more than one PEM block. notary reads
+// only the first, so a second is at best clutter and at worst a private
+// key in plaintext beside the encrypted one.
+var ErrExtraBlock = errors.New("more than one PEM block in a key file")
+
+// decodeKeyFile reads the PEM block of a key file, as notary does, and
+// describes it. It never needs a passphrase. A second PEM block after the
+// first is ErrExtraBlock, named for what it is (a plaintext key block
+// after an encrypted one is the case to fear).
 func decodeKeyFile(data []byte) (*keyFile, error) {
-	block, _ := pem.Decode(data)
+	block, rest := pem.Decode(data)
 	if block == nil {
 		return nil, errors.New("no PEM block found")
 	}
+	if extra, _ := pem.Decode(rest); extra != nil {
+		return nil, extraBlockError(block, extra)
+	}
 	return describeBlock(block)
+}
+
+func extraBlockError(first, extra *pem.Block) error {
+	plain := isPrivateBlock(extra.Type) && extra.Type != blockEncrypted && !legacyEncrypted(extra)
+	switch {
+	case plain && (first.Type == blockEncrypted || legacyEncrypted(first)):
+		return fmt.Errorf("%w: plaintext key block after the encrypted one (%q): the file holds a private key unencrypted; keep only the first block (or delete the file and import the key again)", ErrExtraBlock, extra.Type)
+	case plain:
+		return fmt.Errorf("%w: a second plaintext key block (%q) follows the first; keep only the first block", ErrExtraBlock, extra.Type)
+	}
+	return fmt.Errorf("%w: a %q block follows the key; keep only the first block", ErrExtraBlock, extra.Type)
 }
 
 func describeBlock(block *pem.Block) (*keyFile, error) {

@@ -266,7 +266,7 @@ func TestReadRepositoryProblems(t *testing.T) {
 				os.Mkdir(filepath.Join(meta, "timestamp.json"), 0o700)
 			},
 			wantRoles: []string{"root", "targets", "snapshot", "timestamp", "targets/alice", "targets/releases", "targets/releases/qa"},
-			wantErr:   "timestamp.json: not a regular file",
+			wantErr:   "timestamp.json is a directory, not a regular file",
 		},
 	}
 	for _, tt := range tests {

@@ -75,9 +75,19 @@ var pbesCiphers = []struct {
 	{oidAES128CBC, "aes128-cbc", 16},
 }
 
-// maxIterations bounds the work a file can ask for: far above any real
-// setting, low enough that a hostile file cannot hang the vault for hours.
-const maxIterations = 100_000_000
+// MaxIterations bounds the PBKDF2 iteration count of a key file: notary
+// and docker write CompatIterations (2,048), trustvault HardenedIterations
+// (1,300,000); this leaves room for a deliberate higher setting (about two
+// seconds of work per unlock) and no more. A file asking for more is
+// refused before any work, with an error naming the count and the limit.
+const MaxIterations = 10_000_000
+
+// MaxImportIterations bounds the work of one import: the sum of the
+// iteration counts of its encrypted blocks, checked before any passphrase
+// is asked for (a hundred keys at HardenedIterations fit).
+const MaxImportIterations = 150_000_000
+
+const maxIterations = MaxIterations
 
 // notaryKeyInfo is the PrivateKeyInfo as notary writes it: the algorithm is
 // a bare SEQUENCE of OIDs (no NULL, no parameters field).
@@ -243,35 +253,33 @@ func parsePBES2(der []byte) (*pbes2, error) {
 	}
 	var salt []byte
 	var keyLen int
-	if !kdf.ReadASN1(&kdfParams, cbasn1.SEQUENCE) || !kdfParams.ReadASN1Bytes(&salt, cbasn1.OCTET_STRING) ||
+	if !kdf.ReadASN1(&kdfParams, cbasn1.SEQUENCE) || !kdf.Empty() || !kdfParams.ReadASN1Bytes(&salt, cbasn1.OCTET_STRING) ||
 		!kdfParams.ReadASN1Integer(&p.iterations) {
 		return nil, errors.New("malformed PBKDF2 parameters")
+	}
+	if len(salt) == 0 {
+		return nil, errors.New("malformed PBKDF2 parameters: the salt is empty")
 	}
 	if kdfParams.PeekASN1Tag(cbasn1.INTEGER) && !kdfParams.ReadASN1Integer(&keyLen) {
 		return nil, errors.New("malformed PBKDF2 key length")
 	}
 	if kdfParams.PeekASN1Tag(cbasn1.SEQUENCE) {
-		var prf cryptobyte.String
-		var prfOID asn1.ObjectIdentifier
-		if !kdfParams.ReadASN1(&prf, cbasn1.SEQUENCE) || !prf.ReadASN1ObjectIdentifier(&prfOID) {
-			return nil, errors.New("malformed PBKDF2 PRF")
-		}
-		found := false
-		for _, f := range prfs {
-			if f.oid.Equal(prfOID) {
-				p.prf, p.prfHash, found = f.name, f.h, true
-			}
-		}
-		if !found {
-			return nil, fmt.Errorf("unsupported PBKDF2 PRF %v", prfOID)
+		if err := p.readPRF(&kdfParams); err != nil {
+			return nil, err
 		}
 	}
-	if p.iterations < 1 || p.iterations > maxIterations {
-		return nil, fmt.Errorf("PBKDF2 iteration count %d is out of range (1 to %d)", p.iterations, maxIterations)
+	if !kdfParams.Empty() {
+		return nil, errors.New("malformed PBKDF2 parameters: trailing data")
+	}
+	if p.iterations < 1 {
+		return nil, fmt.Errorf("PBKDF2 iteration count %d is not a count", p.iterations)
+	}
+	if p.iterations > MaxIterations {
+		return nil, fmt.Errorf("PBKDF2 iteration count %d is more than the %d trustvault accepts (notary and docker write %d, trustvault %d): refused before any work; re-encrypt the key with a lower count", p.iterations, MaxIterations, CompatIterations, HardenedIterations)
 	}
 	p.salt = salt
-	if !params.ReadASN1(&cipherSpec, cbasn1.SEQUENCE) || !cipherSpec.ReadASN1ObjectIdentifier(&cipherOID) {
-		return nil, errors.New("malformed PBES2 cipher")
+	if !params.ReadASN1(&cipherSpec, cbasn1.SEQUENCE) || !params.Empty() || !algo.Empty() || !cipherSpec.ReadASN1ObjectIdentifier(&cipherOID) {
+		return nil, errors.New("malformed PBES2 parameters: a cipher, then nothing")
 	}
 	for _, c := range pbesCiphers {
 		if c.oid.Equal(cipherOID) {
@@ -287,6 +295,9 @@ func parsePBES2(der []byte) (*pbes2, error) {
 	if !cipherSpec.ReadASN1Bytes(&p.iv, cbasn1.OCTET_STRING) || len(p.iv) != aes.BlockSize {
 		return nil, errors.New("cipher IV is not 16 bytes")
 	}
+	if !cipherSpec.Empty() {
+		return nil, errors.New("malformed PBES2 cipher: trailing data after the IV")
+	}
 	if !outer.ReadASN1(&ct, cbasn1.OCTET_STRING) || !outer.Empty() {
 		return nil, errors.New("malformed encrypted data")
 	}
@@ -295,6 +306,32 @@ func parsePBES2(der []byte) (*pbes2, error) {
 		return nil, errors.New("ciphertext is not a whole number of AES blocks")
 	}
 	return p, nil
+}
+
+// readPRF reads PBKDF2's optional PRF AlgorithmIdentifier: an OID and
+// nothing after it but an optional NULL.
+func (p *pbes2) readPRF(in *cryptobyte.String) error {
+	var prf cryptobyte.String
+	var prfOID asn1.ObjectIdentifier
+	if !in.ReadASN1(&prf, cbasn1.SEQUENCE) || !prf.ReadASN1ObjectIdentifier(&prfOID) {
+		return errors.New("malformed PBKDF2 PRF")
+	}
+	if prf.PeekASN1Tag(cbasn1.NULL) {
+		var null cryptobyte.String
+		if !prf.ReadASN1(&null, cbasn1.NULL) || !null.Empty() {
+			return errors.New("malformed PBKDF2 PRF parameters")
+		}
+	}
+	if !prf.Empty() {
+		return errors.New("malformed PBKDF2 PRF: trailing data")
+	}
+	for _, f := range prfs {
+		if f.oid.Equal(prfOID) {
+			p.prf, p.prfHash = f.name, f.h
+			return nil
+		}
+	}
+	return fmt.Errorf("unsupported PBKDF2 PRF %v", prfOID)
 }
 
 func (p *pbes2) encryption() Encryption {

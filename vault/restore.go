@@ -4,14 +4,17 @@ package vault
 
 import (
 	"bytes"
+	"encoding/pem"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/trustvault/trustvault/archive"
+	"github.com/trustvault/trustvault/vault/internal/fsread"
+	"github.com/trustvault/trustvault/vault/tuf"
 )
 
 // RestoreOptions shape Restore.
@@ -21,8 +24,19 @@ type RestoreOptions struct {
 	// Conflict says what to do with a key that exists here with other
 	// content (default: refuse, writing nothing).
 	Conflict ConflictPolicy
-	Now      time.Time
+	// A key stored unencrypted in the backup is refused (ErrPlainKeys,
+	// nothing written) unless EncryptPlain is set, which encrypts each
+	// on the way in under a new passphrase it asks for (New set, as an
+	// import does), or AllowPlain, which restores them as they are
+	// (RestoreResult.Plain lists them, for a loud warning).
+	EncryptPlain PassphraseFunc
+	AllowPlain   bool
+	Now          time.Time
 }
+
+// ErrPlainKeys: the backup holds unencrypted private keys and the restore
+// was not told what to do with them.
+var ErrPlainKeys = errors.New("the backup holds unencrypted private keys")
 
 // RestoreResult is what Restore did.
 type RestoreResult struct {
@@ -35,6 +49,17 @@ type RestoreResult struct {
 	// KeptLocal are cached metadata files kept because they differ here.
 	KeptLocal []string
 	Skipped   []string
+	// Dirs are the directories made; Copies the copies of keys kept in
+	// trustvault/pre-restore-<UTC>/ before they were replaced.
+	Dirs, Copies []string
+	// Plain are the backup's unencrypted keys restored as they are
+	// (AllowPlain); Encrypted those encrypted on the way in.
+	Plain, Encrypted []string
+}
+
+func restoreResult(a *archive.Archive, r archive.Result) *RestoreResult {
+	return &RestoreResult{Archive: archiveInfo(a), Written: r.Written, Identical: r.Identical,
+		Conflicts: conflicts(r.Conflicts), KeptLocal: r.KeptLocal, Skipped: r.Skipped, Dirs: r.Dirs, Copies: r.Copies}
 }
 
 // ReadArchive reads an archive file (at most the archive limit), from the
@@ -47,40 +72,70 @@ func ReadArchive(path string) ([]byte, error) {
 	return data, nil
 }
 
-// openArchive validates an archive and every key file in it: each parses
-// as a key file, and each name is a key ID.
-func openArchive(data []byte, pass ArchivePassphraseFunc) (*archive.Archive, error) {
+// openArchive validates an archive against what a trust directory holds:
+// every entry in one of its layouts (layout.go: bounded depth and name
+// length), every file below private/ at most MaxKeyFileSize and a key
+// file named by its key ID, every metadata file at most
+// tuf.MaxMetadataSize. It returns the names of the unencrypted keys.
+func openArchive(data []byte, pass ArchivePassphraseFunc) (*archive.Archive, []string, error) {
 	a, err := archive.Open(data, pass.archive(), archive.DefaultLimits())
 	if err != nil {
 		if errors.Is(err, archive.ErrDamaged) {
-			return nil, fmt.Errorf("%w; try the other drive's copy", err)
+			return nil, nil, fmt.Errorf("%w; try the other drive's copy", err)
 		}
-		return nil, fmt.Errorf("%w", err)
+		return nil, nil, fmt.Errorf("%w", err)
 	}
+	for _, d := range a.Dirs {
+		if err := checkLayout(d, true); err != nil {
+			return nil, nil, fmt.Errorf("%w: %w", ErrArchiveUnsafe, err)
+		}
+	}
+	var plain []string
 	for _, f := range a.Files {
-		if !strings.HasPrefix(f.Name, privateDir+"/") || !strings.HasSuffix(f.Name, keyExt) {
+		if err := checkLayout(f.Name, false); err != nil {
+			return nil, nil, fmt.Errorf("%w: %w", ErrArchiveUnsafe, err)
+		}
+		if strings.HasPrefix(f.Name, tufDir+"/") {
+			if len(f.Data) > tuf.MaxMetadataSize {
+				return nil, nil, fmt.Errorf("%w: the backup's %s is %d bytes, more than the %d a metadata file may be", ErrArchiveUnsafe, f.Name, len(f.Data), tuf.MaxMetadataSize)
+			}
 			continue
 		}
-		k := placeKey(strings.TrimPrefix(f.Name, privateDir+"/"))
-		if !IsKeyID(k.ID) {
-			return nil, fmt.Errorf("the backup's %s is not named by a key ID", f.Name)
+		if len(f.Data) > MaxKeyFileSize {
+			return nil, nil, fmt.Errorf("%w: the backup's %s is %d bytes, more than the %d a key file may be", ErrArchiveUnsafe, f.Name, len(f.Data), MaxKeyFileSize)
 		}
-		if _, err := decodeKeyFile(f.Data); err != nil {
-			return nil, fmt.Errorf("the backup's %s is not a key file: %w", f.Name, err)
+		kf, err := decodeKeyFile(f.Data)
+		if err != nil {
+			return nil, nil, fmt.Errorf("the backup's %s is not a key file: %w", f.Name, err)
+		}
+		if !kf.encrypted() {
+			plain = append(plain, f.Name)
 		}
 	}
-	return a, nil
+	return a, plain, nil
 }
 
 // Restore validates the whole archive, then writes its keys into
 // private/ and the metadata files this directory does not have into tuf/
 // (cached metadata that differs is kept: the local copy is the newer).
-// Nothing is written when the archive is unsafe or damaged, or when a key
-// differs and the policy is to refuse.
+// Nothing is written when the archive is unsafe or damaged, when a key
+// differs and the policy is to refuse, or when it holds unencrypted keys
+// and the options do not say what to do with them. A failure after
+// writing began is a *RestoreError that says what was written.
 func (s *Store) Restore(data []byte, opts RestoreOptions) (*RestoreResult, error) {
-	a, err := openArchive(data, opts.Passphrase)
+	a, plain, err := openArchive(data, opts.Passphrase)
 	if err != nil {
 		return nil, err
+	}
+	var encrypted []string
+	switch {
+	case len(plain) == 0 || opts.AllowPlain:
+	case opts.EncryptPlain != nil:
+		if encrypted, err = s.encryptPlain(a, plain, opts.EncryptPlain); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("%w (%s): restoring them would put private keys on this disk in plaintext; nothing was written. Restore with --encrypt-plain to encrypt each on the way in under a new passphrase, or --allow-plain to restore them unencrypted", ErrPlainKeys, strings.Join(plain, ", "))
 	}
 	unlock, err := s.lock()
 	if err != nil {
@@ -93,10 +148,53 @@ func (s *Store) Restore(data []byte, opts RestoreOptions) (*RestoreResult, error
 		KeepLocal: func(name string) bool { return strings.HasPrefix(name, tufDir+"/") },
 	})
 	if err != nil {
-		return nil, restoreError(err)
+		return nil, restoreError(err, a)
 	}
-	return &RestoreResult{Archive: archiveInfo(a), Written: res.Written, Identical: res.Identical,
-		Conflicts: conflicts(res.Conflicts), KeptLocal: res.KeptLocal, Skipped: res.Skipped}, nil
+	r := restoreResult(a, res)
+	r.Encrypted = encrypted
+	if opts.AllowPlain {
+		r.Plain = plain
+	}
+	return r, nil
+}
+
+// encryptPlain encrypts the archive's unencrypted keys in memory, each
+// under a new passphrase asked of pass, keeping their role and gun
+// headers. Nothing is written.
+func (s *Store) encryptPlain(a *archive.Archive, plain []string, pass PassphraseFunc) ([]string, error) {
+	for i := range a.Files {
+		f := &a.Files[i]
+		if !slices.Contains(plain, f.Name) {
+			continue
+		}
+		kf, err := decodeKeyFile(f.Data)
+		if err != nil {
+			return nil, err
+		}
+		signer, err := kf.decrypt(nil)
+		if err != nil {
+			return nil, fmt.Errorf("the backup's %s: %w; nothing was written", f.Name, err)
+		}
+		pk, err := newPrivateKey(signer)
+		if err != nil {
+			return nil, err
+		}
+		role, gun := kf.block.Headers[headerRole], kf.block.Headers[headerGUN]
+		if k := placeKey(strings.TrimPrefix(f.Name, privateDir+"/")); role == "" {
+			role = k.Role
+		}
+		p, err := pass(PassphraseRequest{KeyID: pk.ID, Role: role, New: true, Attempt: 1, Source: f.Name})
+		if err != nil {
+			return nil, fmt.Errorf("passphrase for %s: %w; nothing was written", f.Name, err)
+		}
+		block, err := encryptKeyBlock(signer, kf.block.Headers[headerRole], gun, p, s.iterations, s.rand)
+		zero(p)
+		if err != nil {
+			return nil, fmt.Errorf("encrypt %s: %w; nothing was written", f.Name, err)
+		}
+		f.Data = pem.EncodeToMemory(block)
+	}
+	return plain, nil
 }
 
 // DrillState is how a key in a backup compares with the store.
@@ -149,7 +247,7 @@ func (r *DrillReport) OK() bool {
 // Drill decrypts and validates an archive (every digest, every key file
 // parsed) and compares it with the store. It writes nothing.
 func (s *Store) Drill(data []byte, pass ArchivePassphraseFunc) (*DrillReport, error) {
-	a, err := openArchive(data, pass)
+	a, _, err := openArchive(data, pass)
 	if err != nil {
 		return nil, err
 	}
@@ -173,7 +271,7 @@ func (s *Store) Drill(data []byte, pass ArchivePassphraseFunc) (*DrillReport, er
 			dk.Role, dk.GUN = kf.block.Headers[headerRole], kf.block.Headers[headerGUN]
 		}
 		inBackup[k.ID] = true
-		local, err := os.ReadFile(filepath.Join(s.dir, filepath.FromSlash(f.Name)))
+		_, local, err := fsread.NoFollow(filepath.Join(s.dir, filepath.FromSlash(f.Name)), maxKeyFile)
 		switch {
 		case err != nil:
 			dk.State = DrillOnlyInBackup
@@ -233,7 +331,7 @@ func (s *Store) VerifyArchive(path string, d *Drives, pass ArchivePassphraseFunc
 		}
 		rep.Sidecar = path + ".sha256"
 	}
-	a, err := openArchive(data, pass)
+	a, _, err := openArchive(data, pass)
 	if err != nil {
 		return nil, fmt.Errorf("verify %s: %w", path, err)
 	}

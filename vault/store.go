@@ -217,13 +217,13 @@ func readKeyWith(path, rel string, read func() (fileStat, []byte, error)) Key {
 		k.Err = fmt.Errorf("file name %q is not a key ID (64 lowercase hex digits)", filepath.Base(path))
 	}
 	st, data, err := read()
-	k.Mode, k.Size, k.ModTime = st.mode, st.size, st.mtime
+	k.Mode, k.Size, k.ModTime = st.Mode, st.Size, st.ModTime
 	switch {
-	case st.mode.IsDir():
+	case st.Mode.IsDir():
 		k.Err = errors.New("unreadable directory")
 		return k
 	case err != nil:
-		k.Err = err
+		k.Err = unreadable(err)
 		return k
 	}
 	kf, err := decodeKeyFile(data)
@@ -313,9 +313,9 @@ func (s *Store) Unlock(id string, pass PassphraseFunc) (*PrivateKey, error) {
 
 // unlockFile decrypts a listed key; it returns the decoded file too.
 func (s *Store) unlockFile(k Key, pass PassphraseFunc) (*PrivateKey, *keyFile, error) {
-	data, err := os.ReadFile(k.Path)
+	data, err := readKeyBytes(k.Path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read key %s: %w", k.ShortID(), err)
+		return nil, nil, fmt.Errorf("read key %s: %w", k.ShortID(), unreadable(err))
 	}
 	kf, err := decodeKeyFile(data)
 	if err != nil {
@@ -432,13 +432,15 @@ func (s *Store) writeKey(path string, signer crypto.Signer, role, gun string, pa
 	return nil
 }
 
-// lock takes the store's write lock, creating <trust dir>/trustvault/.
+// lock takes the store's write lock, creating <trust dir>/trustvault/
+// (through an os.Root: a symbolic link there is refused, never followed).
 func (s *Store) lock() (func(), error) {
-	dir := filepath.Join(s.dir, recordsDir)
-	if err := atomicfile.MkdirAll(dir); err != nil {
-		return nil, fmt.Errorf("%w", err)
+	root, err := s.stateRoot(true)
+	if err != nil {
+		return nil, err
 	}
-	l, err := atomicfile.Acquire(filepath.Join(dir, lockFile), lockWait)
+	defer root.Close()
+	l, err := atomicfile.AcquireIn(root, lockFile, filepath.Join(s.dir, recordsDir, lockFile), lockWait)
 	if errors.Is(err, atomicfile.ErrLocked) {
 		return nil, fmt.Errorf("%w (%s); wait for it to finish", ErrLocked, s.dir)
 	}
@@ -530,9 +532,9 @@ func (s *Store) ChangePassphrase(id string, old, new PassphraseFunc) (Key, error
 	if err != nil {
 		return Key{}, err
 	}
-	before, err := os.ReadFile(k.Path)
+	before, err := readKeyBytes(k.Path)
 	if err != nil {
-		return k, fmt.Errorf("read key %s: %w", k.ShortID(), err)
+		return k, fmt.Errorf("read key %s: %w", k.ShortID(), unreadable(err))
 	}
 	pk, _, err := s.unlockFile(k, old)
 	if err != nil {
@@ -550,7 +552,7 @@ func (s *Store) ChangePassphrase(id string, old, new PassphraseFunc) (Key, error
 	defer unlock()
 	// The prompts ran without the lock: make sure nobody rewrote the file
 	// meanwhile, or their change would be lost.
-	if now, err := os.ReadFile(k.Path); err != nil || !bytes.Equal(now, before) {
+	if now, err := readKeyBytes(k.Path); err != nil || !bytes.Equal(now, before) {
 		return k, fmt.Errorf("key %s changed on disk while the passphrase was asked for (%s); nothing was changed, try again", k.ShortID(), k.Path)
 	}
 	if err := s.writeKey(k.Path, pk.Signer, k.Role, k.GUN, p); err != nil {
@@ -566,6 +568,11 @@ type ImportOptions struct {
 	Role string
 	// GUN is used when a block has no gun header.
 	GUN string
+	// Verify decrypts each key file written, with the passphrase it was
+	// written under, and checks that it holds the very key imported
+	// (Imported.Verified): the check a caller makes before removing the
+	// input.
+	Verify bool
 }
 
 // Imported is one key Import handled.
@@ -574,6 +581,11 @@ type Imported struct {
 	// Existing is true when the key was already in the store; its file was
 	// left as it was.
 	Existing bool
+	// Plain is true when the input held the key unencrypted.
+	Plain bool
+	// Verified is true when the file written was read back and decrypted
+	// to the same key (ImportOptions.Verify).
+	Verified bool
 }
 
 // Import reads PEM data (PKCS#8, SEC1 or PKCS#1 blocks, encrypted or not,
@@ -587,6 +599,7 @@ func (s *Store) Import(data []byte, source string, opts ImportOptions, pass Pass
 		pk        *PrivateKey
 		role, gun string
 		pass      []byte
+		plain     bool
 	}
 	var todo []pending
 	defer func() {
@@ -594,6 +607,9 @@ func (s *Store) Import(data []byte, source string, opts ImportOptions, pass Pass
 			zero(p.pass)
 		}
 	}()
+	if err := checkImportWork(data, source); err != nil {
+		return nil, err
+	}
 	rest := bytes.TrimSpace(data)
 	n := 0
 	for len(rest) > 0 {
@@ -638,7 +654,7 @@ func (s *Store) Import(data []byte, source string, opts ImportOptions, pass Pass
 			zero(used)
 			return nil, fmt.Errorf("import %s: its path header names key %s but it holds key %s; nothing was imported", where, ShortID(pathID), pk.ID[:7])
 		}
-		todo = append(todo, pending{pk: pk, role: role, gun: gun, pass: used})
+		todo = append(todo, pending{pk: pk, role: role, gun: gun, pass: used, plain: !kf.encrypted()})
 	}
 	if len(todo) == 0 {
 		return nil, fmt.Errorf("import %s: no private key found (expected PEM blocks such as ENCRYPTED PRIVATE KEY, PRIVATE KEY, EC PRIVATE KEY)", source)
@@ -656,7 +672,7 @@ func (s *Store) Import(data []byte, source string, opts ImportOptions, pass Pass
 	var out []Imported
 	for i, p := range todo {
 		if existing, ok := present[p.pk.ID]; ok {
-			out = append(out, Imported{Key: existing, Existing: true})
+			out = append(out, Imported{Key: existing, Existing: true, Plain: p.plain})
 			continue
 		}
 		passphrase := p.pass
@@ -671,9 +687,65 @@ func (s *Store) Import(data []byte, source string, opts ImportOptions, pass Pass
 		if err := s.writeKey(path, p.pk.Signer, p.role, p.gun, passphrase); err != nil {
 			return out, fmt.Errorf("%w; %d of %d keys imported", err, len(out), len(todo))
 		}
-		out = append(out, Imported{Key: readKey(path, p.pk.ID+keyExt)})
+		im := Imported{Key: readKey(path, p.pk.ID+keyExt), Plain: p.plain}
+		if opts.Verify {
+			if err := verifyStored(path, p.pk, passphrase); err != nil {
+				out = append(out, im)
+				return out, fmt.Errorf("import %s: key %s was written to %s but does not read back as the key imported: %w; %d of %d keys imported", source, p.pk.ID[:7], path, err, len(out), len(todo))
+			}
+			im.Verified = true
+		}
+		out = append(out, im)
 	}
 	return out, nil
+}
+
+// verifyStored reads a key file back and checks that it decrypts, under
+// passphrase, to pk.
+func verifyStored(path string, pk *PrivateKey, passphrase []byte) error {
+	data, err := readKeyBytes(path)
+	if err != nil {
+		return unreadable(err)
+	}
+	kf, err := decodeKeyFile(data)
+	if err != nil {
+		return err
+	}
+	signer, err := kf.decrypt(passphrase)
+	if err != nil {
+		return err
+	}
+	type equaler interface{ Equal(crypto.PrivateKey) bool }
+	if e, ok := signer.(equaler); !ok || !e.Equal(pk.Signer) {
+		return errors.New("it holds another key")
+	}
+	return nil
+}
+
+// checkImportWork refuses an input whose encrypted blocks together ask
+// for more than MaxImportIterations PBKDF2 iterations, before any
+// passphrase is asked for or any work done. Blocks that do not parse are
+// left to the import, which names them.
+func checkImportWork(data []byte, source string) error {
+	total, blocks := 0, 0
+	for rest := data; ; {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		if block.Type != blockEncrypted {
+			continue
+		}
+		if p, err := parsePBES2(block.Bytes); err == nil {
+			total += p.iterations
+			blocks++
+		}
+		if total > MaxImportIterations {
+			return fmt.Errorf("import %s: its encrypted blocks ask for more than %d PBKDF2 iterations in all (the first %d ask for %d): refused before any work; import them in smaller files; nothing was imported", source, MaxImportIterations, blocks, total)
+		}
+	}
+	return nil
 }
 
 // importLabels applies notary's import rules: role and gun from headers,
@@ -746,9 +818,9 @@ func (s *Store) ExportPrivate(ids []string) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		data, err := os.ReadFile(k.Path)
+		data, err := readKeyBytes(k.Path)
 		if err != nil {
-			return nil, fmt.Errorf("export key %s: %w", k.ShortID(), err)
+			return nil, fmt.Errorf("export key %s: %w", k.ShortID(), unreadable(err))
 		}
 		block, _ := pem.Decode(data)
 		if block == nil {

@@ -229,7 +229,8 @@ type PassphraseRequest struct {
 
 // PassphraseFunc supplies a passphrase. The engine zeroes the returned slice
 // when it is done with it. Returning an error (ErrAborted for a person who
-// cancelled) stops the operation and nothing is written.
+// cancelled) stops the operation; the error says what, if anything, had
+// been written (an import asks for new passphrases as it writes).
 type PassphraseFunc func(PassphraseRequest) ([]byte, error)
 
 // zero overwrites a secret.

@@ -224,13 +224,15 @@ stick itself and not its cache.`,
 }
 
 func (a *app) restoreCmd() *cobra.Command {
-	var keepBoth, overwrite bool
+	var keepBoth, overwrite, encryptPlain, allowPlain bool
 	cmd := &cobra.Command{
-		Use:   "restore ARCHIVE [--keep-both|--overwrite]",
+		Use:   "restore ARCHIVE [--keep-both|--overwrite] [--encrypt-plain|--allow-plain]",
 		Short: "Restore keys from a backup archive into the trust directory",
 		Long: `restore validates the whole archive before writing anything: only regular
-files and directories with names inside private/ (and tuf/), within size
-and count limits, every digest matching the manifest. It reads trustvault's
+files and directories in the layouts a trust directory has (private/<id>.key,
+private/root_keys/<id>_<role>.key, private/tuf_keys/<GUN>/<id>_<role>.key,
+tuf/<GUN>/metadata/..., tuf/<GUN>/changelist/...), within size, depth and
+count limits, every digest matching the manifest. It reads trustvault's
 archives (plain or age-encrypted: TRUSTVAULT_ARCHIVE_PASSPHRASE, else asked)
 and plain tar archives of a private/ directory, such as the one docker
 documents (tar -zcvf private_keys_backup.tar.gz ~/.docker/trust/private).
@@ -239,14 +241,24 @@ Key files are written 0600 and directories 0700, whatever the archive says.
 A key that is here with the same bytes is skipped. A key that is here with
 other bytes (its passphrase changed since the backup, say) stops the restore
 and nothing is written, unless --keep-both writes the backup's copy beside
-it as <name>.restored-<UTC>, or --overwrite first moves the file here to
-<trust dir>/trustvault/pre-restore-<UTC>/. Cached metadata is restored only
-where there is none.`,
+it as <name>.restored-<UTC>, or --overwrite first copies the file here to
+<trust dir>/trustvault/pre-restore-<UTC>/ and then replaces it atomically
+(the key is at its path at every instant). Cached metadata is restored only
+where there is none.
+
+An unencrypted key in the backup stops the restore (nothing is written)
+unless --encrypt-plain encrypts each on the way in under a new passphrase
+(NOTARY_<ROLE>_PASSPHRASE, else asked, as import does) or --allow-plain
+restores it unencrypted. A restore that fails part-way says what it wrote,
+which keys it replaced, where their old bytes are, and how to undo it.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			op := "restore " + args[0]
 			if keepBoth && overwrite {
 				return failAtomic(op, errors.New("give --keep-both or --overwrite, not both"))
+			}
+			if encryptPlain && allowPlain {
+				return failAtomic(op, errors.New("give --encrypt-plain or --allow-plain, not both"))
 			}
 			s, err := a.openStore()
 			if err != nil {
@@ -256,50 +268,77 @@ where there is none.`,
 			if err != nil {
 				return failAtomic(op, err)
 			}
-			policy := vault.ConflictRefuse
+			ro := vault.RestoreOptions{Passphrase: a.archivePassphrase(args[0]), AllowPlain: allowPlain, Now: timeNow()}
 			switch {
 			case keepBoth:
-				policy = vault.ConflictKeepBoth
+				ro.Conflict = vault.ConflictKeepBoth
 			case overwrite:
-				policy = vault.ConflictOverwrite
+				ro.Conflict = vault.ConflictOverwrite
 			}
-			res, err := s.Restore(data, vault.RestoreOptions{Passphrase: a.archivePassphrase(args[0]), Conflict: policy, Now: timeNow()})
+			if encryptPlain {
+				ro.EncryptPlain = a.passphrases().get
+			}
+			res, err := s.Restore(data, ro)
 			if err != nil {
-				var ce *vault.ConflictError
-				if errors.As(err, &ce) {
-					for _, c := range ce.Conflicts {
-						fmt.Fprintf(a.stderr, "trustvault: %s differs: here %d bytes of %s, in the backup %d bytes of %s\n", c.Name, c.LocalSize,
-							c.LocalTime.UTC().Format("2006-01-02 15:04"), c.ArchiveSize, c.ArchiveTime.UTC().Format("2006-01-02 15:04"))
-					}
-					return fail(op, fmt.Errorf("%w; give --keep-both to restore the backup's copies beside them, or --overwrite", err))
-				}
-				return failAtomic(op, archiveHint(err))
+				return a.restoreFailed(op, err)
 			}
-			keys := 0
-			for _, w := range res.Written {
-				if strings.HasSuffix(w, ".key") {
-					keys++
-				}
-			}
-			fmt.Fprintf(a.stdout, "Restored %s into %s (%s written, %d already here).\n", plural(keys, "key", "keys"), s.Dir(),
-				plural(len(res.Written), "file", "files"), len(res.Identical))
-			for _, c := range res.Conflicts {
-				switch {
-				case c.RestoredAs != "":
-					fmt.Fprintf(a.stdout, "  %s differs here: the backup's copy is %s\n", c.Name, c.RestoredAs)
-				case c.MovedLocalTo != "":
-					fmt.Fprintf(a.stdout, "  %s replaced: the file that was here is now %s\n", c.Name, c.MovedLocalTo)
-				}
-			}
-			if len(res.KeptLocal) > 0 {
-				fmt.Fprintf(a.stdout, "  %s of cached metadata kept as they are here (newer than the backup's)\n", plural(len(res.KeptLocal), "file", "files"))
-			}
+			a.printRestored(s.Dir(), res)
 			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&keepBoth, "keep-both", false, "restore a differing key beside the one here, as <name>.restored-<UTC>")
-	cmd.Flags().BoolVar(&overwrite, "overwrite", false, "replace a differing key, moving the one here to trustvault/pre-restore-<UTC>/")
+	cmd.Flags().BoolVar(&overwrite, "overwrite", false, "replace a differing key, first copying the one here to trustvault/pre-restore-<UTC>/")
+	cmd.Flags().BoolVar(&encryptPlain, "encrypt-plain", false, "encrypt the backup's unencrypted keys on the way in, under new passphrases")
+	cmd.Flags().BoolVar(&allowPlain, "allow-plain", false, "restore the backup's unencrypted keys unencrypted")
 	return cmd
+}
+
+// restoreFailed words a failed restore: only a failure before anything
+// was written may say that nothing was changed.
+func (a *app) restoreFailed(op string, err error) error {
+	var ce *vault.ConflictError
+	var re *vault.RestoreError
+	switch {
+	case errors.As(err, &ce):
+		for _, c := range ce.Conflicts {
+			fmt.Fprintf(a.stderr, "trustvault: %s differs: here %d bytes of %s, in the backup %d bytes of %s\n", c.Name, c.LocalSize,
+				c.LocalTime.UTC().Format("2006-01-02 15:04"), c.ArchiveSize, c.ArchiveTime.UTC().Format("2006-01-02 15:04"))
+		}
+		return fail(op, fmt.Errorf("%w; give --keep-both to restore the backup's copies beside them, or --overwrite", err))
+	case errors.As(err, &re):
+		return fail(op, err) // the error says what was written
+	case errors.Is(err, vault.ErrPlainKeys):
+		return fail(op, err) // the error says nothing was written
+	}
+	return failAtomic(op, archiveHint(err))
+}
+
+func (a *app) printRestored(dir string, res *vault.RestoreResult) {
+	keys := 0
+	for _, w := range res.Written {
+		if strings.HasSuffix(w, ".key") {
+			keys++
+		}
+	}
+	fmt.Fprintf(a.stdout, "Restored %s into %s (%s written, %d already here).\n", plural(keys, "key", "keys"), dir,
+		plural(len(res.Written), "file", "files"), len(res.Identical))
+	for _, c := range res.Conflicts {
+		switch {
+		case c.RestoredAs != "":
+			fmt.Fprintf(a.stdout, "  %s differs here: the backup's copy is %s\n", c.Name, c.RestoredAs)
+		case c.CopiedLocalTo != "":
+			fmt.Fprintf(a.stdout, "  %s replaced: a copy of the file that was here is %s\n", c.Name, c.CopiedLocalTo)
+		}
+	}
+	for _, e := range res.Encrypted {
+		fmt.Fprintf(a.stdout, "  %s was unencrypted in the backup: encrypted on the way in\n", e)
+	}
+	for _, p := range res.Plain {
+		fmt.Fprintf(a.stderr, "trustvault: WARNING: %s is an UNENCRYPTED private key (as it was in the backup): encrypt it now with 'trustvault harden --new-passphrase'\n", p)
+	}
+	if len(res.KeptLocal) > 0 {
+		fmt.Fprintf(a.stdout, "  %s of cached metadata kept as they are here (newer than the backup's)\n", plural(len(res.KeptLocal), "file", "files"))
+	}
 }
 
 func (a *app) drillCmd() *cobra.Command {

@@ -37,9 +37,39 @@ func hit(point string) {
 	}
 }
 
+// dirOps are the file operations a write needs: the os package's for a
+// path, or an *os.Root's for a name inside a root.
+type dirOps interface {
+	OpenFile(name string, flag int, perm os.FileMode) (*os.File, error)
+	Open(name string) (*os.File, error)
+	Rename(oldname, newname string) error
+	Remove(name string) error
+}
+
+type osOps struct{}
+
+func (osOps) OpenFile(name string, flag int, perm os.FileMode) (*os.File, error) {
+	return os.OpenFile(name, flag, perm)
+}
+func (osOps) Open(name string) (*os.File, error)   { return os.Open(name) }
+func (osOps) Rename(oldname, newname string) error { return os.Rename(oldname, newname) }
+func (osOps) Remove(name string) error             { return os.Remove(name) }
+
+var _ dirOps = (*os.Root)(nil)
+
 // Write atomically replaces path with data at the given mode. The directory
 // must exist.
-func Write(path string, data []byte, mode os.FileMode) (err error) {
+func Write(path string, data []byte, mode os.FileMode) error {
+	return write(osOps{}, path, data, mode)
+}
+
+// WriteIn is Write for name inside root: nothing outside root is
+// written, whatever symbolic links the directory holds.
+func WriteIn(root *os.Root, name string, data []byte, mode os.FileMode) error {
+	return write(root, name, data, mode)
+}
+
+func write(ops dirOps, path string, data []byte, mode os.FileMode) (err error) {
 	dir, name := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -49,13 +79,13 @@ func Write(path string, data []byte, mode os.FileMode) (err error) {
 		return err
 	}
 	tmp := filepath.Join(dir, TempPrefix+name+"-"+hex.EncodeToString(rnd[:]))
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	f, err := ops.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
 	if err != nil {
 		return fmt.Errorf("create temporary file in %s: %w", dir, err)
 	}
 	defer func() {
 		if err != nil {
-			_ = os.Remove(tmp)
+			_ = ops.Remove(tmp)
 		}
 	}()
 	if _, err := f.Write(data); err != nil {
@@ -75,19 +105,18 @@ func Write(path string, data []byte, mode os.FileMode) (err error) {
 		return fmt.Errorf("close %s: %w", tmp, err)
 	}
 	hit("after-temp-write")
-	if err := os.Rename(tmp, path); err != nil {
+	if err := ops.Rename(tmp, path); err != nil {
 		return fmt.Errorf("rename into place %s: %w", path, err)
 	}
 	hit("after-rename")
-	if err := SyncDir(dir); err != nil {
-		return err
-	}
-	return nil
+	return syncDir(ops, dir)
 }
 
 // SyncDir fsyncs a directory so that a rename or create in it is durable.
-func SyncDir(dir string) error {
-	d, err := os.Open(dir)
+func SyncDir(dir string) error { return syncDir(osOps{}, dir) }
+
+func syncDir(ops dirOps, dir string) error {
+	d, err := ops.Open(dir)
 	if err != nil {
 		return fmt.Errorf("open directory %s: %w", dir, err)
 	}

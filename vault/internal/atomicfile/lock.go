@@ -18,9 +18,24 @@ type Lock struct{ f *os.File }
 // Acquire takes the lock on path, creating the file (0600) if needed, and
 // waits up to wait for another holder to let go.
 func Acquire(path string, wait time.Duration) (*Lock, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	return acquire(osOps{}, path, path, wait)
+}
+
+// AcquireIn is Acquire for name inside root; where names it in errors.
+func AcquireIn(root *os.Root, name, where string, wait time.Duration) (*Lock, error) {
+	return acquire(root, name, where, wait)
+}
+
+func acquire(ops dirOps, name, path string, wait time.Duration) (*Lock, error) {
+	// Non-blocking, and a regular file only: a FIFO put at the lock's
+	// path must not hang every writer.
+	f, err := ops.OpenFile(name, os.O_RDWR|os.O_CREATE|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open lock file %s: %w", path, err)
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("lock file %s is not a regular file: remove it", path)
 	}
 	deadline := time.Now().Add(wait)
 	for {
