@@ -18,6 +18,7 @@ import (
 	"github.com/trustvault/trustvault/vault/demo"
 	"github.com/trustvault/trustvault/vault/passphrase"
 	"github.com/trustvault/trustvault/vault/tuf"
+	"github.com/trustvault/trustvault/vault/vaulttest"
 )
 
 func seeded(seed byte) *mathrand.ChaCha8 {
@@ -353,7 +354,7 @@ func TestGenerateKeyFlow(t *testing.T) {
 	_, s := demoStore(t)
 	const gun = "registry.example.com/acme/web"
 	before := keyIDs(t, s)
-	m := newTestModel(t, s, readSnapshot(s, demoNow), 100, 30)
+	m := newTestModel(t, s, readSnapshot(s, vaulttest.Now()), 100, 30)
 	deliver(m, repoSelectedMsg{gun: gun})
 	press(m, "n")
 	gp, ok := m.active().(*generatePage)
@@ -402,7 +403,7 @@ func TestGenerateKeyFlow(t *testing.T) {
 func TestGenerateKeyCancelled(t *testing.T) {
 	_, s := demoStore(t)
 	before := keyIDs(t, s)
-	m := newTestModel(t, s, readSnapshot(s, demoNow), 100, 30)
+	m := newTestModel(t, s, readSnapshot(s, vaulttest.Now()), 100, 30)
 	deliver(m, repoSelectedMsg{orphan: true})
 	press(m, "n")
 	gp := m.active().(*generatePage)
@@ -440,7 +441,7 @@ func TestGenerateKeyCancelled(t *testing.T) {
 // asked for once, and the summary lists every key.
 func TestHardenFlow(t *testing.T) {
 	info, s := demoStore(t)
-	m := newTestModel(t, s, readSnapshot(s, demoNow), 120, 40)
+	m := newTestModel(t, s, readSnapshot(s, vaulttest.Now()), 120, 40)
 	press(m, "H")
 	hp, ok := m.active().(*hardenPage)
 	if !ok || hp.step != hardenIntro || len(hp.plan) != 10 {
@@ -504,7 +505,7 @@ func TestHardenStop(t *testing.T) {
 		b, _ := os.ReadFile(k.Path)
 		snapBefore[k.Path] = b
 	}
-	m := newTestModel(t, s, readSnapshot(s, demoNow), 120, 40)
+	m := newTestModel(t, s, readSnapshot(s, vaulttest.Now()), 120, 40)
 	press(m, "H", "enter")
 	hp := m.active().(*hardenPage)
 	typeText(m, demo.Passphrase)
@@ -608,7 +609,7 @@ func TestHardenNewPassphrases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := newTestModel(t, s, readSnapshot(s, demoNow), 120, 40)
+	m := newTestModel(t, s, readSnapshot(s, vaulttest.Now()), 120, 40)
 	press(m, "H")
 	hp := m.active().(*hardenPage)
 	press(m, "n")
