@@ -17,9 +17,7 @@ import (
 // sees both verified, ejects them, and drills the backup from the restore
 // page. Without root (no loop devices) the drives are plain directories.
 func TestTerminalBackup(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
+	bin := tools.Trustvault(t)
 	base := t.TempDir()
 	var a, b string
 	loops := drivetest.LoopUnavailable() == ""
@@ -40,7 +38,6 @@ func TestTerminalBackup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bin := tools.Trustvault(t)
 	tm := tools.StartTmux(t, 120, 36, "env", "TRUSTVAULT_SYSROOT="+sysroot, bin, "--trust-dir", info.Dir)
 
 	tm.WaitFor("repositories", "Repositories", "docker.io/acme/tools")

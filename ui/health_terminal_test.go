@@ -13,9 +13,6 @@ import (
 // health page from the repositories, its first item to its key, the key's
 // lost-key guide, and the error translator.
 func TestTerminalHealth(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
 	bin := tools.Trustvault(t)
 	// Set in the present, as the binary's clock is.
 	info, err := demo.Generate(filepath.Join(t.TempDir(), "trust"), demo.Options{})

@@ -19,11 +19,8 @@ import (
 // decrypts the key with that passphrase, and neither the screen after the
 // flow nor the terminal's scrollback after the program holds it.
 func TestTerminalGenerateKey(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	notary := tools.Notary(t)
 	bin := tools.Trustvault(t)
+	notary := tools.Notary(t)
 	info, _ := vaulttest.Demo(t)
 	const gun = "registry.example.com/acme/api"
 	tm := tools.StartTmux(t, 100, 30, bin, "--trust-dir", info.Dir)

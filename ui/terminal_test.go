@@ -13,9 +13,6 @@ import (
 // TestTerminal runs the built binary in tmux on a demo vault and walks
 // repositories → repository → key → help → back with real key presses.
 func TestTerminal(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
 	bin := tools.Trustvault(t)
 	info, _ := vaulttest.Demo(t)
 	root := vault.ShortID(info.RootKeys[0])
@@ -63,9 +60,6 @@ func TestTerminal(t *testing.T) {
 // TestTerminalDemo opens trustvault --demo, which generates a vault of its
 // own, and leaves with ctrl+c.
 func TestTerminalDemo(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
 	bin := tools.Trustvault(t)
 	tm := tools.StartTmux(t, 80, 24, bin, "--demo", "--trust-dir", filepath.Join(t.TempDir(), "trust"))
 	tm.WaitFor("demo", "DEMO", "registry.example.com/acme/web", "keys without a repository")

@@ -53,9 +53,13 @@ func (w runner) Run() int {
 // Trustvault builds cmd/trustvault once per test binary and returns the
 // binary's path. Tests that run it in a terminal, kill it, or hand its
 // files to other programs use the real binary rather than the test binary.
-// The package's TestMain must run the tests through M.
+// The package's TestMain must run the tests through M. In -short mode it
+// skips the test: the build takes a while.
 func Trustvault(t testing.TB) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the trustvault binary; not in -short mode")
+	}
 	build.mu.Lock()
 	wrapped := build.wrapped
 	build.mu.Unlock()

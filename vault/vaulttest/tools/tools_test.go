@@ -43,9 +43,6 @@ func TestTmux(t *testing.T) {
 // TestTrustvaultBuildsOnce builds the binary, runs it, and gets the same
 // binary the second time without building again.
 func TestTrustvaultBuildsOnce(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
 	bin := tools.Trustvault(t)
 	st, err := os.Stat(bin)
 	if err != nil {
