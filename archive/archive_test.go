@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/trustvault/trustvault/archive"
+	"github.com/trustvault/trustvault/vault/vaulttest/tools"
 )
 
 var when = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -456,12 +456,7 @@ func FuzzOpen(f *testing.F) {
 	for _, tc := range dialectCases(f) {
 		f.Add(tc.data)
 	}
-	tarBin := ""
-	if p, err := exec.LookPath("tar"); err == nil {
-		if v, err := exec.Command(p, "--version").Output(); err == nil && strings.Contains(string(v), "GNU tar") {
-			tarBin = p
-		}
-	}
+	tarBin, _ := tools.LookGNUTar() // without GNU tar, no comparison
 	lim := archive.Limits{Archive: 1 << 20, Entry: 1 << 16, Total: 1 << 20, Entries: 1000}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		a, err := archive.Open(data, func() ([]byte, error) { return []byte("p"), nil }, lim)

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/trustvault/trustvault/archive"
+	"github.com/trustvault/trustvault/vault/vaulttest/tools"
 )
 
 // The tar format's magic and version fields.
@@ -195,7 +196,7 @@ func TestTarDialect(t *testing.T) {
 // TestTarDialectAmbiguity: the issue's archive is a real ambiguity: GNU
 // tar lists one name for the entry and Go's archive/tar reads another.
 func TestTarDialectAmbiguity(t *testing.T) {
-	tarBin := gnuTar(t)
+	tarBin := tools.GNUTar(t)
 	cases := dialectCases(t)
 	for _, tc := range []dialectCase{cases[0], cases[3]} {
 		gnu, err := gnuTarNames(t, tarBin, tc.data, false)
@@ -251,7 +252,7 @@ func TestTarDialectAccepted(t *testing.T) {
 // TestGNUTarDockerBackup: docker's documented backup, made by GNU tar
 // itself (`tar -zcvf`), long names and all, is read.
 func TestGNUTarDockerBackup(t *testing.T) {
-	tarBin := gnuTar(t)
+	tarBin := tools.GNUTar(t)
 	home := t.TempDir()
 	dir := filepath.Join(home, "home", "alice", ".docker", "trust", "private")
 	legacy := filepath.Join(dir, "tuf_keys", "docker.io", "acme", "app")
@@ -272,21 +273,6 @@ func TestGNUTarDockerBackup(t *testing.T) {
 		t.Errorf("%+v", a)
 	}
 	compareWithGNUTar(t, out)
-}
-
-func gnuTar(t testing.TB) string {
-	t.Helper()
-	p, err := exec.LookPath("tar")
-	if err == nil {
-		if v, err := exec.Command(p, "--version").Output(); err == nil && strings.Contains(string(v), "GNU tar") {
-			return p
-		}
-	}
-	if os.Getenv("TRUSTVAULT_REQUIRE_INTEROP") != "" {
-		t.Fatalf("GNU tar is needed (TRUSTVAULT_REQUIRE_INTEROP is set): %v", err)
-	}
-	t.Skip("GNU tar is not installed")
-	return ""
 }
 
 // tvLine is a line of `tar -tv`: mode, owner, size, date, time, name.
@@ -318,7 +304,7 @@ func gnuTarNames(t testing.TB, tarBin string, data []byte, strict bool) ([]strin
 // order, and says nothing on stderr.
 func compareWithGNUTar(t testing.TB, data []byte) {
 	t.Helper()
-	tarBin := gnuTar(t)
+	tarBin := tools.GNUTar(t)
 	got, err := gnuTarNames(t, tarBin, data, true)
 	if err != nil {
 		t.Fatal(err)

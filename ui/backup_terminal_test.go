@@ -8,6 +8,7 @@ import (
 
 	"github.com/trustvault/trustvault/hardware/drivetest"
 	"github.com/trustvault/trustvault/vault/demo"
+	"github.com/trustvault/trustvault/vault/vaulttest/tools"
 )
 
 // TestTerminalBackup runs the built binary in tmux on a demo vault and two
@@ -16,10 +17,7 @@ import (
 // sees both verified, ejects them, and drills the backup from the restore
 // page. Without root (no loop devices) the drives are plain directories.
 func TestTerminalBackup(t *testing.T) {
-	requireTmux(t)
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
+	bin := tools.Trustvault(t)
 	base := t.TempDir()
 	var a, b string
 	loops := drivetest.LoopUnavailable() == ""
@@ -40,23 +38,22 @@ func TestTerminalBackup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bin := buildBinary(t)
-	tm := startTmux(t, 120, 36, "env", "TRUSTVAULT_SYSROOT="+sysroot, bin, "--trust-dir", info.Dir)
+	tm := tools.StartTmux(t, 120, 36, "env", "TRUSTVAULT_SYSROOT="+sysroot, bin, "--trust-dir", info.Dir)
 
-	tm.waitFor("repositories", "Repositories", "docker.io/acme/tools")
-	tm.send("b")
-	tm.waitFor("drives", "Back up to two drives", "Choose two drives", "[ ] KEYS-A", "[ ] KEYS-B",
+	tm.WaitFor("repositories", "Repositories", "docker.io/acme/tools")
+	tm.Send("b")
+	tm.WaitFor("drives", "Back up to two drives", "Choose two drives", "[ ] KEYS-A", "[ ] KEYS-B",
 		"SanDisk Cruzer Blade, serial TV000001, usb 1-1", "not offered: it holds the trust directory")
-	tm.send("Space")
-	tm.waitFor("first drive chosen", "[1] KEYS-A")
-	tm.send("Space")
-	tm.waitFor("unchosen", "[ ] KEYS-A")
-	tm.send("Space", "j", "Space")
-	tm.waitFor("two drives chosen", "[1] KEYS-A", "[2] KEYS-B")
-	tm.send("Enter")
-	tm.waitFor("plain or encrypted", "▸ Plain tar.gz", "Encrypted with age", "to "+a)
-	tm.send("Enter")
-	tm.waitFor("written and verified", "2 of 2 copies verified: 10 keys in keys-backup-",
+	tm.Send("Space")
+	tm.WaitFor("first drive chosen", "[1] KEYS-A")
+	tm.Send("Space")
+	tm.WaitFor("unchosen", "[ ] KEYS-A")
+	tm.Send("Space", "j", "Space")
+	tm.WaitFor("two drives chosen", "[1] KEYS-A", "[2] KEYS-B")
+	tm.Send("Enter")
+	tm.WaitFor("plain or encrypted", "▸ Plain tar.gz", "Encrypted with age", "to "+a)
+	tm.Send("Enter")
+	tm.WaitFor("written and verified", "2 of 2 copies verified: 10 keys in keys-backup-",
 		"✓ "+a+": verified, read back from the drive", "✓ "+b+": verified", "e eject both")
 	for _, d := range []string{a, b} {
 		m, _ := filepath.Glob(filepath.Join(d, "keys-backup-*.tar.gz"))
@@ -65,32 +62,32 @@ func TestTerminalBackup(t *testing.T) {
 		}
 	}
 
-	tm.send("Escape")
-	tm.waitFor("back, the backups counted", "REPOSITORY")
-	tm.send("R")
-	screen := tm.waitFor("restore page offers the newest archive", "Restore or drill a backup", "keys-backup-")
+	tm.Send("Escape")
+	tm.WaitFor("back, the backups counted", "REPOSITORY")
+	tm.Send("R")
+	screen := tm.WaitFor("restore page offers the newest archive", "Restore or drill a backup", "keys-backup-")
 	if !strings.Contains(screen, filepath.Base(a)) && !strings.Contains(screen, filepath.Base(b)) {
 		t.Fatalf("no archive offered:\n%s", screen)
 	}
-	tm.send("Enter")
-	tm.waitFor("drilled", "Drill: the archive opens and every digest matches: 10 keys the same as here, 0 changed here since")
-	tm.send("Escape")
-	tm.waitFor("back", "REPOSITORY")
+	tm.Send("Enter")
+	tm.WaitFor("drilled", "Drill: the archive opens and every digest matches: 10 keys the same as here, 0 changed here since")
+	tm.Send("Escape")
+	tm.WaitFor("back", "REPOSITORY")
 
 	if loops {
-		tm.send("b")
-		tm.waitFor("drives again", "[ ] KEYS-A")
-		tm.send("Space", "j", "Space", "Enter")
-		tm.waitFor("mode", "▸ Plain tar.gz")
-		tm.send("Enter")
-		tm.waitFor("second backup", "2 of 2 copies verified")
-		tm.send("e")
-		tm.waitFor("ejected", "✓ unmounted "+a, "✓ unmounted "+b)
-		tm.send("Enter")
+		tm.Send("b")
+		tm.WaitFor("drives again", "[ ] KEYS-A")
+		tm.Send("Space", "j", "Space", "Enter")
+		tm.WaitFor("mode", "▸ Plain tar.gz")
+		tm.Send("Enter")
+		tm.WaitFor("second backup", "2 of 2 copies verified")
+		tm.Send("e")
+		tm.WaitFor("ejected", "✓ unmounted "+a, "✓ unmounted "+b)
+		tm.Send("Enter")
 	}
-	tm.waitFor("repositories", "REPOSITORY")
-	tm.send("q")
-	if status := tm.exited(); status != "0" {
+	tm.WaitFor("repositories", "REPOSITORY")
+	tm.Send("q")
+	if status := tm.Exited(); status != "0" {
 		t.Errorf("exit status %s", status)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/health"
+	"github.com/trustvault/trustvault/vault/vaulttest"
 )
 
 // writeRecords writes backup records into the store's trust directory, as
@@ -45,8 +46,8 @@ func lineWith(screen, s string) string {
 // changed, one not at all; the key without a repository backed up before
 // it changed. Each page shows what the records say.
 func TestBackupState(t *testing.T) {
-	info, s := newDemo(t)
-	before := readSnapshot(s, demoNow)
+	info, s := vaulttest.Demo(t)
+	before := readSnapshot(s, vaulttest.Now())
 	local := func(gun string) []*vault.Key {
 		t.Helper()
 		row := before.row(gun, gun == "")
@@ -71,7 +72,7 @@ func TestBackupState(t *testing.T) {
 	rk := func(k *vault.Key, modified time.Time) vault.RecordKey {
 		return vault.RecordKey{ID: k.ID, Role: k.Role, GUN: k.GUN, Modified: modified}
 	}
-	at := demoNow.Add(-2 * time.Hour)
+	at := vaulttest.Now().Add(-2 * time.Hour)
 	copyA := vault.RecordCopy{Identity: "usb:devices/pci0000:00/0000:00:14.0/usb1/1-1", Device: "SanDisk Cruzer Blade, serial 4C53, usb 1-1",
 		Label: "KEYS-A", Mount: "/media/alice/KEYS-A", VerifiedAt: at}
 	copyB := vault.RecordCopy{Identity: "usb:devices/pci0000:00/0000:00:14.0/usb1/1-2", Device: "Kingston DataTraveler, serial 77, usb 1-2",
@@ -84,7 +85,7 @@ func TestBackupState(t *testing.T) {
 		{Archive: "keys-backup-2.tar.gz", Created: at.Add(time.Hour), Keys: []vault.RecordKey{rk(one, one.ModTime)},
 			Copies: []vault.RecordCopy{{Identity: copyA.Identity, Device: copyA.Device, Label: copyA.Label, VerifiedAt: at.Add(time.Hour)}}},
 	}})
-	snap := readSnapshot(s, demoNow)
+	snap := readSnapshot(s, vaulttest.Now())
 
 	t.Run("states", func(t *testing.T) {
 		for _, tc := range []struct {
@@ -194,7 +195,7 @@ func TestBackupState(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(s.Dir(), "trustvault", "backups.json"), []byte("{"), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		snap := readSnapshot(s, demoNow)
+		snap := readSnapshot(s, vaulttest.Now())
 		if got := snap.row("docker.io/acme/tools", false).backup; got != "unknown" {
 			t.Errorf("row sums up %q, want unknown", got)
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/keyrole"
+	"github.com/trustvault/trustvault/vault/vaulttest"
 )
 
 // The benchmarks use a store of 10,000 keys: 2,800 repositories, each with
@@ -35,7 +36,7 @@ func benchID(kind string, i int) string {
 // bigSnapshot builds the 10,000-key store's snapshot in memory: what
 // loadVaultCmd hands the UI, without the disk.
 func bigSnapshot() *snapshot {
-	now := demoNow
+	now := vaulttest.Now()
 	enc := vault.Encryption{Scheme: vault.SchemePBES2, PRF: "hmacWithSHA1", Iterations: vault.CompatIterations, Cipher: "aes256-cbc"}
 	var keys []vault.Key
 	file := func(id, role, gun string) vault.Key {
@@ -95,7 +96,7 @@ func sharedBigSnapshot(b *testing.B) *snapshot {
 func benchModel(b *testing.B, w, h int) *Model {
 	b.Helper()
 	snap := sharedBigSnapshot(b)
-	m := newModel(context.Background(), Options{Store: &vault.Store{}, Now: func() time.Time { return demoNow }})
+	m := newModel(context.Background(), Options{Store: &vault.Store{}, Now: vaulttest.Now})
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	m.Update(vaultLoadedMsg{snap: snap})
 	return m
@@ -213,7 +214,7 @@ func BenchmarkReadStore(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		snap := readSnapshot(s, demoNow)
+		snap := readSnapshot(s, vaulttest.Now())
 		if snap.counts.keys != 10_000 {
 			b.Fatalf("%d keys", snap.counts.keys)
 		}

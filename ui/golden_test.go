@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/vaulttest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -103,7 +104,7 @@ func TestGolden(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, size := range [][2]int{{80, 24}, {40, 10}} {
-			m := newTestModel(t, s, readSnapshot(s, demoNow), size[0], size[1])
+			m := newTestModel(t, s, readSnapshot(s, vaulttest.Now()), size[0], size[1])
 			golden(t, fmt.Sprintf("empty-%dx%d", size[0], size[1]), screen(m))
 		}
 	})

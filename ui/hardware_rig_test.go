@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -15,9 +14,8 @@ import (
 	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/demo"
 	"github.com/trustvault/trustvault/vault/token"
+	"github.com/trustvault/trustvault/vault/vaulttest"
 )
-
-func TestMain(m *testing.M) { pivtest.Main(m) }
 
 // The flows through the real token path: set a factory YubiKey 4 up, give
 // it a wrong PIN, generate a root key on it, and move a root key file
@@ -31,8 +29,8 @@ func TestHardwareFlowsThroughRig(t *testing.T) {
 	var touches atomic.Int32
 	card.SetTouch(func(byte) bool { touches.Add(1); return true })
 	rig.Insert(t, 0, card)
-	info, s := newDemo(t)
-	m := newModel(context.Background(), Options{Store: s, Now: func() time.Time { return demoNow }, Tokens: token.List})
+	info, s := vaulttest.Demo(t)
+	m := newModel(context.Background(), Options{Store: s, Now: vaulttest.Now, Tokens: token.List})
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
 	start(m)
 	press(m, "Y")

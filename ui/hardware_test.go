@@ -14,6 +14,7 @@ import (
 	"github.com/trustvault/trustvault/vault/demo"
 	"github.com/trustvault/trustvault/vault/token"
 	"github.com/trustvault/trustvault/vault/tuf"
+	"github.com/trustvault/trustvault/vault/vaulttest"
 )
 
 // fakeTokens is a YubiKey 4 from the factory and a set-up YubiKey 5 that
@@ -24,7 +25,7 @@ func fakeTokens(t testing.TB, info *demo.Info, s *vault.Store) []token.Info {
 	if err != nil {
 		t.Fatal(err)
 	}
-	certPEM, err := tuf.NewRootCertificate(pk.Signer, "root", demoNow, mathrand.NewChaCha8([32]byte{'y', 'k'}))
+	certPEM, err := tuf.NewRootCertificate(pk.Signer, "root", vaulttest.Now(), mathrand.NewChaCha8([32]byte{'y', 'k'}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	mathrand "math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -18,33 +17,12 @@ import (
 	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/demo"
 	"github.com/trustvault/trustvault/vault/health"
+	"github.com/trustvault/trustvault/vault/vaulttest"
 )
-
-// demoNow is the moment the demo vault is set in, and the tests' clock.
-var demoNow = time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
 
 // shownDir is where golden files say the demo vault lives, whatever
 // temporary directory it was generated in.
 const shownDir = "/home/demo/.docker/trust"
-
-// newDemo generates the demo vault, deterministic for a fixed seed and
-// clock, into a directory of its own.
-func newDemo(t testing.TB) (*demo.Info, *vault.Store) {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "trust")
-	info, err := demo.Generate(dir, demo.Options{
-		Rand: mathrand.NewChaCha8([32]byte{'t', 'u', 'i'}),
-		Now:  demoNow,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := vault.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return info, s
-}
 
 var (
 	sharedDemoOnce sync.Once
@@ -52,7 +30,8 @@ var (
 	sharedStore    *vault.Store
 )
 
-// sharedDemo is one demo vault for the tests that only read it.
+// sharedDemo is one deterministic demo vault (vaulttest.DemoIn) for the
+// tests that only read it.
 func sharedDemo(t testing.TB) (*demo.Info, *vault.Store) {
 	t.Helper()
 	sharedDemoOnce.Do(func() {
@@ -60,13 +39,7 @@ func sharedDemo(t testing.TB) (*demo.Info, *vault.Store) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sharedInfo, err = demo.Generate(filepath.Join(dir, "trust"), demo.Options{
-			Rand: mathrand.NewChaCha8([32]byte{'t', 'u', 'i'}),
-			Now:  demoNow,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		sharedInfo = vaulttest.DemoIn(t, filepath.Join(dir, "trust"))
 		sharedStore, err = vault.Open(sharedInfo.Dir)
 		if err != nil {
 			t.Fatal(err)
@@ -86,12 +59,12 @@ func relocated(t testing.TB, s *vault.Store) *snapshot {
 // relocatedWith is relocated for a reading with tokens (nil: none).
 func relocatedWith(t testing.TB, s *vault.Store, list TokenLister) *snapshot {
 	t.Helper()
-	snap := readSnapshotTokens(s, demoNow, list)
+	snap := readSnapshotTokens(s, vaulttest.Now(), list)
 	from := s.Dir()
 	keys := make([]vault.Key, len(snap.keys))
 	for i, k := range snap.keys {
 		k.Path = shownDir + strings.TrimPrefix(k.Path, from)
-		k.ModTime = demoNow.Add(-time.Hour)
+		k.ModTime = vaulttest.Now().Add(-time.Hour)
 		keys[i] = k
 	}
 	repos := make([]vault.Repository, len(snap.repos))
@@ -112,7 +85,7 @@ func relocatedWith(t testing.TB, s *vault.Store, list TokenLister) *snapshot {
 		r.Roles = roles
 		repos[i] = r
 	}
-	out := newSnapshot(shownDir, demoNow, snap.absent, keys, repos, snap.keysErr, snap.reposErr)
+	out := newSnapshot(shownDir, vaulttest.Now(), snap.absent, keys, repos, snap.keysErr, snap.reposErr)
 	out.tokens = snap.tokens
 	out.setBackups(snap.records, snap.backupsErr)
 	findings := make([]health.Finding, len(snap.health.findings))
@@ -129,7 +102,7 @@ func relocatedWith(t testing.TB, s *vault.Store, list TokenLister) *snapshot {
 // newTestModel is a root model of the given size with snap loaded.
 func newTestModel(t testing.TB, s *vault.Store, snap *snapshot, w, h int) *Model {
 	t.Helper()
-	m := newModel(context.Background(), Options{Store: s, Now: func() time.Time { return demoNow }})
+	m := newModel(context.Background(), Options{Store: s, Now: vaulttest.Now})
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	if snap != nil {
 		m.Update(vaultLoadedMsg{store: s, snap: snap})

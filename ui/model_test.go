@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/demo"
+	"github.com/trustvault/trustvault/vault/vaulttest"
 )
 
 // activeTitle is the breadcrumb part of the page on top.
@@ -294,7 +294,7 @@ func TestMouseWheel(t *testing.T) {
 // count, so that changing a passphrase takes milliseconds.
 func demoStore(t *testing.T) (*demo.Info, *vault.Store) {
 	t.Helper()
-	info, _ := newDemo(t)
+	info, _ := vaulttest.Demo(t)
 	s, err := vault.Open(info.Dir, vault.WithIterations(vault.CompatIterations+1))
 	if err != nil {
 		t.Fatal(err)
@@ -305,7 +305,7 @@ func demoStore(t *testing.T) (*demo.Info, *vault.Store) {
 // openKey shows the key page of id.
 func openKey(t *testing.T, s *vault.Store, id string) *Model {
 	t.Helper()
-	m := newTestModel(t, s, readSnapshot(s, demoNow), 80, 24)
+	m := newTestModel(t, s, readSnapshot(s, vaulttest.Now()), 80, 24)
 	deliver(m, keySelectedMsg{ref: keyRef{id: id, location: vault.LocationFile}})
 	if activeTitle(m) != "key "+vault.ShortID(id) {
 		t.Fatalf("key page %q", activeTitle(m))
@@ -515,7 +515,7 @@ func TestEmptyTrustDirectory(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			m := newTestModel(t, s, readSnapshot(s, demoNow), 80, 24)
+			m := newTestModel(t, s, readSnapshot(s, vaulttest.Now()), 80, 24)
 			out := screen(m)
 			for _, want := range []string{tt.want, "trustvault --demo", "trustvault generate --role root", "0 repositories · 0 keys"} {
 				if !strings.Contains(out, want) {
@@ -531,7 +531,7 @@ func TestEmptyTrustDirectory(t *testing.T) {
 }
 
 func TestUnreadableFiles(t *testing.T) {
-	info, _ := newDemo(t)
+	info, _ := vaulttest.Demo(t)
 	priv := filepath.Join(info.Dir, "private")
 	bad := map[string]string{
 		"0000000000000000000000000000000000000000000000000000000000000000.key": "not a PEM file",
@@ -551,7 +551,7 @@ func TestUnreadableFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := newTestModel(t, s, readSnapshot(s, demoNow), 160, 48)
+	m := newTestModel(t, s, readSnapshot(s, vaulttest.Now()), 160, 48)
 	// The header counts health problems: the missing signer key is a
 	// warning there (held by its signer, or lost).
 	if c := m.c.snap.counts; c.problems != 3 {
@@ -581,7 +581,7 @@ func TestUnreadableFiles(t *testing.T) {
 
 func TestRefresh(t *testing.T) {
 	info, s := demoStore(t)
-	m := newTestModel(t, s, readSnapshot(s, demoNow), 80, 24)
+	m := newTestModel(t, s, readSnapshot(s, vaulttest.Now()), 80, 24)
 	press(m, "j", "j", "enter") // registry.example.com/acme/api
 	if m.c.snap.counts.keys != 10 {
 		t.Fatalf("%d keys", m.c.snap.counts.keys)
@@ -613,7 +613,7 @@ func TestRefresh(t *testing.T) {
 
 func TestRefreshClosesGonePages(t *testing.T) {
 	info, s := demoStore(t)
-	m := newTestModel(t, s, readSnapshot(s, demoNow), 80, 24)
+	m := newTestModel(t, s, readSnapshot(s, vaulttest.Now()), 80, 24)
 	press(m, "G", "enter", "enter")
 	if activeTitle(m) != "key "+vault.ShortID(info.Orphan.ID) {
 		t.Fatalf("page %q", activeTitle(m))
@@ -629,7 +629,7 @@ func TestRefreshClosesGonePages(t *testing.T) {
 
 func TestFirstFrame(t *testing.T) {
 	_, s := sharedDemo(t)
-	m := newModel(context.Background(), Options{Store: s, Now: func() time.Time { return demoNow }})
+	m := newModel(context.Background(), Options{Store: s, Now: vaulttest.Now})
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	if cmd := m.Init(); cmd == nil {
 		t.Fatal("Init starts nothing")

@@ -19,6 +19,7 @@ import (
 	"github.com/trustvault/trustvault/vault/demo"
 	"github.com/trustvault/trustvault/vault/passphrase"
 	"github.com/trustvault/trustvault/vault/tuf"
+	"github.com/trustvault/trustvault/vault/vaulttest"
 )
 
 func seeded(seed byte) *mathrand.ChaCha8 {
@@ -354,7 +355,7 @@ func TestGenerateKeyFlow(t *testing.T) {
 	_, s := demoStore(t)
 	const gun = "registry.example.com/acme/web"
 	before := keyIDs(t, s)
-	m := newTestModel(t, s, readSnapshot(s, demoNow), 100, 30)
+	m := newTestModel(t, s, readSnapshot(s, vaulttest.Now()), 100, 30)
 	deliver(m, repoSelectedMsg{gun: gun})
 	press(m, "n")
 	gp, ok := m.active().(*generatePage)
@@ -403,7 +404,7 @@ func TestGenerateKeyFlow(t *testing.T) {
 func TestGenerateKeyCancelled(t *testing.T) {
 	_, s := demoStore(t)
 	before := keyIDs(t, s)
-	m := newTestModel(t, s, readSnapshot(s, demoNow), 100, 30)
+	m := newTestModel(t, s, readSnapshot(s, vaulttest.Now()), 100, 30)
 	deliver(m, repoSelectedMsg{orphan: true})
 	press(m, "n")
 	gp := m.active().(*generatePage)
@@ -447,7 +448,7 @@ func TestGenerateKeyCancelled(t *testing.T) {
 // the engine's Harden requires.
 func hardenStore(t *testing.T) (*demo.Info, *vault.Store) {
 	t.Helper()
-	return newDemo(t)
+	return vaulttest.Demo(t)
 }
 
 // TestHardenFlow re-encrypts the demo vault's ten weak keys from the
@@ -456,7 +457,7 @@ func hardenStore(t *testing.T) (*demo.Info, *vault.Store) {
 func TestHardenFlow(t *testing.T) {
 	t.Parallel() // each hardens at the real setting: about 0.8 s a key
 	info, s := hardenStore(t)
-	m := newTestModel(t, s, readSnapshot(s, demoNow), 120, 40)
+	m := newTestModel(t, s, readSnapshot(s, vaulttest.Now()), 120, 40)
 	press(m, "H")
 	hp, ok := m.active().(*hardenPage)
 	if !ok || hp.step != hardenIntro || len(hp.plan) != 10 {
@@ -521,7 +522,7 @@ func TestHardenStop(t *testing.T) {
 		b, _ := os.ReadFile(k.Path)
 		snapBefore[k.Path] = b
 	}
-	m := newTestModel(t, s, readSnapshot(s, demoNow), 120, 40)
+	m := newTestModel(t, s, readSnapshot(s, vaulttest.Now()), 120, 40)
 	press(m, "H", "enter")
 	hp := m.active().(*hardenPage)
 	typeText(m, demo.Passphrase)
@@ -634,7 +635,7 @@ func TestHardenNewPassphrases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := newTestModel(t, s, readSnapshot(s, demoNow), 120, 40)
+	m := newTestModel(t, s, readSnapshot(s, vaulttest.Now()), 120, 40)
 	press(m, "H")
 	hp := m.active().(*hardenPage)
 	press(m, "n")

@@ -9,6 +9,7 @@ import (
 
 	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/keyrole"
+	"github.com/trustvault/trustvault/vault/vaulttest"
 )
 
 func TestMiddleTruncate(t *testing.T) {
@@ -41,7 +42,7 @@ func TestMiddleTruncate(t *testing.T) {
 }
 
 func TestExpiry(t *testing.T) {
-	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	now := vaulttest.Now()
 	day := 24 * time.Hour
 	tests := []struct {
 		name string
@@ -140,7 +141,7 @@ func TestSnapshotRows(t *testing.T) {
 		}
 		return string(b)
 	}
-	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	now := vaulttest.Now()
 	enc := vault.Encryption{Scheme: vault.SchemePBES2, Iterations: vault.HardenedIterations}
 	weak := vault.Encryption{Scheme: vault.SchemePBES2, Iterations: vault.CompatIterations}
 	keys := []vault.Key{

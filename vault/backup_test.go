@@ -13,8 +13,8 @@ import (
 
 	"github.com/trustvault/trustvault/hardware/drivetest"
 	"github.com/trustvault/trustvault/vault"
-	"github.com/trustvault/trustvault/vault/demo"
 	"github.com/trustvault/trustvault/vault/health"
+	"github.com/trustvault/trustvault/vault/vaulttest"
 )
 
 // backupRig is a demo trust directory and two drives: real directories
@@ -26,7 +26,7 @@ type backupRig struct {
 	tree   *drivetest.Tree
 }
 
-func newBackupRig(t *testing.T, a, b string) *backupRig {
+func newBackupRig(t testing.TB, a, b string) *backupRig {
 	t.Helper()
 	base := t.TempDir()
 	if a == "" {
@@ -37,10 +37,7 @@ func newBackupRig(t *testing.T, a, b string) *backupRig {
 			}
 		}
 	}
-	info, err := demo.Generate(filepath.Join(base, "trust"), demo.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	info := vaulttest.LiveDemo(t, filepath.Join(base, "trust"))
 	s, err := vault.Open(info.Dir)
 	if err != nil {
 		t.Fatal(err)
@@ -56,7 +53,7 @@ func newBackupRig(t *testing.T, a, b string) *backupRig {
 	return &backupRig{store: s, drives: d, a: a, b: b, tree: tree}
 }
 
-func (r *backupRig) backup(t *testing.T, pass []byte) (*vault.BackupResult, error) {
+func (r *backupRig) backup(t testing.TB, pass []byte) (*vault.BackupResult, error) {
 	t.Helper()
 	plan, err := r.store.PlanBackup(r.drives, []string{r.a, r.b})
 	if err != nil {

@@ -11,27 +11,15 @@ import (
 	"time"
 
 	"github.com/trustvault/trustvault/hardware/drivetest"
-	"github.com/trustvault/trustvault/vault/demo"
+	"github.com/trustvault/trustvault/vault/vaulttest"
+	"github.com/trustvault/trustvault/vault/vaulttest/tools"
 )
 
 // Interoperability of backup archives with the tools people restore them
 // with when trustvault is not at hand: GNU tar (docker's documented
 // command, reversed) and the age CLI. `make test` installs age and sets
-// TRUSTVAULT_REQUIRE_INTEROP=1, which turns a missing tool into a failure.
-
-func requireTool(t *testing.T, name, pkg string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
-	}
-	msg := name + " is not installed (Debian package " + pkg + "; .ci/setup test installs it)"
-	if os.Getenv("TRUSTVAULT_REQUIRE_INTEROP") == "1" {
-		t.Fatal(msg + "; TRUSTVAULT_REQUIRE_INTEROP=1 makes this a failure")
-	}
-	t.Skip(msg)
-	return ""
-}
+// TRUSTVAULT_REQUIRE_INTEROP=1, which turns a missing tool into a failure
+// (tools.Require).
 
 // backupFixture is a demo vault backed up with the built binary to two
 // directories presented as sticks; it returns the trust dir and the
@@ -40,9 +28,7 @@ func backupFixture(t *testing.T, tv string, env ...string) (trust, arch string) 
 	t.Helper()
 	base := t.TempDir()
 	trust = filepath.Join(base, "trust")
-	if _, err := demo.Generate(trust, demo.Options{}); err != nil {
-		t.Fatal(err)
-	}
+	vaulttest.LiveDemo(t, trust)
 	a, b := filepath.Join(base, "A"), filepath.Join(base, "B")
 	os.Mkdir(a, 0o755)
 	os.Mkdir(b, 0o755)
@@ -95,8 +81,8 @@ func sameKeys(t *testing.T, want, got string) {
 // TestBackupPlainWithGNUTar: docker's documented command, reversed,
 // restores a plain archive; so does trustvault restore.
 func TestBackupPlainWithGNUTar(t *testing.T) {
-	requireTool(t, "tar", "tar")
-	tv := buildTrustvault(t)
+	tools.GNUTar(t)
+	tv := tools.Trustvault(t)
 	trust, arch := backupFixture(t, tv)
 	dest := filepath.Join(t.TempDir(), "trust")
 	os.MkdirAll(dest, 0o700)
@@ -126,9 +112,9 @@ func TestBackupPlainWithGNUTar(t *testing.T) {
 // with the passphrase (typed on a terminal: age reads only from one) and
 // GNU tar extracts it; trustvault restore does the same.
 func TestBackupEncryptedWithAgeCLI(t *testing.T) {
-	age := requireTool(t, "age", "age")
-	requireTool(t, "script", "bsdutils")
-	tv := buildTrustvault(t)
+	age := tools.Find(t, "age", "Debian package age; .ci/setup test installs it")
+	tools.Find(t, "script", "Debian package bsdutils")
+	tv := tools.Trustvault(t)
 	const pass = "leaf-orbit-candle-mosaic-thunder-velvet-harbor"
 	trust, arch := backupFixture(t, tv, envArchivePassphrase+"="+pass, envScryptWorkFactor+"=12")
 	if !strings.HasSuffix(arch, ".tar.gz.age") {
@@ -183,9 +169,7 @@ func TestBackupLoopDrives(t *testing.T) {
 	b := drivetest.NewLoopDrive(t, drivetest.LoopOptions{})
 	base := t.TempDir()
 	trust := filepath.Join(base, "trust")
-	if _, err := demo.Generate(trust, demo.Options{}); err != nil {
-		t.Fatal(err)
-	}
+	vaulttest.LiveDemo(t, trust)
 	if _, err := drivetest.FakeMachine(filepath.Join(base, "sysroot"), a.Mount, b.Mount); err != nil {
 		t.Fatal(err)
 	}

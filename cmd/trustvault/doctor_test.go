@@ -7,16 +7,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/trustvault/trustvault/vault/demo"
+	"github.com/trustvault/trustvault/vault/vaulttest"
 )
 
 // TestDoctorExitStatus: 0 healthy, 1 warnings, 2 problems.
 func TestDoctorExitStatus(t *testing.T) {
 	empty := filepath.Join(t.TempDir(), "trust")
-	info, err := demo.Generate(filepath.Join(t.TempDir(), "trust"), demo.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	info := vaulttest.LiveDemo(t, filepath.Join(t.TempDir(), "trust"))
 	broken := filepath.Join(t.TempDir(), "trust")
 	if err := os.MkdirAll(filepath.Join(broken, "private"), 0o700); err != nil {
 		t.Fatal(err)

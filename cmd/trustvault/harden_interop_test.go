@@ -6,13 +6,14 @@ import (
 
 	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/demo"
+	"github.com/trustvault/trustvault/vault/vaulttest/tools"
 )
 
 // After harden, every key of a store written the way notary writes
 // (2048 iterations) and in the legacy layout (legacy PEM encryption) has the
 // hardened count, and `notary key passwd` still opens each one.
 func TestInteropNotaryOpensHardenedKeys(t *testing.T) {
-	notary := notaryCLI(t)
+	notary := tools.Notary(t)
 	in := newInterop(t)
 	dir := filepath.Join(t.TempDir(), "trust")
 	in.trustvault(dir, nil, "--demo")

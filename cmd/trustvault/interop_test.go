@@ -15,50 +15,14 @@ import (
 
 	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/tuf"
+	"github.com/trustvault/trustvault/vault/vaulttest/tools"
 )
 
 // Interoperability with the real clients (FORMAT.md §10): the notary CLI
 // v0.7.0 and the docker CLI read what trustvault writes, and trustvault reads
-// what they write. The binaries are found through TRUSTVAULT_NOTARY (else
-// notary on PATH) and docker on PATH. `make test` installs them and sets
-// TRUSTVAULT_REQUIRE_INTEROP=1, which turns a missing notary into a failure.
-
-// notaryCLI returns the notary binary, or skips (fails, when interop is
-// required) if there is none.
-func notaryCLI(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("TRUSTVAULT_NOTARY"); p != "" {
-		if _, err := os.Stat(p); err != nil {
-			t.Fatalf("TRUSTVAULT_NOTARY=%s: %v", p, err)
-		}
-		return p
-	}
-	if p, err := exec.LookPath("notary"); err == nil {
-		return p
-	}
-	const msg = "notary CLI not found: set TRUSTVAULT_NOTARY or put notary v0.7.0 on PATH (`make test` installs it into .tools/bin)"
-	if os.Getenv("TRUSTVAULT_REQUIRE_INTEROP") == "1" {
-		t.Fatal(msg + "; TRUSTVAULT_REQUIRE_INTEROP=1 makes this a failure")
-	}
-	t.Skip(msg)
-	return ""
-}
-
-// dockerTrustCLI returns the docker binary if it has the trust command, else
-// skips.
-func dockerTrustCLI(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("docker")
-	if err != nil {
-		t.Skip("docker CLI not installed (`make test` installs Debian's docker.io)")
-	}
-	cmd := exec.Command(p, "trust", "key", "--help")
-	cmd.Env = passphraseFreeEnv("DOCKER_CONFIG=" + t.TempDir())
-	if out, err := cmd.CombinedOutput(); err != nil || !bytes.Contains(out, []byte("generate")) {
-		t.Skipf("docker CLI has no trust command (docker 29 and later need the docker-trust plugin): %v\n%s", err, out)
-	}
-	return p
-}
+// what they write. The test kit finds the binaries (tools.Notary,
+// tools.DockerTrust). `make test` installs them and sets
+// TRUSTVAULT_REQUIRE_INTEROP=1, which turns a missing one into a failure.
 
 // interop runs programs for one test with stdin /dev/null, HOME in a
 // temporary directory and no passphrase variables but those given.
@@ -69,7 +33,7 @@ type interop struct {
 }
 
 func newInterop(t *testing.T) *interop {
-	return &interop{t: t, tv: buildTrustvault(t), home: t.TempDir()}
+	return &interop{t: t, tv: tools.Trustvault(t), home: t.TempDir()}
 }
 
 // run runs name with args and extra environment, failing the test unless it
@@ -199,7 +163,7 @@ func generatedID(t *testing.T, out string) string {
 
 // (a) notary key list shows trustvault's keys with the same role, GUN and ID.
 func TestInteropNotaryListsTrustvaultKeys(t *testing.T) {
-	notary := notaryCLI(t)
+	notary := tools.Notary(t)
 	in := newInterop(t)
 	dir := filepath.Join(t.TempDir(), "trust")
 	env := []string{
@@ -240,7 +204,7 @@ func TestInteropNotaryListsTrustvaultKeys(t *testing.T) {
 // (b) notary decrypts a hardened trustvault key: `notary key passwd` reads it
 // with the passphrase and rewrites it; trustvault then reads notary's file.
 func TestInteropNotaryDecryptsTrustvaultKeys(t *testing.T) {
-	notary := notaryCLI(t)
+	notary := tools.Notary(t)
 	in := newInterop(t)
 	dir := filepath.Join(t.TempDir(), "trust")
 	for _, tc := range []struct{ role, gun, env string }{
@@ -281,7 +245,7 @@ func TestInteropNotaryDecryptsTrustvaultKeys(t *testing.T) {
 // decrypt there; after trustvault changes a passphrase, notary still reads
 // the key.
 func TestInteropTrustvaultReadsNotaryKeys(t *testing.T) {
-	notary := notaryCLI(t)
+	notary := tools.Notary(t)
 	in := newInterop(t)
 	dir := filepath.Join(t.TempDir(), "trust")
 	roles := map[string]string{
@@ -346,7 +310,7 @@ func checkPublicKeyID(t *testing.T, pemText, id string) {
 // (d) notary key export bundles (encrypted, with path headers) import into
 // trustvault, and trustvault's export bundles import into notary.
 func TestInteropExportBundles(t *testing.T) {
-	notary := notaryCLI(t)
+	notary := tools.Notary(t)
 	in := newInterop(t)
 	notaryDir := filepath.Join(t.TempDir(), "notary")
 	env := []string{
@@ -396,7 +360,7 @@ func TestInteropExportBundles(t *testing.T) {
 // docker trust key generate writes a key trustvault lists and decrypts, with
 // the ID of the public key docker wrote beside it.
 func TestInteropDockerTrustKeyGenerate(t *testing.T) {
-	docker := dockerTrustCLI(t)
+	docker := tools.DockerTrust(t)
 	in := newInterop(t)
 	cfg := filepath.Join(t.TempDir(), "docker")
 	pubDir := t.TempDir()

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/vaulttest/tools"
 )
 
 // The requirement: killing the process during passwd or generate
@@ -203,7 +204,7 @@ func TestKillDuringPasswd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills the built binary some 30 times; not in -short mode")
 	}
-	bin := buildTrustvault(t)
+	bin := tools.Trustvault(t)
 	ks := newKillStore(t)
 	// The key being changed is hardened, so unlocking and re-encrypting each
 	// take a PBKDF2 of 1.3 million iterations.
@@ -304,7 +305,7 @@ func TestKillDuringGenerate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills the built binary some 30 times; not in -short mode")
 	}
-	bin := buildTrustvault(t)
+	bin := tools.Trustvault(t)
 	ks := newKillStore(t)
 	const pass = "Generated-pass-1-Kq7Zr2Vm9Tx4Lp"
 	generate := func(delay time.Duration, failpoint string) outcome {

@@ -12,13 +12,15 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/trustvault/trustvault/hardware/pivtest"
+	"github.com/trustvault/trustvault/vault/vaulttest/tools"
 )
 
 func TestMain(m *testing.M) {
 	// pivtest.M runs the tests with the PIV test rig's private pcscd (when
 	// it can run here), so that no test reaches the system's pcscd and a
-	// real token plugged in there.
-	testscript.Main(pivtest.M(m), map[string]func(){
+	// real token plugged in there; tools.M removes the trustvault binary
+	// the tests build (tools.Trustvault).
+	testscript.Main(tools.M(pivtest.M(m)), map[string]func(){
 		"trustvault": func() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Environ())) },
 	})
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/trustvault/trustvault/archive"
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/vaulttest/tools"
 )
 
 // restoreRig is a store whose two keys changed since a backup of them:
@@ -92,7 +93,7 @@ func TestKillDuringRestoreOverwrite(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills the binary; not in -short mode")
 	}
-	bin := buildTrustvault(t)
+	bin := tools.Trustvault(t)
 	for _, fp := range []struct {
 		name     string
 		replaced int // keys replaced when the first one reaches the point

@@ -7,10 +7,11 @@ import (
 	"time"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/vaulttest"
 )
 
 func TestKeyBackupState(t *testing.T) {
-	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	now := vaulttest.Now()
 	k := vault.Key{ID: strings.Repeat("a", 64), Role: "root", ModTime: now.Add(-48*time.Hour + 300*time.Millisecond)}
 	other := strings.Repeat("b", 64)
 	current, older := k.ModTime.Truncate(time.Second), k.ModTime.Add(-time.Hour)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/health"
+	"github.com/trustvault/trustvault/vault/vaulttest"
 )
 
 // readError reads one testdata/explain file: the header lines ("# ...")
@@ -34,7 +35,7 @@ func readError(t *testing.T, name string, vars map[string]string) string {
 // source where a server is needed; see the README there) against the demo
 // vault, or for the passwd captures against a store holding their key.
 func TestExplainRealErrors(t *testing.T) {
-	info, demoStore := demoStore(t)
+	info, demoStore := vaulttest.Demo(t)
 	var targetsWeb string
 	for _, r := range info.Repositories {
 		if r.GUN == "registry.example.com/acme/web" {
@@ -114,7 +115,7 @@ func TestExplainRealErrors(t *testing.T) {
 	for _, tc := range cases {
 		tested[tc.file] = true
 		t.Run(tc.file, func(t *testing.T) {
-			es := health.ExplainStore(tc.store, readError(t, tc.file, vars), demoNow)
+			es := health.ExplainStore(tc.store, readError(t, tc.file, vars), vaulttest.Now())
 			if len(es) == 0 {
 				t.Fatal("no explanation")
 			}
@@ -163,15 +164,15 @@ func TestExplainRealErrors(t *testing.T) {
 // TestExplainTLSExpiry: an expired TLS certificate is the server's, not
 // expired metadata.
 func TestExplainTLSExpiry(t *testing.T) {
-	es := health.Explain(health.ExplainInput{Text: `Error: error contacting notary server: tls: failed to verify certificate: x509: certificate has expired or is not yet valid`, Now: demoNow})
+	es := health.Explain(health.ExplainInput{Text: `Error: error contacting notary server: tls: failed to verify certificate: x509: certificate has expired or is not yet valid`, Now: vaulttest.Now()})
 	if len(es) != 1 || es[0].Cause != health.CauseOffline {
 		t.Errorf("%+v", es)
 	}
 }
 
 func TestExplainUnknown(t *testing.T) {
-	_, s := demoStore(t)
-	es := health.ExplainStore(s, "something else went wrong", demoNow)
+	_, s := vaulttest.Demo(t)
+	es := health.ExplainStore(s, "something else went wrong", vaulttest.Now())
 	if len(es) != 1 || es[0].Cause != health.CauseNotRecognised || !strings.Contains(es[0].Fix, "trustvault doctor") {
 		t.Errorf("%+v", es)
 	}
@@ -184,7 +185,7 @@ func FuzzExplain(f *testing.F) {
 		f.Add(string(data))
 	}
 	f.Fuzz(func(t *testing.T, text string) {
-		es := health.Explain(health.ExplainInput{Text: text, Now: demoNow})
+		es := health.Explain(health.ExplainInput{Text: text, Now: vaulttest.Now()})
 		if len(es) == 0 {
 			t.Fatal("no explanation")
 		}

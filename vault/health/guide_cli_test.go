@@ -11,30 +11,16 @@ import (
 
 	"github.com/trustvault/trustvault/vault/health"
 	"github.com/trustvault/trustvault/vault/keyrole"
+	"github.com/trustvault/trustvault/vault/vaulttest"
+	"github.com/trustvault/trustvault/vault/vaulttest/tools"
 )
 
 // The commands the lost-key guides and the health fixes tell people to run
 // are checked against the real clients' help: every subcommand must exist
-// and every flag must be one the subcommand lists. notary v0.7.0 is found as
-// the interop tests find it (TRUSTVAULT_NOTARY, else notary on PATH; `make
-// test` installs it); TRUSTVAULT_REQUIRE_INTEROP=1 makes its absence a
-// failure. docker is checked when its trust command is there.
-
-func notaryBinary(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("TRUSTVAULT_NOTARY"); p != "" {
-		return p
-	}
-	if p, err := exec.LookPath("notary"); err == nil {
-		return p
-	}
-	const msg = "notary CLI not found: set TRUSTVAULT_NOTARY or put notary v0.7.0 on PATH (make test installs it into .tools/bin)"
-	if os.Getenv("TRUSTVAULT_REQUIRE_INTEROP") == "1" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
+// and every flag must be one the subcommand lists. notary v0.7.0 and a
+// docker CLI with `docker trust` are found by the test kit (tools.Notary,
+// tools.DockerTrust; `make test` installs them); without them the tests
+// skip, or fail under TRUSTVAULT_REQUIRE_INTEROP (tools.Require).
 
 // cliHelp runs "<bin> <path...> --help" once per path and parses it.
 type cliHelp struct {
@@ -182,8 +168,8 @@ func allCommands(t *testing.T) map[string][]string {
 			out[src] = append(out[src], lines...)
 		}
 	}
-	_, s := demoStore(t)
-	for _, f := range health.Check(s, demoNow) {
+	_, s := vaulttest.Demo(t)
+	for _, f := range health.Check(s, vaulttest.Now()) {
 		for _, c := range fixCommand.FindAllString(f.Fix, -1) {
 			out["health fix "+f.Check] = append(out["health fix "+f.Check], strings.TrimSpace(c))
 		}
@@ -192,7 +178,7 @@ func allCommands(t *testing.T) map[string][]string {
 }
 
 func TestGuideCommandsAgainstNotaryHelp(t *testing.T) {
-	h := &cliHelp{t: t, bin: notaryBinary(t), env: []string{"HOME=" + t.TempDir()}, cache: map[string]*helpPage{}}
+	h := &cliHelp{t: t, bin: tools.Notary(t), env: []string{"HOME=" + t.TempDir()}, cache: map[string]*helpPage{}}
 	n := 0
 	for src, lines := range allCommands(t) {
 		for _, l := range lines {
@@ -211,16 +197,8 @@ func TestGuideCommandsAgainstNotaryHelp(t *testing.T) {
 }
 
 func TestGuideCommandsAgainstDockerHelp(t *testing.T) {
-	docker, err := exec.LookPath("docker")
-	if err != nil {
-		t.Skip("docker CLI not installed")
-	}
+	docker := tools.DockerTrust(t)
 	env := []string{"DOCKER_CONFIG=" + t.TempDir()}
-	probe := exec.Command(docker, "trust", "--help")
-	probe.Env = append(os.Environ(), env...)
-	if out, err := probe.CombinedOutput(); err != nil || !strings.Contains(string(out), "signer") {
-		t.Skipf("docker has no trust command (docker 29 needs the docker-trust plugin): %v", err)
-	}
 	h := &cliHelp{t: t, bin: docker, env: env, cache: map[string]*helpPage{}}
 	n := 0
 	for src, lines := range allCommands(t) {
@@ -242,7 +220,7 @@ func TestGuideCommandsAgainstDockerHelp(t *testing.T) {
 // TestHelpParser makes sure the checker catches an invented flag and an
 // invented subcommand.
 func TestHelpParser(t *testing.T) {
-	h := &cliHelp{t: t, bin: notaryBinary(t), env: []string{"HOME=" + t.TempDir()}, cache: map[string]*helpPage{}}
+	h := &cliHelp{t: t, bin: tools.Notary(t), env: []string{"HOME=" + t.TempDir()}, cache: map[string]*helpPage{}}
 	if page := h.page(nil); len(page.commands) < 10 || len(page.flags) < 5 {
 		t.Fatalf("notary --help parsed to %d commands and %d flags", len(page.commands), len(page.flags))
 	}

@@ -4,30 +4,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
-
-	mathrand "math/rand/v2"
 
 	"github.com/trustvault/trustvault/vault"
-	"github.com/trustvault/trustvault/vault/demo"
 	"github.com/trustvault/trustvault/vault/health"
 	"github.com/trustvault/trustvault/vault/keyrole"
+	"github.com/trustvault/trustvault/vault/vaulttest"
 )
-
-var demoNow = time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
-
-func demoStore(t *testing.T) (*demo.Info, *vault.Store) {
-	t.Helper()
-	info, err := demo.Generate(t.TempDir()+"/trust", demo.Options{Rand: mathrand.NewChaCha8([32]byte{'g'}), Now: demoNow})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := vault.Open(info.Dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return info, s
-}
 
 func TestLostKeyGuidesFill(t *testing.T) {
 	for _, kind := range keyrole.Kinds() {
@@ -54,7 +36,7 @@ func TestLostKeyGuidesFill(t *testing.T) {
 }
 
 func TestGuideFor(t *testing.T) {
-	info, s := demoStore(t)
+	info, s := vaulttest.Demo(t)
 	cases := []struct {
 		name, subject, gun string
 		kind               keyrole.Kind

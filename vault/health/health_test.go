@@ -22,9 +22,6 @@ import (
 	"github.com/trustvault/trustvault/vault/vaulttest"
 )
 
-// healthNow is the clock of the health tests.
-var healthNow = time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
-
 const (
 	healthGUN  = "registry.example.com/acme/web"
 	healthPass = "health-test-passphrase-42"
@@ -44,7 +41,7 @@ type repoSpec struct {
 // server-held Ed25519 keys.
 func writeRepo(t testing.TB, dir string, spec repoSpec) {
 	t.Helper()
-	cert, err := tuf.NewRootCertificate(spec.root, spec.gun, healthNow.Add(-24*time.Hour), nil)
+	cert, err := tuf.NewRootCertificate(spec.root, spec.gun, vaulttest.Now().Add(-24*time.Hour), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,8 +161,8 @@ func healthyStore(t *testing.T) (*vault.Store, vault.Key, vault.Key) {
 	root, targets := keyOfRole(t, s, "root"), keyOfRole(t, s, "targets")
 	writeRepo(t, dir, repoSpec{
 		gun: healthGUN, root: ks.root, targets: ks.targets,
-		rootExpires: healthNow.Add(tuf.RootExpiry), tgtExpires: healthNow.Add(tuf.TargetsExpiry),
-		snapExpires: healthNow.Add(tuf.SnapshotExpiry), tsExpires: healthNow.Add(tuf.TimestampExpiry),
+		rootExpires: vaulttest.Now().Add(tuf.RootExpiry), tgtExpires: vaulttest.Now().Add(tuf.TargetsExpiry),
+		snapExpires: vaulttest.Now().Add(tuf.SnapshotExpiry), tsExpires: vaulttest.Now().Add(tuf.TimestampExpiry),
 	})
 	return s, root, targets
 }
@@ -223,7 +220,7 @@ func describe(fs []Finding) string {
 
 func TestHealthyStore(t *testing.T) {
 	s, root, targets := healthyStore(t)
-	fs := Check(s, healthNow)
+	fs := Check(s, vaulttest.Now())
 	if rest := others(fs); len(rest) != 0 {
 		t.Fatalf("a healthy store raises findings besides backup and root-on-disk:%s", describe(rest))
 	}
@@ -282,23 +279,23 @@ func TestHealthChecks(t *testing.T) {
 		},
 		{
 			name:  "targets expired",
-			spoil: rewriteRepo(func(sp *repoSpec) { sp.tgtExpires = healthNow.Add(-time.Hour) }),
+			spoil: rewriteRepo(func(sp *repoSpec) { sp.tgtExpires = vaulttest.Now().Add(-time.Hour) }),
 			check: CheckExpiry, severity: SeverityProblem, keyID: func(_, tg vault.Key) string { return tg.ID },
 			message: "targets metadata expired",
 		},
 		{
 			name:  "targets expires within 30 days",
-			spoil: rewriteRepo(func(sp *repoSpec) { sp.tgtExpires = healthNow.Add(10 * 24 * time.Hour) }),
+			spoil: rewriteRepo(func(sp *repoSpec) { sp.tgtExpires = vaulttest.Now().Add(10 * 24 * time.Hour) }),
 			check: CheckExpiry, severity: SeverityWarning, message: "in 10 days",
 		},
 		{
 			name:  "root expires within 90 days",
-			spoil: rewriteRepo(func(sp *repoSpec) { sp.rootExpires = healthNow.Add(60 * 24 * time.Hour) }),
+			spoil: rewriteRepo(func(sp *repoSpec) { sp.rootExpires = vaulttest.Now().Add(60 * 24 * time.Hour) }),
 			check: CheckExpiry, severity: SeverityInfo, message: "root metadata expires",
 		},
 		{
 			name:  "server-renewed timestamp expired in the cache",
-			spoil: rewriteRepo(func(sp *repoSpec) { sp.tsExpires = healthNow.Add(-48 * time.Hour) }),
+			spoil: rewriteRepo(func(sp *repoSpec) { sp.tsExpires = vaulttest.Now().Add(-48 * time.Hour) }),
 			check: CheckExpiry, severity: SeverityInfo, message: "the notary server renews it",
 		},
 		{
@@ -368,8 +365,8 @@ func TestHealthChecks(t *testing.T) {
 				}
 				writeRepo(t, s.Dir(), repoSpec{
 					gun: "registry.example.com/acme/api", root: unlock(t, s, root), targets: other,
-					rootExpires: healthNow.Add(tuf.RootExpiry), tgtExpires: healthNow.Add(tuf.TargetsExpiry),
-					snapExpires: healthNow.Add(tuf.SnapshotExpiry), tsExpires: healthNow.Add(tuf.TimestampExpiry),
+					rootExpires: vaulttest.Now().Add(tuf.RootExpiry), tgtExpires: vaulttest.Now().Add(tuf.TargetsExpiry),
+					snapExpires: vaulttest.Now().Add(tuf.SnapshotExpiry), tsExpires: vaulttest.Now().Add(tuf.TimestampExpiry),
 				})
 			},
 			// The second repository's targets key is not here: that is
@@ -394,7 +391,7 @@ func TestHealthChecks(t *testing.T) {
 			s, root, targets := healthyStore(t)
 			tc.spoil(t, s, root, targets)
 			var got []Finding
-			for _, f := range others(Check(s, healthNow)) {
+			for _, f := range others(Check(s, vaulttest.Now())) {
 				switch {
 				case tc.check == CheckSharedRoot && f.Check == CheckMissingKey,
 					tc.check == CheckOrphanKey && f.Check == CheckEncryption:
@@ -428,8 +425,8 @@ func rewriteRepo(change func(*repoSpec)) func(t *testing.T, s *vault.Store, root
 	return func(t *testing.T, s *vault.Store, root, targets vault.Key) {
 		spec := repoSpec{
 			gun: healthGUN, root: unlock(t, s, root), targets: unlock(t, s, targets),
-			rootExpires: healthNow.Add(tuf.RootExpiry), tgtExpires: healthNow.Add(tuf.TargetsExpiry),
-			snapExpires: healthNow.Add(tuf.SnapshotExpiry), tsExpires: healthNow.Add(tuf.TimestampExpiry),
+			rootExpires: vaulttest.Now().Add(tuf.RootExpiry), tgtExpires: vaulttest.Now().Add(tuf.TargetsExpiry),
+			snapExpires: vaulttest.Now().Add(tuf.SnapshotExpiry), tsExpires: vaulttest.Now().Add(tuf.TimestampExpiry),
 		}
 		change(&spec)
 		writeRepo(t, s.Dir(), spec)
@@ -447,9 +444,9 @@ func chmod(path func(root, targets vault.Key) string, mode fs.FileMode) func(t *
 // TestHealthBackups runs the backup checks on records a ledger would hold
 // (backup_test.go makes real ones).
 func TestHealthBackups(t *testing.T) {
-	root := vault.Key{ID: strings.Repeat("a", 64), Role: "root", Location: vault.LocationFile, Encryption: vault.Encryption{Scheme: vault.SchemePBES2, Iterations: vault.HardenedIterations}, ModTime: healthNow.Add(-48 * time.Hour), Mode: 0o600}
-	targets := vault.Key{ID: strings.Repeat("b", 64), Role: "targets", GUN: healthGUN, Location: vault.LocationFile, Encryption: root.Encryption, ModTime: healthNow.Add(-time.Hour), Mode: 0o600}
-	twoDaysAgo, yesterday := healthNow.Add(-48*time.Hour), healthNow.Add(-24*time.Hour)
+	root := vault.Key{ID: strings.Repeat("a", 64), Role: "root", Location: vault.LocationFile, Encryption: vault.Encryption{Scheme: vault.SchemePBES2, Iterations: vault.HardenedIterations}, ModTime: vaulttest.Now().Add(-48 * time.Hour), Mode: 0o600}
+	targets := vault.Key{ID: strings.Repeat("b", 64), Role: "targets", GUN: healthGUN, Location: vault.LocationFile, Encryption: root.Encryption, ModTime: vaulttest.Now().Add(-time.Hour), Mode: 0o600}
+	twoDaysAgo, yesterday := vaulttest.Now().Add(-48*time.Hour), vaulttest.Now().Add(-24*time.Hour)
 	cases := []struct {
 		name    string
 		records []vault.BackupRecord
@@ -457,20 +454,20 @@ func TestHealthBackups(t *testing.T) {
 	}{
 		{"no records (today)", nil, []string{"warning backup aaaaaaa", "warning backup bbbbbbb"}},
 		{"two verified copies of each, after the newest key", []vault.BackupRecord{
-			{KeyID: root.ID, Where: "drive A", Drive: "drive A", VerifiedAt: healthNow}, {KeyID: root.ID, Where: "drive B", Drive: "drive B", VerifiedAt: healthNow},
-			{KeyID: targets.ID, Where: "drive A", Drive: "drive A", VerifiedAt: healthNow}, {KeyID: targets.ID, Where: "drive B", Drive: "drive B", VerifiedAt: healthNow},
+			{KeyID: root.ID, Where: "drive A", Drive: "drive A", VerifiedAt: vaulttest.Now()}, {KeyID: root.ID, Where: "drive B", Drive: "drive B", VerifiedAt: vaulttest.Now()},
+			{KeyID: targets.ID, Where: "drive A", Drive: "drive A", VerifiedAt: vaulttest.Now()}, {KeyID: targets.ID, Where: "drive B", Drive: "drive B", VerifiedAt: vaulttest.Now()},
 		}, nil},
-		{"one copy of each", []vault.BackupRecord{{KeyID: root.ID, Where: "drive A", Drive: "drive A", VerifiedAt: healthNow}, {KeyID: targets.ID, Where: "drive A", Drive: "drive A", VerifiedAt: healthNow}},
+		{"one copy of each", []vault.BackupRecord{{KeyID: root.ID, Where: "drive A", Drive: "drive A", VerifiedAt: vaulttest.Now()}, {KeyID: targets.ID, Where: "drive A", Drive: "drive A", VerifiedAt: vaulttest.Now()}},
 			[]string{"warning backup aaaaaaa", "info backup bbbbbbb"}},
 		{"a copy never verified does not count", []vault.BackupRecord{
-			{KeyID: root.ID, Where: "drive A", Drive: "drive A", VerifiedAt: healthNow}, {KeyID: root.ID, Where: "drive B", Drive: "drive B", VerifiedAt: time.Time{}},
-			{KeyID: targets.ID, Where: "drive A", Drive: "drive A", VerifiedAt: healthNow}, {KeyID: targets.ID, Where: "drive B", Drive: "drive B", VerifiedAt: healthNow},
+			{KeyID: root.ID, Where: "drive A", Drive: "drive A", VerifiedAt: vaulttest.Now()}, {KeyID: root.ID, Where: "drive B", Drive: "drive B", VerifiedAt: time.Time{}},
+			{KeyID: targets.ID, Where: "drive A", Drive: "drive A", VerifiedAt: vaulttest.Now()}, {KeyID: targets.ID, Where: "drive B", Drive: "drive B", VerifiedAt: vaulttest.Now()},
 		}, []string{"warning backup aaaaaaa"}},
 		{"copies of an older version of the key", []vault.BackupRecord{
-			{KeyID: root.ID, Where: "drive A", Drive: "a", VerifiedAt: healthNow, KeyModTime: root.ModTime},
-			{KeyID: root.ID, Where: "drive B", Drive: "b", VerifiedAt: healthNow, KeyModTime: root.ModTime},
-			{KeyID: targets.ID, Where: "drive A", Drive: "a", VerifiedAt: healthNow, KeyModTime: targets.ModTime.Add(-time.Hour)},
-			{KeyID: targets.ID, Where: "drive B", Drive: "b", VerifiedAt: healthNow, KeyModTime: targets.ModTime.Add(-time.Hour)},
+			{KeyID: root.ID, Where: "drive A", Drive: "a", VerifiedAt: vaulttest.Now(), KeyModTime: root.ModTime},
+			{KeyID: root.ID, Where: "drive B", Drive: "b", VerifiedAt: vaulttest.Now(), KeyModTime: root.ModTime},
+			{KeyID: targets.ID, Where: "drive A", Drive: "a", VerifiedAt: vaulttest.Now(), KeyModTime: targets.ModTime.Add(-time.Hour)},
+			{KeyID: targets.ID, Where: "drive B", Drive: "b", VerifiedAt: vaulttest.Now(), KeyModTime: targets.ModTime.Add(-time.Hour)},
 		}, []string{"warning backup-age bbbbbbb"}},
 		{"backups older than the newest key", []vault.BackupRecord{
 			{KeyID: root.ID, Where: "drive A", Drive: "drive A", VerifiedAt: twoDaysAgo}, {KeyID: root.ID, Where: "drive B", Drive: "drive B", VerifiedAt: twoDaysAgo},
@@ -479,7 +476,7 @@ func TestHealthBackups(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			fs := Diagnose(Input{Now: healthNow, Keys: []vault.Key{root, targets}, Backups: tc.records})
+			fs := Diagnose(Input{Now: vaulttest.Now(), Keys: []vault.Key{root, targets}, Backups: tc.records})
 			var got []string
 			for _, f := range fs {
 				if f.Check == CheckBackup || f.Check == CheckBackupAge {
@@ -501,7 +498,7 @@ func TestHealthSharedRootMany(t *testing.T) {
 		repos = append(repos, vault.Repository{GUN: gun, Roles: []vault.RoleInfo{{Name: "root", Kind: keyrole.Root, Keys: []vault.RoleKey{{ID: root, Location: vault.LocationMissing}}}}})
 	}
 	var shared []Finding
-	for _, f := range Diagnose(Input{Now: healthNow, Repos: repos}) {
+	for _, f := range Diagnose(Input{Now: vaulttest.Now(), Repos: repos}) {
 		if f.Check == CheckSharedRoot {
 			shared = append(shared, f)
 		}

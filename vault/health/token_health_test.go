@@ -7,12 +7,13 @@ import (
 
 	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/token"
+	"github.com/trustvault/trustvault/vault/vaulttest"
 )
 
 func TestHealthRootKeysAndTokens(t *testing.T) {
 	enc := vault.Encryption{Scheme: vault.SchemePBES2, Iterations: vault.HardenedIterations}
-	fileRoot := vault.Key{ID: strings.Repeat("a", 64), Role: "root", Path: "/t/private/aaa.key", Location: vault.LocationFile, Encryption: enc, Mode: 0o600, ModTime: healthNow.Add(-time.Hour)}
-	movedRoot := vault.Key{ID: strings.Repeat("b", 64), Role: "root", Path: "/t/private/bbb.key", Location: vault.LocationFile, Encryption: enc, Mode: 0o600, ModTime: healthNow.Add(-time.Hour)}
+	fileRoot := vault.Key{ID: strings.Repeat("a", 64), Role: "root", Path: "/t/private/aaa.key", Location: vault.LocationFile, Encryption: enc, Mode: 0o600, ModTime: vaulttest.Now().Add(-time.Hour)}
+	movedRoot := vault.Key{ID: strings.Repeat("b", 64), Role: "root", Path: "/t/private/bbb.key", Location: vault.LocationFile, Encryption: enc, Mode: 0o600, ModTime: vaulttest.Now().Add(-time.Hour)}
 	ref := vault.TokenRef{Serial: 12345678, Slot: "9c"}
 	tokens := []token.Key{
 		{ID: movedRoot.ID, Role: "root", Token: ref, Proven: true},
@@ -21,7 +22,7 @@ func TestHealthRootKeysAndTokens(t *testing.T) {
 		{ID: strings.Repeat("e", 64), Role: "root", Token: vault.TokenRef{Serial: 7, Slot: "9e"}},
 	}
 	keys := token.Locate([]vault.Key{fileRoot, movedRoot}, tokens)
-	fs := Diagnose(Input{Now: healthNow, Keys: keys, Tokens: tokens})
+	fs := Diagnose(Input{Now: vaulttest.Now(), Keys: keys, Tokens: tokens})
 	got := map[string]Finding{}
 	for _, f := range fs {
 		if f.Check == CheckRootOnDisk {

@@ -1,10 +1,13 @@
 // Package vaulttest is trustvault's test kit: helpers that tests in several
 // packages share (a store in a temporary directory, fixed passphrases, file
-// writers and tree snapshots). It is imported only by tests.
+// writers and tree snapshots, the demo vault and the tests' clock). It is
+// imported only by tests and test kits. Its sub-package tools drives the
+// real programs (notary, docker, tmux, the built binary) and decides
+// whether a missing one skips or fails a test.
 //
-// vaulttest may import vault and the standard library; vault's own
-// internal tests cannot import it (that would be a cycle) and keep their
-// helpers beside them.
+// vaulttest may import vault, vault/demo, the tools sub-package and the
+// standard library; vault's and vault/demo's own internal tests cannot
+// import it (that would be a cycle) and keep their helpers beside them.
 package vaulttest
 
 import (
