@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trustvault/trustvault/vault/vaulttest/tools"
 	"golang.org/x/sys/unix"
 )
 
@@ -65,7 +66,7 @@ func RequireLoop(t testing.TB) {
 		return
 	}
 	expected := os.Geteuid() == 0 && fileExists("/dev/loop-control")
-	if expected && os.Getenv("TRUSTVAULT_REQUIRE_INTEROP") == "1" {
+	if expected && tools.Required() {
 		t.Fatalf("loop devices should work here but: %s (TRUSTVAULT_REQUIRE_INTEROP=1)", why)
 	}
 	t.Skipf("real-filesystem test skipped: %s", why)

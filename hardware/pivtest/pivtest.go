@@ -39,12 +39,14 @@ import (
 
 	"github.com/trustvault/trustvault/hardware/internal/pcscrig"
 	"github.com/trustvault/trustvault/hardware/internal/pivemu"
+	"github.com/trustvault/trustvault/vault/vaulttest/tools"
 )
 
 // Environment variables.
 const (
-	// RequireEnv set to 1 turns a skip for a missing rig into a failure.
-	RequireEnv = "TRUSTVAULT_REQUIRE_INTEROP"
+	// RequireEnv set (to anything but 0) turns a skip for a missing rig
+	// into a failure.
+	RequireEnv = tools.RequireEnv
 	// RealEnv set to "wipe-ok" allows tests that change a real YubiKey.
 	RealEnv = "TRUSTVAULT_REAL_YUBIKEY"
 )
@@ -168,7 +170,7 @@ func Start(t testing.TB) *Rig {
 	t.Helper()
 	startOnce.Do(start)
 	if startErr != nil {
-		if os.Getenv(RequireEnv) == "1" && os.Getenv(RealEnv) == "" {
+		if tools.Required() && os.Getenv(RealEnv) == "" {
 			t.Fatalf("PIV test rig: %v (%s=1 makes this a failure; run .ci/setup test as root)", startErr, RequireEnv)
 		}
 		t.Skipf("PIV test rig unavailable: %v (install with .ci/setup test, as root)", startErr)

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/trustvault/trustvault/vault/vaulttest/tools"
 )
 
 // Docker runs the real docker CLI's `docker trust` against the rig. It
@@ -49,7 +51,7 @@ func (r *Rig) NewDocker(t testing.TB) *Docker {
 	t.Helper()
 	bin, err := FindDocker()
 	if err != nil {
-		if os.Getenv(RequireEnv) == "1" {
+		if tools.Required() {
 			t.Fatalf("%v (%s=1 makes this a failure)", err, RequireEnv)
 		}
 		t.Skip(err)

@@ -19,10 +19,13 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/trustvault/trustvault/vault/vaulttest/tools"
 )
 
-// RequireEnv set to 1 turns a skip for missing binaries into a failure.
-const RequireEnv = "TRUSTVAULT_REQUIRE_INTEROP"
+// RequireEnv set (to anything but 0) turns a skip for missing binaries
+// into a failure.
+const RequireEnv = tools.RequireEnv
 
 // AuthMode is how the server authenticates clients.
 type AuthMode int
@@ -95,14 +98,14 @@ type proc struct {
 // TRUSTVAULT_REQUIRE_INTEROP=1) and fails it when they do not start.
 func Start(t testing.TB, o Options) *Rig {
 	t.Helper()
-	tools, err := FindTools("notary-server", "notary-signer", "notary")
+	bins, err := FindTools("notary-server", "notary-signer", "notary")
 	if err != nil {
-		if os.Getenv(RequireEnv) == "1" {
+		if tools.Required() {
 			t.Fatalf("notary server rig: %v (%s=1 makes this a failure)", err, RequireEnv)
 		}
 		t.Skipf("notary server rig: %v", err)
 	}
-	r := &Rig{Dir: t.TempDir(), Tools: tools, Auth: o.Auth, Signer: o.Signer}
+	r := &Rig{Dir: t.TempDir(), Tools: bins, Auth: o.Auth, Signer: o.Signer}
 	t.Cleanup(func() {
 		r.Stop()
 		if t.Failed() {
