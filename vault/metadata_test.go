@@ -178,8 +178,9 @@ func TestReadRepository(t *testing.T) {
 		{"targets", keyrole.Targets, 1, 3, true, r.ids["targets"], LocationFile, "/keys/targets.key", tuf.KeyTypeECDSA},
 		{"snapshot", keyrole.Snapshot, 1, 5, true, r.ids["snapshot"], LocationServer, "", tuf.KeyTypeED25519},
 		{"timestamp", keyrole.Timestamp, 1, 9, true, r.ids["timestamp"], LocationServer, "", tuf.KeyTypeED25519},
-		{"targets/alice", keyrole.Delegation, 2, 0, false, r.ids["targets/releases"], LocationMissing, "", tuf.KeyTypeECDSA},
-		{"targets/releases", keyrole.Delegation, 1, 2, true, r.ids["targets/releases"], LocationMissing, "", tuf.KeyTypeECDSA},
+		// Its key file is here but unreadable: damaged, not missing.
+		{"targets/alice", keyrole.Delegation, 2, 0, false, r.ids["targets/releases"], LocationDamaged, "/keys/broken.key", tuf.KeyTypeECDSA},
+		{"targets/releases", keyrole.Delegation, 1, 2, true, r.ids["targets/releases"], LocationDamaged, "/keys/broken.key", tuf.KeyTypeECDSA},
 		{"targets/releases/qa", keyrole.Delegation, 1, 1, true, r.ids["targets/releases/qa"], LocationFile, "/keys/qa.key", tuf.KeyTypeECDSA},
 	}
 	for _, tt := range tests {
@@ -241,7 +242,8 @@ func TestReadRepositoryProblems(t *testing.T) {
 			damage: func(t *testing.T, meta string) {
 				writeTestFile(t, filepath.Join(meta, "root.json"), []byte(`{"signed":[]}`))
 			},
-			wantRoles: []string{"targets", "snapshot", "timestamp", "targets/alice", "targets/releases", "targets/releases/qa"},
+			// root is still listed: its file is damaged, not absent.
+			wantRoles: []string{"root", "targets", "snapshot", "timestamp", "targets/alice", "targets/releases", "targets/releases/qa"},
 			wantErr:   "root.json: parse metadata",
 		},
 		{
@@ -284,6 +286,20 @@ func TestReadRepositoryProblems(t *testing.T) {
 			}
 			if len(repo.Problems) != 1 || !strings.Contains(repo.Problems[0].Error(), tt.wantErr) {
 				t.Errorf("problems %v, want one containing %q", repo.Problems, tt.wantErr)
+			}
+			// The role whose file is damaged says so; the others are
+			// cached or absent, never damaged.
+			damaged := 0
+			for _, ri := range repo.Roles {
+				if ri.Metadata == MetadataDamaged {
+					damaged++
+					if ri.MetadataErr == nil || !strings.Contains(ri.MetadataErr.Error(), tt.wantErr) || ri.HasMetadata {
+						t.Errorf("%s: damaged with %v, hasMetadata %v", ri.Name, ri.MetadataErr, ri.HasMetadata)
+					}
+				}
+			}
+			if damaged != 1 {
+				t.Errorf("%d roles damaged, want 1", damaged)
 			}
 		})
 	}
