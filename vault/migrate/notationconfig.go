@@ -141,7 +141,7 @@ func TrustStoreFiles(storeType, storeName string, chainPEM []byte) ([]File, erro
 		return nil, err
 	}
 	root := chain[len(chain)-1]
-	if !root.IsCA && root.CheckSignatureFrom(root) != nil {
+	if !root.IsCA && !selfSigned(root) {
 		return nil, fmt.Errorf("notation trust store: certificate %q is neither a CA nor self-signed; Notation's trust store refuses it", root.Subject)
 	}
 	return []File{{
@@ -243,4 +243,10 @@ func TrustPolicy(opts TrustPolicyOptions) ([]byte, error) {
 		TrustedIdentities:     ids,
 	}}}
 	return json.MarshalIndent(doc, "", "    ")
+}
+
+// selfSigned says whether c's signature verifies under its own key and its
+// issuer is its subject (CheckSignatureFrom would also demand a CA).
+func selfSigned(c *x509.Certificate) bool {
+	return bytes.Equal(c.RawSubject, c.RawIssuer) && c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
 }
