@@ -7,6 +7,8 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/json"
 	"encoding/pem"
 	"math/big"
 	"os"
@@ -299,5 +301,77 @@ func TestNotationRefusesKeyEncipherment(t *testing.T) {
 		if (coreErr == nil) != tt.ok || (ourErr == nil) != tt.ok {
 			t.Errorf("%s: notation-core-go says %v, CheckNotationLeaf says %v; want ok=%v", tt.name, coreErr, ourErr, tt.ok)
 		}
+	}
+}
+
+// TestNotationVerifyRefusesKeyEncipherment: Notation will not sign with a
+// keyEncipherment certificate, so this makes the signature another way: a
+// JWS envelope signed through notation-go with the good certificate, whose
+// unprotected x5c chain is then swapped for a keyEncipherment certificate
+// over the same key and subject (the signature over the protected header and
+// payload stays valid). With the matching certificate in the trust store,
+// the original verifies and the swapped one fails on the key usage alone.
+func TestNotationVerifyRefusesKeyEncipherment(t *testing.T) {
+	defer func(old string) { dir.UserConfigDir = old }(dir.UserConfigDir)
+	ctx := context.Background()
+	key := newP256(t)
+	good, err := NotationCertificate(key, CertOptions{Subject: testSubject()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := keyEnciphermentCert(t, key, testSubject())
+	s, err := signer.NewGenericSigner(key, mustChain(t, good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, manifest := ociArtifact(t, "release 4.0")
+	envelope, _, err := s.Sign(ctx, manifest, notation.SignerSignOptions{SignatureMediaType: jws.MediaTypeEnvelope})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(envelope, &doc); err != nil {
+		t.Fatal(err)
+	}
+	doc["header"].(map[string]any)["x5c"] = []string{base64.StdEncoding.EncodeToString(mustChain(t, bad)[0].Raw)}
+	swapped, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name     string
+		envelope []byte
+		store    []byte
+		wantErr  string
+	}{
+		{"digitalSignature only", envelope, good, ""},
+		{"keyEncipherment", swapped, bad, "KeyEncipherment"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			identity := TrustedIdentity(mustChain(t, tt.store)[0])
+			dir.UserConfigDir = notationConfig(t, key, tt.store, identity)
+			policy, err := trustpolicy.LoadDocument()
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := verifier.New(policy, truststore.NewX509TrustStore(dir.ConfigFS()), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = v.Verify(ctx, manifest, tt.envelope, notation.VerifierVerifyOptions{
+				ArtifactReference:  notationScope + "@" + manifest.Digest.String(),
+				SignatureMediaType: jws.MediaTypeEnvelope,
+			})
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("notation did not verify: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("err %v, want one saying %q", err, tt.wantErr)
+			}
+			t.Logf("notation's verifier: %v", err)
+		})
 	}
 }
