@@ -113,6 +113,15 @@ type cosignCipher struct {
 // refused with an error that says why. The DER and the derived key are zeroed
 // before return; passphrase is left to the caller.
 func EncodeCosignKey(key crypto.PrivateKey, passphrase []byte, opts CosignOptions) ([]byte, error) {
+	return encodeCosignKey(key, passphrase, opts, deriveBoxKey)
+}
+
+// kdfFunc derives the secretbox key; deriveBoxKey is the real one (the fuzz
+// test swaps in a cached one, since scrypt under coverage instrumentation
+// would leave the fuzzer a handful of runs a minute).
+type kdfFunc func(passphrase, salt []byte, n int) (*[scryptKeyLen]byte, error)
+
+func encodeCosignKey(key crypto.PrivateKey, passphrase []byte, opts CosignOptions, kdf kdfFunc) ([]byte, error) {
 	if err := cosignExportable(key); err != nil {
 		return nil, err
 	}
@@ -139,7 +148,7 @@ func EncodeCosignKey(key crypto.PrivateKey, passphrase []byte, opts CosignOption
 		return nil, fmt.Errorf("cosign key: PKCS#8: %w", err)
 	}
 	defer clear(der)
-	env, err := sealEnvelope(der, passphrase, 1<<logN, random)
+	env, err := sealEnvelope(der, passphrase, 1<<logN, random, kdf)
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +161,7 @@ func EncodeCosignKey(key crypto.PrivateKey, passphrase []byte, opts CosignOption
 
 // sealEnvelope encrypts plain under passphrase with scrypt parameter n. The
 // salt is read before the nonce.
-func sealEnvelope(plain, passphrase []byte, n int, random io.Reader) (*cosignEnvelope, error) {
+func sealEnvelope(plain, passphrase []byte, n int, random io.Reader, kdf kdfFunc) (*cosignEnvelope, error) {
 	salt := make([]byte, cosignSaltLen)
 	if _, err := io.ReadFull(random, salt); err != nil {
 		return nil, fmt.Errorf("cosign key: salt: %w", err)
@@ -161,7 +170,7 @@ func sealEnvelope(plain, passphrase []byte, n int, random io.Reader) (*cosignEnv
 	if _, err := io.ReadFull(random, nonce[:]); err != nil {
 		return nil, fmt.Errorf("cosign key: nonce: %w", err)
 	}
-	box, err := deriveBoxKey(passphrase, salt, n)
+	box, err := kdf(passphrase, salt, n)
 	if err != nil {
 		return nil, err
 	}
@@ -197,6 +206,10 @@ func deriveBoxKey(passphrase, salt []byte, n int) (*[scryptKeyLen]byte, error) {
 // ErrWrongPassphrase. The key is returned as x509.ParsePKCS8PrivateKey gives
 // it (*ecdsa.PrivateKey, *rsa.PrivateKey or ed25519.PrivateKey).
 func DecodeCosignKey(pemBytes, passphrase []byte) (crypto.PrivateKey, error) {
+	return decodeCosignKey(pemBytes, passphrase, deriveBoxKey)
+}
+
+func decodeCosignKey(pemBytes, passphrase []byte, kdf kdfFunc) (crypto.PrivateKey, error) {
 	if len(pemBytes) > MaxCosignKeySize {
 		return nil, fmt.Errorf("cosign key: %d bytes is more than a cosign key file holds (at most %d); is this the right file?", len(pemBytes), MaxCosignKeySize)
 	}
@@ -211,7 +224,7 @@ func DecodeCosignKey(pemBytes, passphrase []byte) (crypto.PrivateKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	der, err := openEnvelope(env, passphrase)
+	der, err := openEnvelope(env, passphrase, kdf)
 	if err != nil {
 		return nil, err
 	}
@@ -256,8 +269,8 @@ func parseEnvelope(body []byte) (*cosignEnvelope, error) {
 }
 
 // openEnvelope decrypts a checked envelope. The caller zeroes the result.
-func openEnvelope(env *cosignEnvelope, passphrase []byte) ([]byte, error) {
-	box, err := deriveBoxKey(passphrase, env.KDF.Salt, env.KDF.Params.N)
+func openEnvelope(env *cosignEnvelope, passphrase []byte, kdf kdfFunc) ([]byte, error) {
+	box, err := kdf(passphrase, env.KDF.Salt, env.KDF.Params.N)
 	if err != nil {
 		return nil, err
 	}

@@ -86,7 +86,7 @@ func TestEnvelopeVectors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := openEnvelope(env, []byte("supersecret"))
+			got, err := openEnvelope(env, []byte("supersecret"), deriveBoxKey)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -97,7 +97,7 @@ func TestEnvelopeVectors(t *testing.T) {
 			if !bytes.Equal(got, want) {
 				t.Fatalf("plaintext %q, want %q", got, want)
 			}
-			if _, err := openEnvelope(env, []byte("supersecreT")); !errors.Is(err, ErrWrongPassphrase) {
+			if _, err := openEnvelope(env, []byte("supersecreT"), deriveBoxKey); !errors.Is(err, ErrWrongPassphrase) {
 				t.Fatalf("wrong passphrase: err %v, want ErrWrongPassphrase", err)
 			}
 		})
