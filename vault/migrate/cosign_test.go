@@ -135,6 +135,43 @@ func TestCosignKnownAnswer(t *testing.T) {
 	}
 }
 
+// TestCosignV3GeneratedKey reads a key pair the real cosign v3.1.3 wrote
+// (testdata/cosign/README.md says how).
+func TestCosignV3GeneratedKey(t *testing.T) {
+	priv, err := os.ReadFile("testdata/cosign/cosign-v3.1.3-generated.key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pubPEM, err := os.ReadFile("testdata/cosign/cosign-v3.1.3-generated.pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := DecodeCosignKey(priv, []byte(katPassphrase))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ec, ok := key.(*ecdsa.PrivateKey)
+	if !ok || ec.Curve != elliptic.P256() {
+		t.Fatalf("cosign's key decodes to %T, want a P-256 *ecdsa.PrivateKey", key)
+	}
+	block, _ := pem.Decode(pubPEM)
+	pub, err := x509.ParsePKIXPublicKey(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ec.PublicKey.Equal(pub) {
+		t.Fatal("the decoded key does not match cosign's .pub")
+	}
+	// Our public key file for it is byte for byte cosign's.
+	ours, err := EncodeCosignPublicKey(ec.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(ours, pubPEM) {
+		t.Fatalf("EncodeCosignPublicKey:\n%s\ncosign wrote:\n%s", ours, pubPEM)
+	}
+}
+
 // TestCosignEnvelopeShape checks the exact JSON names, types and sizes
 // cosign's reader expects, for every label and N.
 func TestCosignEnvelopeShape(t *testing.T) {
