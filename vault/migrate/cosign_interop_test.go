@@ -55,6 +55,9 @@ func runCosign(t *testing.T, bin, dir, password string, args ...string) (string,
 		"COSIGN_PASSWORD=" + password,
 		"TUF_ROOT=" + filepath.Join(dir, ".sigstore"),
 	}
+	if f := os.Getenv("SIGSTORE_CT_LOG_PUBLIC_KEY_FILE"); f != "" {
+		cmd.Env = append(cmd.Env, "SIGSTORE_CT_LOG_PUBLIC_KEY_FILE="+f)
+	}
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }

@@ -135,40 +135,54 @@ func TestCosignKnownAnswer(t *testing.T) {
 	}
 }
 
-// TestCosignV3GeneratedKey reads a key pair the real cosign v3.1.3 wrote
+// TestCosignGeneratedKeys reads key pairs the real cosign v3.1.3 (SIGSTORE
+// label, N=2^16) and v2.0.0 (COSIGN label, N=2^15) wrote
 // (testdata/cosign/README.md says how).
-func TestCosignV3GeneratedKey(t *testing.T) {
-	priv, err := os.ReadFile("testdata/cosign/cosign-v3.1.3-generated.key")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pubPEM, err := os.ReadFile("testdata/cosign/cosign-v3.1.3-generated.pub")
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := DecodeCosignKey(priv, []byte(katPassphrase))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ec, ok := key.(*ecdsa.PrivateKey)
-	if !ok || ec.Curve != elliptic.P256() {
-		t.Fatalf("cosign's key decodes to %T, want a P-256 *ecdsa.PrivateKey", key)
-	}
-	block, _ := pem.Decode(pubPEM)
-	pub, err := x509.ParsePKIXPublicKey(block.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !ec.PublicKey.Equal(pub) {
-		t.Fatal("the decoded key does not match cosign's .pub")
-	}
-	// Our public key file for it is byte for byte cosign's.
-	ours, err := EncodeCosignPublicKey(ec.Public())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(ours, pubPEM) {
-		t.Fatalf("EncodeCosignPublicKey:\n%s\ncosign wrote:\n%s", ours, pubPEM)
+func TestCosignGeneratedKeys(t *testing.T) {
+	for _, tt := range []struct{ name, wantType string }{
+		{"cosign-v3.1.3-generated", SigstorePEMType},
+		{"cosign-v2.0.0-generated", CosignPEMType},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			priv, err := os.ReadFile("testdata/cosign/" + tt.name + ".key")
+			if err != nil {
+				t.Fatal(err)
+			}
+			pubPEM, err := os.ReadFile("testdata/cosign/" + tt.name + ".pub")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b, _ := pem.Decode(priv); b == nil || b.Type != tt.wantType {
+				t.Fatalf("%s is not a %q block", tt.name, tt.wantType)
+			}
+			key, err := DecodeCosignKey(priv, []byte(katPassphrase))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ec, ok := key.(*ecdsa.PrivateKey)
+			if !ok || ec.Curve != elliptic.P256() {
+				t.Fatalf("cosign's key decodes to %T, want a P-256 *ecdsa.PrivateKey", key)
+			}
+			block, _ := pem.Decode(pubPEM)
+			pub, err := x509.ParsePKIXPublicKey(block.Bytes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ec.PublicKey.Equal(pub) {
+				t.Fatal("the decoded key does not match cosign's .pub")
+			}
+			// Our public key file for it is byte for byte cosign's.
+			ours, err := EncodeCosignPublicKey(ec.Public())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(ours, pubPEM) {
+				t.Fatalf("EncodeCosignPublicKey:\n%s\ncosign wrote:\n%s", ours, pubPEM)
+			}
+			if _, err := DecodeCosignKey(priv, []byte("trustvault-kaT")); !errors.Is(err, ErrWrongPassphrase) {
+				t.Fatalf("wrong passphrase: err %v", err)
+			}
+		})
 	}
 }
 
