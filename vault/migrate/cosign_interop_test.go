@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ecdsa"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"os"
@@ -120,6 +121,8 @@ func TestCosignSignsWithExportedKey(t *testing.T) {
 			}
 			t.Logf("another blob: cosign says %s", strings.TrimSpace(lastLine(out)))
 
+			assertNoPlaintextKey(t, dir, key)
+
 			out, err = runCosign(t, bin, dir, "wrong password", "sign-blob", "--key", "cosign.key", "--tlog-upload=false", "--use-signing-config=false", "--bundle", "wrong.bundle", "--yes", "blob")
 			if err == nil || !strings.Contains(out, "decryption failed") {
 				t.Fatalf("cosign with the wrong password: err %v\n%s", err, out)
@@ -144,6 +147,78 @@ func assertSameCanonicalID(t *testing.T, key *ecdsa.PrivateKey, pubPEM []byte) {
 	got, err := vault.CanonicalID(pub)
 	if err != nil || got != want {
 		t.Fatalf("cosign.pub has canonical ID %s (%v), the key %s", got, err, want)
+	}
+}
+
+// assertNoPlaintextKey fails when a file under dir holds the private key in
+// the clear.
+func assertNoPlaintextKey(t *testing.T, dir string, key *ecdsa.PrivateKey) {
+	t.Helper()
+	found, err := plaintextKeyFiles(dir, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range found {
+		t.Errorf("%s holds the private key in the clear", p)
+	}
+}
+
+// plaintextKeyFiles lists the files under dir that hold key in the clear:
+// its raw scalar, its PKCS#8 DER, or that DER in base64 (a PEM body).
+func plaintextKeyFiles(dir string, key *ecdsa.PrivateKey) ([]string, error) {
+	scalar, err := key.Bytes()
+	if err != nil {
+		return nil, err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
+	b64 := []byte(base64.StdEncoding.EncodeToString(der)[:48])
+	var found []string
+	err = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		for _, secret := range [][]byte{scalar, der, b64} {
+			if bytes.Contains(data, secret) {
+				found = append(found, p)
+				break
+			}
+		}
+		return nil
+	})
+	return found, err
+}
+
+// TestPlaintextKeyScan shows the scan above finds a plaintext key file (the
+// kind Notation needs) and passes the cosign key file.
+func TestPlaintextKeyScan(t *testing.T) {
+	dir := t.TempDir()
+	key := newP256(t)
+	plain, err := PlainKeyPEM(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := EncodeCosignKey(key, []byte("pw"), CosignOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scalar, _ := key.Bytes()
+	writeFile(t, filepath.Join(dir, "plain.key"), plain, 0o600)
+	writeFile(t, filepath.Join(dir, "raw"), append([]byte("x"), scalar...), 0o600)
+	writeFile(t, filepath.Join(dir, "cosign.key"), enc, 0o600)
+	found, err := plaintextKeyFiles(dir, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{filepath.Join(dir, "plain.key"), filepath.Join(dir, "raw")}
+	if strings.Join(found, ",") != strings.Join(want, ",") {
+		t.Fatalf("found %v, want %v", found, want)
 	}
 }
 
