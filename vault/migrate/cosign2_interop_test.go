@@ -68,21 +68,8 @@ func TestCosignV2ReadsExportedKey(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
-			key := newP256(t)
 			const password = "old cosign"
-			priv, err := EncodeCosignKey(key, []byte(password), tt.opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			pub, err := EncodeCosignPublicKey(key.Public())
-			if err != nil {
-				t.Fatal(err)
-			}
-			writeFile(t, filepath.Join(dir, "cosign.key"), priv, 0o600)
-			writeFile(t, filepath.Join(dir, "cosign.pub"), pub, 0o644)
-			writeFile(t, filepath.Join(dir, "blob"), []byte("release 1.0\n"), 0o644)
-			writeFile(t, filepath.Join(dir, "other"), []byte("release 1.1\n"), 0o644)
+			dir, _ := cosignDir(t, password, tt.opts)
 			out, err := runCosign(t, bin, dir, password, "sign-blob", "--key", "cosign.key", "--tlog-upload=false", "--output-signature", "blob.sig", "--yes", "blob")
 			if !tt.readBy(v) {
 				if err == nil {

@@ -70,6 +70,27 @@ func writeFile(t *testing.T, path string, data []byte, mode os.FileMode) {
 	}
 }
 
+// cosignDir makes a directory with a fresh P-256 key exported as cosign.key
+// (under password, with opts) and cosign.pub, and two blobs, blob and other.
+func cosignDir(t *testing.T, password string, opts CosignOptions) (string, *ecdsa.PrivateKey) {
+	t.Helper()
+	dir := t.TempDir()
+	key := newP256(t)
+	priv, err := EncodeCosignKey(key, []byte(password), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := EncodeCosignPublicKey(key.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "cosign.key"), priv, 0o600)
+	writeFile(t, filepath.Join(dir, "cosign.pub"), pub, 0o644)
+	writeFile(t, filepath.Join(dir, "blob"), []byte("release 1.0\n"), 0o644)
+	writeFile(t, filepath.Join(dir, "other"), []byte("release 1.1\n"), 0o644)
+	return dir, key
+}
+
 // TestCosignSignsWithExportedKey: a P-256 key written by EncodeCosignKey
 // signs a blob with the real cosign v3 (no Rekor upload), the bundle
 // verifies against EncodeCosignPublicKey's cosign.pub, and does not verify
@@ -88,22 +109,13 @@ func TestCosignSignsWithExportedKey(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
-			key := newP256(t)
 			const password = "correct horse battery staple"
-			priv, err := EncodeCosignKey(key, []byte(password), tt.opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			pub, err := EncodeCosignPublicKey(key.Public())
+			dir, key := cosignDir(t, password, tt.opts)
+			pub, err := os.ReadFile(filepath.Join(dir, "cosign.pub"))
 			if err != nil {
 				t.Fatal(err)
 			}
 			assertSameCanonicalID(t, key, pub)
-			writeFile(t, filepath.Join(dir, "cosign.key"), priv, 0o600)
-			writeFile(t, filepath.Join(dir, "cosign.pub"), pub, 0o644)
-			writeFile(t, filepath.Join(dir, "blob"), []byte("release 1.0\n"), 0o644)
-			writeFile(t, filepath.Join(dir, "other"), []byte("release 1.1\n"), 0o644)
 
 			sign := []string{"sign-blob", "--key", "cosign.key", "--tlog-upload=false", "--use-signing-config=false", "--bundle", "blob.bundle", "--yes", "blob"}
 			if out, err := runCosign(t, bin, dir, password, sign...); err != nil {
