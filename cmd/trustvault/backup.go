@@ -49,9 +49,12 @@ TRUSTVAULT_ARCHIVE_PASSPHRASE, else asked twice) that must reach the root
 key minimum of the passphrase policy; 'age -d' decrypts it.
 
 Eject the drives before unplugging them.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(*cobra.Command, []string) error {
 			const op = "backup"
+			if len(to) < 2 {
+				return usage("give two drives, --to DIR --to DIR: one copy is lost with its drive")
+			}
 			s, err := a.openStore()
 			if err != nil {
 				return fail(op, err)
@@ -199,7 +202,7 @@ checks it against its .sha256 sidecar, decrypts it if it is encrypted
 the manifest. A copy trustvault recorded gets its verification renewed.
 Re-plug a drive before verifying it: only then does the read come from the
 stick itself and not its cache.`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs(1, "one backup archive"),
 		RunE: func(_ *cobra.Command, args []string) error {
 			op := "verify " + args[0]
 			s, err := a.openStore()
@@ -253,12 +256,12 @@ and nothing is written, unless --keep-both writes the backup's copy beside
 it as <name>.restored-<UTC>, or --overwrite first moves the file here to
 <trust dir>/trustvault/pre-restore-<UTC>/. Cached metadata is restored only
 where there is none.`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs(1, "one backup archive"),
+		PreRunE: func(cmd *cobra.Command, _ []string) error {
+			return atMostOne(cmd, "keep-both", "overwrite")
+		},
 		RunE: func(_ *cobra.Command, args []string) error {
 			op := "restore " + args[0]
-			if keepBoth && overwrite {
-				return failAtomic(op, errors.New("give --keep-both or --overwrite, not both"))
-			}
 			s, err := a.openStore()
 			if err != nil {
 				return fail(op, err)
@@ -323,7 +326,7 @@ compares it with the trust directory: keys the same as here, keys changed
 here since the backup, keys only in the backup, and keys here that the
 backup lacks. It writes nothing. Exit status 0 when the backup holds every
 key here as it is now, 1 otherwise.`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs(1, "one backup archive"),
 		RunE: func(_ *cobra.Command, args []string) error {
 			op := "drill " + args[0]
 			s, err := a.openStore()

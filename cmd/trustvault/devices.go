@@ -40,7 +40,7 @@ trust directory; otherwise the reason is given.
 "filesystem", "encrypted", "free_bytes", "size_bytes", "transport",
 "eligible", "reason", "warnings"}], "tokens": [{"serial", "firmware",
 "pin_retries", "slots"}]}.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(*cobra.Command, []string) error {
 			const op = "devices"
 			dir, err := vault.ResolveDir(a.trustDir)

@@ -46,7 +46,7 @@ needs two such copies, on two devices, made since the key last changed.
 --json prints {"findings": [{"check", "severity", "key_id", "gun", "message",
 "fix"}]}. Exit status: 0 healthy (notes at most), 1 warnings, 2 problems;
 usable in CI.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(*cobra.Command, []string) error {
 			s, err := a.openStore()
 			if err != nil {

@@ -17,12 +17,7 @@ type opError struct {
 	atomic bool
 }
 
-func (e *opError) Error() string {
-	if e.op == "" {
-		return e.err.Error()
-	}
-	return e.op + ": " + e.err.Error()
-}
+func (e *opError) Error() string { return withOp(e.op, e.err.Error()) }
 func (e *opError) Unwrap() error { return e.err }
 
 // fail wraps err for run; op names the command and its subject.
@@ -33,16 +28,28 @@ func failAtomic(op string, err error) error { return &opError{op: op, err: err, 
 
 // explain is the line run prints.
 func (e *opError) explain() string {
-	msg := e.err.Error()
-	if e.op != "" {
-		msg = e.op + ": " + msg
-	}
+	msg := e.Error()
 	for _, h := range hints(e.err, e.atomic) {
 		if !strings.Contains(msg, h.unless) {
 			msg += "; " + h.text
 		}
 	}
 	return msg
+}
+
+// withOp prefixes msg with the command, unless the engine's message
+// already starts with the command's verb ("generate: ...", "verify FILE:
+// ...", "export key 3e3e69b: ..."): one name of the operation, not
+// "generate: generate:".
+func withOp(op, msg string) string {
+	if op == "" {
+		return msg
+	}
+	verb, _, _ := strings.Cut(op, " ")
+	if rest, ok := strings.CutPrefix(msg, verb); ok && (strings.HasPrefix(rest, ":") || strings.HasPrefix(rest, " ")) {
+		return msg
+	}
+	return op + ": " + msg
 }
 
 // hint is advice added to an error line unless the line already contains

@@ -21,7 +21,7 @@ Give a key type (root, targets, snapshot, timestamp, delegation), a
 delegation role (targets/releases) or a key ID (7 digits or more); the
 guide is filled with the repository (--gun, or the one whose metadata names
 the key) and the key's ID.`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs(1, "one key type or key ID"),
 		RunE: func(_ *cobra.Command, args []string) error {
 			s, err := a.openStore()
 			if err != nil {

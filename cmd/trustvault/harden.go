@@ -37,7 +37,10 @@ go to standard output (--json: {"hardened", "already_hardened", "failed",
 "after", "error", "weak_passphrase"}]}). The exit status is 1 if any key
 failed or was not tried. --dry-run lists what would be done, asking for
 nothing.`, vault.CompatIterations, vault.HardenedIterations),
-		Args: cobra.NoArgs,
+		Args: noArgs,
+		PreRunE: func(cmd *cobra.Command, _ []string) error {
+			return atMostOne(cmd, "dry-run", "new-passphrase")
+		},
 		RunE: func(*cobra.Command, []string) error {
 			const op = "harden"
 			s, err := a.openStore()
@@ -58,7 +61,6 @@ nothing.`, vault.CompatIterations, vault.HardenedIterations),
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "list the keys that would be re-encrypted; change nothing")
 	cmd.Flags().BoolVar(&newPassphrase, "new-passphrase", false, "give every re-encrypted key a new passphrase (TRUSTVAULT_NEW_PASSPHRASE or a prompt)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the outcome as JSON")
-	cmd.MarkFlagsMutuallyExclusive("dry-run", "new-passphrase")
 	return cmd
 }
 

@@ -26,14 +26,14 @@ passphrase; an encrypted input is first decrypted with its own.
 "delegation", as in notary). Prints the ID of each key imported. Every file is
 tried; the exit status is non-zero when any failed. A file's keys are all checked
 and decrypted before any of them is written.`,
-		Args: cobra.MinimumNArgs(1),
+		Args: minArgs(1, "at least one FILE (- for standard input)"),
 		RunE: func(_ *cobra.Command, files []string) error {
 			if err := checkHeader("--gun", opts.GUN); err != nil {
-				return failAtomic("import", err)
+				return err
 			}
 			if opts.Role != "" {
 				if err := checkHeader("--role", opts.Role); err != nil {
-					return failAtomic("import", err)
+					return err
 				}
 			}
 			s, err := a.openStore()

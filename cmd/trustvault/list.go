@@ -36,7 +36,7 @@ Keys on a Yubikey that is plugged in are listed there: location "token" and
 {"serial","slot","model","firmware"} in "token". A key file whose key is on a
 token is the token key's backup; a key only on a token has no path and no
 encryption.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(*cobra.Command, []string) error {
 			s, err := a.openStore()
 			if err != nil {

@@ -28,7 +28,7 @@ The table shows short key IDs; --json prints full ones: an array of
 keys: [{id, tuf_id, key_type, location, path, token}]}], problems: [...]}.
 A key on a Yubikey that is plugged in has location "token" and token
 "Yubikey 12345678, slot 9c"; the token wins over a key file with the same key.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(*cobra.Command, []string) error {
 			s, err := a.openStore()
 			if err != nil {
