@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -104,11 +103,11 @@ Eject the drives before unplugging them.`,
 						break
 					}
 				}
-				fmt.Fprintf(a.stdout, "Restore with: trustvault restore %s\n", first)
+				fmt.Fprintf(a.stdout, "Restore with: %s\n", a.command("restore", first))
 				if res.Encrypted {
-					fmt.Fprintf(a.stdout, "  or without trustvault: age -d %s | (umask 077; tar -xz -C %s)\n", first, s.Dir())
+					fmt.Fprintf(a.stdout, "  or without trustvault: age -d %s | (umask 077; tar -xz -C %s)\n", shellQuote(first), shellQuote(s.Dir()))
 				} else {
-					fmt.Fprintf(a.stdout, "  or without trustvault: umask 077; tar -xzf %s -C %s\n", first, s.Dir())
+					fmt.Fprintf(a.stdout, "  or without trustvault: umask 077; tar -xzf %s -C %s\n", shellQuote(first), shellQuote(s.Dir()))
 				}
 				fmt.Fprintln(a.stdout, "Eject the drives before unplugging them, and keep them in two places.")
 			}
@@ -127,57 +126,15 @@ Eject the drives before unplugging them.`,
 // from TRUSTVAULT_ARCHIVE_PASSPHRASE, else typed twice. It must reach the
 // policy's root minimum: the archive holds the root keys.
 func (a *app) newArchivePassphrase() ([]byte, error) {
-	p := a.passphrases()
 	req := vault.PassphraseRequest{Role: "root", New: true, Attempt: 1}
-	if v := a.getenv(envArchivePassphrase); v != "" {
-		pass := []byte(v)
-		if err := p.checkNew(req, pass, envArchivePassphrase); err != nil {
-			zero(pass)
-			return nil, err
-		}
-		return pass, nil
-	}
-	if p.term == nil {
-		return nil, &noPassphraseError{vars: []string{envArchivePassphrase}}
-	}
-	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		first, err := p.read("Enter passphrase for the backup archive: ")
-		if err != nil {
-			return nil, err
-		}
-		if err := p.checkNew(req, first, ""); err != nil {
-			zero(first)
-			fmt.Fprintln(p.out, typedRefusal(err))
-			continue
-		}
-		second, err := p.read("Repeat passphrase for the backup archive: ")
-		if err != nil {
-			zero(first)
-			return nil, err
-		}
-		same := bytes.Equal(first, second)
-		zero(second)
-		if same {
-			return first, nil
-		}
-		zero(first)
-		fmt.Fprintln(p.out, "Passphrases do not match. Please retry.")
-	}
-	return nil, fmt.Errorf("no passphrase chosen after %d attempts: %w", maxAttempts, vault.ErrAborted)
+	return a.passphrases().newSecret([]string{envArchivePassphrase}, "the backup archive", req)
 }
 
 // archivePassphrase gives an encrypted archive's passphrase: from
 // TRUSTVAULT_ARCHIVE_PASSPHRASE, else asked once.
 func (a *app) archivePassphrase(path string) func() ([]byte, error) {
 	return func() ([]byte, error) {
-		if v := a.getenv(envArchivePassphrase); v != "" {
-			return []byte(v), nil
-		}
-		p := a.passphrases()
-		if p.term == nil {
-			return nil, &noPassphraseError{vars: []string{envArchivePassphrase}}
-		}
-		return p.read(fmt.Sprintf("Enter passphrase for %s: ", filepath.Base(path)))
+		return a.passphrases().secret([]string{envArchivePassphrase}, "passphrase", "passphrase for "+filepath.Base(path))
 	}
 }
 
@@ -205,6 +162,9 @@ stick itself and not its cache.`,
 		Args: exactArgs(1, "one backup archive"),
 		RunE: func(_ *cobra.Command, args []string) error {
 			op := "verify " + args[0]
+			if err := a.checkArchiveArg("verify", args[0]); err != nil {
+				return err
+			}
 			s, err := a.openStore()
 			if err != nil {
 				return fail(op, err)
@@ -230,7 +190,7 @@ stick itself and not its cache.`,
 func keyCount(ar *archive.Archive) string {
 	n := 0
 	for _, f := range ar.Files {
-		if strings.HasPrefix(f.Name, "private/") && strings.HasSuffix(f.Name, ".key") {
+		if vault.IsKeyEntry(f.Name) {
 			n++
 		}
 	}
@@ -262,6 +222,9 @@ where there is none.`,
 		},
 		RunE: func(_ *cobra.Command, args []string) error {
 			op := "restore " + args[0]
+			if err := a.checkArchiveArg("restore", args[0]); err != nil {
+				return err
+			}
 			s, err := a.openStore()
 			if err != nil {
 				return fail(op, err)
@@ -291,7 +254,7 @@ where there is none.`,
 			}
 			keys := 0
 			for _, w := range res.Written {
-				if strings.HasSuffix(w, ".key") {
+				if vault.IsKeyEntry(w) {
 					keys++
 				}
 			}
@@ -329,6 +292,9 @@ key here as it is now, 1 otherwise.`,
 		Args: exactArgs(1, "one backup archive"),
 		RunE: func(_ *cobra.Command, args []string) error {
 			op := "drill " + args[0]
+			if err := a.checkArchiveArg("drill", args[0]); err != nil {
+				return err
+			}
 			s, err := a.openStore()
 			if err != nil {
 				return fail(op, err)

@@ -26,10 +26,11 @@ func fail(op string, err error) error { return &opError{op: op, err: err} }
 // failAtomic is fail for commands that write nothing when they fail.
 func failAtomic(op string, err error) error { return &opError{op: op, err: err, atomic: true} }
 
-// explain is the line run prints.
-func (e *opError) explain() string {
+// explain is the line run prints; a names the trust directory in use in
+// the commands it suggests.
+func (e *opError) explain(a *app) string {
 	msg := e.Error()
-	for _, h := range hints(e.err, e.atomic) {
+	for _, h := range hints(a, e.err, e.atomic) {
 		if !strings.Contains(msg, h.unless) {
 			msg += "; " + h.text
 		}
@@ -57,7 +58,7 @@ func withOp(op, msg string) string {
 type hint struct{ text, unless string }
 
 // hints says what to do next after err.
-func hints(err error, atomic bool) []hint {
+func hints(a *app, err error, atomic bool) []hint {
 	var hs []hint
 	var np *noPassphraseError
 	var ep *envPassphraseError
@@ -67,7 +68,8 @@ func hints(err error, atomic bool) []hint {
 	case errors.Is(err, vault.ErrWrongPassphrase):
 		hs = append(hs, hint{"check the passphrase and try again", "try again"})
 	case errors.Is(err, vault.ErrKeyNotFound):
-		hs = append(hs, hint{"run 'trustvault list' to see the key IDs", "trustvault list"})
+		list := a.command("list")
+		hs = append(hs, hint{"run " + list + " to see the key IDs", list})
 	case errors.Is(err, vault.ErrLocked):
 		hs = append(hs, hint{"wait for the other trustvault to finish, then try again", "wait for"})
 	}

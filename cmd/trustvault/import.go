@@ -71,7 +71,7 @@ and decrypted before any of them is written.`,
 				return fail("", failed[0])
 			default:
 				for _, err := range failed[:len(failed)-1] {
-					fmt.Fprintln(a.stderr, "trustvault: "+(&opError{err: err}).explain())
+					fmt.Fprintln(a.stderr, "trustvault: "+(&opError{err: err}).explain(a))
 				}
 				return fail("", failed[len(failed)-1])
 			}

@@ -41,7 +41,7 @@ A key on a Yubikey that is plugged in has location "token" and token
 			repos, err := vault.ReadRepositories(s.Dir(), a.withTokens("repos", keys))
 			if err != nil {
 				// What could be read is still listed.
-				fmt.Fprintln(a.stderr, "trustvault: "+(&opError{op: "repos", err: err}).explain())
+				fmt.Fprintln(a.stderr, "trustvault: "+(&opError{op: "repos", err: err}).explain(a))
 			}
 			if asJSON {
 				err = writeReposJSON(a.stdout, repos)

@@ -62,7 +62,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env []string)
 	}
 	var op *opError
 	if errors.As(err, &op) {
-		fmt.Fprintln(stderr, "trustvault: "+op.explain())
+		fmt.Fprintln(stderr, "trustvault: "+op.explain(a))
 		return exitFailure
 	}
 	// Anything else is a bad flag or argument: a usageError, or one of the

@@ -119,26 +119,10 @@ func pluggedIn(infos []token.Info) string {
 	return " (plugged in: " + strings.Join(s, ", ") + ")"
 }
 
-// secret reads a token secret from its variable, else from the terminal.
-func (a *app) secret(env, prompt string) ([]byte, error) {
-	if v := a.getenv(env); v != "" {
-		return []byte(v), nil
-	}
-	t := a.terminal()
-	if t == nil {
-		return nil, fmt.Errorf("no %s: set %s, or run in a terminal to be asked", strings.ToLower(strings.TrimPrefix(prompt, "Enter ")), env)
-	}
-	fmt.Fprint(a.stderr, prompt+": ")
-	p, err := t.ReadPassword()
-	fmt.Fprintln(a.stderr)
-	if err != nil {
-		zero(p)
-		if errors.Is(err, io.EOF) {
-			return nil, vault.ErrAborted
-		}
-		return nil, err
-	}
-	return p, nil
+// secret reads a token secret (what: "PIN" or "PUK") from its variable,
+// else from the terminal with the one passphrase prompt.
+func (a *app) secret(env, what, subject string) ([]byte, error) {
+	return a.passphrases().secret([]string{env}, what, subject)
 }
 
 // touchPrompt tells the person to touch the token, on standard error.
@@ -323,11 +307,11 @@ A custom management key that is not stored on the token comes from
 					req.PUK = []byte("12345678")
 				}
 			} else {
-				if req.PIN, err = a.secret(envPIVPIN, fmt.Sprintf("Enter the current PIN of %s", info.Name())); err != nil {
+				if req.PIN, err = a.secret(envPIVPIN, "PIN", "the current PIN of "+info.Name()); err != nil {
 					return failAtomic(op, err)
 				}
 				if !keepPUK {
-					if req.PUK, err = a.secret(envPIVPUK, fmt.Sprintf("Enter the current PUK of %s", info.Name())); err != nil {
+					if req.PUK, err = a.secret(envPIVPUK, "PUK", "the current PUK of "+info.Name()); err != nil {
 						return failAtomic(op, err)
 					}
 				}
@@ -396,7 +380,7 @@ func (f *rootFlags) check() error {
 func (a *app) rootOnToken(f *rootFlags, info token.Info) (token.RootOptions, error) {
 	o := token.RootOptions{Serial: info.Serial, Slot: f.slot, Replace: f.replace, TouchCached: f.touch == "cached"}
 	var err error
-	o.PIN, err = a.secret(envPIVPIN, fmt.Sprintf("Enter the PIN of %s", info.Name()))
+	o.PIN, err = a.secret(envPIVPIN, "PIN", "the PIN of "+info.Name())
 	if err != nil {
 		return o, err
 	}
@@ -513,7 +497,7 @@ the token's PIV application, which erases its keys.`,
 			if err != nil {
 				return failAtomic(op, err)
 			}
-			puk, err := a.secret(envPIVPUK, fmt.Sprintf("Enter the PUK of %s", info.Name()))
+			puk, err := a.secret(envPIVPUK, "PUK", "the PUK of "+info.Name())
 			if err != nil {
 				return failAtomic(op, err)
 			}
