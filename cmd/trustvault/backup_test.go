@@ -24,6 +24,7 @@ func TestBackupScripts(t *testing.T) {
 			"jsonget":    cmdJSONGet,
 			"jsonlen":    cmdJSONLen,
 			"fakedrives": cmdFakeDrives,
+			"exitcode":   cmdExitCode,
 		},
 	})
 }

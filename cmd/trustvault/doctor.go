@@ -53,6 +53,9 @@ usable in CI.`,
 				return fail("doctor", err)
 			}
 			fs := health.Check(s, time.Now())
+			for i := range fs {
+				fs[i].Message, fs[i].Fix = a.here(fs[i].Message), a.here(fs[i].Fix)
+			}
 			if asJSON {
 				err = writeFindingsJSON(a.stdout, fs)
 			} else {

@@ -46,6 +46,12 @@ when does that role expire?) and says what to do.
 				return fail("explain", err)
 			}
 			es := health.ExplainStore(s, text, time.Now())
+			for i := range es {
+				es[i].Fix = a.here(es[i].Fix)
+				for j := range es[i].Here {
+					es[i].Here[j] = a.here(es[i].Here[j])
+				}
+			}
 			if asJSON {
 				err = writeExplanationsJSON(a.stdout, es)
 			} else {

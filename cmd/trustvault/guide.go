@@ -41,7 +41,7 @@ the key) and the key's ID.`,
 			if err != nil {
 				return fail("guide", err)
 			}
-			_, err = io.WriteString(a.stdout, text)
+			_, err = io.WriteString(a.stdout, a.here(text))
 			return err
 		},
 	}

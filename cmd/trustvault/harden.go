@@ -85,7 +85,7 @@ func (a *app) harden(s *vault.Store, opts vault.HardenOptions, asJSON bool) erro
 	if asJSON {
 		err = writeHardenJSON(a.stdout, report)
 	} else {
-		err = writeHardenTable(a.stdout, report)
+		err = writeHardenTable(a.stdout, a.command, report)
 	}
 	if err != nil {
 		return fail("harden", err)
@@ -122,7 +122,7 @@ func (a *app) hardenDryRun(s *vault.Store, asJSON bool) error {
 	if asJSON {
 		return writeHardenJSON(a.stdout, report, "would harden")
 	}
-	return writeHardenTable(a.stdout, report, "would harden")
+	return writeHardenTable(a.stdout, a.command, report, "would harden")
 }
 
 // describeKey is e.g. "targets key 1a2b3c4 (docker.io/acme/app)".
@@ -154,7 +154,9 @@ func statusText(st vault.HardenStatus, notTried []string) string {
 	return st.String()
 }
 
-func writeHardenTable(w io.Writer, r vault.HardenReport, notTried ...string) error {
+// writeHardenTable prints the outcome; cmdline makes the commands it
+// suggests.
+func writeHardenTable(w io.Writer, cmdline func(...string) string, r vault.HardenReport, notTried ...string) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "STATUS\tROLE\tGUN\tKEY ID\tENCRYPTION\tNOTE")
 	for _, res := range r.Results {
@@ -167,7 +169,7 @@ func writeHardenTable(w io.Writer, r vault.HardenReport, notTried ...string) err
 			note = ""
 		}
 		if res.Weak != nil {
-			note = fmt.Sprintf("kept a weak passphrase (%s, the minimum is %d): change it with `trustvault passwd %s`", res.Weak.Strength, res.Weak.Min, res.Key.ShortID())
+			note = fmt.Sprintf("kept a weak passphrase (%s, the minimum is %d): change it with `%s`", res.Weak.Strength, res.Weak.Min, cmdline("passwd", res.Key.ShortID()))
 		}
 		if res.Key.Err != nil {
 			enc = "-"

@@ -134,6 +134,7 @@ argument. doctor and drill say more with theirs (see their help).`,
 		a.yubikeyCmd(),
 		a.backupCmd(), a.verifyCmd(), a.restoreCmd(), a.drillCmd(), a.devicesCmd(),
 	)
+	a.setCompletion(root)
 	return root
 }
 
