@@ -44,6 +44,18 @@ func (a *app) setCompletion(root *cobra.Command) {
 		"output":    completeFiles,
 		"trust-dir": completeDirs,
 	}
+	// cobra's own completion command, made now so that its arguments are
+	// checked with the same plain sentences as every other command.
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.Args = noArgs
+			c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+			for _, shell := range c.Commands() {
+				shell.Args = noArgs
+			}
+		}
+	}
 	var walk func(*cobra.Command)
 	walk = func(c *cobra.Command) {
 		if f, ok := args[c.CommandPath()]; ok {
