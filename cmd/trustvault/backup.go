@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -48,9 +47,12 @@ TRUSTVAULT_ARCHIVE_PASSPHRASE, else asked twice) that must reach the root
 key minimum of the passphrase policy; 'age -d' decrypts it.
 
 Eject the drives before unplugging them.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(*cobra.Command, []string) error {
 			const op = "backup"
+			if len(to) < 2 {
+				return usage("give two drives, --to DIR --to DIR: one copy is lost with its drive")
+			}
 			s, err := a.openStore()
 			if err != nil {
 				return fail(op, err)
@@ -100,11 +102,11 @@ Eject the drives before unplugging them.`,
 						break
 					}
 				}
-				fmt.Fprintf(a.stdout, "Restore with: trustvault restore %s\n", first)
+				fmt.Fprintf(a.stdout, "Restore with: %s\n", a.command("restore", first))
 				if res.Encrypted {
-					fmt.Fprintf(a.stdout, "  or without trustvault: age -d %s | (umask 077; tar -xz -C %s)\n", first, s.Dir())
+					fmt.Fprintf(a.stdout, "  or without trustvault: age -d %s | (umask 077; tar -xz -C %s)\n", shellQuote(first), shellQuote(s.Dir()))
 				} else {
-					fmt.Fprintf(a.stdout, "  or without trustvault: umask 077; tar -xzf %s -C %s\n", first, s.Dir())
+					fmt.Fprintf(a.stdout, "  or without trustvault: umask 077; tar -xzf %s -C %s\n", shellQuote(first), shellQuote(s.Dir()))
 				}
 				fmt.Fprintln(a.stdout, "Eject the drives before unplugging them, and keep them in two places.")
 			}
@@ -123,57 +125,15 @@ Eject the drives before unplugging them.`,
 // from TRUSTVAULT_ARCHIVE_PASSPHRASE, else typed twice. It must reach the
 // policy's root minimum: the archive holds the root keys.
 func (a *app) newArchivePassphrase() ([]byte, error) {
-	p := a.passphrases()
 	req := vault.PassphraseRequest{Role: "root", New: true, Attempt: 1}
-	if v := a.getenv(envArchivePassphrase); v != "" {
-		pass := []byte(v)
-		if err := p.checkNew(req, pass, envArchivePassphrase); err != nil {
-			zero(pass)
-			return nil, err
-		}
-		return pass, nil
-	}
-	if p.term == nil {
-		return nil, &noPassphraseError{vars: []string{envArchivePassphrase}}
-	}
-	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		first, err := p.read("Enter passphrase for the backup archive: ")
-		if err != nil {
-			return nil, err
-		}
-		if err := p.checkNew(req, first, ""); err != nil {
-			zero(first)
-			fmt.Fprintln(p.out, typedRefusal(err))
-			continue
-		}
-		second, err := p.read("Repeat passphrase for the backup archive: ")
-		if err != nil {
-			zero(first)
-			return nil, err
-		}
-		same := bytes.Equal(first, second)
-		zero(second)
-		if same {
-			return first, nil
-		}
-		zero(first)
-		fmt.Fprintln(p.out, "Passphrases do not match. Please retry.")
-	}
-	return nil, fmt.Errorf("no passphrase chosen after %d attempts: %w", maxAttempts, vault.ErrAborted)
+	return a.passphrases().newSecret([]string{envArchivePassphrase}, "the backup archive", req)
 }
 
 // archivePassphrase gives an encrypted archive's passphrase: from
 // TRUSTVAULT_ARCHIVE_PASSPHRASE, else asked once.
 func (a *app) archivePassphrase(path string) func() ([]byte, error) {
 	return func() ([]byte, error) {
-		if v := a.getenv(envArchivePassphrase); v != "" {
-			return []byte(v), nil
-		}
-		p := a.passphrases()
-		if p.term == nil {
-			return nil, &noPassphraseError{vars: []string{envArchivePassphrase}}
-		}
-		return p.read(fmt.Sprintf("Enter passphrase for %s: ", filepath.Base(path)))
+		return a.passphrases().secret([]string{envArchivePassphrase}, "passphrase", "passphrase for "+filepath.Base(path))
 	}
 }
 
@@ -198,9 +158,12 @@ checks it against its .sha256 sidecar, decrypts it if it is encrypted
 the manifest. A copy trustvault recorded gets its verification renewed.
 Re-plug a drive before verifying it: only then does the read come from the
 stick itself and not its cache.`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs(1, "one backup archive"),
 		RunE: func(_ *cobra.Command, args []string) error {
 			op := "verify " + args[0]
+			if err := a.checkArchiveArg("verify", args[0]); err != nil {
+				return err
+			}
 			s, err := a.openStore()
 			if err != nil {
 				return fail(op, err)
@@ -251,14 +214,17 @@ unless --encrypt-plain encrypts each on the way in under a new passphrase
 (NOTARY_<ROLE>_PASSPHRASE, else asked, as import does) or --allow-plain
 restores it unencrypted. A restore that fails part-way says what it wrote,
 which keys it replaced, where their old bytes are, and how to undo it.`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs(1, "one backup archive"),
+		PreRunE: func(cmd *cobra.Command, _ []string) error {
+			if err := atMostOne(cmd, "keep-both", "overwrite"); err != nil {
+				return err
+			}
+			return atMostOne(cmd, "encrypt-plain", "allow-plain")
+		},
 		RunE: func(_ *cobra.Command, args []string) error {
 			op := "restore " + args[0]
-			if keepBoth && overwrite {
-				return failAtomic(op, errors.New("give --keep-both or --overwrite, not both"))
-			}
-			if encryptPlain && allowPlain {
-				return failAtomic(op, errors.New("give --encrypt-plain or --allow-plain, not both"))
+			if err := a.checkArchiveArg("restore", args[0]); err != nil {
+				return err
 			}
 			s, err := a.openStore()
 			if err != nil {
@@ -351,9 +317,12 @@ compares it with the trust directory: keys the same as here, keys changed
 here since the backup, keys only in the backup, and keys here that the
 backup lacks. It writes nothing. Exit status 0 when the backup holds every
 key here as it is now, 1 otherwise.`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs(1, "one backup archive"),
 		RunE: func(_ *cobra.Command, args []string) error {
 			op := "drill " + args[0]
+			if err := a.checkArchiveArg("drill", args[0]); err != nil {
+				return err
+			}
 			s, err := a.openStore()
 			if err != nil {
 				return fail(op, err)

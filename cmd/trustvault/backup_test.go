@@ -17,6 +17,7 @@ func TestBackupScripts(t *testing.T) {
 		Dir: "testdata/backup",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("DOCKER_CONFIG", filepath.Join(env.WorkDir, ".docker"))
+			setPCSCSocket(env)
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -24,6 +25,7 @@ func TestBackupScripts(t *testing.T) {
 			"jsonget":    cmdJSONGet,
 			"jsonlen":    cmdJSONLen,
 			"fakedrives": cmdFakeDrives,
+			"exitcode":   cmdExitCode,
 		},
 	})
 }

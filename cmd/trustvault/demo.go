@@ -32,8 +32,9 @@ func (a *app) runInteractive(cmd *cobra.Command) error {
 }
 
 // runDemo generates a demo vault, in --trust-dir if given (it must not exist
-// or be empty) or else in a new temporary directory, and opens it; for now it
-// prints the vault's repositories and how to explore it.
+// or be empty) or else in a new temporary directory, and opens it in the
+// interactive view; without a terminal it prints the vault's repositories
+// and how to explore it.
 func (a *app) runDemo() error {
 	dir := a.trustDir
 	if dir == "" {
@@ -64,18 +65,22 @@ func (a *app) runDemo() error {
 	if err := writeReposTable(w, info.Dir, repos, time.Now()); err != nil {
 		return fail("--demo", err)
 	}
+	prog := shellLine(progName(), "--trust-dir", info.Dir)
 	fmt.Fprintf(w, `
-Look around (the interactive view is not built yet):
-  %[9]s --trust-dir %[1]s list
-  %[9]s --trust-dir %[1]s repos --json
-  NOTARY_ROOT_PASSPHRASE=%[2]s %[9]s --trust-dir %[1]s export --public %[3]s
+This is not a terminal, so the vault is shown as text. Open it in the
+interactive view from a terminal:
+  %[9]s
+or look around from the command line:
+  %[9]s list
+  %[9]s repos --json
+  NOTARY_ROOT_PASSPHRASE=%[2]s %[9]s export --public %[3]s
   NOTARY_TARGETS_PASSPHRASE=%[2]s TRUSTVAULT_NEW_PASSPHRASE=crayfish-unsworn-mantis-dawdler-flaccid \
-    %[9]s --trust-dir %[1]s passwd %[4]s
+    %[9]s passwd %[4]s
 Things to notice: %[5]s expires soon; key %[6]s is in the legacy layout;
 key %[7]s is named by metadata but missing; key %[8]s is named by no metadata.
-`, info.Dir, demo.Passphrase, vault.ShortID(info.RootKeys[0]), demoTargetsKey(info),
+`, info.Dir, shellQuote(demo.Passphrase), vault.ShortID(info.RootKeys[0]), demoTargetsKey(info),
 		info.Expiring.GUN+" "+info.Expiring.Role, vault.ShortID(info.Legacy.ID), vault.ShortID(info.Missing.ID), vault.ShortID(info.Orphan.ID),
-		progName())
+		prog)
 	return nil
 }
 

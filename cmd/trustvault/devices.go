@@ -39,8 +39,10 @@ trust directory; otherwise the reason is given.
 --json prints {"drives": [{"mount", "label", "identity", "device",
 "filesystem", "encrypted", "free_bytes", "size_bytes", "transport",
 "eligible", "reason", "warnings"}], "tokens": [{"serial", "firmware",
-"pin_retries", "slots"}]}.`,
-		Args: cobra.NoArgs,
+"pin_retries", "slots"}], "tokens_unreachable"}; tokens_unreachable, present
+only when tokens cannot be reached at all, says why (pcscd not running, a
+build without Yubikey support) and what to do.`,
+		Args: noArgs,
 		RunE: func(*cobra.Command, []string) error {
 			const op = "devices"
 			dir, err := vault.ResolveDir(a.trustDir)
@@ -55,15 +57,16 @@ trust directory; otherwise the reason is given.
 			if err != nil {
 				return fail(op, err)
 			}
-			tokens, err := listTokens()
+			tokens, unreachable, err := listTokens()
 			if err != nil {
 				return fail(op, err)
 			}
 			if asJSON {
 				out := struct {
-					Drives []driveJSON `json:"drives"`
-					Tokens []tokenJSON `json:"tokens"`
-				}{Drives: []driveJSON{}, Tokens: tokens}
+					Drives      []driveJSON `json:"drives"`
+					Tokens      []tokenJSON `json:"tokens"`
+					Unreachable string      `json:"tokens_unreachable,omitempty"`
+				}{Drives: []driveJSON{}, Tokens: tokens, Unreachable: unreachable}
 				for _, dr := range ds {
 					out.Drives = append(out.Drives, driveJSON{
 						Mount: dr.Mount, Label: dr.Label, Identity: dr.Identity.Key, Device: dr.Identity.String(),
@@ -100,8 +103,11 @@ trust directory; otherwise the reason is given.
 					fmt.Fprintf(&b, "     warning: %s\n", w)
 				}
 			}
-			if len(tokens) == 0 {
-				b.WriteString("\nNo hardware tokens.\n")
+			switch {
+			case unreachable != "":
+				fmt.Fprintf(&b, "\nHardware tokens cannot be seen: %s.\n", unreachable)
+			case len(tokens) == 0:
+				b.WriteString("\nNo hardware tokens are plugged in.\n")
 			}
 			for _, t := range tokens {
 				fmt.Fprintf(&b, "\nToken %d, firmware %s, %d PIN retries\n", t.Serial, t.Firmware, t.PINRetries)

@@ -51,21 +51,21 @@ type tokenKeyJSON struct {
 }
 
 // listTokens lists the PIV tokens plugged in. When tokens cannot be reached
-// here at all (no pcscd, a build without cgo) the list is empty and the
-// error nil: `trustvault yubikey info` says why and what to do.
-func listTokens() ([]tokenJSON, error) {
+// here at all (no pcscd, a build without cgo) the list is empty, unreachable
+// says why and what to do, and the error is nil.
+func listTokens() (tokens []tokenJSON, unreachable string, err error) {
 	infos, _, err := token.List()
 	if token.Unavailable(err) {
-		return []tokenJSON{}, nil
+		return []tokenJSON{}, tokenError(err).Error(), nil
 	}
 	if err != nil {
-		return []tokenJSON{}, tokenError(err)
+		return []tokenJSON{}, "", tokenError(err)
 	}
 	out := make([]tokenJSON, 0, len(infos))
 	for _, info := range infos {
 		out = append(out, newTokenJSON(info))
 	}
-	return out, nil
+	return out, "", nil
 }
 
 // tokenError adds what to do to a token error.

@@ -46,13 +46,16 @@ needs two such copies, on two devices, made since the key last changed.
 --json prints {"findings": [{"check", "severity", "key_id", "gun", "message",
 "fix"}]}. Exit status: 0 healthy (notes at most), 1 warnings, 2 problems;
 usable in CI.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(*cobra.Command, []string) error {
 			s, err := a.openStore()
 			if err != nil {
 				return fail("doctor", err)
 			}
 			fs := health.Check(s, time.Now())
+			for i := range fs {
+				fs[i].Message, fs[i].Fix = a.here(fs[i].Message), a.here(fs[i].Fix)
+			}
 			if asJSON {
 				err = writeFindingsJSON(a.stdout, fs)
 			} else {

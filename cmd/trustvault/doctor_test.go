@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/vaulttest"
 )
 
@@ -15,10 +16,14 @@ func TestDoctorExitStatus(t *testing.T) {
 	empty := filepath.Join(t.TempDir(), "trust")
 	info := vaulttest.LiveDemo(t, filepath.Join(t.TempDir(), "trust"))
 	broken := filepath.Join(t.TempDir(), "trust")
-	if err := os.MkdirAll(filepath.Join(broken, "private"), 0o700); err != nil {
+	bs, err := vault.Open(broken)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(broken, "private", strings.Repeat("ab", 32)+".key"), []byte("garbage"), 0o600); err != nil {
+	if err := os.MkdirAll(bs.PrivateDir(), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bs.KeyPath(strings.Repeat("ab", 32)), []byte("garbage"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {

@@ -28,7 +28,7 @@ when does that role expire?) and says what to do.
 
 --json prints {"explanations": [{"cause", "title", "here", "fix", "key_ids",
 "gun", "role"}]}.`,
-		Args: cobra.MinimumNArgs(1),
+		Args: minArgs(1, "the error text, or - to read it from standard input"),
 		RunE: func(_ *cobra.Command, args []string) error {
 			text := strings.Join(args, " ")
 			if len(args) == 1 && args[0] == "-" {
@@ -39,13 +39,19 @@ when does that role expire?) and says what to do.
 				text = string(data)
 			}
 			if strings.TrimSpace(text) == "" {
-				return fail("explain", fmt.Errorf("no error text: give it as an argument, or pipe it in with -"))
+				return usage("no error text: give it as an argument, or pipe it in with -")
 			}
 			s, err := a.openStore()
 			if err != nil {
 				return fail("explain", err)
 			}
 			es := health.ExplainStore(s, text, time.Now())
+			for i := range es {
+				es[i].Fix = a.here(es[i].Fix)
+				for j := range es[i].Here {
+					es[i].Here[j] = a.here(es[i].Here[j])
+				}
+			}
 			if asJSON {
 				err = writeExplanationsJSON(a.stdout, es)
 			} else {

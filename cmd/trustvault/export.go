@@ -1,11 +1,11 @@
 package main
 
 import (
-	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
+
+	"github.com/trustvault/trustvault/vault"
 )
 
 func (a *app) exportCmd() *cobra.Command {
@@ -23,8 +23,13 @@ passphrases, each with a path header, as 'notary key export' does; 'notary key
 import' and 'trustvault import' read the bundle.
 
 Output goes to standard output, or with -o to FILE, written atomically (mode
-0600 for private keys, 0644 for public keys).`,
-		Args: cobra.MinimumNArgs(1),
+0600 for private keys, 0644 for public keys). A FILE that exists and is not a
+regular file is never replaced: a terminal or /dev/null is written into, a
+named pipe only when a program reads it, anything else is refused.`,
+		Args: keyIDArgs(minArgs(1, "at least one key ID")),
+		PreRunE: func(cmd *cobra.Command, _ []string) error {
+			return exactlyOne(cmd, "public", "private")
+		},
 		RunE: func(_ *cobra.Command, args []string) error {
 			const op = "export"
 			s, err := a.openStore()
@@ -59,7 +64,7 @@ Output goes to standard output, or with -o to FILE, written atomically (mode
 			if out == "" {
 				_, err = a.stdout.Write(data)
 			} else {
-				err = writeFileAtomic(out, data, perm)
+				err = vault.WriteFile(out, data, perm)
 			}
 			if err != nil {
 				return fail(op, err)
@@ -70,49 +75,5 @@ Output goes to standard output, or with -o to FILE, written atomically (mode
 	cmd.Flags().BoolVar(&public, "public", false, "export public keys")
 	cmd.Flags().BoolVar(&private, "private", false, "export the encrypted private key files")
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write to `FILE` instead of standard output")
-	cmd.MarkFlagsMutuallyExclusive("public", "private")
-	cmd.MarkFlagsOneRequired("public", "private")
 	return cmd
-}
-
-// writeFileAtomic writes data to name through a temporary file in the same
-// directory: written, synced, renamed over name, and the directory synced, so
-// name holds either its old content or all of data.
-func writeFileAtomic(name string, data []byte, perm os.FileMode) (err error) {
-	dir := filepath.Dir(name)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(name)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	// CreateTemp makes the file 0600; widen it only for public keys.
-	if err = f.Chmod(perm); err != nil {
-		return err
-	}
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(f.Name(), name); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err = d.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
-	}
-	return nil
 }

@@ -25,17 +25,20 @@ targets/<name>, or a docker signer name such as alice. Timestamp keys belong to
 the notary server. The gun header is kept for targets and snapshot keys only,
 as notary does. New keys use PBKDF2 with ` + fmt.Sprint(vault.HardenedIterations) + ` iterations; --compat writes notary's
 own ` + fmt.Sprint(vault.CompatIterations) + ` (docker and notary read both).`,
-		Args: cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
 			const op = "generate"
+			if err := required(cmd, "role", "ROLE: root, targets, snapshot, a delegation such as targets/releases, or a docker signer name"); err != nil {
+				return err
+			}
 			if err := checkHeader("--role", role); err != nil {
-				return failAtomic(op, err)
+				return err
 			}
 			if err := checkHeader("--gun", gun); err != nil {
-				return failAtomic(op, err)
+				return err
 			}
 			if algorithm != vault.AlgorithmECDSA && algorithm != vault.AlgorithmED25519 {
-				return failAtomic(op, fmt.Errorf("unknown --algorithm %q: use ecdsa or ed25519", algorithm))
+				return usage("--algorithm %q: use ecdsa or ed25519", algorithm)
 			}
 			var opts []vault.Option
 			if compat {
@@ -58,7 +61,6 @@ own ` + fmt.Sprint(vault.CompatIterations) + ` (docker and notary read both).`,
 	cmd.Flags().StringVar(&gun, "gun", "", "the repository (`GUN`) of a targets or snapshot key")
 	cmd.Flags().StringVar(&algorithm, "algorithm", vault.AlgorithmECDSA, "ecdsa (P-256, what docker and notary make) or ed25519")
 	cmd.Flags().BoolVar(&compat, "compat", false, "encrypt with notary's 2048 PBKDF2 iterations instead of the hardened count")
-	_ = cmd.MarkFlagRequired("role")
 	return cmd
 }
 
@@ -73,10 +75,10 @@ func (a *app) warnGUN(role, gun string) {
 // checkHeader refuses a role or GUN that cannot be a PEM header value.
 func checkHeader(flag, v string) error {
 	if flag == "--role" && v == "" {
-		return fmt.Errorf("%s must not be empty", flag)
+		return usage("%s must not be empty", flag)
 	}
 	if strings.ContainsFunc(v, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
-		return fmt.Errorf("%s %q: spaces and control characters are not allowed", flag, v)
+		return usage("%s %q: spaces and control characters are not allowed", flag, v)
 	}
 	return nil
 }

@@ -2,9 +2,12 @@ package main
 
 import (
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/health"
+	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
 func (a *app) guideCmd() *cobra.Command {
@@ -21,8 +24,11 @@ Give a key type (root, targets, snapshot, timestamp, delegation), a
 delegation role (targets/releases) or a key ID (7 digits or more); the
 guide is filled with the repository (--gun, or the one whose metadata names
 the key) and the key's ID.`,
-		Args: cobra.ExactArgs(1),
+		Args: exactArgs(1, "one key type or key ID"),
 		RunE: func(_ *cobra.Command, args []string) error {
+			if err := checkGuideSubject(args[0]); err != nil {
+				return err
+			}
 			s, err := a.openStore()
 			if err != nil {
 				return fail("guide", err)
@@ -35,10 +41,23 @@ the key) and the key's ID.`,
 			if err != nil {
 				return fail("guide", err)
 			}
-			_, err = io.WriteString(a.stdout, text)
+			_, err = io.WriteString(a.stdout, a.here(text))
 			return err
 		},
 	}
 	cmd.Flags().StringVar(&gun, "gun", "", "the repository (GUN) the guide is for")
 	return cmd
+}
+
+// checkGuideSubject refuses, as a usage error, a subject that is neither a
+// key type, a delegation role nor a key ID.
+func checkGuideSubject(subject string) error {
+	subject = strings.TrimSpace(subject)
+	if _, err := keyrole.ParseKind(subject); err == nil || strings.HasPrefix(subject, "targets/") {
+		return nil
+	}
+	if vault.CheckKeyIDPrefix(subject) == nil {
+		return nil
+	}
+	return usage("%q is neither a key type (root, targets, snapshot, timestamp, delegation), a delegation role (targets/NAME) nor a key ID (at least 7 hex digits)", subject)
 }

@@ -37,7 +37,10 @@ go to standard output (--json: {"hardened", "already_hardened", "failed",
 "after", "error", "weak_passphrase"}]}). The exit status is 1 if any key
 failed or was not tried. --dry-run lists what would be done, asking for
 nothing.`, vault.CompatIterations, vault.HardenedIterations),
-		Args: cobra.NoArgs,
+		Args: noArgs,
+		PreRunE: func(cmd *cobra.Command, _ []string) error {
+			return atMostOne(cmd, "dry-run", "new-passphrase")
+		},
 		RunE: func(*cobra.Command, []string) error {
 			const op = "harden"
 			s, err := a.openStore()
@@ -58,7 +61,6 @@ nothing.`, vault.CompatIterations, vault.HardenedIterations),
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "list the keys that would be re-encrypted; change nothing")
 	cmd.Flags().BoolVar(&newPassphrase, "new-passphrase", false, "give every re-encrypted key a new passphrase (TRUSTVAULT_NEW_PASSPHRASE or a prompt)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the outcome as JSON")
-	cmd.MarkFlagsMutuallyExclusive("dry-run", "new-passphrase")
 	return cmd
 }
 
@@ -83,7 +85,7 @@ func (a *app) harden(s *vault.Store, opts vault.HardenOptions, asJSON bool) erro
 	if asJSON {
 		err = writeHardenJSON(a.stdout, report)
 	} else {
-		err = writeHardenTable(a.stdout, report)
+		err = writeHardenTable(a.stdout, a.command, report)
 	}
 	if err != nil {
 		return fail("harden", err)
@@ -120,7 +122,7 @@ func (a *app) hardenDryRun(s *vault.Store, asJSON bool) error {
 	if asJSON {
 		return writeHardenJSON(a.stdout, report, "would harden")
 	}
-	return writeHardenTable(a.stdout, report, "would harden")
+	return writeHardenTable(a.stdout, a.command, report, "would harden")
 }
 
 // describeKey is e.g. "targets key 1a2b3c4 (docker.io/acme/app)".
@@ -152,7 +154,9 @@ func statusText(st vault.HardenStatus, notTried []string) string {
 	return st.String()
 }
 
-func writeHardenTable(w io.Writer, r vault.HardenReport, notTried ...string) error {
+// writeHardenTable prints the outcome; cmdline makes the commands it
+// suggests.
+func writeHardenTable(w io.Writer, cmdline func(...string) string, r vault.HardenReport, notTried ...string) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "STATUS\tROLE\tGUN\tKEY ID\tENCRYPTION\tNOTE")
 	for _, res := range r.Results {
@@ -165,7 +169,7 @@ func writeHardenTable(w io.Writer, r vault.HardenReport, notTried ...string) err
 			note = ""
 		}
 		if res.Weak != nil {
-			note = fmt.Sprintf("kept a weak passphrase (%s, the minimum is %d): change it with `trustvault passwd %s`", res.Weak.Strength, res.Weak.Min, res.Key.ShortID())
+			note = fmt.Sprintf("kept a weak passphrase (%s, the minimum is %d): change it with `%s`", res.Weak.Strength, res.Weak.Min, cmdline("passwd", res.Key.ShortID()))
 		}
 		if res.Key.Err != nil {
 			enc = "-"

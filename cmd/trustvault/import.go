@@ -33,14 +33,14 @@ private key in plaintext. --remove-plain removes such a file after its import,
 once every key written from it has been read back and decrypted to the same
 key (a plain unlink: on SSDs and copy-on-write filesystems the old blocks may
 survive).`,
-		Args: cobra.MinimumNArgs(1),
+		Args: minArgs(1, "at least one FILE (- for standard input)"),
 		RunE: func(_ *cobra.Command, files []string) error {
 			if err := checkHeader("--gun", opts.GUN); err != nil {
-				return failAtomic("import", err)
+				return err
 			}
 			if opts.Role != "" {
 				if err := checkHeader("--role", opts.Role); err != nil {
-					return failAtomic("import", err)
+					return err
 				}
 			}
 			s, err := a.openStore()
@@ -81,7 +81,7 @@ survive).`,
 				return fail("", failed[0])
 			default:
 				for _, err := range failed[:len(failed)-1] {
-					fmt.Fprintln(a.stderr, "trustvault: "+(&opError{err: err}).explain())
+					fmt.Fprintln(a.stderr, "trustvault: "+(&opError{err: err}).explain(a))
 				}
 				return fail("", failed[len(failed)-1])
 			}

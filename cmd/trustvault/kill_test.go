@@ -141,7 +141,11 @@ func (ks *killStore) check(what string, changing string, passes [2]string) (curr
 // temps lists the files in private/ that are not key files (temporary files
 // a killed writer left; the next write removes them).
 func (ks *killStore) temps() []string {
-	entries, err := os.ReadDir(filepath.Join(ks.dir, "private"))
+	s, err := vault.Open(ks.dir)
+	if err != nil {
+		ks.t.Fatal(err)
+	}
+	entries, err := os.ReadDir(s.PrivateDir())
 	if err != nil {
 		ks.t.Fatal(err)
 	}

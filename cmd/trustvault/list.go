@@ -36,7 +36,7 @@ Keys on a Yubikey that is plugged in are listed there: location "token" and
 {"serial","slot","model","firmware"} in "token". A key file whose key is on a
 token is the token key's backup; a key only on a token has no path and no
 encryption.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(*cobra.Command, []string) error {
 			s, err := a.openStore()
 			if err != nil {
@@ -54,7 +54,7 @@ encryption.`,
 			if asJSON {
 				err = writeKeysJSON(a.stdout, sorted)
 			} else {
-				err = writeKeysTable(a.stdout, s.Dir(), sorted)
+				err = writeKeysTable(a.stdout, s.Dir(), sorted, a.command("generate", "--role", "root"))
 			}
 			if err != nil {
 				return fail("list", err)
@@ -324,11 +324,12 @@ func appendJSONString(b []byte, s string) []byte {
 
 // writeKeysTable prints the table. GUNs are shown in full (notary cuts them
 // to 25 characters); LOCATION is the key's directory relative to the trust
-// directory.
-func writeKeysTable(w io.Writer, dir string, keys []*vault.Key) error {
+// directory. An empty store gets generate, the command that makes a first
+// key in it.
+func writeKeysTable(w io.Writer, dir string, keys []*vault.Key, generate string) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	if len(keys) == 0 {
-		fmt.Fprintf(bw, "No signing keys found in %s.\n", dir)
+		fmt.Fprintf(bw, "No signing keys found in %s.\nMake a root key with: %s\n", dir, generate)
 		return bw.Flush()
 	}
 	tw := tabwriter.NewWriter(bw, 4, 4, 3, ' ', 0)

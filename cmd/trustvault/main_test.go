@@ -2,8 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -36,7 +39,18 @@ func TestScripts(t *testing.T) {
 			setPCSCSocket(env)
 			return nil
 		},
+		Condition: func(cond string) (bool, error) {
+			switch cond {
+			case "root":
+				return os.Geteuid() == 0, nil
+			case "pcsc": // this build reaches tokens through PC/SC
+				return yubikeySupport, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"exitcode": cmdExitCode,
+			"filetype": cmdFileType,
 			"filemode": cmdFileMode,
 			"jsonlen":  cmdJSONLen,
 			"jsonget":  cmdJSONGet,
@@ -53,6 +67,52 @@ func setPCSCSocket(env *testscript.Env) {
 		sock = filepath.Join(env.WorkDir, "no-pcscd.comm")
 	}
 	env.Setenv("PCSCLITE_CSOCK_NAME", sock)
+}
+
+// cmdExitCode runs a program and checks its exact exit status, keeping its
+// output for stdout and stderr: exitcode 2 trustvault passwd 3cc.
+func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 2 || neg {
+		ts.Fatalf("usage: exitcode N PROGRAM [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("%s: %v", args[1], err)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("%s exited with status %d, want %d", strings.Join(args[1:], " "), got, want)
+	}
+}
+
+// cmdFileType checks what kind of file a path is, without following a
+// link: filetype PATH regular|dir|fifo|chardev|symlink.
+func cmdFileType(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: filetype PATH regular|dir|fifo|chardev|symlink")
+	}
+	fi, err := os.Lstat(ts.MkAbs(args[0]))
+	ts.Check(err)
+	m := fi.Mode()
+	got := map[bool]string{true: "regular"}[m.IsRegular()]
+	switch {
+	case m.IsDir():
+		got = "dir"
+	case m&fs.ModeNamedPipe != 0:
+		got = "fifo"
+	case m&fs.ModeCharDevice != 0:
+		got = "chardev"
+	case m&fs.ModeSymlink != 0:
+		got = "symlink"
+	}
+	if (got == args[1]) == neg {
+		ts.Fatalf("%s is %s (%v), want %s%s", args[0], got, m, map[bool]string{true: "not ", false: ""}[neg], args[1])
+	}
 }
 
 // cmdFileMode checks a file's permission bits: filemode FILE 0600.

@@ -109,10 +109,18 @@ type passphrases struct {
 }
 
 // noPassphraseError means no variable is set and there is no terminal.
-type noPassphraseError struct{ vars []string }
+// what names the secret ("PIN"); empty means a passphrase.
+type noPassphraseError struct {
+	vars []string
+	what string
+}
 
 func (e *noPassphraseError) Error() string {
-	return fmt.Sprintf("no passphrase: set %s, or run in a terminal to be asked", orList(e.vars))
+	what := e.what
+	if what == "" {
+		what = "passphrase"
+	}
+	return fmt.Sprintf("no %s: set %s, or run in a terminal to be asked", what, orList(e.vars))
 }
 
 // envPassphraseError means the passphrase from a variable did not unlock the
@@ -147,27 +155,19 @@ func (p *passphrases) newFromVar(req vault.PassphraseRequest) ([]byte, error) {
 }
 
 func (p *passphrases) lookup(vars []string, req vault.PassphraseRequest) ([]byte, error) {
-	if name, ok := p.fromEnv(vars); ok {
-		if req.Attempt > 1 {
-			// The engine asks again only after a wrong passphrase.
-			return nil, &envPassphraseError{name: name}
-		}
-		pass := []byte(p.getenv(name))
-		if req.New {
-			if err := p.checkNew(req, pass, name); err != nil {
-				zero(pass)
-				return nil, err
-			}
-		}
-		return pass, nil
-	}
-	if p.term == nil {
-		return nil, &noPassphraseError{vars: vars}
-	}
-	if req.New {
+	name, fromEnv := p.fromEnv(vars)
+	switch {
+	case fromEnv && req.Attempt > 1:
+		// The engine asks again only after a wrong passphrase.
+		return nil, &envPassphraseError{name: name}
+	case req.New && !fromEnv && p.term != nil:
 		return p.promptNew(req)
+	case req.New:
+		return p.newSecret(vars, "", req)
+	case !fromEnv && p.term != nil:
+		return p.promptExisting(req)
 	}
-	return p.promptExisting(req)
+	return p.secret(vars, "", "")
 }
 
 // fromEnv returns the first variable in vars that is set and not empty.
@@ -187,7 +187,7 @@ func (p *passphrases) promptExisting(req vault.PassphraseRequest) ([]byte, error
 	if req.Attempt > 1 {
 		fmt.Fprintln(p.out, "Passphrase incorrect. Please retry.")
 	}
-	return p.read(fmt.Sprintf("Enter passphrase for %s: ", promptSubject(req)))
+	return p.read("Enter passphrase for " + promptSubject(req) + ": ")
 }
 
 func (p *passphrases) promptNew(req vault.PassphraseRequest) ([]byte, error) {
@@ -195,9 +195,46 @@ func (p *passphrases) promptNew(req vault.PassphraseRequest) ([]byte, error) {
 		p.warnedRoot = true
 		fmt.Fprint(p.out, rootWarning)
 	}
-	subject := "new " + promptSubject(req)
+	return p.askNew("new "+promptSubject(req), req)
+}
+
+// secret is a secret asked for once, never checked against a policy (an
+// archive's passphrase, a token's PIN): from the first variable of vars
+// that is set, else typed at the terminal after "Enter <subject>: ". what
+// names it in the error when there is neither ("PIN").
+func (p *passphrases) secret(vars []string, what, subject string) ([]byte, error) {
+	if name, ok := p.fromEnv(vars); ok {
+		return []byte(p.getenv(name)), nil
+	}
+	if p.term == nil {
+		return nil, &noPassphraseError{vars: vars, what: what}
+	}
+	return p.read("Enter " + subject + ": ")
+}
+
+// newSecret is a new passphrase held to the policy for req's role: from the
+// first variable of vars that is set, else typed twice at the terminal.
+func (p *passphrases) newSecret(vars []string, subject string, req vault.PassphraseRequest) ([]byte, error) {
+	if name, ok := p.fromEnv(vars); ok {
+		pass := []byte(p.getenv(name))
+		if err := p.checkNew(req, pass, name); err != nil {
+			zero(pass)
+			return nil, err
+		}
+		return pass, nil
+	}
+	if p.term == nil {
+		return nil, &noPassphraseError{vars: vars}
+	}
+	return p.askNew(subject, req)
+}
+
+// askNew asks for a new passphrase for subject ("new root key with ID
+// 3e3e69b") and its repetition, up to maxAttempts times: at least
+// minPassphraseLen characters, held to the policy, typed the same twice.
+func (p *passphrases) askNew(subject string, req vault.PassphraseRequest) ([]byte, error) {
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		first, err := p.read(fmt.Sprintf("Enter passphrase for %s: ", subject))
+		first, err := p.read("Enter passphrase for " + subject + ": ")
 		if err != nil {
 			return nil, err
 		}
@@ -211,7 +248,7 @@ func (p *passphrases) promptNew(req vault.PassphraseRequest) ([]byte, error) {
 			fmt.Fprintln(p.out, typedRefusal(err))
 			continue
 		}
-		second, err := p.read(fmt.Sprintf("Repeat passphrase for %s: ", subject))
+		second, err := p.read("Repeat passphrase for " + subject + ": ")
 		if err != nil {
 			zero(first)
 			return nil, err

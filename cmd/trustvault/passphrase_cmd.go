@@ -48,27 +48,30 @@ the passphrase against its key's minimum and fails below it (unless
   trustvault passphrase --words 8 --separator ' ' --capitalize
   trustvault passphrase --length 24 --symbols --json
   trustvault passphrase --role root --words 8`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			const op = "passphrase"
 			fl := cmd.Flags()
+			if err := atMostOne(cmd, "words", "length"); err != nil {
+				return err
+			}
 			if fl.Changed("length") {
 				spec.Mode = passphrase.ModeChars
 				spec.Digits = !noDigits
 				for _, name := range []string{"words", "separator", "capitalize", "digit"} {
 					if fl.Changed(name) {
-						return fmt.Errorf("--%s is for word passphrases; it does not go with --length", name)
+						return usage("--%s is for word passphrases; it does not go with --length", name)
 					}
 				}
 			} else {
 				for _, name := range []string{"symbols", "no-digits", "look-alikes"} {
 					if fl.Changed(name) {
-						return fmt.Errorf("--%s is for character passphrases: give --length too", name)
+						return usage("--%s is for character passphrases: give --length too", name)
 					}
 				}
 			}
 			if err := spec.Validate(); err != nil {
-				return err
+				return &usageError{err: err}
 			}
 			if role != "" {
 				if err := checkHeader("--role", role); err != nil {
@@ -114,7 +117,6 @@ the passphrase against its key's minimum and fails below it (unless
 	fl.BoolVar(&spec.LookAlikes, "look-alikes", false, "keep look-alike characters 0 O o 1 l I | (character passphrases)")
 	fl.StringVar(&role, "role", "", "check against the minimum for this key `ROLE` (root, targets, snapshot, timestamp, or a delegation)")
 	fl.BoolVar(&asJSON, "json", false, `print {"passphrase", "mode", "entropy_bits"} as JSON`)
-	cmd.MarkFlagsMutuallyExclusive("words", "length")
 	return cmd
 }
 

@@ -21,7 +21,7 @@ prompt; the new one from TRUSTVAULT_NEW_PASSPHRASE or a prompt. The file is
 replaced atomically: it holds the old key or the new one, never neither.
 The rewritten file uses the hardened iteration count; --compat writes
 notary's own.`,
-		Args: cobra.ExactArgs(1),
+		Args: keyIDArgs(exactArgs(1, "one key ID")),
 		RunE: func(_ *cobra.Command, args []string) error {
 			const op = "passwd"
 			var opts []vault.Option

@@ -33,7 +33,7 @@ metadata, metadata_error, keys: [{id, tuf_id, key_type, location, path,
 token, error}]}], problems: [...]}.
 A key on a Yubikey that is plugged in has location "token" and token
 "Yubikey 12345678, slot 9c"; the token wins over a key file with the same key.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(*cobra.Command, []string) error {
 			s, err := a.openStore()
 			if err != nil {
@@ -46,7 +46,7 @@ A key on a Yubikey that is plugged in has location "token" and token
 			repos, err := vault.ReadRepositories(s.Dir(), a.withTokens("repos", keys))
 			if err != nil {
 				// What could be read is still listed.
-				fmt.Fprintln(a.stderr, "trustvault: "+(&opError{op: "repos", err: err}).explain())
+				fmt.Fprintln(a.stderr, "trustvault: "+(&opError{op: "repos", err: err}).explain(a))
 			}
 			if asJSON {
 				err = writeReposJSON(a.stdout, repos)

@@ -55,13 +55,18 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env []string)
 	if errors.As(err, &status) {
 		return status.code
 	}
+	var bad *usageError
+	if errors.As(err, &bad) {
+		fmt.Fprintf(stderr, "trustvault: %v\nRun '%s --help' for usage.\n", bad, cmd.CommandPath())
+		return exitUsage
+	}
 	var op *opError
 	if errors.As(err, &op) {
-		fmt.Fprintln(stderr, "trustvault: "+op.explain())
+		fmt.Fprintln(stderr, "trustvault: "+op.explain(a))
 		return exitFailure
 	}
-	// Anything else comes from cobra: an unknown command, flag or a wrong
-	// number of arguments.
+	// Anything else is a bad flag or argument: a usageError, or one of the
+	// few errors cobra makes itself (its completion command's).
 	fmt.Fprintf(stderr, "trustvault: %v\nRun '%s --help' for usage.\n", err, cmd.CommandPath())
 	return exitUsage
 }
@@ -96,8 +101,12 @@ environment variables docker and notary use, or from a terminal prompt:
   passwd's new passphrase: TRUSTVAULT_NEW_PASSPHRASE
 An empty variable counts as unset. A new passphrase, typed or from a
 variable, must reach 80 bits for a root key and 64 for other keys
-(--allow-weak accepts a weaker one with a warning); see trustvault passphrase.`,
-		Args:          cobra.NoArgs,
+(--allow-weak accepts a weaker one with a warning); see trustvault passphrase.
+
+Exit status: 0 on success, 1 when a command fails, 2 for a bad flag or
+argument. doctor and drill say more with theirs (see their help).`,
+		Version:       versionText(),
+		Args:          noArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -107,6 +116,8 @@ variable, must reach 80 bits for a root key and 64 for other keys
 			return a.runInteractive(cmd)
 		},
 	}
+	root.SetVersionTemplate("{{.Version}}")
+	root.SetFlagErrorFunc(flagError)
 	root.PersistentFlags().StringVar(&a.trustDir, "trust-dir", "",
 		"trust directory (default $DOCKER_CONFIG/trust, else ~/.docker/trust)")
 	root.Flags().BoolVar(&a.demo, "demo", false, "generate a demo vault in a temporary directory and open it")
@@ -123,6 +134,7 @@ variable, must reach 80 bits for a root key and 64 for other keys
 		a.yubikeyCmd(),
 		a.backupCmd(), a.verifyCmd(), a.restoreCmd(), a.drillCmd(), a.devicesCmd(),
 	)
+	a.setCompletion(root)
 	return root
 }
 

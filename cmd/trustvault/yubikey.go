@@ -47,7 +47,7 @@ from the environment:
 trustvault never tries a Yubikey's factory PIN on its own: it asks the token
 what it can tell without one, and uses the factory PIN and PUK only when you
 type them or pass --factory to setup.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(a.yubikeyInfoCmd(), a.yubikeySetupCmd(), a.yubikeyGenerateRootCmd(), a.yubikeyImportRootCmd(), a.yubikeyUnblockCmd())
@@ -119,26 +119,10 @@ func pluggedIn(infos []token.Info) string {
 	return " (plugged in: " + strings.Join(s, ", ") + ")"
 }
 
-// secret reads a token secret from its variable, else from the terminal.
-func (a *app) secret(env, prompt string) ([]byte, error) {
-	if v := a.getenv(env); v != "" {
-		return []byte(v), nil
-	}
-	t := a.terminal()
-	if t == nil {
-		return nil, fmt.Errorf("no %s: set %s, or run in a terminal to be asked", strings.ToLower(strings.TrimPrefix(prompt, "Enter ")), env)
-	}
-	fmt.Fprint(a.stderr, prompt+": ")
-	p, err := t.ReadPassword()
-	fmt.Fprintln(a.stderr)
-	if err != nil {
-		zero(p)
-		if errors.Is(err, io.EOF) {
-			return nil, vault.ErrAborted
-		}
-		return nil, err
-	}
-	return p, nil
+// secret reads a token secret (what: "PIN" or "PUK") from its variable,
+// else from the terminal with the one passphrase prompt.
+func (a *app) secret(env, what, subject string) ([]byte, error) {
+	return a.passphrases().secret([]string{env}, what, subject)
 }
 
 // touchPrompt tells the person to touch the token, on standard error.
@@ -167,7 +151,7 @@ costs nothing.
 "management_key" ("factory", "changed" or "unknown"), "management_key_stored",
 "pin_changed", "set_up", "slots": [{"slot", "key", "algorithm", "pin_policy",
 "touch_policy", "certificate"}], "keys": [{"id", "role", "slot"}]}.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(*cobra.Command, []string) error {
 			const op = "yubikey info"
 			infos, _, err := token.List()
@@ -306,7 +290,7 @@ The current PIN and PUK come from ` + envPIVPIN + ` and ` + envPIVPUK + ` or a p
 the token is new: a wrong one costs a try. --keep-puk leaves the PUK as it is.
 A custom management key that is not stored on the token comes from
 ` + envPIVManagementKey + `.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(*cobra.Command, []string) error {
 			const op = "yubikey setup"
 			info, err := sf.pick()
@@ -323,11 +307,11 @@ A custom management key that is not stored on the token comes from
 					req.PUK = []byte("12345678")
 				}
 			} else {
-				if req.PIN, err = a.secret(envPIVPIN, fmt.Sprintf("Enter the current PIN of %s", info.Name())); err != nil {
+				if req.PIN, err = a.secret(envPIVPIN, "PIN", "the current PIN of "+info.Name()); err != nil {
 					return failAtomic(op, err)
 				}
 				if !keepPUK {
-					if req.PUK, err = a.secret(envPIVPUK, fmt.Sprintf("Enter the current PUK of %s", info.Name())); err != nil {
+					if req.PUK, err = a.secret(envPIVPUK, "PUK", "the current PUK of "+info.Name()); err != nil {
 						return failAtomic(op, err)
 					}
 				}
@@ -385,17 +369,18 @@ func (f *rootFlags) add(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&f.replace, "replace", false, "overwrite a slot that already holds a key or certificate")
 }
 
-func (a *app) rootOnToken(f *rootFlags, info token.Info) (token.RootOptions, error) {
-	o := token.RootOptions{Serial: info.Serial, Slot: f.slot, Replace: f.replace}
-	switch f.touch {
-	case "always":
-	case "cached":
-		o.TouchCached = true
-	default:
-		return o, fmt.Errorf("--touch %q: use always or cached", f.touch)
+// check refuses bad flag values before any token is touched.
+func (f *rootFlags) check() error {
+	if f.touch != "always" && f.touch != "cached" {
+		return usage("--touch %q: use always or cached", f.touch)
 	}
+	return nil
+}
+
+func (a *app) rootOnToken(f *rootFlags, info token.Info) (token.RootOptions, error) {
+	o := token.RootOptions{Serial: info.Serial, Slot: f.slot, Replace: f.replace, TouchCached: f.touch == "cached"}
 	var err error
-	o.PIN, err = a.secret(envPIVPIN, fmt.Sprintf("Enter the PIN of %s", info.Name()))
+	o.PIN, err = a.secret(envPIVPIN, "PIN", "the PIN of "+info.Name())
 	if err != nil {
 		return o, err
 	}
@@ -418,9 +403,12 @@ A key generated on a token never leaves it: there is no key file and no
 backup. Losing the token loses the key. To keep a backup, generate the key
 as a file (trustvault generate --role root), back it up, and move it with
 trustvault yubikey import-root.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(*cobra.Command, []string) error {
 			const op = "yubikey generate-root"
+			if err := f.check(); err != nil {
+				return err
+			}
 			info, err := f.pick()
 			if err != nil {
 				return failAtomic(op, err)
@@ -457,9 +445,12 @@ DOCKER_CONTENT_TRUST_ROOT_PASSPHRASE or a prompt.
 
 Keep the key file (and its backups) somewhere safe, or remove it once you
 have verified backups: whoever has the file and its passphrase has the key.`,
-		Args: cobra.ExactArgs(1),
+		Args: keyIDArgs(exactArgs(1, "one key ID")),
 		RunE: func(_ *cobra.Command, args []string) error {
 			const op = "yubikey import-root"
+			if err := f.check(); err != nil {
+				return err
+			}
 			s, err := a.openStore()
 			if err != nil {
 				return failAtomic(op, err)
@@ -499,14 +490,14 @@ func (a *app) yubikeyUnblockCmd() *cobra.Command {
 ` + envPIVNewPIN + `, else a random 8-digit one is made and printed. A wrong
 PUK costs one of its tries; a blocked PUK can only be recovered by resetting
 the token's PIV application, which erases its keys.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(*cobra.Command, []string) error {
 			const op = "yubikey unblock"
 			info, err := sf.pick()
 			if err != nil {
 				return failAtomic(op, err)
 			}
-			puk, err := a.secret(envPIVPUK, fmt.Sprintf("Enter the PUK of %s", info.Name()))
+			puk, err := a.secret(envPIVPUK, "PUK", "the PUK of "+info.Name())
 			if err != nil {
 				return failAtomic(op, err)
 			}

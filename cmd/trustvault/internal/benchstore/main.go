@@ -132,9 +132,13 @@ func prepareStore(dir string, n int) error {
 	if dir == "" {
 		return errors.New("-prepare needs -dir")
 	}
-	if _, err := os.Stat(filepath.Join(dir, "private")); errors.Is(err, os.ErrNotExist) {
+	s, err := vault.Open(dir)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(s.PrivateDir()); errors.Is(err, os.ErrNotExist) {
 		start := time.Now()
-		if err := generate(dir, n); err != nil {
+		if err := generate(s, n); err != nil {
 			return err
 		}
 		fmt.Printf("generated %d keys in %s in %v\n", n, dir, time.Since(start).Round(time.Millisecond))
@@ -233,9 +237,8 @@ func verify(dir string, n int) error {
 // generate writes n keys as notary would, spread over the CPUs: per 100
 // keys one root key, 60 targets and 9 snapshot keys spread over 500
 // repositories, 20 delegation keys and 10 docker signer keys.
-func generate(dir string, n int) error {
-	priv := filepath.Join(dir, "private")
-	if err := os.MkdirAll(priv, 0o700); err != nil {
+func generate(s *vault.Store, n int) error {
+	if err := os.MkdirAll(s.PrivateDir(), 0o700); err != nil {
 		return err
 	}
 	var wg sync.WaitGroup
@@ -246,7 +249,7 @@ func generate(dir string, n int) error {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				if err := writeKey(priv, i); err != nil {
+				if err := writeKey(s, i); err != nil {
 					errs <- err
 					return
 				}
@@ -287,7 +290,7 @@ func labels(i int) (role, gun string) {
 	}
 }
 
-func writeKey(privDir string, i int) error {
+func writeKey(s *vault.Store, i int) error {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return err
@@ -305,7 +308,7 @@ func writeKey(privDir string, i int) error {
 	if gun != "" {
 		block.Headers["gun"] = gun
 	}
-	return os.WriteFile(filepath.Join(privDir, id+".key"), pem.EncodeToMemory(block), 0o600)
+	return os.WriteFile(s.KeyPath(id), pem.EncodeToMemory(block), 0o600)
 }
 
 var (
