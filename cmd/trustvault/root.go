@@ -122,6 +122,7 @@ variable, must reach 80 bits for a root key and 64 for other keys
 		a.doctorCmd(), a.explainCmd(), a.guideCmd(),
 		a.yubikeyCmd(),
 		a.backupCmd(), a.verifyCmd(), a.restoreCmd(), a.drillCmd(), a.devicesCmd(),
+		a.pullCmd(), a.inspectCmd(), a.archiveCmd(),
 	)
 	return root
 }
