@@ -52,6 +52,9 @@ carries the cache too (tuf/), and inspect --archive reads a backup.`,
 			if err := checkNames(args, false); err != nil {
 				return err
 			}
+			if err := checkServer(sf); err != nil {
+				return err
+			}
 			return a.runArchive(cmd.Context(), sf, args, out, offline)
 		},
 	}

@@ -89,6 +89,9 @@ func checkInspectArgs(f inspectFlags, args []string) error {
 			return fmt.Errorf("--digest needs a tag: give %s:TAG", args[0])
 		}
 	}
+	if err := checkServer(f.sf); err != nil {
+		return err
+	}
 	return checkNames(args, true)
 }
 

@@ -48,6 +48,9 @@ bad arguments.`,
 			if err := checkNames(args, false); err != nil {
 				return err
 			}
+			if err := checkServer(sf); err != nil {
+				return err
+			}
 			rs, err := a.remoteSetup(sf)
 			if err != nil {
 				return err

@@ -170,6 +170,19 @@ func splitName(name string) (gun, tag string) {
 	return name, ""
 }
 
+// checkServer refuses a --server that is not an http(s) URL (a usage
+// error).
+func checkServer(f serverFlags) error {
+	if f.server == "" {
+		return nil
+	}
+	u, err := url.Parse(f.server)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("--server %.120q is not a URL: give https://HOST[:PORT]", f.server)
+	}
+	return nil
+}
+
 // checkNames validates GUN[:TAG] arguments (a usage error when one is
 // not a repository name).
 func checkNames(names []string, tags bool) error {

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trustvault/trustvault/hardware/drivetest"
+	"github.com/trustvault/trustvault/vault/demo"
 	"github.com/trustvault/trustvault/vault/remote/remotetest"
 )
 
@@ -169,6 +171,7 @@ func TestPullInspectArchiveWithNotaryServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	backup := backupWithCache(t, tv, ca)
 
 	// The server is gone: pull says so in one line and what still works.
 	rig.Stop()
@@ -185,6 +188,8 @@ func TestPullInspectArchiveWithNotaryServer(t *testing.T) {
 	if out != archiveDocker {
 		t.Errorf("inspect --archive --json differs from docker trust inspect\nours:\n%s\ndocker:\n%s", out, archiveDocker)
 	}
+	// A backup (trustvault backup) carries the cache, which verifies too.
+	tv.must(t, 0, "inspect", "--archive", backup, rigGUN+":v2", "--digest", "sha256:"+tags["v2"].SHA256)
 	out, _ = tv.must(t, 0, "archive", "verify", arch)
 	if !strings.Contains(out, "✓ "+rigGUN) || !strings.Contains(out, "matches "+arch+".sha256") {
 		t.Errorf("archive verify said:\n%s", out)
@@ -218,6 +223,38 @@ func TestPullInspectArchiveWithNotaryServer(t *testing.T) {
 	if normJSON(t, out) != normJSON(t, archiveDocker) || !strings.Contains(errOut, "no longer fresh") {
 		t.Errorf("inspect --offline --at: %s\n%s", out, errOut)
 	}
+}
+
+// backupWithCache pulls the rig's repository into a demo trust directory
+// and backs it up with trustvault backup to two fake drives; it returns
+// one copy.
+func backupWithCache(t *testing.T, tv tvRun, ca string) string {
+	t.Helper()
+	base := t.TempDir()
+	trust := filepath.Join(base, "trust")
+	if _, err := demo.Generate(trust, demo.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	tv.must(t, 0, "--trust-dir", trust, "pull", rigGUN, ca)
+	a, b := filepath.Join(base, "A"), filepath.Join(base, "B")
+	for _, d := range []string{a, b} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := drivetest.FakeMachine(filepath.Join(base, "sysroot"), a, b); err != nil {
+		t.Fatal(err)
+	}
+	withDrives := tvRun{env: append(append([]string(nil), tv.env...), envSysroot+"="+filepath.Join(base, "sysroot"))}
+	withDrives.must(t, 0, "--trust-dir", trust, "backup", "--to", a, "--to", b)
+	entries, _ := os.ReadDir(a)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "keys-backup-") && strings.HasSuffix(e.Name(), ".tar.gz") {
+			return filepath.Join(a, e.Name())
+		}
+	}
+	t.Fatalf("no backup in %s: %v", a, entries)
+	return ""
 }
 
 func hasTagChange(tags []tagChangeJSON, role, tag, old, new string) bool {
