@@ -123,8 +123,9 @@ func (a *app) runInspect(ctx context.Context, f inspectFlags, args []string) err
 	}
 	var results []verified
 	failed := 0
+	pulled := map[string]verified{} // one pull per GUN
 	for _, name := range args {
-		v, err := a.verifyName(ctx, rs, f, ta, name)
+		v, err := a.verifyName(ctx, rs, f, ta, name, pulled)
 		if err != nil {
 			failed++
 			fmt.Fprintln(a.stderr, "trustvault: "+(&opError{op: "inspect " + name, err: err}).explain())
@@ -160,8 +161,12 @@ func (a *app) inspectFailed(f inspectFlags, err error) error {
 
 // verifyName verifies name's repository from the server, the cache or the
 // archive.
-func (a *app) verifyName(ctx context.Context, rs *remoteSetup, f inspectFlags, ta *vault.TrustArchive, name string) (verified, error) {
+func (a *app) verifyName(ctx context.Context, rs *remoteSetup, f inspectFlags, ta *vault.TrustArchive, name string, pulled map[string]verified) (verified, error) {
 	gun, _ := splitName(name)
+	if v, ok := pulled[gun]; ok {
+		v.name, v.info = name, remote.InspectRepo(name, v.repo)
+		return v, nil
+	}
 	if ta != nil {
 		b, ok := ta.Bundle(gun)
 		if !ok {
@@ -187,7 +192,9 @@ func (a *app) verifyName(ctx context.Context, rs *remoteSetup, f inspectFlags, t
 	if online {
 		source = "from " + o.Server
 	}
-	return verified{name: name, info: info, repo: repo, source: source, online: online}, nil
+	v := verified{name: name, info: info, repo: repo, source: source, online: online}
+	pulled[gun] = v
+	return v, nil
 }
 
 // writeInspect prints the results: docker's JSON, or tables.
