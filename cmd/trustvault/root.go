@@ -133,6 +133,7 @@ argument. doctor and drill say more with theirs (see their help).`,
 		a.doctorCmd(), a.explainCmd(), a.guideCmd(),
 		a.yubikeyCmd(),
 		a.backupCmd(), a.verifyCmd(), a.restoreCmd(), a.drillCmd(), a.devicesCmd(),
+		a.pullCmd(), a.inspectCmd(), a.archiveCmd(),
 	)
 	a.setCompletion(root)
 	return root
