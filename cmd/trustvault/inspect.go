@@ -128,7 +128,7 @@ func (a *app) runInspect(ctx context.Context, f inspectFlags, args []string) err
 		v, err := a.verifyName(ctx, rs, f, ta, name, pulled)
 		if err != nil {
 			failed++
-			fmt.Fprintln(a.stderr, "trustvault: "+(&opError{op: "inspect " + name, err: err}).explain())
+			fmt.Fprintln(a.stderr, "trustvault: "+(&opError{op: "inspect " + name, err: err}).explain(a))
 			continue
 		}
 		results = append(results, v)
@@ -155,7 +155,7 @@ func (a *app) inspectFailed(f inspectFlags, err error) error {
 	if f.digest == "" || !errors.As(err, &op) {
 		return err
 	}
-	fmt.Fprintln(a.stderr, "trustvault: "+op.explain())
+	fmt.Fprintln(a.stderr, "trustvault: "+op.explain(a))
 	return &exitStatus{code: exitUsage}
 }
 

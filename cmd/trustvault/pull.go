@@ -66,7 +66,7 @@ bad arguments.`,
 				if err != nil {
 					failed++
 					err = serverWords(err, clock())
-					fmt.Fprintln(a.stderr, "trustvault: "+(&opError{op: "pull " + gun, err: err}).explain())
+					fmt.Fprintln(a.stderr, "trustvault: "+(&opError{op: "pull " + gun, err: err}).explain(a))
 					out = append(out, failedPullJSON(gun, o.Server, err))
 					continue
 				}
