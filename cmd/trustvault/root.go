@@ -122,6 +122,8 @@ variable, must reach 80 bits for a root key and 64 for other keys
 		a.doctorCmd(), a.explainCmd(), a.guideCmd(),
 		a.yubikeyCmd(),
 		a.backupCmd(), a.verifyCmd(), a.restoreCmd(), a.drillCmd(), a.devicesCmd(),
+		a.initCmd(), a.signCmd(), a.revokeCmd(), a.delegationCmd(), a.signerCmd(),
+		a.rotateCmd(), a.deleteCmd(),
 	)
 	return root
 }

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/publish"
+	"github.com/trustvault/trustvault/vault/remote"
+	"github.com/trustvault/trustvault/vault/token"
+)
+
+// envTrustServer is docker's variable for the notary server.
+const envTrustServer = "DOCKER_CONTENT_TRUST_SERVER"
+
+// serverFlags are the flags of every command that talks to a notary
+// server.
+type serverFlags struct {
+	server string // --server, else DOCKER_CONTENT_TRUST_SERVER
+	caFile string // --tlscacert
+}
+
+func (f *serverFlags) add(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.server, "server", "", "notary server URL (default $"+envTrustServer+")")
+	cmd.Flags().StringVar(&f.caFile, "tlscacert", "", "PEM file of the CAs that sign the server's certificate (default: the system's)")
+}
+
+// dockerConfigDir is the directory of docker's config.json, where the
+// registry credentials are.
+func (a *app) dockerConfigDir() string {
+	if d := a.getenv("DOCKER_CONFIG"); d != "" {
+		return d
+	}
+	if h := a.getenv("HOME"); h != "" {
+		return filepath.Join(h, ".docker")
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, ".docker")
+	}
+	return ""
+}
+
+// publisher opens the store and builds the publisher for one command:
+// passphrases as the other commands take them, the PIN from
+// TRUSTVAULT_PIV_PIN or a prompt, "touch the Yubikey" on standard error.
+func (a *app) publisher(f *serverFlags) (*publish.Publisher, error) {
+	s, err := a.openStore()
+	if err != nil {
+		return nil, err
+	}
+	server := f.server
+	if server == "" {
+		server = a.getenv(envTrustServer)
+	}
+	if server == "" {
+		return nil, errors.New("no notary server: give --server URL or set " + envTrustServer)
+	}
+	env := make([]string, 0, len(a.env))
+	for k, v := range a.env {
+		env = append(env, k+"="+v)
+	}
+	return &publish.Publisher{
+		Store: s,
+		Remote: remote.Options{
+			Server: server, CAFile: f.caFile, TrustDir: s.Dir(),
+			DockerConfig: a.dockerConfigDir(), HelperEnv: env,
+		},
+		Pass: a.passphrases().get,
+		Auth: token.Auth{
+			PIN: func(ref vault.TokenRef) ([]byte, error) {
+				return a.secret(envPIVPIN, "Enter the PIN of "+ref.Name())
+			},
+			Touch: a.touchPrompt,
+		},
+	}, nil
+}
+
+// published prints what a change published and which keys signed it, or
+// turns its failure into the command's error: what was not published, and
+// that the cache and keys are unchanged (publish.PublishError says so).
+func (a *app) published(op string, res *publish.Result, err error) error {
+	if res != nil {
+		a.printResult(res)
+	}
+	if err == nil {
+		return nil
+	}
+	var pe *publish.PublishError
+	if errors.As(err, &pe) {
+		if pe.Uncertain {
+			return fail(op, err)
+		}
+		return failAtomic(op, err)
+	}
+	if res != nil {
+		// Published, but the pull that checks it failed.
+		return fail(op, err)
+	}
+	// Failed before anything was signed or sent (the pull, a key, a
+	// passphrase): nothing was published, nothing changed.
+	return failAtomic(op, fmt.Errorf("%w; nothing was published, the metadata cache and the key store are unchanged", err))
+}
+
+func (a *app) printResult(res *publish.Result) {
+	w := a.stdout
+	fmt.Fprintf(w, "%s: published %s", res.GUN, strings.Join(res.Published, ", "))
+	if len(res.ServerSigned) > 0 {
+		fmt.Fprintf(w, " (the server signed %s)", strings.Join(res.ServerSigned, ", "))
+	}
+	fmt.Fprintln(w)
+	for _, s := range res.SignedBy {
+		fmt.Fprintf(w, "  signed by %s\n", s)
+	}
+	for _, k := range res.NewKeys {
+		fmt.Fprintf(w, "  new %s key %s in %s\n", k.Role, k.ID, k.Path)
+	}
+	if res.TokenKey != nil {
+		fmt.Fprintf(w, "  root key %s on %s\n", vault.ShortID(res.TokenKey.ID), res.TokenKey.Token.Name())
+	}
+	if res.Update != nil {
+		fmt.Fprintln(w, "  pulled back and verified; the cache is up to date")
+	}
+}
+
+// splitTag splits GUN:TAG at the last colon after the last slash (a
+// registry host may carry a port: "host:5000/app:v1").
+func splitTag(arg string) (gun, tag string, err error) {
+	i := strings.LastIndex(arg, ":")
+	if i <= strings.LastIndex(arg, "/") || i == len(arg)-1 {
+		return "", "", fmt.Errorf("%.200q is not GUN:TAG (e.g. registry.example/team/app:v1)", arg)
+	}
+	return arg[:i], arg[i+1:], nil
+}
+
+// keySource reads --key: a file when it names one (.pem, .crt, .pub),
+// else a key ID.
+func keySource(v string) publish.KeySource {
+	if strings.ContainsRune(v, os.PathSeparator) || strings.HasSuffix(v, ".pem") || strings.HasSuffix(v, ".crt") || strings.HasSuffix(v, ".pub") {
+		return publish.KeySource{File: v}
+	}
+	if _, err := os.Stat(v); err == nil {
+		return publish.KeySource{File: v}
+	}
+	return publish.KeySource{ID: v}
+}
+
+func keySources(vs []string) []publish.KeySource {
+	out := make([]publish.KeySource, 0, len(vs))
+	for _, v := range vs {
+		out = append(out, keySource(v))
+	}
+	return out
+}
