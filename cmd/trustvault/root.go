@@ -134,6 +134,8 @@ argument. doctor and drill say more with theirs (see their help).`,
 		a.yubikeyCmd(),
 		a.backupCmd(), a.verifyCmd(), a.restoreCmd(), a.drillCmd(), a.devicesCmd(),
 		a.pullCmd(), a.inspectCmd(), a.archiveCmd(),
+		a.initCmd(), a.signCmd(), a.revokeCmd(), a.delegationCmd(), a.signerCmd(),
+		a.rotateCmd(), a.deleteCmd(),
 	)
 	a.setCompletion(root)
 	return root

@@ -316,7 +316,7 @@ func (x *explainer) threshold(e *Explanation) {
 	gun := orPlaceholder(x.gun)
 	e.Fix = "if you pull: the publisher's keys changed without a signed rotation (often a reset after a lost root key) or the data was tampered with; check with the publisher before trusting it again. " +
 		"If you publish: sign the role again with a key the root names (notary -s SERVER -d " + x.trustDir() + " witness --publish " + gun + " " + or(x.role, "ROLE") +
-		"); if that key is lost, rotate it: trustvault guide " + or(x.role, "ROLE") + " --gun " + gun
+		"); if that key is lost, rotate it with the root (or parent) key: trustvault rotate " + gun + " " + or(x.role, "ROLE") + " (trustvault guide " + or(x.role, "ROLE") + " --gun " + gun + " explains)"
 }
 
 func (x *explainer) missingKey(e *Explanation) {

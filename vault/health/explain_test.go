@@ -95,7 +95,7 @@ func TestExplainRealErrors(t *testing.T) {
 		{file: "docker-sign-offline.txt", store: demoStore, cause: health.CauseOffline, fix: []string{"DOCKER_CONTENT_TRUST_SERVER"}},
 		{file: "notary-import-no-path.txt", store: demoStore, cause: health.CauseImportNoPath, fix: []string{"trustvault import"}},
 		{file: "source-threshold.txt", store: demoStore, cause: health.CauseThreshold, gun: "registry.example.com/acme/web", role: "targets",
-			here: []string{"targets needs 1 of 1 keys; 1 of them are here"}, fix: []string{"witness --publish registry.example.com/acme/web targets"}},
+			here: []string{"targets needs 1 of 1 keys; 1 of them are here"}, fix: []string{"witness --publish registry.example.com/acme/web targets", "trustvault rotate registry.example.com/acme/web targets"}},
 		{file: "source-no-signing-keys.txt", store: demoStore, cause: health.CauseMissingKey, gun: "registry.example.com/acme/api",
 			here: []string{"targets/bob of registry.example.com/acme/api", "is not in this trust directory"},
 			fix:  []string{"trustvault guide " + vault.ShortID(info.Missing.ID) + " --gun registry.example.com/acme/api"}},

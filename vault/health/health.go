@@ -382,7 +382,7 @@ func (d *diagnosis) renewFix(gun string, ri vault.RoleInfo) string {
 	fix := "re-sign it with its key and publish: " + d.notary("witness -p "+gun+" "+ri.Name)
 	switch ri.Kind {
 	case keyrole.Snapshot:
-		fix += " (or hand the snapshot key to the server: " + d.notary("key rotate "+gun+" snapshot -r") + ")"
+		fix += " (or hand the snapshot key to the server: trustvault rotate " + gun + " snapshot --server-managed; " + d.notary("key rotate "+gun+" snapshot -r") + ")"
 	case keyrole.Targets, keyrole.Delegation:
 		fix += " (docker trust sign also re-signs it when it signs a tag)"
 	}
@@ -608,7 +608,7 @@ func (d *diagnosis) tokenOnlyRoots() {
 			// loses the root of every repository it signs.
 			f.Severity = SeverityProblem
 			f.Message = fmt.Sprintf("root key %s is only on %s: it was generated there, so it has no backup and cannot have one", vault.ShortID(id), tk.Token)
-			f.Fix = "keep the Yubikey safe, apart from where you work; for a root key with a backup, generate one as a file, back it up, move it to a Yubikey (trustvault yubikey import-root) and rotate each repository's root to it (notary key rotate GUN root)"
+			f.Fix = "keep the Yubikey safe, apart from where you work; for a root key with a backup, generate one as a file, back it up, move it to a Yubikey (trustvault yubikey import-root) and rotate each repository's root to it: trustvault rotate GUN root --key NEWROOTID (the old root on the Yubikey cross-signs; notary key rotate GUN root cannot use a Yubikey)"
 		} else if !tk.Proven {
 			f.Severity = SeverityWarning
 			f.Message = fmt.Sprintf("root key %s: a certificate on %s names it, but %s; no file of it is here", vault.ShortID(id), tk.Token, vault.UnprovenTokenKey)

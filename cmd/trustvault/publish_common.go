@@ -1,0 +1,130 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/publish"
+	"github.com/trustvault/trustvault/vault/remote"
+	"github.com/trustvault/trustvault/vault/token"
+)
+
+// publisher opens the store and builds the publisher for one command:
+// passphrases as the other commands take them, the PIN from
+// TRUSTVAULT_PIV_PIN or a prompt, "touch the Yubikey" on standard error.
+func (a *app) publisher(f *serverFlags) (*publish.Publisher, error) {
+	rs, err := a.remoteSetup(*f)
+	if err != nil {
+		return nil, err
+	}
+	s, err := a.openStore()
+	if err != nil {
+		return nil, err
+	}
+	// Publishing names its server: --server, DOCKER_CONTENT_TRUST_SERVER or
+	// the notary config's remote_server.url; never a guess.
+	server := f.server
+	if server == "" {
+		server = a.getenv(envTrustServer)
+	}
+	if server == "" && rs.nc != nil {
+		server = rs.nc.Server
+	}
+	if server == "" {
+		return nil, errors.New("no notary server: give --server URL or set " + envTrustServer)
+	}
+	return &publish.Publisher{
+		Store: s,
+		Remote: remote.Options{
+			Server: server, CAFile: f.caFile, TrustDir: s.Dir(), NotaryConfig: f.config,
+			DockerConfig: rs.dockerDir, HelperEnv: a.envList(),
+		},
+		Pass: a.passphrases().get,
+		Auth: token.Auth{
+			PIN: func(ref vault.TokenRef) ([]byte, error) {
+				return a.secret(envPIVPIN, "PIN", "the PIN of "+ref.Name())
+			},
+			Touch: a.touchPrompt,
+		},
+	}, nil
+}
+
+// published prints what a change published and which keys signed it, or
+// turns its failure into the command's error: what was not published, and
+// that the cache and keys are unchanged (publish.PublishError says so).
+func (a *app) published(op string, res *publish.Result, err error) error {
+	if res != nil {
+		a.printResult(res)
+	}
+	if err == nil {
+		return nil
+	}
+	var pe *publish.PublishError
+	if errors.As(err, &pe) {
+		if pe.Uncertain {
+			return fail(op, err)
+		}
+		return failAtomic(op, err)
+	}
+	if res != nil {
+		// Published, but the pull that checks it failed.
+		return fail(op, err)
+	}
+	// Failed before anything was signed or sent (the pull, a key, a
+	// passphrase): nothing was published, nothing changed.
+	return failAtomic(op, fmt.Errorf("%w; nothing was published, the metadata cache and the key store are unchanged", err))
+}
+
+func (a *app) printResult(res *publish.Result) {
+	w := a.stdout
+	fmt.Fprintf(w, "%s: published %s", res.GUN, strings.Join(res.Published, ", "))
+	if len(res.ServerSigned) > 0 {
+		fmt.Fprintf(w, " (the server signed %s)", strings.Join(res.ServerSigned, ", "))
+	}
+	fmt.Fprintln(w)
+	for _, s := range res.SignedBy {
+		fmt.Fprintf(w, "  signed by %s\n", s)
+	}
+	for _, k := range res.NewKeys {
+		fmt.Fprintf(w, "  new %s key %s in %s\n", k.Role, k.ID, k.Path)
+	}
+	if res.TokenKey != nil {
+		fmt.Fprintf(w, "  root key %s on %s\n", vault.ShortID(res.TokenKey.ID), res.TokenKey.Token.Name())
+	}
+	if res.Update != nil {
+		fmt.Fprintln(w, "  pulled back and verified; the cache is up to date")
+	}
+}
+
+// splitTag splits GUN:TAG at the last colon after the last slash (a
+// registry host may carry a port: "host:5000/app:v1").
+func splitTag(arg string) (gun, tag string, err error) {
+	i := strings.LastIndex(arg, ":")
+	if i <= strings.LastIndex(arg, "/") || i == len(arg)-1 {
+		return "", "", fmt.Errorf("%.200q is not GUN:TAG (e.g. registry.example/team/app:v1)", arg)
+	}
+	return arg[:i], arg[i+1:], nil
+}
+
+// keySource reads --key: a file when it names one (.pem, .crt, .pub),
+// else a key ID.
+func keySource(v string) publish.KeySource {
+	if strings.ContainsRune(v, os.PathSeparator) || strings.HasSuffix(v, ".pem") || strings.HasSuffix(v, ".crt") || strings.HasSuffix(v, ".pub") {
+		return publish.KeySource{File: v}
+	}
+	if _, err := os.Stat(v); err == nil {
+		return publish.KeySource{File: v}
+	}
+	return publish.KeySource{ID: v}
+}
+
+func keySources(vs []string) []publish.KeySource {
+	out := make([]publish.KeySource, 0, len(vs))
+	for _, v := range vs {
+		out = append(out, keySource(v))
+	}
+	return out
+}
