@@ -117,7 +117,7 @@ variable, must reach 80 bits for a root key and 64 for other keys
 		a.generateCmd(),
 		a.passwdCmd(),
 		a.importCmd(),
-		a.exportCmd(),
+		a.exportCmd(), a.migrateCmd(),
 		a.passphraseCmd(), a.hardenCmd(),
 		a.doctorCmd(), a.explainCmd(), a.guideCmd(),
 		a.yubikeyCmd(),
