@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -105,6 +106,11 @@ func (a *app) migrateNotation(id string, f notationFlags) error {
 			return failAtomic(op, fmt.Errorf("--ca-key %s: %w", f.caKey, err))
 		}
 		opts.IssuerSigner = ca.Signer
+		// A certificate cannot outlive its issuer: end it with the CA's.
+		if opts.Issuer.NotAfter.Before(time.Now().Add(migrate.DefaultCertValidity)) {
+			opts.NotAfter = opts.Issuer.NotAfter
+			fmt.Fprintf(a.stderr, "trustvault: migrate notation: the certificate ends with the CA's, on %s\n", opts.NotAfter.UTC().Format(time.DateOnly))
+		}
 	}
 	pk, err := s.Unlock(k.ID, p.get)
 	if err != nil {
