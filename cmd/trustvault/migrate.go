@@ -108,14 +108,8 @@ func (a *app) migrateCosign(id, out, label string, logN int) error {
 	if err != nil {
 		return failAtomic(op, fmt.Errorf("key %s: %w", k.ShortID(), err))
 	}
-	if err := newOutputDir(out); err != nil {
-		return failAtomic(op, err)
-	}
 	keyPath, pubPath := filepath.Join(out, "cosign.key"), filepath.Join(out, "cosign.pub")
-	if err := writeNewFile(keyPath, priv, 0o600); err != nil {
-		return fail(op, err)
-	}
-	if err := writeNewFile(pubPath, pub, 0o644); err != nil {
+	if err := writeExport(out, []outFile{{"cosign.key", priv, 0o600}, {"cosign.pub", pub, 0o644}}); err != nil {
 		return fail(op, err)
 	}
 	a.printCosignNext(k, keyPath, pubPath)

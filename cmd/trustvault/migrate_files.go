@@ -96,3 +96,31 @@ func probeOutputDir(dir string) error {
 	}
 	return nil
 }
+
+// outFile is one file of an export, relative to the output directory.
+type outFile struct {
+	rel  string
+	data []byte
+	perm os.FileMode
+}
+
+// writeExport makes the output directory and writes every file into it, each
+// as writeNewFile does. When one fails, the files already written are
+// removed again, so an export is there whole or not at all.
+func writeExport(dir string, files []outFile) error {
+	if err := newOutputDir(dir); err != nil {
+		return err
+	}
+	var done []string
+	for _, f := range files {
+		name := filepath.Join(dir, filepath.FromSlash(f.rel))
+		if err := writeNewFile(name, f.data, f.perm); err != nil {
+			for _, d := range done {
+				os.Remove(d)
+			}
+			return fmt.Errorf("%w (the files written before it were removed)", err)
+		}
+		done = append(done, name)
+	}
+	return nil
+}

@@ -121,13 +121,12 @@ func (a *app) migrateNotation(id string, f notationFlags) error {
 		return failAtomic(op, fmt.Errorf("key %s: %w", k.ShortID(), err))
 	}
 	defer clear(files[0].Data) // the plaintext key
-	if err := newOutputDir(f.out); err != nil {
-		return failAtomic(op, err)
-	}
+	out := make([]outFile, 0, len(files))
 	for _, file := range files {
-		if err := writeNewFile(filepath.Join(f.out, filepath.FromSlash(file.Path)), file.Data, file.Mode); err != nil {
-			return fail(op, err)
-		}
+		out = append(out, outFile{file.Path, file.Data, file.Mode})
+	}
+	if err := writeExport(f.out, out); err != nil {
+		return fail(op, err)
 	}
 	keyRel, _, _ := migrate.LocalKeyPaths(name)
 	fmt.Fprintf(a.stderr, "trustvault: WARNING: %s holds the private key of %s UNENCRYPTED (mode 0600), because Notation cannot read an encrypted key; keep it only in Notation's configuration directory and delete every other copy\n",
