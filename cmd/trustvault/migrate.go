@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -71,6 +72,9 @@ func (a *app) migrateCosign(id, out, label string, logN int) error {
 	const op = "migrate cosign"
 	if logN < 15 || logN > 17 {
 		return failAtomic(op, fmt.Errorf("--scrypt-n %d: cosign reads only 15, 16 or 17 (and cosign before 2.2.0 only 15)", logN))
+	}
+	if l := strings.ToLower(label); l != "sigstore" && l != "cosign" {
+		return failAtomic(op, fmt.Errorf("--label %q: use sigstore (cosign 2.0.1 and later) or cosign (cosign 2.0.0 and older)", label))
 	}
 	opts := migrate.CosignOptions{Label: label, LogN: logN}
 	s, err := a.openStore()
