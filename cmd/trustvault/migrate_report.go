@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/url"
 	"path/filepath"
 	"strings"
 
@@ -14,15 +13,10 @@ import (
 	"github.com/trustvault/trustvault/vault/remote"
 )
 
-// Docker Hub's notary server, and the day it stops.
-const (
-	hubNotary    = "https://notary.docker.io"
-	hubNotaryEnd = "2026-12-08"
-)
-
-// archiveUnknown is what the report says of archiving: this build has no
-// trust data archive command, so whether one was made elsewhere is unknown.
-const archiveUnknown = "unknown: trustvault archive not run here"
+// archiveUnknown is what the report says of archiving: trustvault keeps no
+// record of the archives `trustvault archive` writes, so whether one was
+// made is not known here.
+const archiveUnknown = "unknown: trustvault keeps no record of trust data archives; make one with trustvault archive"
 
 type migrationJSON struct {
 	GUN string `json:"gun"`
@@ -76,7 +70,7 @@ archived, signers: [{role, id, key_type, location, where}], next: [...]}].`,
 			}
 			repos, err := vault.ReadRepositories(s.Dir(), a.withTokens(op, keys))
 			if err != nil {
-				fmt.Fprintln(a.stderr, "trustvault: "+(&opError{op: op, err: err}).explain())
+				fmt.Fprintln(a.stderr, "trustvault: "+(&opError{op: op, err: err}).explain(a))
 			}
 			notary := a.notaryServer(notaryConfig)
 			report := make([]migrationJSON, 0, len(repos))
@@ -156,18 +150,13 @@ func (a *app) migrationOf(r vault.Repository, notary string) migrationJSON {
 	return m
 }
 
-func isHubNotary(server string) bool {
-	u, err := url.Parse(server)
-	return err == nil && u.Hostname() == "notary.docker.io"
-}
-
 // nextSteps says what to do for one repository, in order: archive, export,
 // wind down.
 func nextSteps(m migrationJSON) []string {
 	var next []string
-	archive := "archive: keep the trust data (trustvault backup keeps the cached metadata in tuf/" + m.GUN + "); a trust data archive from the server is not in this build"
+	archive := "archive: freeze the trust data, every root version included, into a file that verifies offline: trustvault archive " + shellQuote(m.GUN) + " -o FILE"
 	if m.DockerHub {
-		archive = "archive before " + hubNotaryEnd + ", when Docker Hub's notary stops: " + archive[len("archive: "):]
+		archive = "archive before " + hubShutdown.Format("2006-01-02") + ", when Docker Hub's notary stops: " + archive[len("archive: "):]
 	}
 	next = append(next, archive)
 	exported, onToken := false, ""
@@ -207,7 +196,7 @@ func writeMigrationText(w io.Writer, report []migrationJSON) error {
 			fmt.Fprintf(&b, "  notary:   %s (notary CLI config)\n", m.NotaryServer)
 		}
 		if m.DockerHub {
-			fmt.Fprintf(&b, "  WARNING:  Docker Hub's notary stops on %s; its trust data is gone after that\n", hubNotaryEnd)
+			fmt.Fprintf(&b, "  WARNING:  Docker Hub's notary stops on %s; its trust data is gone after that\n", hubShutdown.Format("2006-01-02"))
 		}
 		fmt.Fprintf(&b, "  archived: %s\n", m.Archived)
 		if len(m.Signers) == 0 {
