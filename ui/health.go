@@ -237,6 +237,7 @@ func (p *keyPage) focusHealth() {
 // repository.
 func openFinding(s *snapshot, f health.Finding) tea.Cmd {
 	if ref, ok := refForFinding(s, f); ok {
+		ref.gun, ref.role = f.GUN, f.Role
 		return send(findingOpenedMsg{ref: ref})
 	}
 	if f.GUN != "" && s.row(f.GUN, false) != nil {

@@ -39,6 +39,7 @@ type Model struct {
 	loading       bool
 	loadErr       error
 	showHelp      bool
+	helpOffset    int // the first line of the help shown, when it scrolls
 	status        string
 	statusErr     bool
 }
@@ -203,7 +204,10 @@ func (m *Model) updateKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	}
 	p := m.active()
 	if m.showHelp {
-		m.showHelp = false // any key closes the help
+		if m.scrollHelp(msg) {
+			return m, nil
+		}
+		m.showHelp = false // any other key closes the help
 		return m, nil
 	}
 	if p == nil {
@@ -213,12 +217,13 @@ func (m *Model) updateKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	}
-	if p.Capturing() {
+	if p.Capturing() || pageClaims(p, msg) {
+		// A page's own keys win over the global ones (restore's r).
 		return m.forward(msg)
 	}
 	switch {
 	case key.Matches(msg, m.keys.Help):
-		m.showHelp = true
+		m.showHelp, m.helpOffset = true, 0
 		return m, nil
 	case key.Matches(msg, m.keys.Refresh):
 		return m, m.reload()
@@ -241,6 +246,47 @@ func (m *Model) updateKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	return m.forward(msg)
+}
+
+// pageClaims reports whether one of the page's enabled keys, as its help
+// lists them, is msg.
+func pageClaims(p page, msg tea.KeyPressMsg) bool {
+	for _, b := range p.ShortHelp() {
+		if key.Matches(msg, b) {
+			return true
+		}
+	}
+	for _, g := range p.FullHelp() {
+		for _, b := range g {
+			if key.Matches(msg, b) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// helpScroll are the keys that scroll the help overlay when it is longer
+// than the screen; every other key closes it.
+var helpScroll = defaultNavKeys()
+
+// scrollHelp scrolls the help overlay; false when msg is not a scrolling
+// key or there is nothing to scroll.
+func (m *Model) scrollHelp(msg tea.KeyPressMsg) bool {
+	_, bodyH := m.bodySize()
+	n := len(strings.Split(m.helpView(), "\n"))
+	if n <= bodyH {
+		return false
+	}
+	var l listView
+	l.setLen(n)
+	l.setHeight(bodyH)
+	l.offset = m.helpOffset
+	if !l.scrollKeys(helpScroll, msg, bodyH) {
+		return false
+	}
+	m.helpOffset = l.offset
+	return true
 }
 
 func (m *Model) forward(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -330,7 +376,9 @@ func (m *Model) bodyView(bodyH int) string {
 	case m.loadErr != nil:
 		body = clip(m.c.styles.Bad.Render(wrap("Could not open the trust directory: "+m.loadErr.Error(), m.width)), m.width)
 	case m.showHelp:
-		body = clip(m.helpView(), m.width)
+		lines := strings.Split(clip(m.helpView(), m.width), "\n")
+		off := min(m.helpOffset, max(len(lines)-bodyH, 0))
+		body = strings.Join(lines[off:], "\n")
 	case m.active() == nil:
 		body = m.c.spinner.View() + " Reading " + middleTruncate(m.dir, max(m.width-12, 8)) + "…"
 	default:
@@ -487,6 +535,10 @@ func (m *Model) footerView() string {
 		return style.Render(truncate(m.status, m.width))
 	}
 	if m.showHelp {
+		_, bodyH := m.bodySize()
+		if len(strings.Split(m.helpView(), "\n")) > bodyH {
+			return st.Faint.Render(truncate("↓/j ↑/k scroll · any other key closes", m.width))
+		}
 		return st.Faint.Render(truncate("any key closes the help", m.width))
 	}
 	p := m.active()
@@ -504,13 +556,51 @@ func (m *Model) helpView() string {
 	if p == nil {
 		return ""
 	}
-	full := help.New()
-	full.Styles = m.help.Styles
-	full.SetWidth(m.width)
 	groups := append(p.FullHelp(), []key.Binding{m.keys.Health, m.keys.Hardware, m.keys.Explain, m.keys.Help, m.keys.Refresh, m.keys.Quit})
-	out := m.c.styles.Heading.Render("Keys") + "\n\n" + full.FullHelpView(groups)
+	out := m.c.styles.Heading.Render("Keys") + "\n\n" + helpList(m.c.styles, groups, m.width)
+	if u, ok := p.(unavailabler); ok {
+		if d := disabledHelp(m.c.styles, u.unavailable(), m.width); d != "" {
+			out += "\n\n" + d
+		}
+	}
 	if l, ok := p.(interface{ legend() string }); ok {
 		out += "\n\n" + wrap(l.legend(), m.width)
 	}
 	return out
+}
+
+// helpList lists every enabled key, one a line ("enter  open"), groups
+// apart, descriptions wrapped: at any width every key is there (the
+// overlay scrolls), where columns would drop the ones that do not fit.
+func helpList(st Styles, groups [][]key.Binding, width int) string {
+	keyW := 0
+	for _, g := range groups {
+		for _, b := range g {
+			if b.Enabled() {
+				keyW = max(keyW, textWidth(b.Help().Key))
+			}
+		}
+	}
+	var out []string
+	for _, g := range groups {
+		var lines []string
+		for _, b := range g {
+			if !b.Enabled() {
+				continue
+			}
+			h := b.Help()
+			desc := strings.Split(wrap(h.Desc, max(width-keyW-4, 10)), "\n")
+			lines = append(lines, "  "+st.Help.FullKey.Render(pad(h.Key, keyW))+"  "+st.Help.FullDesc.Render(desc[0]))
+			for _, d := range desc[1:] {
+				lines = append(lines, strings.Repeat(" ", keyW+4)+st.Help.FullDesc.Render(d))
+			}
+		}
+		if len(lines) > 0 {
+			if len(out) > 0 {
+				out = append(out, "")
+			}
+			out = append(out, lines...)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -81,6 +82,9 @@ func (p *repoPage) Busy() bool      { return false }
 
 func (p *repoPage) SetSize(w, h int) {
 	p.width, p.height = w, h
+	if p.row != nil {
+		p.Refresh(p.c.snap) // the fixes are wrapped to the width
+	}
 	p.list.setHeight(h)
 }
 
@@ -95,7 +99,7 @@ func (p *repoPage) Refresh(s *snapshot) bool {
 		cur = p.lines[p.list.cursor].ref
 	}
 	p.row = row
-	p.lines = repoLines(s, row)
+	p.lines = repoLines(s, row, p.width)
 	p.list.cursor = 0
 	p.list.setLen(len(p.lines))
 	for i, l := range p.lines {
@@ -109,9 +113,16 @@ func (p *repoPage) Refresh(s *snapshot) bool {
 	return true
 }
 
-// repoLines lays out a row: the five key types, then the problems.
-func repoLines(s *snapshot, row *repoRow) []repoLine {
+// repoLines lays out a row: the five key types, then the problems, then
+// what fixes each damaged, missing or absent thing, wrapped to width.
+func repoLines(s *snapshot, row *repoRow, width int) []repoLine {
 	var lines []repoLine
+	var fixes []string
+	addFix := func(f string) {
+		if f != "" && !slices.Contains(fixes, f) {
+			fixes = append(fixes, f)
+		}
+	}
 	extras := map[keyrole.Kind][]*vault.Key{}
 	var unreadable []*vault.Key
 	for _, k := range row.extra {
@@ -143,6 +154,7 @@ func repoLines(s *snapshot, row *repoRow) []repoLine {
 		}
 		lines = append(lines, head)
 		for _, ri := range roles {
+			addFix(roleMetadataFix(*ri, row.gun, s.dir))
 			if kind == keyrole.Delegation {
 				lines = append(lines, repoLine{kind: lineRole, heading: kind, role: ri})
 			}
@@ -150,8 +162,12 @@ func repoLines(s *snapshot, row *repoRow) []repoLine {
 				lines = append(lines, repoLine{kind: lineNote, text: "no keys"})
 			}
 			for _, rk := range ri.Keys {
-				ref := keyRef{id: rk.ID, tufID: rk.TUFID, keyType: rk.KeyType, location: rk.Location, token: rk.Token}
+				ref := keyRef{id: rk.ID, tufID: rk.TUFID, keyType: rk.KeyType, location: rk.Location, token: rk.Token,
+					gun: row.gun, role: ri.Name}
 				lines = append(lines, repoLine{kind: lineKey, ref: ref, file: fileFor(s, rk)})
+				if fix := keyStateFix(rk.Location, rk.Err); fix != "" {
+					addFix(vault.ShortID(rk.ID) + " is " + fix)
+				}
 			}
 		}
 		if ex := extras[kind]; len(ex) > 0 {
@@ -159,7 +175,9 @@ func repoLines(s *snapshot, row *repoRow) []repoLine {
 				lines = append(lines, repoLine{kind: lineNote, text: "key files for this repository that its metadata does not name:"})
 			}
 			for _, k := range ex {
-				lines = append(lines, repoLine{kind: lineKey, ref: fileRef(k), file: k, extra: true})
+				ref := fileRef(k)
+				ref.gun = row.gun
+				lines = append(lines, repoLine{kind: lineKey, ref: ref, file: k, extra: true})
 			}
 		}
 	}
@@ -172,15 +190,34 @@ func repoLines(s *snapshot, row *repoRow) []repoLine {
 	if row.repo != nil && len(row.repo.Problems) > 0 {
 		lines = append(lines, repoLine{kind: lineHeading, title: "METADATA", text: plural(len(row.repo.Problems), "problem", "problems")})
 		for _, err := range row.repo.Problems {
-			lines = append(lines, repoLine{kind: lineNote, text: err.Error()})
+			lines = appendNote(lines, err.Error(), width)
 		}
+	}
+	if len(fixes) > 0 {
+		lines = append(lines, repoLine{kind: lineHeading, title: "TO FIX", text: plural(len(fixes), "thing", "things")})
+		for _, f := range fixes {
+			lines = appendNote(lines, f, width)
+		}
+	}
+	return lines
+}
+
+// appendNote adds a note wrapped to width, one line per row, so that
+// nothing it says is cut off.
+func appendNote(lines []repoLine, text string, width int) []repoLine {
+	w := max(width-indentWidth, 16)
+	if width <= 0 {
+		w = 1 << 20
+	}
+	for _, l := range strings.Split(wrap(text, w), "\n") {
+		lines = append(lines, repoLine{kind: lineNote, text: l})
 	}
 	return lines
 }
 
 // fileFor finds the key file for a key metadata names.
 func fileFor(s *snapshot, rk vault.RoleKey) *vault.Key {
-	if rk.Location != vault.LocationFile && rk.Location != vault.LocationToken {
+	if rk.Location != vault.LocationFile && rk.Location != vault.LocationToken && rk.Location != vault.LocationDamaged {
 		return nil
 	}
 	return s.files[rk.ID] // for a key on a token: its backup file, if any
@@ -213,6 +250,9 @@ func (p *repoPage) Update(msg tea.Msg) (page, tea.Cmd) {
 			if p.list.selected() {
 				return p, fillGuideCmd(p.c.snap, p.lines[p.list.cursor].ref.id, p.gun)
 			}
+			if p.orphan {
+				return p, send(noticeMsg{text: "Choose a key first: these keys belong to no repository, so there is no repository's targets key to guide."})
+			}
 			return p, fillGuideCmd(p.c.snap, "targets", p.gun)
 		default:
 			navigate(&p.list, p.keys, msg)
@@ -236,7 +276,9 @@ func (p *repoPage) FullHelp() [][]key.Binding {
 
 func (p *repoPage) legend() string {
 	return "Location: this disk (a key file here), token, signing server (the notary server holds " +
-		"the snapshot and timestamp keys it signs with), missing (metadata names the key, but it is nowhere here).\n" +
+		"the snapshot and timestamp keys it signs with), damaged (its file is here but cannot be read: restore it from a backup), " +
+		"missing (metadata names the key, but it is nowhere here: import a copy or rotate it).\n" +
+		"Metadata: no metadata file yet (absent: pull the repository), metadata damaged (move the file aside and pull again).\n" +
 		"Backup: the drives holding a verified copy of the key file as it is now (✓ two or more); " +
 		"backup older: every copy holds the key before it changed (a new passphrase).\n" +
 		"Encryption: weak means notary's 2,048 PBKDF2 iterations, legacy PEM encryption or none; " +
@@ -312,19 +354,7 @@ func roleFacts(ri *vault.RoleInfo, now time.Time, width int) (facts, expiry stri
 	if ri.Version > 0 {
 		facts += fmt.Sprintf(" · v%d", ri.Version)
 	}
-	if !ri.HasMetadata {
-		return facts, "no metadata file yet", urgencyNone
-	}
-	if width >= len(facts)+60 {
-		expiry, u = expiryLong(ri.Expires, now)
-	} else {
-		expiry, u = expiryIn(ri.Expires, now)
-	}
-	expiry = "expires " + expiry
-	if serverRenewed(*ri) {
-		expiry += " (the server renews it)"
-		u = urgencyNone
-	}
+	expiry, u = roleExpiry(*ri, now, width >= len(facts)+60)
 	return facts, expiry, u
 }
 
@@ -334,13 +364,10 @@ func (p *repoPage) compact() bool { return p.width < 64 }
 // roleFactsCompact is roleFacts for narrow terminals: "1/1 · in 7y".
 func roleFactsCompact(ri *vault.RoleInfo, now time.Time) (facts, expiry string, u urgency) {
 	facts = fmt.Sprintf("%d/%d", ri.Threshold, len(ri.Keys))
-	if !ri.HasMetadata {
-		return facts, "no metadata", urgencyNone
-	}
-	expiry, u = expiryIn(ri.Expires, now)
-	if serverRenewed(*ri) {
-		u = urgencyNone
-	}
+	expiry, u = roleExpiry(*ri, now, false)
+	expiry = strings.TrimPrefix(expiry, "expires ")
+	expiry = strings.TrimSuffix(expiry, " (the server renews it)")
+	expiry = strings.Replace(expiry, "no metadata file yet", "no metadata", 1)
 	return facts, expiry, u
 }
 
@@ -351,6 +378,7 @@ func (p *repoPage) renderKeyCompact(l repoLine, selected bool) string {
 	loc := map[vault.Location]string{
 		vault.LocationFile: "here", vault.LocationToken: "token",
 		vault.LocationServer: "server", vault.LocationMissing: "missing",
+		vault.LocationDamaged: "damaged",
 	}[l.ref.location]
 	prot, style := "", st.OK
 	switch f := l.file; {
@@ -361,6 +389,9 @@ func (p *repoPage) renderKeyCompact(l repoLine, selected bool) string {
 	case f != nil:
 		prot = "ok"
 	case l.ref.location == vault.LocationMissing:
+		style = st.Bad
+	}
+	if l.ref.location == vault.LocationDamaged {
 		style = st.Bad
 	}
 	marker := "  "
@@ -421,7 +452,7 @@ func (p *repoPage) renderKey(l repoLine, selected bool) string {
 	loc := locationText(l.ref.location)
 	locStyle := st.OK
 	switch l.ref.location {
-	case vault.LocationMissing:
+	case vault.LocationMissing, vault.LocationDamaged:
 		locStyle = st.Bad
 	case vault.LocationServer:
 		locStyle = st.Faint
@@ -431,6 +462,9 @@ func (p *repoPage) renderKey(l repoLine, selected bool) string {
 	encStyle := st.OK
 	if l.ref.token != nil {
 		notes = append(notes, tokenPlace(l.ref.token, l.file != nil))
+	}
+	if l.file != nil && l.file.TokenCertificate != nil && l.file.Err == nil {
+		notes = append(notes, "certificate on "+l.file.TokenCertificate.Name()+", key not shown there")
 	}
 	if f := l.file; f != nil {
 		if f.Err != nil {
@@ -449,8 +483,12 @@ func (p *repoPage) renderKey(l repoLine, selected bool) string {
 			}
 		}
 	}
-	if l.ref.location == vault.LocationMissing {
-		notes = append(notes, "named by metadata, found nowhere")
+	switch l.ref.location {
+	case vault.LocationMissing:
+		notes = append(notes, "named by metadata, found nowhere · import or rotate")
+		encStyle = st.Bad
+	case vault.LocationDamaged:
+		notes = append(notes, "restore from a backup")
 		encStyle = st.Bad
 	}
 	if l.extra && l.file != nil && l.file.Err == nil {

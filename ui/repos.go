@@ -10,6 +10,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
@@ -227,6 +228,8 @@ func (p *reposPage) Update(msg tea.Msg) (page, tea.Cmd) {
 			p.setQuery("")
 		case key.Matches(msg, p.keys.Quit):
 			return p, send(quitRequestedMsg{})
+		case key.Matches(msg, p.keys.Refresh):
+			return p, send(reloadRequestedMsg{})
 		case key.Matches(msg, p.keys.Sort):
 			p.order = 1 - p.order
 			p.Refresh(p.c.snap)
@@ -589,8 +592,14 @@ func rowNotes(r *repoRow) string {
 			unreadable++
 		}
 	}
+	if r.damaged > 0 {
+		notes = append(notes, strconv.Itoa(r.damaged)+" damaged")
+	}
 	if unreadable > 0 {
 		notes = append(notes, strconv.Itoa(unreadable)+" unreadable")
+	}
+	if n := metadataNotes(r); n != "" {
+		notes = append(notes, n)
 	}
 	if r.weak > 0 {
 		notes = append(notes, plural(r.weak, "weak key", "weak keys"))
@@ -670,4 +679,21 @@ func wrap(s string, width int) string {
 func (p *reposPage) scrollInfo() (first, last, total int) {
 	first, last = p.list.visible()
 	return first, last, p.list.n
+}
+
+// metadataNotes counts a row's roles whose metadata is damaged.
+func metadataNotes(r *repoRow) string {
+	if r.repo == nil {
+		return ""
+	}
+	damaged := 0
+	for _, ri := range r.repo.Roles {
+		if metadataState(ri) == vault.MetadataDamaged {
+			damaged++
+		}
+	}
+	if damaged == 0 {
+		return ""
+	}
+	return plural(damaged, "damaged metadata file", "damaged metadata files")
 }

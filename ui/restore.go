@@ -311,11 +311,11 @@ func (p *restorePage) View() string {
 		}
 		for _, k := range r.Keys {
 			if k.State != vault.DrillSame {
-				line(fmt.Sprintf("  %s %s key %s: %s", stateMarkUI(k.State), orDash(k.Role), vault.ShortID(k.ID), k.State))
+				para(fmt.Sprintf("  %s %s key %s: %s", stateMarkUI(k.State), orDash(k.Role), vault.ShortID(k.ID), k.State))
 			}
 		}
 		for _, k := range r.NotCovered {
-			line(fmt.Sprintf("  ✗ %s key %s: here, not in the backup", orDash(k.Role), k.ShortID()))
+			para(fmt.Sprintf("  ✗ %s key %s: here, not in the backup", orDash(k.Role), k.ShortID()))
 		}
 	}
 	if p.step == restoreDone && p.res != nil {
@@ -329,7 +329,7 @@ func (p *restorePage) View() string {
 		para(st.OK.Render(fmt.Sprintf("Restored %s (%s written, %d already here).", plural(n, "key", "keys"), plural(len(p.res.Written), "file", "files"), len(p.res.Identical))))
 		for _, c := range p.res.Conflicts {
 			if c.RestoredAs != "" {
-				line("  " + c.Name + " differs here: the backup's copy is " + c.RestoredAs)
+				para("  " + c.Name + " differs here: the backup's copy is " + c.RestoredAs)
 			}
 		}
 	}
