@@ -235,6 +235,13 @@ func TestChooserConfirm(t *testing.T) {
 				chooserPress(ch, "tab")
 			}
 			pass := string(ch.generated)
+			// Never shown nor copied: the confirmation would ask for
+			// parts of a passphrase the person never saw.
+			chooserPress(ch, "enter")
+			if ch.step != stepChoose || !strings.Contains(ch.note, "press v to show it") {
+				t.Fatalf("enter before v or y: step %v, note %q", ch.step, ch.note)
+			}
+			chooserPress(ch, "v", "v") // shown, then hidden again
 			chooserPress(ch, "enter")
 			if ch.step != stepConfirm || !ch.capturing() {
 				t.Fatalf("enter: step %v, note %q", ch.step, ch.note)
@@ -371,7 +378,7 @@ func TestGenerateKeyFlow(t *testing.T) {
 	if strings.Contains(screen(m), pass) {
 		t.Error("the passphrase is shown before it is revealed")
 	}
-	press(m, "enter")
+	press(m, "v", "v", "enter")
 	for _, r := range confirmAnswer(t, gp.ch, pass) {
 		press(m, string(r))
 	}
@@ -431,7 +438,7 @@ func TestGenerateKeyCancelled(t *testing.T) {
 	if gp.step != genPassphrase || gp.role != "targets/qa" {
 		t.Fatalf("name: %v %q", gp.step, gp.role)
 	}
-	press(m, "enter") // seven words, on to the confirmation
+	press(m, "v", "v", "enter") // seven words, seen, on to the confirmation
 	press(m, "esc")   // back to the choice
 	press(m, "esc")   // cancel the passphrase: back to the kinds of key
 	press(m, "esc")   // leave
@@ -587,7 +594,7 @@ func TestPassphraseGolden(t *testing.T) {
 			{"generate-confirm", func(t *testing.T, m *Model) {
 				press(m, "enter", "n", "enter")
 				m.active().(*generatePage).ch.rand = seeded(4)
-				press(m, "n", "enter")
+				press(m, "n", "v", "v", "enter")
 			}},
 			{"harden-intro", func(t *testing.T, m *Model) { press(m, "H") }},
 			{"harden-ask", func(t *testing.T, m *Model) { press(m, "H", "enter") }},
@@ -652,7 +659,7 @@ func TestHardenNewPassphrases(t *testing.T) {
 			hp.ch.rand = seeded(byte(10 + step))
 			press(m, "n")
 			pass := string(hp.ch.generated)
-			press(m, "enter")
+			press(m, "v", "v", "enter")
 			typeText(m, confirmAnswer(t, hp.ch, pass))
 			press(m, "enter")
 			chosen = append(chosen, pass)
