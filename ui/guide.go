@@ -101,6 +101,7 @@ func (p *guidePage) layout() {
 	p.lines = append(p.context(), renderGuide(p.c.styles, p.text, p.width)...)
 	p.list.setLen(len(p.lines))
 	p.list.setHeight(p.height)
+	p.list.enableMoves(&p.keys)
 }
 
 func (p *guidePage) Update(msg tea.Msg) (page, tea.Cmd) {

@@ -158,11 +158,14 @@ func (p *healthPage) findings() []health.Finding {
 func (p *healthPage) SetSize(w, h int) {
 	p.width, p.height = w, h
 	p.list.setHeight(p.listHeight())
+	p.list.enableMoves(&p.keys.navKeys)
 }
 
 func (p *healthPage) Refresh(s *snapshot) bool {
+	p.list.cursorMoves = true
 	p.list.setLen(len(p.findings()))
 	p.list.setHeight(p.listHeight())
+	p.list.enableMoves(&p.keys.navKeys)
 	empty := len(p.findings()) == 0
 	p.keys.Open.SetEnabled(!empty)
 	p.keys.Guide.SetEnabled(!empty)

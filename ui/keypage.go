@@ -157,6 +157,7 @@ func (p *keyPage) layout() {
 	p.lines = keyFacts(p.c, p.ref, p.file, p.exported, p.width)
 	p.list.setLen(len(p.lines))
 	p.list.setHeight(p.height)
+	p.list.enableMoves(&p.keys.navKeys)
 }
 
 func (p *keyPage) Update(msg tea.Msg) (page, tea.Cmd) {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"fmt"
 	"strconv"
 	"strings"
@@ -248,17 +249,45 @@ func (m *Model) updateKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	return m.forward(msg)
 }
 
-// pageClaims reports whether one of the page's enabled keys, as its help
-// lists them, is msg.
-func pageClaims(p page, msg tea.KeyPressMsg) bool {
-	for _, b := range p.ShortHelp() {
-		if key.Matches(msg, b) {
-			return true
+// globalsFor is the global keys that do something on page p: not the key
+// of the page already open (! on the health page), and none the page's
+// own keys take.
+func (m *Model) globalsFor(p page, keys ...key.Binding) []key.Binding {
+	var out []key.Binding
+	for _, b := range keys {
+		switch {
+		case sameBinding(b, m.keys.Health) && isPage[*healthPage](p),
+			sameBinding(b, m.keys.Hardware) && isPage[*hardwarePage](p),
+			sameBinding(b, m.keys.Explain) && isPage[*explainPage](p):
+			continue
+		}
+		taken := false
+		for _, k := range b.Keys() {
+			if pageHasKey(p, k) {
+				taken = true
+			}
+		}
+		if !taken {
+			out = append(out, b)
 		}
 	}
-	for _, g := range p.FullHelp() {
+	return out
+}
+
+func isPage[T page](p page) bool { _, ok := p.(T); return ok }
+
+func sameBinding(a, b key.Binding) bool { return slices.Equal(a.Keys(), b.Keys()) }
+
+// pageClaims reports whether one of the page's enabled keys, as its help
+// lists them, is msg.
+func pageClaims(p page, msg tea.KeyPressMsg) bool { return pageHasKey(p, msg.String()) }
+
+// pageHasKey reports whether one of the page's enabled keys is k.
+func pageHasKey(p page, k string) bool {
+	groups := append([][]key.Binding{p.ShortHelp()}, p.FullHelp()...)
+	for _, g := range groups {
 		for _, b := range g {
-			if key.Matches(msg, b) {
+			if b.Enabled() && bindingHasKey(b, k) {
 				return true
 			}
 		}
@@ -322,6 +351,10 @@ func (m *Model) loaded(msg vaultLoadedMsg) {
 	if len(m.stack) == 0 {
 		m.push(newReposPage(m.c))
 		return
+	}
+	if m.status == "" {
+		// A refresh says that it happened, even when nothing changed.
+		m.status, m.statusErr = "Read "+msg.snap.dir+" again: "+strings.Join(countsText(msg.snap.counts, false), " · ")+".", false
 	}
 	for i, p := range m.stack {
 		if !p.Refresh(msg.snap) {
@@ -546,7 +579,7 @@ func (m *Model) footerView() string {
 		return st.Faint.Render(truncate("q quits", m.width))
 	}
 	// help truncates with an ellipsis, but not below the first item.
-	return truncate(m.help.ShortHelpView(append(p.ShortHelp(), m.keys.Health, m.keys.Help)), m.width)
+	return truncate(m.help.ShortHelpView(append(p.ShortHelp(), m.globalsFor(p, m.keys.Health, m.keys.Help)...)), m.width)
 }
 
 // helpView is the overlay: the page's keys, the global keys, and what the
@@ -556,7 +589,7 @@ func (m *Model) helpView() string {
 	if p == nil {
 		return ""
 	}
-	groups := append(p.FullHelp(), []key.Binding{m.keys.Health, m.keys.Hardware, m.keys.Explain, m.keys.Help, m.keys.Refresh, m.keys.Quit})
+	groups := append(p.FullHelp(), m.globalsFor(p, m.keys.Health, m.keys.Hardware, m.keys.Explain, m.keys.Help, m.keys.Refresh, m.keys.Quit))
 	out := m.c.styles.Heading.Render("Keys") + "\n\n" + helpList(m.c.styles, groups, m.width)
 	if u, ok := p.(unavailabler); ok {
 		if d := disabledHelp(m.c.styles, u.unavailable(), m.width); d != "" {

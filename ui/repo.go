@@ -86,6 +86,7 @@ func (p *repoPage) SetSize(w, h int) {
 		p.Refresh(p.c.snap) // the fixes are wrapped to the width
 	}
 	p.list.setHeight(h)
+	p.list.enableMoves(&p.keys)
 }
 
 // Refresh rebuilds the lines and keeps the cursor on the same key.
@@ -110,6 +111,7 @@ func (p *repoPage) Refresh(s *snapshot) bool {
 	}
 	p.list.setHeight(p.height)
 	p.list.clamp()
+	p.list.enableMoves(&p.keys)
 	return true
 }
 

@@ -281,6 +281,10 @@ var walkPages = []struct {
 	{"backup", []string{"b"}},
 	{"generator", []string{"p"}},
 	{"harden", []string{"H"}},
+	{"restore", []string{"R"}},
+	{"explain", []string{"x"}},
+	{"generate", []string{"j", "j", "enter", "n"}},
+	{"passwd", []string{"j", "j", "enter", "enter", "p"}},
 }
 
 // TestKeyWalk visits every page, presses every key its footer and its help
@@ -310,7 +314,8 @@ func TestKeyWalk(t *testing.T) {
 			for _, g := range p.FullHelp() {
 				bindings = append(bindings, g...)
 			}
-			bindings = append(bindings, m.keys.Health, m.keys.Help, m.keys.Hardware, m.keys.Explain, m.keys.Refresh)
+			// The global keys as the footer and the help list them here.
+			bindings = append(bindings, m.globalsFor(p, m.keys.Health, m.keys.Help, m.keys.Hardware, m.keys.Explain, m.keys.Refresh)...)
 			seen := map[string]bool{}
 			for _, b := range bindings {
 				if !b.Enabled() || len(b.Keys()) == 0 || seen[b.Keys()[0]] {
