@@ -159,7 +159,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case reloadRequestedMsg:
 		return m, m.reload()
 	case repoSelectedMsg:
-		m.push(newRepoPage(m.c, msg.gun, msg.orphan))
+		rp := newRepoPage(m.c, msg.gun, msg.orphan)
+		m.push(rp)
+		if msg.keyPrefix != "" {
+			rp.findKey(msg.keyPrefix)
+		}
 		return m, nil
 	case keySelectedMsg:
 		m.push(newKeyPage(m.c, msg.ref))

@@ -56,6 +56,9 @@ type (
 	repoSelectedMsg struct {
 		gun    string
 		orphan bool
+		// keyPrefix, when set, puts the cursor on the first key whose ID
+		// starts with it (a filter by key ID).
+		keyPrefix string
 	}
 	// keySelectedMsg opens a key page.
 	keySelectedMsg struct{ ref keyRef }

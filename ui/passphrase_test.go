@@ -547,8 +547,12 @@ func TestHardenStop(t *testing.T) {
 		t.Fatalf("esc: %v", hp.step)
 	}
 	sc := screen(m)
-	if !strings.Contains(sc, "Hardened 2, already hardened 0, failed 1, not tried 7.") || !strings.Contains(sc, "skipped: no passphrase given") {
+	if !strings.Contains(sc, "Hardened 2, already hardened 0, skipped 1, failed 0, not tried 7.") || !strings.Contains(sc, "skipped: no passphrase given") {
 		t.Errorf("summary:\n%s", sc)
+	}
+	// The kept-weak note is wrapped, not cut off.
+	if !strings.Contains(strings.Join(strings.Fields(sc), " "), "change it on the key page") {
+		t.Errorf("the kept-weak note is cut off:\n%s", sc)
 	}
 	changed := 0
 	keys, _ = s.Keys()

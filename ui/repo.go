@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/trustvault/trustvault/vault"
@@ -22,7 +23,13 @@ type repoPage struct {
 	keys          navKeys
 	generate      key.Binding // a new key: passphrase_pages.go
 	guide         key.Binding // the lost-key guide: guide.go
+	find          key.Binding // find a key by the start of its ID
 	width, height int
+	// finding is set while the person types a key ID's start; the cursor
+	// follows the first key it matches, and esc puts it back at from.
+	finding bool
+	findIn  textinput.Model
+	from    int
 
 	gun    string
 	orphan bool
@@ -64,7 +71,12 @@ type repoLine struct {
 func newRepoPage(c *common, gun string, orphan bool) *repoPage {
 	p := &repoPage{c: c, keys: defaultNavKeys(), gun: gun, orphan: orphan,
 		generate: key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new key")),
-		guide:    guideBinding()}
+		guide:    guideBinding(),
+		find:     key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "find a key by ID"))}
+	p.findIn = textinput.New()
+	p.findIn.Prompt = "key ID: "
+	p.findIn.Placeholder = "its first characters"
+	p.findIn.SetStyles(c.styles.Input)
 	p.list.selectable = func(i int) bool { return p.lines[i].kind == lineKey }
 	p.Refresh(c.snap)
 	return p
@@ -77,7 +89,46 @@ func (p *repoPage) Title() string {
 	return p.gun
 }
 
-func (p *repoPage) Capturing() bool { return false }
+func (p *repoPage) Capturing() bool { return p.finding }
+
+// findKey puts the cursor on the first key whose ID starts with prefix
+// (any length); false when none does.
+func (p *repoPage) findKey(prefix string) bool {
+	prefix = strings.ToLower(strings.TrimSpace(prefix))
+	if prefix == "" {
+		return false
+	}
+	for i, l := range p.lines {
+		if l.kind == lineKey && strings.HasPrefix(l.ref.id, prefix) {
+			p.list.cursor = i
+			p.list.follow()
+			return true
+		}
+	}
+	return false
+}
+
+// updateFind takes the key ID being typed.
+func (p *repoPage) updateFind(msg tea.KeyPressMsg) tea.Cmd {
+	switch msg.String() {
+	case "esc":
+		p.finding = false
+		p.findIn.Blur()
+		p.list.cursor = p.from
+		p.list.follow()
+		return nil
+	case "enter":
+		p.finding = false
+		p.findIn.Blur()
+		return nil
+	}
+	var cmd tea.Cmd
+	p.findIn, cmd = p.findIn.Update(msg)
+	if q := p.findIn.Value(); q != "" && !p.findKey(q) {
+		return tea.Batch(cmd, send(noticeMsg{text: "No key here starts with " + q + "."}))
+	}
+	return cmd
+}
 func (p *repoPage) Busy() bool      { return false }
 
 func (p *repoPage) SetSize(w, h int) {
@@ -237,7 +288,14 @@ func fileRef(k *vault.Key) keyRef {
 func (p *repoPage) Update(msg tea.Msg) (page, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
+		if p.finding {
+			return p, p.updateFind(msg)
+		}
 		switch {
+		case key.Matches(msg, p.find):
+			p.finding, p.from = true, p.list.cursor
+			p.findIn.Reset()
+			return p, p.findIn.Focus()
 		case key.Matches(msg, p.keys.Back):
 			return p, send(backRequestedMsg{})
 		case key.Matches(msg, p.keys.Open):
@@ -266,13 +324,20 @@ func (p *repoPage) Update(msg tea.Msg) (page, tea.Cmd) {
 }
 
 func (p *repoPage) ShortHelp() []key.Binding {
-	return []key.Binding{p.keys.Open, p.keys.Up, p.keys.Down, p.generate, p.guide, p.keys.Back}
+	if p.finding {
+		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep")),
+			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back to where it was"))}
+	}
+	return []key.Binding{p.keys.Open, p.keys.Up, p.keys.Down, p.generate, p.guide, p.find, p.keys.Back}
 }
 
 func (p *repoPage) FullHelp() [][]key.Binding {
+	if p.finding {
+		return [][]key.Binding{p.ShortHelp()}
+	}
 	return [][]key.Binding{
 		{p.keys.Up, p.keys.Down, p.keys.PageUp, p.keys.PageDown, p.keys.Top, p.keys.Bottom},
-		{p.keys.Open, p.generate, p.guide, p.keys.Back},
+		{p.keys.Open, p.generate, p.guide, p.find, p.keys.Back},
 	}
 }
 
@@ -301,12 +366,21 @@ func (p *repoPage) View() string {
 		return ""
 	}
 	start, end := p.list.visible()
+	if p.finding {
+		end = min(end, start+max(p.height-1, 1))
+	}
 	var b strings.Builder
 	for i := start; i < end; i++ {
 		if i > start {
 			b.WriteString("\n")
 		}
 		b.WriteString(p.renderLine(p.lines[i], i == p.list.cursor && p.list.selected()))
+	}
+	if p.finding {
+		for n := end - start; n < p.height-1; n++ {
+			b.WriteString("\n")
+		}
+		b.WriteString("\n" + truncate(p.findIn.View(), p.width))
 	}
 	return b.String()
 }

@@ -167,7 +167,7 @@ func matches(r *repoRow, q string) bool {
 	if q == "" || strings.Contains(r.search, q) {
 		return true
 	}
-	if len(q) < 4 || !isHex(q) {
+	if !isHex(q) {
 		return false
 	}
 	for _, id := range r.ids {
@@ -176,6 +176,15 @@ func matches(r *repoRow, q string) bool {
 		}
 	}
 	return false
+}
+
+// idQuery is the filter as a key ID prefix, or "" when it cannot be one.
+func idQuery(q string) string {
+	q = strings.ToLower(strings.TrimSpace(q))
+	if q == "" || !isHex(q) {
+		return ""
+	}
+	return q
 }
 
 func isHex(s string) bool {
@@ -237,7 +246,8 @@ func (p *reposPage) Update(msg tea.Msg) (page, tea.Cmd) {
 		case key.Matches(msg, p.keys.Open):
 			if p.list.selected() {
 				r := p.rows[p.list.cursor]
-				return p, send(repoSelectedMsg{gun: r.gun, orphan: r.orphan})
+				// A filter that is a key ID's start lands on that key.
+				return p, send(repoSelectedMsg{gun: r.gun, orphan: r.orphan, keyPrefix: idQuery(p.query)})
 			}
 		case key.Matches(msg, p.keys.Harden):
 			np, cmd := newHardenPage(p.c)
