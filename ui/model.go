@@ -2,8 +2,8 @@ package ui
 
 import (
 	"context"
-	"slices"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -43,7 +43,15 @@ type Model struct {
 	helpOffset    int // the first line of the help shown, when it scrolls
 	status        string
 	statusErr     bool
+	// quitAsked is set after a ctrl+c that interrupted a long operation:
+	// a second one quits.
+	quitAsked bool
 }
+
+// interrupter is a page running an operation that ctrl+c would cut short:
+// interruption says what state that leaves things in ("" when nothing is
+// running).
+type interrupter interface{ interruption() string }
 
 var _ tea.Model = (*Model)(nil)
 
@@ -204,8 +212,20 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // updateKey handles the keys that work everywhere, then the page's own.
 func (m *Model) updateKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	m.status = ""
+	asked := m.quitAsked
+	m.quitAsked = false
 	if key.Matches(msg, m.keys.Quit) {
+		if in, ok := m.active().(interrupter); ok && !asked {
+			if state := in.interruption(); state != "" {
+				m.quitAsked = true
+				m.status, m.statusErr = state+" Press ctrl+c again to quit anyway; any other key keeps it going.", true
+				return m, nil
+			}
+		}
 		return m, tea.Quit
+	}
+	if asked {
+		return m, send(noticeMsg{text: "Keeping going."})
 	}
 	p := m.active()
 	if m.showHelp {
@@ -398,9 +418,16 @@ func (m *Model) render() string {
 	if th > 0 {
 		parts = append(parts, m.titleView())
 	}
-	parts = append(parts, m.bodyView(bodyH))
+	footer := ""
 	if fh > 0 {
-		parts = append(parts, m.footerView())
+		footer = m.footerView()
+		// A message that says what to do next is wrapped, never cut: it
+		// covers the bottom of the page until the next key.
+		bodyH -= strings.Count(footer, "\n")
+	}
+	parts = append(parts, m.bodyView(max(bodyH, 1)))
+	if fh > 0 {
+		parts = append(parts, footer)
 	}
 	return strings.Join(parts, "\n")
 }
@@ -569,7 +596,15 @@ func (m *Model) footerView() string {
 		if m.statusErr {
 			style = st.StatusError
 		}
-		return style.Render(truncate(m.status, m.width))
+		lines := strings.Split(wrap(m.status, m.width), "\n")
+		if most := max(m.height/3, 1); len(lines) > most {
+			lines = lines[:most]
+			lines[most-1] = truncate(lines[most-1]+" …", m.width)
+		}
+		for i, l := range lines {
+			lines[i] = style.Render(l)
+		}
+		return strings.Join(lines, "\n")
 	}
 	if m.showHelp {
 		_, bodyH := m.bodySize()

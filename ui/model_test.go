@@ -424,9 +424,13 @@ func TestExportPublicKey(t *testing.T) {
 	if _, err := os.Stat(out); err == nil {
 		t.Fatal("a wrong passphrase wrote the file")
 	}
+	// The path typed stays after a wrong passphrase: only the passphrase
+	// is asked again.
+	if kp.form.text(fieldPath) != out || kp.form.text(fieldPass) != "" {
+		t.Fatalf("after a wrong passphrase: path %q, passphrase of %d characters", kp.form.text(fieldPath), len(kp.form.text(fieldPass)))
+	}
 	typeText(m, demo.Passphrase)
 	press(m, "enter")
-	typeText(m, out)
 	press(m, "enter")
 	pem, err := os.ReadFile(out)
 	if err != nil || !strings.Contains(string(pem), "PUBLIC KEY") || !strings.Contains(string(pem), "role: root") {

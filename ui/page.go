@@ -103,9 +103,9 @@ type keyRef struct {
 	// gun and role are the repository and role the key was opened from
 	// ("" when it was opened from no repository).
 	gun, role string
-	tufID    string
-	keyType  string
-	location vault.Location
+	tufID     string
+	keyType   string
+	location  vault.Location
 	// token is where the key is when location is vault.LocationToken.
 	token *vault.TokenRef
 }

@@ -439,9 +439,9 @@ func TestGenerateKeyCancelled(t *testing.T) {
 		t.Fatalf("name: %v %q", gp.step, gp.role)
 	}
 	press(m, "v", "v", "enter") // seven words, seen, on to the confirmation
-	press(m, "esc")   // back to the choice
-	press(m, "esc")   // cancel the passphrase: back to the kinds of key
-	press(m, "esc")   // leave
+	press(m, "esc")             // back to the choice
+	press(m, "esc")             // cancel the passphrase: back to the kinds of key
+	press(m, "esc")             // leave
 	if _, still := m.active().(*generatePage); still {
 		t.Fatalf("esc did not leave: %T", m.active())
 	}

@@ -129,7 +129,7 @@ func (p *repoPage) updateFind(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	return cmd
 }
-func (p *repoPage) Busy() bool      { return false }
+func (p *repoPage) Busy() bool { return false }
 
 func (p *repoPage) SetSize(w, h int) {
 	p.width, p.height = w, h

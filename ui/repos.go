@@ -640,7 +640,8 @@ func emptyState(st Styles, s *snapshot, width, height int) string {
 	if s.absent {
 		where = "The trust directory " + s.dir + " does not exist yet."
 	}
-	demo, generate := st.Present.Render("trustvault --demo"), st.Present.Render("trustvault generate --role root")
+	// The command acts on the directory open here, not on the default one.
+	demo, generate := st.Present.Render("trustvault --demo"), st.Present.Render(trustvaultCmd(s.dir, "generate --role root"))
 	var lines []string
 	if height < 16 {
 		lines = []string{

@@ -156,7 +156,18 @@ func passFunc(pass []byte) vault.ArchivePassphraseFunc {
 	return func() ([]byte, error) { return append([]byte(nil), pass...), nil }
 }
 
-func (p *restorePage) Title() string          { return "Restore or drill a backup" }
+func (p *restorePage) Title() string { return "Restore or drill a backup" }
+
+// interruption says what quitting now would leave.
+func (p *restorePage) interruption() string {
+	if p.step != restoreWorking {
+		return ""
+	}
+	if p.doing == callRestore {
+		return "The restore is writing key files: those written so far stay (each is written whole or not at all), the rest would be missing, and no key here is written over. The backup drive is only read."
+	}
+	return "The backup is being read and checked; nothing has been written, and the drive is only read."
+}
 func (p *restorePage) Capturing() bool        { return p.step == restorePath || p.step == restorePass }
 func (p *restorePage) Busy() bool             { return p.step == restoreWorking }
 func (p *restorePage) SetSize(w, h int)       { p.width, p.height = w, h }
