@@ -388,6 +388,11 @@ func keyFacts(c *common, ref keyRef, f *vault.Key, exported []byte, width int) [
 			fs.raw(l)
 		}
 	}
+	for i, l := range fs.lines {
+		// Lines are wrapped to the width; only a terminal narrower than
+		// the narrowest wrap (16 cells of value) cuts them.
+		fs.lines[i] = truncate(l, width)
+	}
 	return fs.lines
 }
 

@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -431,5 +432,223 @@ func TestExportFailureKeepsPassphrase(t *testing.T) {
 	}
 	if !strings.Contains(screen(m), "no such file") {
 		t.Errorf("the form does not say why:\n%s", screen(m))
+	}
+}
+
+// damagedDemo is a demo vault with registry.example.com/acme/api's targets
+// key file overwritten with garbage (damaged), its snapshot.json overwritten
+// (damaged metadata), and the docker signer's key missing as the demo makes
+// it; targets/alice never signed (absent metadata).
+func damagedDemo(t *testing.T) (*vault.Store, string) {
+	t.Helper()
+	info, s := newDemo(t)
+	var targets string
+	for _, r := range info.Repositories {
+		if r.GUN == apiGUN {
+			targets = r.Keys["targets"][0]
+		}
+	}
+	if err := os.WriteFile(filepath.Join(info.Dir, "private", targets+".key"), []byte("not a key\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	meta := filepath.Join(info.Dir, "tuf", filepath.FromSlash(apiGUN), "metadata", "snapshot.json")
+	if err := os.WriteFile(meta, []byte("{broken"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return s, targets
+}
+
+// TestThreeStates: a damaged key file is "damaged" (restore it), not
+// "missing: found nowhere"; a missing key says import or rotate; absent
+// metadata says pull; damaged metadata says move it aside and pull again.
+// The repository page and the key page agree, each with its fix.
+func TestThreeStates(t *testing.T) {
+	s, targets := damagedDemo(t)
+	m := newTestModel(t, s, readSnapshot(s, demoNow), 120, 60)
+	rp := openRepo(t, m, apiGUN)
+	sc := screen(m)
+	flat := strings.Join(strings.Fields(sc), " ")
+	for _, want := range []string{
+		"damaged", "restore from a backup", // the key line
+		"metadata damaged",     // the snapshot heading
+		"no metadata file yet", // targets/alice
+		"TO FIX",
+		vault.ShortID(targets) + " is damaged: its file is here but cannot be read",
+		"missing: metadata names it",
+		"import a copy (trustvault import FILE) or rotate it",
+		"no metadata file in the cache", "pull it with notary -s SERVER -d",
+		"the cached metadata file is damaged", "move it aside and pull again",
+	} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("the repository page does not say %q:\n%s", want, sc)
+		}
+	}
+	// The damaged key's line is not called missing.
+	for _, l := range strings.Split(sc, "\n") {
+		if strings.Contains(l, vault.ShortID(targets)) && strings.Contains(l, "found nowhere") {
+			t.Errorf("the damaged key is shown as missing: %q", l)
+		}
+	}
+	// Its key page: damaged, with the same fix.
+	if !rp.findKey(targets[:3]) {
+		t.Fatal("the damaged key is not on the repository page")
+	}
+	press(m, "enter")
+	kp := m.active().(*keyPage)
+	if kp.ref.location != vault.LocationDamaged {
+		t.Errorf("the key page's location is %v", kp.ref.location)
+	}
+	if flat := strings.Join(strings.Fields(screen(m)), " "); !strings.Contains(flat, "damaged: its file is here but cannot be read; restore the file from a backup") {
+		t.Errorf("the key page does not say damaged with its fix:\n%s", screen(m))
+	}
+}
+
+// TestFindKeyByID: a key ID's start of any length finds the key's
+// repository on the repositories page and lands on the key inside it; /
+// inside a repository does the same.
+func TestFindKeyByID(t *testing.T) {
+	info, s := sharedDemo(t)
+	snap := relocated(t, s)
+	var snapshotKey string
+	for _, r := range info.Repositories {
+		if r.GUN == apiGUN {
+			snapshotKey = r.Keys["snapshot"][0]
+		}
+	}
+	m := newTestModel(t, s, snap, 120, 40)
+	press(m, "/")
+	for _, r := range snapshotKey[:3] { // three characters: too few before
+		press(m, string(r))
+	}
+	press(m, "enter", "enter")
+	rp, ok := m.active().(*repoPage)
+	if !ok || rp.gun != apiGUN {
+		t.Fatalf("the filter %s did not lead to %s:\n%s", snapshotKey[:3], apiGUN, screen(m))
+	}
+	if got := rp.lines[rp.list.cursor].ref.id; got != snapshotKey {
+		t.Errorf("the cursor is on %s, want %s", vault.ShortID(got), vault.ShortID(snapshotKey))
+	}
+	// Inside the repository: / and two characters of the root key.
+	root := info.RootKeys[0]
+	press(m, "g")
+	if rp.lines[rp.list.cursor].ref.id == snapshotKey {
+		press(m, "j")
+	}
+	press(m, "/", string(snapshotKey[0]), string(snapshotKey[1]), "enter")
+	if got := rp.lines[rp.list.cursor].ref.id; !strings.HasPrefix(got, snapshotKey[:2]) {
+		t.Errorf("/ %s put the cursor on %s", snapshotKey[:2], vault.ShortID(got))
+	}
+	press(m, "/", string(root[0]), "esc")
+	if got := rp.lines[rp.list.cursor].ref.id; !strings.HasPrefix(got, snapshotKey[:2]) {
+		t.Errorf("esc did not put the cursor back: %s", vault.ShortID(got))
+	}
+}
+
+// TestCtrlCDuringBackupAsks: ctrl+c while a backup writes asks first and
+// says what state each drive is in; a second ctrl+c quits.
+func TestCtrlCDuringBackupAsks(t *testing.T) {
+	_, s := sharedDemo(t)
+	m := newTestModel(t, s, relocated(t, s), 120, 40)
+	bp, _ := newBackupPage(m.c)
+	bp.step = backupWriting
+	bp.plan = &vault.BackupPlan{Targets: []vault.BackupTarget{{Dir: "/media/a"}, {Dir: "/media/b"}}}
+	bp.prog[0] = vault.BackupProgress{Target: 0, Stage: vault.StageVerify, Done: 5, Total: 10}
+	m.Update(pageOpenedMsg{p: bp})
+	if !strings.Contains(screen(m), "packing and encrypting") {
+		t.Errorf("a drive with no progress yet does not say what is happening:\n%s", screen(m))
+	}
+	if quit := pressWalk(m, keyMsg(t, "ctrl+c")); quit {
+		t.Fatal("ctrl+c during a backup quit at once")
+	}
+	if !strings.Contains(m.status, "verifying, its copy is incomplete") || !strings.Contains(m.status, "nothing written yet") ||
+		!strings.Contains(m.status, "ctrl+c again") {
+		t.Errorf("the question says %q", m.status)
+	}
+	if quit := pressWalk(m, keyMsg(t, "ctrl+c")); !quit {
+		t.Error("a second ctrl+c did not quit")
+	}
+}
+
+// TestAdviceUsesOpenDirectory: the empty state's command acts on the
+// directory open, with --trust-dir when it is not the default.
+func TestAdviceUsesOpenDirectory(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "my trust")
+	s, err := vault.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newTestModel(t, s, readSnapshot(s, demoNow), 200, 40)
+	if want := "trustvault --trust-dir '" + dir + "' generate --role root"; !strings.Contains(screen(m), want) {
+		t.Errorf("the empty state does not say %q:\n%s", want, screen(m))
+	}
+}
+
+// TestBackupNoEligibleDrive: with one eligible drive the picker says what
+// to do before anything starts.
+func TestBackupNoEligibleDrive(t *testing.T) {
+	_, s := sharedDemo(t)
+	m := newTestModel(t, s, relocated(t, s), 120, 40)
+	ds := twoDrives(t)
+	ds[1].Eligible, ds[1].Reason = false, "it is the disk the trust directory is on"
+	m.c.drives = vault.NewDrives(fakeDetector{drives: ds}, nil)
+	press(m, "b")
+	if !strings.Contains(strings.Join(strings.Fields(screen(m)), " "), "Only one drive can take a backup") {
+		t.Errorf("the picker does not say a second drive is needed:\n%s", screen(m))
+	}
+}
+
+// TestGoldenTruth renders at 40x10, 80x24 and 200x60 the pages whose
+// text was cut or wrong: the repository page (with its fixes), a root key
+// opened from a repository, its guide, the health page (its subject
+// column), the help, and a repository with a damaged key and damaged
+// metadata.
+func TestGoldenTruth(t *testing.T) {
+	_, s := sharedDemo(t)
+	snap := relocated(t, s)
+	ds, _ := damagedDemo(t)
+	dsnap := relocated(t, ds)
+	for i := range dsnap.repos { // the parse errors name the file
+		r := &dsnap.repos[i]
+		for j, err := range r.Problems {
+			r.Problems[j] = errors.New(strings.ReplaceAll(err.Error(), ds.Dir(), shownDir))
+		}
+		for j := range r.Roles {
+			if err := r.Roles[j].MetadataErr; err != nil {
+				r.Roles[j].MetadataErr = errors.New(strings.ReplaceAll(err.Error(), ds.Dir(), shownDir))
+			}
+		}
+	}
+	cases := []struct {
+		name  string
+		s     *vault.Store
+		snap  *snapshot
+		setup func(m *Model)
+	}{
+		{"repository-api", s, snap, func(m *Model) { deliver(m, repoSelectedMsg{gun: apiGUN}) }},
+		{"key-root-from-api", s, snap, func(m *Model) { deliver(m, repoSelectedMsg{gun: apiGUN}); press(m, "g", "enter") }},
+		{"guide-root-from-api", s, snap, func(m *Model) { deliver(m, repoSelectedMsg{gun: apiGUN}); press(m, "g", "enter", "L") }},
+		{"health", s, snap, func(m *Model) { press(m, "!") }},
+		{"health-filtered", s, snap, func(m *Model) { press(m, "!", "/", "a", "p", "i", "enter") }},
+		{"help-key", s, snap, func(m *Model) { deliver(m, repoSelectedMsg{gun: apiGUN}); press(m, "g", "enter", "?") }},
+		{"repository-damaged", ds, dsnap, func(m *Model) { deliver(m, repoSelectedMsg{gun: apiGUN}); press(m, "G") }},
+	}
+	for _, size := range [][2]int{{40, 10}, {80, 24}, {200, 60}} {
+		for _, tc := range cases {
+			name := fmt.Sprintf("%s-%dx%d", tc.name, size[0], size[1])
+			t.Run(name, func(t *testing.T) {
+				m := newTestModel(t, tc.s, tc.snap, size[0], size[1])
+				tc.setup(m)
+				got := screen(m)
+				if tc.s == ds {
+					got = strings.ReplaceAll(got, ds.Dir(), shownDir)
+				}
+				for i, l := range strings.Split(got, "\n") {
+					if w := textWidth(l); w > size[0] {
+						t.Errorf("line %d is %d cells wide, more than %d: %q", i, w, size[0], l)
+					}
+				}
+				golden(t, name, got)
+			})
+		}
 	}
 }
