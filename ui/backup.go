@@ -470,7 +470,7 @@ func (p *backupPage) View() string {
 					para(st.Bad.Render("✗ " + t.Name() + ": " + err.Error()))
 					continue
 				}
-				line(st.OK.Render("✓ "+t.Name()+": verified, read back from the drive") + " · " + p.res.Copies[i].Written.Path)
+				para(st.OK.Render("✓ "+t.Name()+": verified, read back from the drive") + " · " + p.res.Copies[i].Written.Path)
 				continue
 			}
 			barW := max(min(p.width-40, 40), 4)

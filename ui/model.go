@@ -46,6 +46,9 @@ type Model struct {
 	// quitAsked is set after a ctrl+c that interrupted a long operation:
 	// a second one quits.
 	quitAsked bool
+	// announce is set while a refresh the person asked for runs: its end
+	// is said, even when nothing changed.
+	announce bool
 }
 
 // interrupter is a page running an operation that ctrl+c would cut short:
@@ -165,7 +168,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.loading, m.loadErr = false, msg.err
 		return m, nil
 	case reloadRequestedMsg:
-		return m, m.reload()
+		cmd := m.reload()
+		m.announce = m.announce || (msg.asked && cmd != nil)
+		return m, cmd
 	case repoSelectedMsg:
 		rp := newRepoPage(m.c, msg.gun, msg.orphan)
 		m.push(rp)
@@ -251,7 +256,9 @@ func (m *Model) updateKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.showHelp, m.helpOffset = true, 0
 		return m, nil
 	case key.Matches(msg, m.keys.Refresh):
-		return m, m.reload()
+		cmd := m.reload()
+		m.announce = cmd != nil
+		return m, cmd
 	case key.Matches(msg, m.keys.Health):
 		if _, ok := p.(*healthPage); !ok && m.c.snap != nil {
 			m.push(newHealthPage(m.c))
@@ -370,13 +377,14 @@ func (m *Model) reload() tea.Cmd {
 // whose subject is gone.
 func (m *Model) loaded(msg vaultLoadedMsg) {
 	m.loading, m.loadErr = false, nil
+	defer func() { m.announce = false }()
 	m.c.store, m.c.snap = msg.store, msg.snap
 	m.dir = msg.snap.dir
 	if len(m.stack) == 0 {
 		m.push(newReposPage(m.c))
 		return
 	}
-	if m.status == "" {
+	if m.announce && m.status == "" {
 		// A refresh says that it happened, even when nothing changed.
 		m.status, m.statusErr = "Read "+msg.snap.dir+" again: "+strings.Join(countsText(msg.snap.counts, false), " · ")+".", false
 	}

@@ -64,8 +64,9 @@ type (
 	keySelectedMsg struct{ ref keyRef }
 	// backRequestedMsg closes the active page.
 	backRequestedMsg struct{}
-	// reloadRequestedMsg reads the trust directory again.
-	reloadRequestedMsg struct{}
+	// reloadRequestedMsg reads the trust directory again; asked marks a
+	// refresh the person asked for, which says when it is done.
+	reloadRequestedMsg struct{ asked bool }
 	// quitRequestedMsg ends the program.
 	quitRequestedMsg struct{}
 )

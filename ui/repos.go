@@ -238,7 +238,7 @@ func (p *reposPage) Update(msg tea.Msg) (page, tea.Cmd) {
 		case key.Matches(msg, p.keys.Quit):
 			return p, send(quitRequestedMsg{})
 		case key.Matches(msg, p.keys.Refresh):
-			return p, send(reloadRequestedMsg{})
+			return p, send(reloadRequestedMsg{asked: true})
 		case key.Matches(msg, p.keys.Sort):
 			p.order = 1 - p.order
 			p.Refresh(p.c.snap)
