@@ -150,6 +150,26 @@ func ejectCmd(c *common, drives []vault.Drive) tea.Cmd {
 }
 
 func (p *backupPage) Title() string { return "Back up to two drives" }
+
+// interruption says what quitting now would leave on the drives.
+func (p *backupPage) interruption() string {
+	if p.step != backupWriting || p.plan == nil {
+		return ""
+	}
+	var states []string
+	for i, t := range p.plan.Targets {
+		pr, ok := p.prog[i]
+		switch {
+		case !ok:
+			states = append(states, t.Name()+": nothing written yet")
+		case pr.Stage == vault.StageDone:
+			states = append(states, t.Name()+": its copy is written and verified")
+		default:
+			states = append(states, t.Name()+": "+pr.Stage.String()+", its copy is incomplete and would not count as a backup")
+		}
+	}
+	return "The backup is still running (" + strings.Join(states, "; ") + ")."
+}
 func (p *backupPage) Capturing() bool {
 	return p.step == backupPassphrase && p.ch != nil && p.ch.capturing()
 }
@@ -377,8 +397,8 @@ func (p *backupPage) View() string {
 		if p.err != nil {
 			para(st.Bad.Render(p.err.Error()))
 		}
-		if len(p.drives) == 0 {
-			line(st.Faint.Render("No drives are mounted. Plug in two USB drives, then press s."))
+		if n := eligibleDrives(p.drives); n < 2 && p.err == nil {
+			para(st.Warn.Render(noDrivesAdvice(len(p.drives), n)))
 		}
 		for i, d := range p.drives {
 			mark := "[ ]"
@@ -450,17 +470,51 @@ func (p *backupPage) View() string {
 					para(st.Bad.Render("✗ " + t.Name() + ": " + err.Error()))
 					continue
 				}
-				line(st.OK.Render("✓ "+t.Name()+": verified, read back from the drive") + " · " + p.res.Copies[i].Written.Path)
+				para(st.OK.Render("✓ "+t.Name()+": verified, read back from the drive") + " · " + p.res.Copies[i].Written.Path)
 				continue
 			}
 			barW := max(min(p.width-40, 40), 4)
-			line(fmt.Sprintf("  %-20s %-9s %s", truncate(t.Name(), 20), state, progressBar(st, int(pr.Done), int(max(pr.Total, 1)), barW)))
+			bar := progressBar(st, int(pr.Done), int(max(pr.Total, 1)), barW)
+			switch _, started := p.prog[i]; {
+			case !started:
+				// The archive is packed (and encrypted) before any copy
+				// is written, and the engine says nothing until then.
+				state, bar = "preparing", p.c.spinner.View()+" packing and encrypting the archive"
+			case pr.Stage == vault.StageSync:
+				bar = p.c.spinner.View() + " flushing to the drive"
+			case pr.Stage == vault.StageVerify && pr.Total == 0:
+				bar = p.c.spinner.View() + " reading it back"
+			}
+			line(fmt.Sprintf("  %-20s %-9s %s", truncate(t.Name(), 20), state, bar))
 		}
 		for _, l := range p.ejected {
 			para(l)
 		}
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// eligibleDrives counts the drives a backup may go to.
+func eligibleDrives(ds []vault.Drive) int {
+	n := 0
+	for _, d := range ds {
+		if d.Eligible {
+			n++
+		}
+	}
+	return n
+}
+
+// noDrivesAdvice says why the backup cannot start yet and what to do.
+func noDrivesAdvice(mounted, eligible int) string {
+	switch {
+	case mounted == 0:
+		return "No drives are mounted. Plug in two USB drives, then press s."
+	case eligible == 0:
+		return "None of the mounted drives can take a backup (each says why below). Plug in two USB drives, then press s."
+	default:
+		return "Only one drive can take a backup: a copy is lost with its drive, so it takes two. Plug in a second USB drive, then press s."
+	}
 }
 
 // summary says what the backup did.

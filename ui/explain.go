@@ -90,6 +90,9 @@ func (p *explainPage) layout() {
 	p.lines = explanationLines(p.c.styles, p.results, p.width)
 	p.list.setLen(len(p.lines))
 	p.list.setHeight(p.resultsHeight())
+	// The scrolling keys only when the results are longer than the room.
+	p.keys.PageUp.SetEnabled(p.list.n > p.list.height)
+	p.keys.PageDown.SetEnabled(p.list.n > p.list.height)
 }
 
 func (p *explainPage) Update(msg tea.Msg) (page, tea.Cmd) {
@@ -106,7 +109,7 @@ func (p *explainPage) Update(msg tea.Msg) (page, tea.Cmd) {
 		case key.Matches(msg, p.keys.Explain):
 			text := strings.TrimSpace(p.input.Value())
 			if text == "" || p.c.snap == nil {
-				return p, nil
+				return p, send(noticeMsg{text: "Paste or type an error first, then press enter."})
 			}
 			return p, explainErrorCmd(p.c.snap, text)
 		case key.Matches(msg, p.keys.PageUp):

@@ -232,6 +232,8 @@ func (f *form) submit() (formResult, tea.Cmd) {
 	for i := range f.fields {
 		fl := &f.fields[i]
 		if fl.required && fl.input.Value() == "" {
+			// Say why enter did nothing, at the field.
+			f.msg, f.msgField = sentence(strings.ToLower(fl.label[:1])+fl.label[1:]+" is empty: type it, then press enter"), i
 			return formEditing, f.focusOn(i)
 		}
 		if fl.check == nil {

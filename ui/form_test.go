@@ -45,7 +45,7 @@ func TestFormSubmitAndChecks(t *testing.T) {
 		wantFocus int
 	}{
 		{"complete", "secret", "alice", formSubmitted, "", 1},
-		{"required field empty: nothing said, focus there", "", "alice", formEditing, "", 0},
+		{"required field empty: said at the field, focus there", "", "alice", formEditing, "Passphrase is empty: type it, then press enter.", 0},
 		{"check fails: its reason, focus there", "secret", "a b", formEditing, "A name has no spaces.", 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -5,6 +5,8 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/trustvault/trustvault/vault/health"
 )
 
@@ -52,7 +54,39 @@ func newGuidePage(c *common, msg guideFilledMsg) *guidePage {
 }
 
 func (p *guidePage) Title() string {
-	return "Guide: " + strings.ToLower(p.data.Title()[:1]) + p.data.Title()[1:]
+	t := "Guide: " + strings.ToLower(p.data.Title()[:1]) + p.data.Title()[1:]
+	if p.data.GUN != "" {
+		t += " · " + p.data.GUN
+	}
+	return t
+}
+
+// context is the guide's first lines: the repository, role and key it is
+// about, so that nobody follows a guide for another repository.
+func (p *guidePage) context() []string {
+	d := p.data
+	var parts []string
+	if d.GUN != "" {
+		parts = append(parts, "repository "+d.GUN)
+	}
+	if d.Role != "" {
+		parts = append(parts, "role "+d.Role)
+	}
+	if d.KeyID != "" {
+		parts = append(parts, "key "+d.ShortID())
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	text := "For " + strings.Join(parts, " · ")
+	if d.TrustDir != "" {
+		text += ", in " + d.TrustDir
+	}
+	lines := strings.Split(wrap(text, max(p.width, 10)), "\n")
+	for i, l := range lines {
+		lines[i] = p.c.styles.SubHeading.Render(l)
+	}
+	return append(lines, "")
 }
 func (p *guidePage) Capturing() bool        { return false }
 func (p *guidePage) Busy() bool             { return false }
@@ -64,9 +98,10 @@ func (p *guidePage) SetSize(w, h int) {
 }
 
 func (p *guidePage) layout() {
-	p.lines = renderGuide(p.c.styles, p.text, p.width)
+	p.lines = append(p.context(), renderGuide(p.c.styles, p.text, p.width)...)
 	p.list.setLen(len(p.lines))
 	p.list.setHeight(p.height)
+	p.list.enableMoves(&p.keys)
 }
 
 func (p *guidePage) Update(msg tea.Msg) (page, tea.Cmd) {
@@ -134,7 +169,9 @@ func renderGuide(st Styles, text string, width int) []string {
 			flush()
 			inCode = !inCode
 		case inCode:
-			out = append(out, "    "+st.Present.Render(truncate(l, max(width-4, 1))))
+			for _, cl := range wrapCommand(l, max(width-4, 12)) {
+				out = append(out, "    "+st.Present.Render(cl))
+			}
 		case strings.HasPrefix(l, "# "):
 			flush()
 			out = append(out, st.Title.Render(truncate(strings.TrimPrefix(l, "# "), width)))
@@ -156,10 +193,26 @@ func renderGuide(st Styles, text string, width int) []string {
 		}
 	}
 	flush()
-	for i, l := range out {
-		out[i] = truncate(l, width)
-	}
 	return out
+}
+
+// wrapCommand breaks a shell command that is wider than width at spaces,
+// ending each broken line with " \\" so that the lines still paste as one
+// command; a word longer than the width is broken where it must be.
+func wrapCommand(l string, width int) []string {
+	if textWidth(l) <= width {
+		return []string{l}
+	}
+	lines := strings.Split(ansi.Wrap(l, width-2, ""), "\n")
+	for i := range lines {
+		if i > 0 {
+			lines[i] = "  " + lines[i]
+		}
+		if i < len(lines)-1 {
+			lines[i] += " \\"
+		}
+	}
+	return lines
 }
 
 // isNumbered reports whether a line starts a numbered item ("1. ").

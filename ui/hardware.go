@@ -385,6 +385,11 @@ func (p *hardwarePage) layout() {
 	p.lines = hardwareLines(p.c, p.tokens.cursor, p.width)
 	p.list.setLen(len(p.lines))
 	p.list.setHeight(p.height)
+	p.list.enableMoves(&p.keys.navKeys)
+	if p.tokens.n > 1 { // up and down also move between tokens
+		p.keys.Up.SetEnabled(true)
+		p.keys.Down.SetEnabled(true)
+	}
 	info, ok := p.selected()
 	p.keys.Setup.SetEnabled(ok && !info.PIN.Blocked())
 	p.keys.Generate.SetEnabled(ok && info.SetUp() && !info.PIN.Blocked())

@@ -1,10 +1,12 @@
 package ui
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -112,11 +114,18 @@ func severityMark(s health.Severity) (string, urgency) {
 // healthKeys are the health page's keys.
 type healthKeys struct {
 	navKeys
-	Guide key.Binding
+	Guide       key.Binding
+	Filter      key.Binding
+	ClearFilter key.Binding
+	Apply       key.Binding
 }
 
 func defaultHealthKeys() healthKeys {
-	k := healthKeys{navKeys: defaultNavKeys(), Guide: guideBinding()}
+	k := healthKeys{navKeys: defaultNavKeys(), Guide: guideBinding(),
+		Filter:      key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		ClearFilter: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
+		Apply:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
+	}
 	k.Open.SetHelp("enter", "go to its key")
 	return k
 }
@@ -134,55 +143,101 @@ type healthPage struct {
 	keys          healthKeys
 	width, height int
 	list          listView
+	// filter narrows the findings to those whose check, repository, key
+	// ID, message or fix contain the query; shown are their indexes.
+	filter    textinput.Model
+	filtering bool
+	query     string
+	shown     []health.Finding
 }
 
 var _ page = (*healthPage)(nil)
 
 func newHealthPage(c *common) *healthPage {
 	p := &healthPage{c: c, keys: defaultHealthKeys()}
+	p.filter = textinput.New()
+	p.filter.Prompt = "/"
+	p.filter.Placeholder = "type part of a check, GUN, key ID or message"
+	p.filter.SetStyles(c.styles.Input)
 	p.Refresh(c.snap)
 	return p
 }
 
 func (p *healthPage) Title() string   { return "Health" }
-func (p *healthPage) Capturing() bool { return false }
+func (p *healthPage) Capturing() bool { return p.filtering }
 func (p *healthPage) Busy() bool      { return false }
 
-func (p *healthPage) findings() []health.Finding {
+// findings are the findings shown: all, or those the filter keeps.
+func (p *healthPage) findings() []health.Finding { return p.shown }
+
+// apply filters the snapshot's findings.
+func (p *healthPage) apply() {
+	p.shown = p.shown[:0]
 	if p.c.snap == nil {
-		return nil
+		return
 	}
-	return p.c.snap.health.findings
+	q := strings.ToLower(strings.TrimSpace(p.query))
+	for _, f := range p.c.snap.health.findings {
+		if q == "" || strings.Contains(strings.ToLower(f.Check+" "+f.GUN+" "+f.KeyID+" "+f.Role+" "+f.Message+" "+f.Fix), q) {
+			p.shown = append(p.shown, f)
+		}
+	}
 }
 
 func (p *healthPage) SetSize(w, h int) {
 	p.width, p.height = w, h
 	p.list.setHeight(p.listHeight())
+	p.list.enableMoves(&p.keys.navKeys)
 }
 
 func (p *healthPage) Refresh(s *snapshot) bool {
+	p.filter.SetStyles(p.c.styles.Input)
+	p.apply()
+	p.list.cursorMoves = true
 	p.list.setLen(len(p.findings()))
 	p.list.setHeight(p.listHeight())
-	empty := len(p.findings()) == 0
-	p.keys.Open.SetEnabled(!empty)
-	p.keys.Guide.SetEnabled(!empty)
+	p.list.enableMoves(&p.keys.navKeys)
+	p.setKeys()
 	return true
 }
 
-// detailHeight is the room for the selected finding's message and fix.
-func (p *healthPage) detailHeight() int {
-	switch {
-	case p.height >= 30:
-		return 8
-	case p.height >= 14:
-		return 6
-	default:
-		return 0
+func (p *healthPage) setKeys() {
+	empty := len(p.findings()) == 0
+	p.keys.Open.SetEnabled(!empty && !p.filtering)
+	p.keys.Guide.SetEnabled(!empty && !p.filtering)
+	p.keys.Back.SetEnabled(!p.filtering && p.query == "")
+	p.keys.Filter.SetEnabled(!p.filtering && p.c.snap != nil && len(p.c.snap.health.findings) > 0)
+	p.keys.ClearFilter.SetEnabled(p.filtering || p.query != "")
+	p.keys.Apply.SetEnabled(p.filtering)
+	if p.filtering {
+		for _, b := range []*key.Binding{&p.keys.Up, &p.keys.Down, &p.keys.PageUp, &p.keys.PageDown, &p.keys.Top, &p.keys.Bottom} {
+			b.SetEnabled(false)
+		}
 	}
 }
 
-// listHeight is the rows' room: less the summary line and the detail.
-func (p *healthPage) listHeight() int { return max(p.height-1-p.detailHeight(), 1) }
+// detailHeight is the room for the selected finding's message and fix:
+// what they need, at most half the page (none on a very short one).
+func (p *healthPage) detailHeight() int {
+	if p.height < 12 {
+		return 0
+	}
+	need := 6
+	if f, ok := p.selected(); ok {
+		need = len(p.detailLines(f))
+	}
+	return min(max(need, 4), p.height/2)
+}
+
+// listHeight is the rows' room: less the summary line, the filter line
+// and the detail.
+func (p *healthPage) listHeight() int {
+	h := p.height - 1 - p.detailHeight()
+	if p.filtering || p.query != "" {
+		h--
+	}
+	return max(h, 1)
+}
 
 func (p *healthPage) selected() (health.Finding, bool) {
 	fs := p.findings()
@@ -195,9 +250,19 @@ func (p *healthPage) selected() (health.Finding, bool) {
 func (p *healthPage) Update(msg tea.Msg) (page, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
+		if p.filtering {
+			return p, p.updateFilter(msg)
+		}
 		switch {
+		case key.Matches(msg, p.keys.ClearFilter):
+			p.setQuery("")
 		case key.Matches(msg, p.keys.Back):
 			return p, send(backRequestedMsg{})
+		case key.Matches(msg, p.keys.Filter):
+			p.filtering = true
+			p.setKeys()
+			p.list.setHeight(p.listHeight())
+			return p, p.filter.Focus()
 		case key.Matches(msg, p.keys.Open):
 			if f, ok := p.selected(); ok {
 				return p, openFinding(p.c.snap, f)
@@ -212,11 +277,51 @@ func (p *healthPage) Update(msg tea.Msg) (page, tea.Cmd) {
 			}
 		default:
 			navigate(&p.list, p.keys.navKeys, msg)
+			p.list.setHeight(p.listHeight()) // the detail fits its finding
 		}
 	case tea.MouseWheelMsg:
 		wheel(&p.list, msg)
+		p.list.setHeight(p.listHeight())
 	}
 	return p, nil
+}
+
+// updateFilter takes the filter's text: enter keeps it, esc clears it.
+func (p *healthPage) updateFilter(msg tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case key.Matches(msg, p.keys.ClearFilter):
+		p.filtering = false
+		p.filter.Blur()
+		p.setQuery("")
+		return nil
+	case key.Matches(msg, p.keys.Apply):
+		p.filtering = false
+		p.filter.Blur()
+		p.setKeys()
+		p.list.setHeight(p.listHeight())
+		p.list.enableMoves(&p.keys.navKeys)
+		return nil
+	}
+	var cmd tea.Cmd
+	p.filter, cmd = p.filter.Update(msg)
+	if p.filter.Value() != p.query {
+		p.query = p.filter.Value()
+		p.apply()
+		p.list.setLen(len(p.shown))
+		p.list.top()
+	}
+	return cmd
+}
+
+func (p *healthPage) setQuery(q string) {
+	p.query = q
+	p.filter.SetValue(q)
+	p.apply()
+	p.list.setLen(len(p.shown))
+	p.list.setHeight(p.listHeight())
+	p.list.top()
+	p.setKeys()
+	p.list.enableMoves(&p.keys.navKeys)
 }
 
 // findingOpenedMsg opens a key page scrolled to its health findings.
@@ -237,6 +342,7 @@ func (p *keyPage) focusHealth() {
 // repository.
 func openFinding(s *snapshot, f health.Finding) tea.Cmd {
 	if ref, ok := refForFinding(s, f); ok {
+		ref.gun, ref.role = f.GUN, f.Role
 		return send(findingOpenedMsg{ref: ref})
 	}
 	if f.GUN != "" && s.row(f.GUN, false) != nil {
@@ -272,13 +378,16 @@ func refForFinding(s *snapshot, f health.Finding) (keyRef, bool) {
 }
 
 func (p *healthPage) ShortHelp() []key.Binding {
-	return []key.Binding{p.keys.Open, p.keys.Guide, p.keys.Down, p.keys.Back}
+	if p.filtering {
+		return []key.Binding{p.keys.Apply, p.keys.ClearFilter}
+	}
+	return []key.Binding{p.keys.Open, p.keys.Guide, p.keys.Filter, p.keys.ClearFilter, p.keys.Down, p.keys.Back}
 }
 
 func (p *healthPage) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{p.keys.Up, p.keys.Down, p.keys.PageUp, p.keys.PageDown, p.keys.Top, p.keys.Bottom},
-		{p.keys.Open, p.keys.Guide, p.keys.Back},
+		{p.keys.Open, p.keys.Guide, p.keys.Filter, p.keys.ClearFilter, p.keys.Apply, p.keys.Back},
 	}
 }
 
@@ -301,16 +410,33 @@ func (p *healthPage) View() string {
 	summary := plural(h.problems, "problem", "problems") + " · " + plural(h.warnings, "warning", "warnings") + " · " + plural(h.notes, "note", "notes")
 	var b strings.Builder
 	b.WriteString(st.ColumnHeader.Render(truncate(summary+", most urgent first", p.width)))
-	if len(fs) == 0 {
+	switch {
+	case len(fs) == 0 && p.query != "":
+		b.WriteString("\n" + st.Faint.Render(wrap("  Nothing matches “"+p.query+"”. esc clears the filter.", p.width)))
+	case len(fs) == 0 && !p.filtering:
 		b.WriteString("\n" + st.OK.Render(wrap("Nothing needs attention.", p.width)))
 		return b.String()
 	}
 	start, end := p.list.visible()
+	subjectW := p.subjectWidth(fs)
 	for i := start; i < end; i++ {
-		b.WriteString("\n" + p.renderRow(fs[i], i == p.list.cursor))
+		b.WriteString("\n" + p.renderRow(fs[i], i == p.list.cursor, subjectW))
+	}
+	used := 1 + max(end-start, 1)
+	if p.filtering || p.query != "" {
+		for ; used < p.height-p.detailHeight()-1; used++ {
+			b.WriteString("\n")
+		}
+		count := fmt.Sprintf("  %d of %d", len(fs), len(p.c.snap.health.findings))
+		line := p.filter.View()
+		if !p.filtering {
+			line = "/" + p.query
+		}
+		b.WriteString("\n" + pad(truncate(line, p.width-len(count)), p.width-len(count)) + st.Faint.Render(count))
+		used++
 	}
 	if d := p.detailHeight(); d > 0 {
-		for used := 1 + end - start; used < p.height-d; used++ {
+		for ; used < p.height-d; used++ {
 			b.WriteString("\n")
 		}
 		if f, ok := p.selected(); ok {
@@ -320,9 +446,22 @@ func (p *healthPage) View() string {
 	return b.String()
 }
 
-func (p *healthPage) renderRow(f health.Finding, selected bool) string {
-	st := p.c.styles
-	mark, u := severityMark(f.Severity)
+// subjectWidth is the SUBJECT column's width: what the widest subject
+// needs, as long as the message keeps at least half of what is left.
+func (p *healthPage) subjectWidth(fs []health.Finding) int {
+	if p.width < 100 {
+		return 12
+	}
+	want := healthSubjectWidth
+	for _, f := range fs {
+		want = max(want, textWidth(findingSubject(f)))
+	}
+	room := p.width - markerWidth - 2 - healthCheckWidth - 2*colGap
+	return min(want, max(room/2, healthSubjectWidth))
+}
+
+// findingSubject is what a finding is about: "GUN · key".
+func findingSubject(f health.Finding) string {
 	subject := f.GUN
 	if f.KeyID != "" {
 		if subject != "" {
@@ -330,13 +469,16 @@ func (p *healthPage) renderRow(f health.Finding, selected bool) string {
 		}
 		subject += vault.ShortID(f.KeyID)
 	}
-	subjectW := healthSubjectWidth
-	if p.width < 100 {
+	return subject
+}
+
+func (p *healthPage) renderRow(f health.Finding, selected bool, subjectW int) string {
+	st := p.c.styles
+	mark, u := severityMark(f.Severity)
+	subject := findingSubject(f)
+	if p.width < 100 && f.KeyID != "" {
 		// Narrow: the key's short ID, else the repository.
-		subjectW = 12
-		if f.KeyID != "" {
-			subject = vault.ShortID(f.KeyID)
-		}
+		subject = vault.ShortID(f.KeyID)
 	}
 	marker := "  "
 	if selected {
@@ -356,6 +498,15 @@ func (p *healthPage) renderRow(f health.Finding, selected bool) string {
 // detail is the selected finding in full: its message, then its fix,
 // wrapped, in at most h lines.
 func (p *healthPage) detail(f health.Finding, h int) string {
+	lines := p.detailLines(f)
+	if len(lines) > h {
+		lines = append(lines[:h-1], p.c.styles.Faint.Render(truncate("  … enter opens its page, which shows it all", p.width)))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// detailLines are the selected finding's lines, wrapped.
+func (p *healthPage) detailLines(f health.Finding) []string {
 	st := p.c.styles
 	w := max(p.width-2, 16)
 	msg := strings.Split(wrap(f.Message, w), "\n")
@@ -367,10 +518,7 @@ func (p *healthPage) detail(f health.Finding, h int) string {
 	for _, l := range fix {
 		lines = append(lines, "  "+st.OK.Render(l))
 	}
-	if len(lines) > h {
-		lines = lines[:h]
-	}
-	return strings.Join(lines, "\n")
+	return lines
 }
 
 // scrollInfo says which findings are on screen, for the title line.

@@ -151,15 +151,15 @@ func TestExplainPage(t *testing.T) {
 	}
 }
 
-// TestRenderGuide: headings, wrapped paragraphs and items, commands kept
-// whole.
+// TestRenderGuide: headings, wrapped paragraphs and items, commands
+// wrapped with a continuation backslash so that they still paste whole.
 func TestRenderGuide(t *testing.T) {
 	text := "# Title\n\nA paragraph that is long enough to wrap at twenty cells.\n\n## Section\n\n- an item that wraps onto a second line\n1. a numbered item\n\n```sh\nnotary -s SERVER -d /a/very/long/path key rotate GUN targets\n```\n"
 	got := renderGuide(PlainStyles(), text, 30)
 	want := []string{
 		"Title", "", "A paragraph that is long", "enough to wrap at twenty", "cells.", "",
 		"SECTION", "", "- an item that wraps onto a", "  second line", "1. a numbered item", "",
-		"    notary -s SERVER -d /a/ve…",
+		"    notary -s SERVER -d \\", "      /a/very/long/path key \\", "      rotate GUN targets",
 	}
 	for i := range got {
 		got[i] = ansiStrip(got[i])

@@ -12,6 +12,7 @@ import (
 	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/health"
 	"github.com/trustvault/trustvault/vault/keyrole"
+	"github.com/trustvault/trustvault/vault/token"
 )
 
 // keyPageKeys are the key page's keys: scrolling, back, and the actions.
@@ -48,6 +49,11 @@ type keyPage struct {
 
 	ref  keyRef
 	file *vault.Key // nil when the private key is not in this directory
+	// onToken is what the token says about the key, when a token names
+	// it: the token is its location only when it shows the key itself
+	// (Proven) or there is no readable file; else the file stays the
+	// location and the certificate is only noted.
+	onToken *token.Key
 	// lines are the facts, laid out for the width; list scrolls them.
 	lines []string
 	list  listView
@@ -93,19 +99,57 @@ func (p *keyPage) Refresh(s *snapshot) bool {
 	if p.file == nil && p.ref.location == vault.LocationFile {
 		p.ref.location = vault.LocationMissing
 	}
+	if p.file != nil && p.file.Err != nil && p.ref.location != vault.LocationToken {
+		p.ref.location = vault.LocationDamaged
+	}
 	if p.file != nil && p.file.Err == nil {
 		p.ref.location = p.file.Location
 	}
-	if tk := s.tokens.keyOn(p.ref.id); tk != nil { // the token wins
+	readable := p.file != nil && p.file.Err == nil
+	p.onToken = s.tokens.keyOn(p.ref.id)
+	if tk := p.onToken; tk != nil && (tk.Proven || !readable) {
+		// The token wins when it shows the key, or when it is the only
+		// place the key may be.
 		p.ref.location, p.ref.token = vault.LocationToken, &tk.Token
 	}
-	p.keys.Yubikey.SetEnabled(canMoveToToken(s, p.file))
-	actionable := p.file != nil && p.file.Err == nil
-	p.keys.Passphrase.SetEnabled(actionable)
-	p.keys.Export.SetEnabled(actionable)
-	p.keys.Backup.SetEnabled(actionable)
+	p.setActions(s)
 	p.layout()
 	return true
+}
+
+// setActions enables the actions that can run now; those that cannot are
+// shown disabled with the reason (unavailable).
+func (p *keyPage) setActions(s *snapshot) {
+	readable := p.file != nil && p.file.Err == nil
+	p.keys.Yubikey.SetEnabled(canMoveToToken(s, p.file))
+	p.keys.Passphrase.SetEnabled(readable)
+	p.keys.Export.SetEnabled(readable)
+	p.keys.Backup.SetEnabled(readable)
+}
+
+// unavailable lists the key page's actions that cannot run now, each with
+// the reason and what to do about it.
+func (p *keyPage) unavailable() []disabledAction {
+	var out []disabledAction
+	readable := p.file != nil && p.file.Err == nil
+	why := "the private key is not readable in this trust directory"
+	switch {
+	case p.file != nil && p.file.Err != nil:
+		why = "its file is damaged: restore it from a backup (R on the repositories page)"
+	case p.file == nil && p.ref.location == vault.LocationToken:
+		why = "the key is on a token, not in a file here"
+	case p.file == nil:
+		why = "its file is not in this trust directory: import a copy (trustvault import FILE)"
+	}
+	if !readable {
+		out = append(out, disabledAction{p.keys.Passphrase, why}, disabledAction{p.keys.Export, why}, disabledAction{p.keys.Backup, why})
+	}
+	if !p.keys.Yubikey.Enabled() {
+		if r := moveToTokenBlocker(p.c.snap, p.file); r != "" {
+			out = append(out, disabledAction{p.keys.Yubikey, r})
+		}
+	}
+	return out
 }
 
 // layout renders the facts for the current width.
@@ -113,11 +157,13 @@ func (p *keyPage) layout() {
 	p.lines = keyFacts(p.c, p.ref, p.file, p.exported, p.width)
 	p.list.setLen(len(p.lines))
 	p.list.setHeight(p.height)
+	p.list.enableMoves(&p.keys.navKeys)
 }
 
 func (p *keyPage) Update(msg tea.Msg) (page, tea.Cmd) {
 	switch msg := msg.(type) {
 	case publicKeyExportedMsg:
+		p.form.reset() // nothing typed stays once it is done
 		p.form = nil
 		if msg.path != "" {
 			return p, send(noticeMsg{text: "Public key written to " + msg.path})
@@ -131,9 +177,13 @@ func (p *keyPage) Update(msg tea.Msg) (page, tea.Cmd) {
 		if p.form == nil {
 			return p, nil
 		}
-		name := ""
+		// What was typed stays where it is safe: a wrong passphrase is
+		// emptied, but a path that could not be written keeps the
+		// passphrase, so that fixing the path is one edit.
+		name := fieldPath
 		if errors.Is(msg.err, vault.ErrWrongPassphrase) {
 			name = fieldPass
+			p.form.reset(fieldPass)
 		}
 		return p, p.form.fail(name, passphraseError(msg.err))
 	}
@@ -161,7 +211,6 @@ func (p *keyPage) updateForm(msg tea.Msg) tea.Cmd {
 		path := strings.TrimSpace(p.form.text(fieldPath))
 		p.form.busy = true
 		cmd := exportPublicCmd(p.c.store, p.file.ID, p.form.value(fieldPass), path)
-		p.form.reset() // the passphrase went to the command
 		return tea.Batch(cmd, p.c.spinner.Tick)
 	}
 	return cmd
@@ -178,13 +227,15 @@ func (p *keyPage) updateKey(msg tea.KeyPressMsg) tea.Cmd {
 		p.form = newExportForm(p.c.styles, p.file)
 		return p.form.focusOn(0)
 	case key.Matches(msg, p.keys.Guide):
-		return fillGuideCmd(p.c.snap, p.ref.id, "")
+		return fillGuideCmd(p.c.snap, p.ref.id, p.ref.gun)
 	case key.Matches(msg, p.keys.Yubikey):
 		return openPage(newMoveToTokenPage(p.c, p.file))
 	case key.Matches(msg, p.keys.Backup):
 		return openPage(newBackupPage(p.c))
 	default:
-		p.list.scrollKeys(p.keys.navKeys, msg, p.height)
+		if !p.list.scrollKeys(p.keys.navKeys, msg, p.height) {
+			return explainDisabled(p.unavailable(), msg)
+		}
 	}
 	return nil
 }
@@ -251,6 +302,34 @@ func (fs *factSheet) add(label, value string, style func(string) string) {
 	}
 }
 
+// keyTokenFacts is the TOKEN section: a certificate on a token that does
+// not show the key (the file stays the location), and a root key generated
+// on a token, which has no backup and cannot have one.
+func keyTokenFacts(fs *factSheet, s *snapshot, ref keyRef, f *vault.Key) {
+	st := fs.st
+	tk := s.tokens.keyOn(ref.id)
+	readable := f != nil && f.Err == nil
+	var cert *vault.TokenRef
+	switch {
+	case tk != nil && !tk.Proven && readable:
+		cert = &tk.Token
+	case f != nil && f.TokenCertificate != nil:
+		cert = f.TokenCertificate
+	}
+	if cert != nil {
+		fs.heading("TOKEN")
+		fs.add("Certificate", "on "+cert.String()+", but "+vault.UnprovenTokenKey+
+			"; the key file stays the key's location until the token shows the key", st.Warn.Render)
+	}
+	if tk != nil && tk.Generated && keyrole.KindOf(tk.Role) == keyrole.Root && !readable {
+		fs.heading("BACKUP")
+		fs.add("✗ problem", "none, and none can be made: the key was generated on "+tk.Token.String()+" and cannot leave it; "+
+			"losing the token loses the root of every repository it signs", st.Bad.Render)
+		fs.add("Way out", "generate a root key as a file, back it up (b), move it to a Yubikey (y) and rotate each repository's root to it (notary key rotate GUN root); "+
+			"the key is then on the token and its encrypted file is its backup, as notary does it", st.Faint.Render)
+	}
+}
+
 // heading starts a section, a blank line above all but the first.
 func (fs *factSheet) heading(text string) {
 	if len(fs.lines) > 0 {
@@ -259,8 +338,20 @@ func (fs *factSheet) heading(text string) {
 	fs.lines = append(fs.lines, fs.st.Heading.Render(text))
 }
 
-// line writes a line as it is, indented.
-func (fs *factSheet) line(s string) { fs.lines = append(fs.lines, "  "+s) }
+// line writes a line, indented, wrapped to the width with a hanging
+// indent: nothing it says is cut off.
+func (fs *factSheet) line(s string) {
+	for i, l := range strings.Split(wrap(s, max(fs.width-4, 16)), "\n") {
+		if i > 0 {
+			l = "  " + l
+		}
+		fs.lines = append(fs.lines, "  "+l)
+	}
+}
+
+// raw writes a line as it is, indented (a PEM block, which must stay
+// copyable), cut at the width.
+func (fs *factSheet) raw(s string) { fs.lines = append(fs.lines, truncate("  "+s, fs.width)) }
 
 // keyFacts lays out everything known about a key, one fact per line:
 // what the key is and where, how it is protected and backed up, who uses
@@ -270,6 +361,7 @@ func keyFacts(c *common, ref keyRef, f *vault.Key, exported []byte, width int) [
 	s := c.snap
 	readable := f != nil && f.Err == nil
 	keyIdentityFacts(fs, s, ref, f)
+	keyTokenFacts(fs, s, ref, f)
 	keyProtectionFacts(fs, f)
 	if b, ok := s.backups[ref.id]; readable && (ok || s.backupsErr != nil) {
 		fs.heading("BACKUP")
@@ -279,7 +371,7 @@ func keyFacts(c *common, ref keyRef, f *vault.Key, exported []byte, width int) [
 			backupFacts(fs.st, b, fs.add)
 		}
 	}
-	keyUseFacts(fs, s, ref.id)
+	keyUseFacts(fs, s, ref)
 	if found := s.health.forKey(ref.id); len(found) > 0 {
 		fs.heading("HEALTH")
 		for _, h := range found {
@@ -289,14 +381,16 @@ func keyFacts(c *common, ref keyRef, f *vault.Key, exported []byte, width int) [
 		}
 	}
 	keyFileFacts(fs, s, f)
-	keyActionLines(fs, s, f)
+	keyActionLines(fs, s, f, ref)
 	if len(exported) > 0 {
 		fs.heading("PUBLIC KEY")
 		for _, l := range strings.Split(strings.TrimRight(string(exported), "\n"), "\n") {
-			fs.line(l)
+			fs.raw(l)
 		}
 	}
 	for i, l := range fs.lines {
+		// Lines are wrapped to the width; only a terminal narrower than
+		// the narrowest wrap (16 cells of value) cuts them.
 		fs.lines[i] = truncate(l, width)
 	}
 	return fs.lines
@@ -316,6 +410,9 @@ func keyIdentityFacts(fs *factSheet, s *snapshot, ref keyRef, f *vault.Key) {
 	if f != nil {
 		role, gun = f.Role, f.GUN
 	}
+	if role == "" && ref.role != "" {
+		role = ref.role
+	}
 	if role == "" {
 		role = strings.Join(usedRoles(s.uses[ref.id]), ", ")
 	}
@@ -325,6 +422,8 @@ func keyIdentityFacts(fs *factSheet, s *snapshot, ref keyRef, f *vault.Key) {
 	switch {
 	case gun != "":
 		fs.add("GUN", gun, nil)
+	case ref.gun != "":
+		fs.add("GUN", ref.gun+" (opened from it; the key itself is not tied to one repository)", nil)
 	case readable:
 		fs.add("GUN", "none: "+keyrole.KindOf(role).String()+" keys serve every repository whose metadata names them", st.Faint.Render)
 	}
@@ -357,7 +456,9 @@ func keyLocationFact(fs *factSheet, ref keyRef, readable bool) {
 	case vault.LocationServer:
 		fs.add("Location", loc+": the notary server holds it; it is not in this trust directory", st.Faint.Render)
 	case vault.LocationMissing:
-		fs.add("Location", loc+": metadata names it, but it is not in this trust directory nor on a token", st.Bad.Render)
+		fs.add("Location", keyStateFix(ref.location, nil), st.Bad.Render)
+	case vault.LocationDamaged:
+		fs.add("Location", "damaged: its file is here but cannot be read; restore the file from a backup (R on the repositories page), or, if no backup has it, follow the lost-key guide (L)", st.Bad.Render)
 	default:
 		fs.add("Location", loc, st.OK.Render)
 	}
@@ -397,25 +498,39 @@ func keyProtectionFacts(fs *factSheet, f *vault.Key) {
 
 // keyUseFacts is the USED BY section: each repository and role whose
 // metadata names the key, with the role's expiry.
-func keyUseFacts(fs *factSheet, s *snapshot, id string) {
+func keyUseFacts(fs *factSheet, s *snapshot, ref keyRef) {
 	st := fs.st
 	fs.heading("USED BY")
-	uses := s.uses[id]
+	// The repository the key was opened from comes first and is marked.
+	uses := slices.Clone(s.uses[ref.id])
+	slices.SortStableFunc(uses, func(a, b keyUse) int {
+		return boolRank(b.gun == ref.gun && ref.gun != "") - boolRank(a.gun == ref.gun && ref.gun != "")
+	})
 	if len(uses) == 0 {
-		fs.line(st.Faint.Render(truncate("No repository's metadata names this key.", fs.width-2)))
+		fs.add("", "No repository's metadata names this key.", st.Faint.Render)
 	}
 	for _, u := range uses {
 		exp := ""
 		if r := s.row(u.gun, false); r != nil && r.repo != nil {
 			if ri, ok := r.repo.Role(u.role); ok {
-				text, urg := expiryIn(ri.Expires, s.now)
-				if text != "" {
-					exp = " · " + urgencyStyle(st, urg).Render("expires "+text)
+				if text, urg := roleExpiry(ri, s.now, false); text != "" {
+					exp = " · " + urgencyStyle(st, urg).Render(text)
 				}
 			}
 		}
-		fs.line(truncate(u.gun+" · "+u.role+exp, fs.width-2))
+		here := ""
+		if ref.gun != "" && u.gun == ref.gun {
+			here = st.Faint.Render(" ◂ opened from here")
+		}
+		fs.line(u.gun + " · " + u.role + exp + here)
 	}
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // keyFileFacts is the FILE section: where the file is, its layout, size,
@@ -440,22 +555,32 @@ func keyFileFacts(fs *factSheet, s *snapshot, f *vault.Key) {
 	}
 }
 
-// keyActionLines is the ACTIONS section: the keys that act on this key.
-func keyActionLines(fs *factSheet, s *snapshot, f *vault.Key) {
+// keyActionLines is the ACTIONS section: the keys that act on this key,
+// and those that cannot now, faint, with the reason.
+func keyActionLines(fs *factSheet, s *snapshot, f *vault.Key, ref keyRef) {
 	st := fs.st
 	fs.heading("ACTIONS")
-	action := func(k, text string) { fs.line(st.Present.Render(pad(k, 4)) + text) }
+	action := func(k, text string) { fs.add(st.Present.Render(k), text, nil) }
+	off := func(k, text, why string) {
+		fs.add(st.Faint.Render(k), text+" — not now: "+why, st.Faint.Render)
+	}
 	if f != nil && f.Err == nil {
 		action("p", "change the passphrase (re-encrypts the file in place)")
 		action("e", "export the public key (to a file, or shown here)")
 		action("b", "back up the trust directory to two drives, each copy read back and verified")
 		if canMoveToToken(s, f) {
 			action("y", "move it to a Yubikey (the file stays as its backup)")
+		} else if why := moveToTokenBlocker(s, f); why != "" {
+			off("y", "move it to a Yubikey", why)
 		}
 	} else {
-		fs.line(st.Faint.Render("None: the private key is not readable in this trust directory."))
+		fs.add("", "None that change the key: the private key is not readable in this trust directory.", st.Faint.Render)
 	}
-	action("L", "what to do if this key is lost: the lost-key guide")
+	guide := "what to do if this key is lost: the lost-key guide"
+	if ref.gun != "" {
+		guide += " for " + ref.gun
+	}
+	action("L", guide)
 }
 
 // backupFacts is the key page's BACKUP section: the state, then each

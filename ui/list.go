@@ -13,6 +13,9 @@ type listView struct {
 	cursor, offset int
 	// selectable says which rows the cursor may rest on; nil means all.
 	selectable func(i int) bool
+	// cursorMoves marks a list whose cursor moves over every row (a list
+	// of findings), as opposed to lines that only scroll.
+	cursorMoves bool
 }
 
 func (l *listView) setLen(n int) {
@@ -217,5 +220,25 @@ func (l *listView) scrollWheel(msg tea.MouseWheelMsg) {
 		l.scroll(-wheelStep)
 	case tea.MouseWheelDown:
 		l.scroll(wheelStep)
+	}
+}
+
+// enableMoves shows the movement keys only when they can move something,
+// so that no page lists a key that does nothing: lines that only scroll
+// need more of them than fit; a cursor needs more than one row to rest
+// on, or more rows than fit.
+func (l *listView) enableMoves(k *navKeys) {
+	can := l.n > l.height
+	if !can && (l.selectable != nil || l.cursorMoves) {
+		rows := 0
+		for i := 0; i < l.n && rows < 2; i++ {
+			if l.can(i) {
+				rows++
+			}
+		}
+		can = rows > 1
+	}
+	for _, b := range []*key.Binding{&k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Top, &k.Bottom} {
+		b.SetEnabled(can)
 	}
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -39,9 +40,21 @@ type Model struct {
 	loading       bool
 	loadErr       error
 	showHelp      bool
+	helpOffset    int // the first line of the help shown, when it scrolls
 	status        string
 	statusErr     bool
+	// quitAsked is set after a ctrl+c that interrupted a long operation:
+	// a second one quits.
+	quitAsked bool
+	// announce is set while a refresh the person asked for runs: its end
+	// is said, even when nothing changed.
+	announce bool
 }
+
+// interrupter is a page running an operation that ctrl+c would cut short:
+// interruption says what state that leaves things in ("" when nothing is
+// running).
+type interrupter interface{ interruption() string }
 
 var _ tea.Model = (*Model)(nil)
 
@@ -155,9 +168,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.loading, m.loadErr = false, msg.err
 		return m, nil
 	case reloadRequestedMsg:
-		return m, m.reload()
+		cmd := m.reload()
+		m.announce = m.announce || (msg.asked && cmd != nil)
+		return m, cmd
 	case repoSelectedMsg:
-		m.push(newRepoPage(m.c, msg.gun, msg.orphan))
+		rp := newRepoPage(m.c, msg.gun, msg.orphan)
+		m.push(rp)
+		if msg.keyPrefix != "" {
+			rp.findKey(msg.keyPrefix)
+		}
 		return m, nil
 	case keySelectedMsg:
 		m.push(newKeyPage(m.c, msg.ref))
@@ -198,12 +217,27 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // updateKey handles the keys that work everywhere, then the page's own.
 func (m *Model) updateKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	m.status = ""
+	asked := m.quitAsked
+	m.quitAsked = false
 	if key.Matches(msg, m.keys.Quit) {
+		if in, ok := m.active().(interrupter); ok && !asked {
+			if state := in.interruption(); state != "" {
+				m.quitAsked = true
+				m.status, m.statusErr = state+" Press ctrl+c again to quit anyway; any other key keeps it going.", true
+				return m, nil
+			}
+		}
 		return m, tea.Quit
+	}
+	if asked {
+		return m, send(noticeMsg{text: "Keeping going."})
 	}
 	p := m.active()
 	if m.showHelp {
-		m.showHelp = false // any key closes the help
+		if m.scrollHelp(msg) {
+			return m, nil
+		}
+		m.showHelp = false // any other key closes the help
 		return m, nil
 	}
 	if p == nil {
@@ -213,15 +247,18 @@ func (m *Model) updateKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	}
-	if p.Capturing() {
+	if p.Capturing() || pageClaims(p, msg) {
+		// A page's own keys win over the global ones (restore's r).
 		return m.forward(msg)
 	}
 	switch {
 	case key.Matches(msg, m.keys.Help):
-		m.showHelp = true
+		m.showHelp, m.helpOffset = true, 0
 		return m, nil
 	case key.Matches(msg, m.keys.Refresh):
-		return m, m.reload()
+		cmd := m.reload()
+		m.announce = cmd != nil
+		return m, cmd
 	case key.Matches(msg, m.keys.Health):
 		if _, ok := p.(*healthPage); !ok && m.c.snap != nil {
 			m.push(newHealthPage(m.c))
@@ -241,6 +278,75 @@ func (m *Model) updateKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	return m.forward(msg)
+}
+
+// globalsFor is the global keys that do something on page p: not the key
+// of the page already open (! on the health page), and none the page's
+// own keys take.
+func (m *Model) globalsFor(p page, keys ...key.Binding) []key.Binding {
+	var out []key.Binding
+	for _, b := range keys {
+		switch {
+		case sameBinding(b, m.keys.Health) && isPage[*healthPage](p),
+			sameBinding(b, m.keys.Hardware) && isPage[*hardwarePage](p),
+			sameBinding(b, m.keys.Explain) && isPage[*explainPage](p):
+			continue
+		}
+		taken := false
+		for _, k := range b.Keys() {
+			if pageHasKey(p, k) {
+				taken = true
+			}
+		}
+		if !taken {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+func isPage[T page](p page) bool { _, ok := p.(T); return ok }
+
+func sameBinding(a, b key.Binding) bool { return slices.Equal(a.Keys(), b.Keys()) }
+
+// pageClaims reports whether one of the page's enabled keys, as its help
+// lists them, is msg.
+func pageClaims(p page, msg tea.KeyPressMsg) bool { return pageHasKey(p, msg.String()) }
+
+// pageHasKey reports whether one of the page's enabled keys is k.
+func pageHasKey(p page, k string) bool {
+	groups := append([][]key.Binding{p.ShortHelp()}, p.FullHelp()...)
+	for _, g := range groups {
+		for _, b := range g {
+			if b.Enabled() && bindingHasKey(b, k) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// helpScroll are the keys that scroll the help overlay when it is longer
+// than the screen; every other key closes it.
+var helpScroll = defaultNavKeys()
+
+// scrollHelp scrolls the help overlay; false when msg is not a scrolling
+// key or there is nothing to scroll.
+func (m *Model) scrollHelp(msg tea.KeyPressMsg) bool {
+	_, bodyH := m.bodySize()
+	n := len(strings.Split(m.helpView(), "\n"))
+	if n <= bodyH {
+		return false
+	}
+	var l listView
+	l.setLen(n)
+	l.setHeight(bodyH)
+	l.offset = m.helpOffset
+	if !l.scrollKeys(helpScroll, msg, bodyH) {
+		return false
+	}
+	m.helpOffset = l.offset
+	return true
 }
 
 func (m *Model) forward(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -271,11 +377,16 @@ func (m *Model) reload() tea.Cmd {
 // whose subject is gone.
 func (m *Model) loaded(msg vaultLoadedMsg) {
 	m.loading, m.loadErr = false, nil
+	defer func() { m.announce = false }()
 	m.c.store, m.c.snap = msg.store, msg.snap
 	m.dir = msg.snap.dir
 	if len(m.stack) == 0 {
 		m.push(newReposPage(m.c))
 		return
+	}
+	if m.announce && m.status == "" {
+		// A refresh says that it happened, even when nothing changed.
+		m.status, m.statusErr = "Read "+msg.snap.dir+" again: "+strings.Join(countsText(msg.snap.counts, false), " · ")+".", false
 	}
 	for i, p := range m.stack {
 		if !p.Refresh(msg.snap) {
@@ -315,9 +426,16 @@ func (m *Model) render() string {
 	if th > 0 {
 		parts = append(parts, m.titleView())
 	}
-	parts = append(parts, m.bodyView(bodyH))
+	footer := ""
 	if fh > 0 {
-		parts = append(parts, m.footerView())
+		footer = m.footerView()
+		// A message that says what to do next is wrapped, never cut: it
+		// covers the bottom of the page until the next key.
+		bodyH -= strings.Count(footer, "\n")
+	}
+	parts = append(parts, m.bodyView(max(bodyH, 1)))
+	if fh > 0 {
+		parts = append(parts, footer)
 	}
 	return strings.Join(parts, "\n")
 }
@@ -330,7 +448,9 @@ func (m *Model) bodyView(bodyH int) string {
 	case m.loadErr != nil:
 		body = clip(m.c.styles.Bad.Render(wrap("Could not open the trust directory: "+m.loadErr.Error(), m.width)), m.width)
 	case m.showHelp:
-		body = clip(m.helpView(), m.width)
+		lines := strings.Split(clip(m.helpView(), m.width), "\n")
+		off := min(m.helpOffset, max(len(lines)-bodyH, 0))
+		body = strings.Join(lines[off:], "\n")
 	case m.active() == nil:
 		body = m.c.spinner.View() + " Reading " + middleTruncate(m.dir, max(m.width-12, 8)) + "…"
 	default:
@@ -484,9 +604,21 @@ func (m *Model) footerView() string {
 		if m.statusErr {
 			style = st.StatusError
 		}
-		return style.Render(truncate(m.status, m.width))
+		lines := strings.Split(wrap(m.status, m.width), "\n")
+		if most := max(m.height/3, 1); len(lines) > most {
+			lines = lines[:most]
+			lines[most-1] = truncate(lines[most-1]+" …", m.width)
+		}
+		for i, l := range lines {
+			lines[i] = style.Render(l)
+		}
+		return strings.Join(lines, "\n")
 	}
 	if m.showHelp {
+		_, bodyH := m.bodySize()
+		if len(strings.Split(m.helpView(), "\n")) > bodyH {
+			return st.Faint.Render(truncate("↓/j ↑/k scroll · any other key closes", m.width))
+		}
 		return st.Faint.Render(truncate("any key closes the help", m.width))
 	}
 	p := m.active()
@@ -494,7 +626,7 @@ func (m *Model) footerView() string {
 		return st.Faint.Render(truncate("q quits", m.width))
 	}
 	// help truncates with an ellipsis, but not below the first item.
-	return truncate(m.help.ShortHelpView(append(p.ShortHelp(), m.keys.Health, m.keys.Help)), m.width)
+	return truncate(m.help.ShortHelpView(append(p.ShortHelp(), m.globalsFor(p, m.keys.Health, m.keys.Help)...)), m.width)
 }
 
 // helpView is the overlay: the page's keys, the global keys, and what the
@@ -504,13 +636,51 @@ func (m *Model) helpView() string {
 	if p == nil {
 		return ""
 	}
-	full := help.New()
-	full.Styles = m.help.Styles
-	full.SetWidth(m.width)
-	groups := append(p.FullHelp(), []key.Binding{m.keys.Health, m.keys.Hardware, m.keys.Explain, m.keys.Help, m.keys.Refresh, m.keys.Quit})
-	out := m.c.styles.Heading.Render("Keys") + "\n\n" + full.FullHelpView(groups)
+	groups := append(p.FullHelp(), m.globalsFor(p, m.keys.Health, m.keys.Hardware, m.keys.Explain, m.keys.Help, m.keys.Refresh, m.keys.Quit))
+	out := m.c.styles.Heading.Render("Keys") + "\n\n" + helpList(m.c.styles, groups, m.width)
+	if u, ok := p.(unavailabler); ok {
+		if d := disabledHelp(m.c.styles, u.unavailable(), m.width); d != "" {
+			out += "\n\n" + d
+		}
+	}
 	if l, ok := p.(interface{ legend() string }); ok {
 		out += "\n\n" + wrap(l.legend(), m.width)
 	}
 	return out
+}
+
+// helpList lists every enabled key, one a line ("enter  open"), groups
+// apart, descriptions wrapped: at any width every key is there (the
+// overlay scrolls), where columns would drop the ones that do not fit.
+func helpList(st Styles, groups [][]key.Binding, width int) string {
+	keyW := 0
+	for _, g := range groups {
+		for _, b := range g {
+			if b.Enabled() {
+				keyW = max(keyW, textWidth(b.Help().Key))
+			}
+		}
+	}
+	var out []string
+	for _, g := range groups {
+		var lines []string
+		for _, b := range g {
+			if !b.Enabled() {
+				continue
+			}
+			h := b.Help()
+			desc := strings.Split(wrap(h.Desc, max(width-keyW-4, 10)), "\n")
+			lines = append(lines, "  "+st.Help.FullKey.Render(pad(h.Key, keyW))+"  "+st.Help.FullDesc.Render(desc[0]))
+			for _, d := range desc[1:] {
+				lines = append(lines, strings.Repeat(" ", keyW+4)+st.Help.FullDesc.Render(d))
+			}
+		}
+		if len(lines) > 0 {
+			if len(out) > 0 {
+				out = append(out, "")
+			}
+			out = append(out, lines...)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -56,13 +56,17 @@ type (
 	repoSelectedMsg struct {
 		gun    string
 		orphan bool
+		// keyPrefix, when set, puts the cursor on the first key whose ID
+		// starts with it (a filter by key ID).
+		keyPrefix string
 	}
 	// keySelectedMsg opens a key page.
 	keySelectedMsg struct{ ref keyRef }
 	// backRequestedMsg closes the active page.
 	backRequestedMsg struct{}
-	// reloadRequestedMsg reads the trust directory again.
-	reloadRequestedMsg struct{}
+	// reloadRequestedMsg reads the trust directory again; asked marks a
+	// refresh the person asked for, which says when it is done.
+	reloadRequestedMsg struct{ asked bool }
 	// quitRequestedMsg ends the program.
 	quitRequestedMsg struct{}
 )
@@ -90,13 +94,19 @@ func send(msg tea.Msg) tea.Cmd { return func() tea.Msg { return msg } }
 
 // keyRef names a key: by canonical ID, and by file path when it is an
 // unreadable file (whose name need not be an ID). It carries what metadata
-// says about a key that has no file here.
+// says about a key that has no file here, and the context the key was
+// opened in: the repository and role of the page it was chosen on, so
+// that what the key page opens next (the lost-key guide) is about that
+// repository and not another one that names the same key.
 type keyRef struct {
-	id       string
-	path     string
-	tufID    string
-	keyType  string
-	location vault.Location
+	id   string
+	path string
+	// gun and role are the repository and role the key was opened from
+	// ("" when it was opened from no repository).
+	gun, role string
+	tufID     string
+	keyType   string
+	location  vault.Location
 	// token is where the key is when location is vault.LocationToken.
 	token *vault.TokenRef
 }

@@ -151,6 +151,10 @@ type passphraseChooser struct {
 	drawSeq   int    // the draw being waited for
 	typed     textinput.Model
 	revealed  bool
+	// seen is the draw the person last revealed or copied: a generated
+	// passphrase is confirmed only once it was shown or copied, as the
+	// confirmation asks for parts of it.
+	seen int
 	// estimate is zxcvbn's estimate of the typed passphrase, computed in a
 	// command; seq discards stale ones.
 	estimate passphrase.Strength
@@ -414,9 +418,16 @@ func (ch *passphraseChooser) updateChoose(msg tea.KeyPressMsg) (chooserResult, t
 	case key.Matches(msg, k.Less):
 		return chooserWorking, ch.adjust(-1)
 	case key.Matches(msg, k.Again):
+		ch.note = "A new draw."
+		if !ch.revealed {
+			ch.note += " It is hidden: v shows it."
+		}
 		return chooserWorking, ch.draw()
 	case key.Matches(msg, k.Reveal):
 		ch.revealed = !ch.revealed
+		if ch.revealed {
+			ch.seen = ch.drawSeq
+		}
 	case key.Matches(msg, k.Copy):
 		return chooserWorking, ch.copy()
 	case key.Matches(msg, k.Separator):
@@ -501,6 +512,7 @@ func (ch *passphraseChooser) copy() tea.Cmd {
 		return nil
 	}
 	ch.copied = true
+	ch.seen = ch.drawSeq
 	ch.clipSeq++
 	ch.note, ch.bad = fmt.Sprintf("Copied to the clipboard (OSC 52; if your terminal allows it). It is cleared in %d s or when you leave.", int(clipboardClear/time.Second)), false
 	seq := ch.clipSeq
@@ -540,6 +552,11 @@ func (ch *passphraseChooser) accept() (chooserResult, tea.Cmd) {
 		}
 		msg := err.Error()
 		ch.note, ch.bad = strings.ToUpper(msg[:1])+msg[1:]+fmt.Sprintf(": make it longer, or use %d generated words.", words), true
+		return chooserWorking, nil
+	}
+	if ch.mode != chooseTyped && !ch.standalone && !ch.revealed && ch.seen != ch.drawSeq {
+		zero(pass)
+		ch.note, ch.bad = "Save the passphrase first: press v to show it (or y to copy it) and write it down; the next step asks for parts of it.", true
 		return chooserWorking, nil
 	}
 	zero(ch.confirmWant)

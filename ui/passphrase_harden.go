@@ -455,7 +455,7 @@ func gunSuffix(gun string) string {
 
 func (p *hardenPage) unusableLines(line func(string)) {
 	for _, k := range p.unusable {
-		line(p.c.styles.Bad.Render(truncate(fmt.Sprintf("  unreadable  %s: %v", k.Path, k.Err), p.width)))
+		line(p.c.styles.Bad.Render(wrapHanging(fmt.Sprintf("  unreadable  %s: %v", k.Path, k.Err), p.width, 4)))
 	}
 }
 
@@ -467,28 +467,60 @@ func (p *hardenPage) summary(line func(string)) {
 		return
 	}
 	count := map[vault.HardenStatus]int{}
+	skipped := 0
 	for _, r := range p.results {
+		if r.skipped() {
+			skipped++ // skipped on purpose is not failed
+			continue
+		}
 		count[r.status]++
 	}
 	for _, r := range p.results {
-		ink := st.OK
-		if r.status != vault.Hardened {
+		word, ink := r.status.String(), st.OK
+		switch {
+		case r.skipped():
+			word, ink = "skipped", st.Warn
+		case r.status == vault.HardenCancelled:
+			ink = st.Faint
+		case r.status != vault.Hardened:
 			ink = st.Bad
 		}
-		text := fmt.Sprintf("%-17s %-9s %s  %s", r.status, truncate(orDash(r.key.Role), 9), r.key.ShortID(), orDash(r.key.GUN))
+		text := fmt.Sprintf("%-17s %-9s %s  %s", word, truncate(orDash(r.key.Role), 9), r.key.ShortID(), orDash(r.key.GUN))
 		if r.note != "" {
 			text += " · " + r.note
 		}
-		line(ink.Render(truncate(text, p.width)))
+		line(ink.Render(wrapHanging(text, p.width, 18)))
 	}
 	p.unusableLines(line)
 	failed := count[vault.HardenFailed] + len(p.unusable)
-	sum := fmt.Sprintf("Hardened %d, already hardened %d, failed %d", count[vault.Hardened], p.already, failed)
+	sum := fmt.Sprintf("Hardened %d, already hardened %d", count[vault.Hardened], p.already)
+	if skipped > 0 {
+		sum += fmt.Sprintf(", skipped %d", skipped)
+	}
+	sum += fmt.Sprintf(", failed %d", failed)
 	if n := count[vault.HardenCancelled]; n > 0 {
 		sum += fmt.Sprintf(", not tried %d", n)
 	}
 	line("")
-	line(st.SubHeading.Render(truncate(sum+".", p.width)))
+	line(st.SubHeading.Render(wrap(sum+".", p.width)))
+}
+
+// skipped reports whether the person skipped the key on purpose.
+func (o hardenOutcome) skipped() bool { return o.note == errHardenSkipped.Error() }
+
+// wrapHanging wraps text to width, the lines after the first indented by
+// indent cells, so that a result's note is never cut off.
+func wrapHanging(text string, width, indent int) string {
+	if textWidth(text) <= width || width <= indent+10 {
+		return wrap(text, width)
+	}
+	first := strings.Split(wrap(text, width), "\n")[0]
+	rest := strings.TrimLeft(text[len(first):], " ")
+	out := []string{first}
+	for _, l := range strings.Split(wrap(rest, width-indent), "\n") {
+		out = append(out, strings.Repeat(" ", indent)+l)
+	}
+	return strings.Join(out, "\n")
 }
 
 // progressBar is done of total as a bar of width cells.

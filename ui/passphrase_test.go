@@ -236,6 +236,13 @@ func TestChooserConfirm(t *testing.T) {
 				chooserPress(ch, "tab")
 			}
 			pass := string(ch.generated)
+			// Never shown nor copied: the confirmation would ask for
+			// parts of a passphrase the person never saw.
+			chooserPress(ch, "enter")
+			if ch.step != stepChoose || !strings.Contains(ch.note, "press v to show it") {
+				t.Fatalf("enter before v or y: step %v, note %q", ch.step, ch.note)
+			}
+			chooserPress(ch, "v", "v") // shown, then hidden again
 			chooserPress(ch, "enter")
 			if ch.step != stepConfirm || !ch.capturing() {
 				t.Fatalf("enter: step %v, note %q", ch.step, ch.note)
@@ -372,7 +379,7 @@ func TestGenerateKeyFlow(t *testing.T) {
 	if strings.Contains(screen(m), pass) {
 		t.Error("the passphrase is shown before it is revealed")
 	}
-	press(m, "enter")
+	press(m, "v", "v", "enter")
 	for _, r := range confirmAnswer(t, gp.ch, pass) {
 		press(m, string(r))
 	}
@@ -432,10 +439,10 @@ func TestGenerateKeyCancelled(t *testing.T) {
 	if gp.step != genPassphrase || gp.role != "targets/qa" {
 		t.Fatalf("name: %v %q", gp.step, gp.role)
 	}
-	press(m, "enter") // seven words, on to the confirmation
-	press(m, "esc")   // back to the choice
-	press(m, "esc")   // cancel the passphrase: back to the kinds of key
-	press(m, "esc")   // leave
+	press(m, "v", "v", "enter") // seven words, seen, on to the confirmation
+	press(m, "esc")             // back to the choice
+	press(m, "esc")             // cancel the passphrase: back to the kinds of key
+	press(m, "esc")             // leave
 	if _, still := m.active().(*generatePage); still {
 		t.Fatalf("esc did not leave: %T", m.active())
 	}
@@ -541,8 +548,12 @@ func TestHardenStop(t *testing.T) {
 		t.Fatalf("esc: %v", hp.step)
 	}
 	sc := screen(m)
-	if !strings.Contains(sc, "Hardened 2, already hardened 0, failed 1, not tried 7.") || !strings.Contains(sc, "skipped: no passphrase given") {
+	if !strings.Contains(sc, "Hardened 2, already hardened 0, skipped 1, failed 0, not tried 7.") || !strings.Contains(sc, "skipped: no passphrase given") {
 		t.Errorf("summary:\n%s", sc)
+	}
+	// The kept-weak note is wrapped, not cut off.
+	if !strings.Contains(strings.Join(strings.Fields(sc), " "), "change it on the key page") {
+		t.Errorf("the kept-weak note is cut off:\n%s", sc)
 	}
 	changed := 0
 	keys, _ = s.Keys()
@@ -588,7 +599,7 @@ func TestPassphraseGolden(t *testing.T) {
 			{"generate-confirm", func(t *testing.T, m *Model) {
 				press(m, "enter", "n", "enter")
 				m.active().(*generatePage).ch.rand = seeded(4)
-				press(m, "n", "enter")
+				press(m, "n", "v", "v", "enter")
 			}},
 			{"harden-intro", func(t *testing.T, m *Model) { press(m, "H") }},
 			{"harden-ask", func(t *testing.T, m *Model) { press(m, "H", "enter") }},
@@ -653,7 +664,7 @@ func TestHardenNewPassphrases(t *testing.T) {
 			hp.ch.rand = seeded(byte(10 + step))
 			press(m, "n")
 			pass := string(hp.ch.generated)
-			press(m, "enter")
+			press(m, "v", "v", "enter")
 			typeText(m, confirmAnswer(t, hp.ch, pass))
 			press(m, "enter")
 			chosen = append(chosen, pass)

@@ -3,10 +3,12 @@ package ui
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/trustvault/trustvault/vault"
@@ -21,7 +23,13 @@ type repoPage struct {
 	keys          navKeys
 	generate      key.Binding // a new key: passphrase_pages.go
 	guide         key.Binding // the lost-key guide: guide.go
+	find          key.Binding // find a key by the start of its ID
 	width, height int
+	// finding is set while the person types a key ID's start; the cursor
+	// follows the first key it matches, and esc puts it back at from.
+	finding bool
+	findIn  textinput.Model
+	from    int
 
 	gun    string
 	orphan bool
@@ -63,7 +71,12 @@ type repoLine struct {
 func newRepoPage(c *common, gun string, orphan bool) *repoPage {
 	p := &repoPage{c: c, keys: defaultNavKeys(), gun: gun, orphan: orphan,
 		generate: key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new key")),
-		guide:    guideBinding()}
+		guide:    guideBinding(),
+		find:     key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "find a key by ID"))}
+	p.findIn = textinput.New()
+	p.findIn.Prompt = "key ID: "
+	p.findIn.Placeholder = "its first characters"
+	p.findIn.SetStyles(c.styles.Input)
 	p.list.selectable = func(i int) bool { return p.lines[i].kind == lineKey }
 	p.Refresh(c.snap)
 	return p
@@ -76,12 +89,55 @@ func (p *repoPage) Title() string {
 	return p.gun
 }
 
-func (p *repoPage) Capturing() bool { return false }
-func (p *repoPage) Busy() bool      { return false }
+func (p *repoPage) Capturing() bool { return p.finding }
+
+// findKey puts the cursor on the first key whose ID starts with prefix
+// (any length); false when none does.
+func (p *repoPage) findKey(prefix string) bool {
+	prefix = strings.ToLower(strings.TrimSpace(prefix))
+	if prefix == "" {
+		return false
+	}
+	for i, l := range p.lines {
+		if l.kind == lineKey && strings.HasPrefix(l.ref.id, prefix) {
+			p.list.cursor = i
+			p.list.follow()
+			return true
+		}
+	}
+	return false
+}
+
+// updateFind takes the key ID being typed.
+func (p *repoPage) updateFind(msg tea.KeyPressMsg) tea.Cmd {
+	switch msg.String() {
+	case "esc":
+		p.finding = false
+		p.findIn.Blur()
+		p.list.cursor = p.from
+		p.list.follow()
+		return nil
+	case "enter":
+		p.finding = false
+		p.findIn.Blur()
+		return nil
+	}
+	var cmd tea.Cmd
+	p.findIn, cmd = p.findIn.Update(msg)
+	if q := p.findIn.Value(); q != "" && !p.findKey(q) {
+		return tea.Batch(cmd, send(noticeMsg{text: "No key here starts with " + q + "."}))
+	}
+	return cmd
+}
+func (p *repoPage) Busy() bool { return false }
 
 func (p *repoPage) SetSize(w, h int) {
 	p.width, p.height = w, h
+	if p.row != nil {
+		p.Refresh(p.c.snap) // the fixes are wrapped to the width
+	}
 	p.list.setHeight(h)
+	p.list.enableMoves(&p.keys)
 }
 
 // Refresh rebuilds the lines and keeps the cursor on the same key.
@@ -95,7 +151,7 @@ func (p *repoPage) Refresh(s *snapshot) bool {
 		cur = p.lines[p.list.cursor].ref
 	}
 	p.row = row
-	p.lines = repoLines(s, row)
+	p.lines = repoLines(s, row, p.width)
 	p.list.cursor = 0
 	p.list.setLen(len(p.lines))
 	for i, l := range p.lines {
@@ -106,12 +162,20 @@ func (p *repoPage) Refresh(s *snapshot) bool {
 	}
 	p.list.setHeight(p.height)
 	p.list.clamp()
+	p.list.enableMoves(&p.keys)
 	return true
 }
 
-// repoLines lays out a row: the five key types, then the problems.
-func repoLines(s *snapshot, row *repoRow) []repoLine {
+// repoLines lays out a row: the five key types, then the problems, then
+// what fixes each damaged, missing or absent thing, wrapped to width.
+func repoLines(s *snapshot, row *repoRow, width int) []repoLine {
 	var lines []repoLine
+	var fixes []string
+	addFix := func(f string) {
+		if f != "" && !slices.Contains(fixes, f) {
+			fixes = append(fixes, f)
+		}
+	}
 	extras := map[keyrole.Kind][]*vault.Key{}
 	var unreadable []*vault.Key
 	for _, k := range row.extra {
@@ -143,6 +207,7 @@ func repoLines(s *snapshot, row *repoRow) []repoLine {
 		}
 		lines = append(lines, head)
 		for _, ri := range roles {
+			addFix(roleMetadataFix(*ri, row.gun, s.dir))
 			if kind == keyrole.Delegation {
 				lines = append(lines, repoLine{kind: lineRole, heading: kind, role: ri})
 			}
@@ -150,8 +215,12 @@ func repoLines(s *snapshot, row *repoRow) []repoLine {
 				lines = append(lines, repoLine{kind: lineNote, text: "no keys"})
 			}
 			for _, rk := range ri.Keys {
-				ref := keyRef{id: rk.ID, tufID: rk.TUFID, keyType: rk.KeyType, location: rk.Location, token: rk.Token}
+				ref := keyRef{id: rk.ID, tufID: rk.TUFID, keyType: rk.KeyType, location: rk.Location, token: rk.Token,
+					gun: row.gun, role: ri.Name}
 				lines = append(lines, repoLine{kind: lineKey, ref: ref, file: fileFor(s, rk)})
+				if fix := keyStateFix(rk.Location, rk.Err); fix != "" {
+					addFix(vault.ShortID(rk.ID) + " is " + fix)
+				}
 			}
 		}
 		if ex := extras[kind]; len(ex) > 0 {
@@ -159,7 +228,9 @@ func repoLines(s *snapshot, row *repoRow) []repoLine {
 				lines = append(lines, repoLine{kind: lineNote, text: "key files for this repository that its metadata does not name:"})
 			}
 			for _, k := range ex {
-				lines = append(lines, repoLine{kind: lineKey, ref: fileRef(k), file: k, extra: true})
+				ref := fileRef(k)
+				ref.gun = row.gun
+				lines = append(lines, repoLine{kind: lineKey, ref: ref, file: k, extra: true})
 			}
 		}
 	}
@@ -172,15 +243,34 @@ func repoLines(s *snapshot, row *repoRow) []repoLine {
 	if row.repo != nil && len(row.repo.Problems) > 0 {
 		lines = append(lines, repoLine{kind: lineHeading, title: "METADATA", text: plural(len(row.repo.Problems), "problem", "problems")})
 		for _, err := range row.repo.Problems {
-			lines = append(lines, repoLine{kind: lineNote, text: err.Error()})
+			lines = appendNote(lines, err.Error(), width)
 		}
+	}
+	if len(fixes) > 0 {
+		lines = append(lines, repoLine{kind: lineHeading, title: "TO FIX", text: plural(len(fixes), "thing", "things")})
+		for _, f := range fixes {
+			lines = appendNote(lines, f, width)
+		}
+	}
+	return lines
+}
+
+// appendNote adds a note wrapped to width, one line per row, so that
+// nothing it says is cut off.
+func appendNote(lines []repoLine, text string, width int) []repoLine {
+	w := max(width-indentWidth, 16)
+	if width <= 0 {
+		w = 1 << 20
+	}
+	for _, l := range strings.Split(wrap(text, w), "\n") {
+		lines = append(lines, repoLine{kind: lineNote, text: l})
 	}
 	return lines
 }
 
 // fileFor finds the key file for a key metadata names.
 func fileFor(s *snapshot, rk vault.RoleKey) *vault.Key {
-	if rk.Location != vault.LocationFile && rk.Location != vault.LocationToken {
+	if rk.Location != vault.LocationFile && rk.Location != vault.LocationToken && rk.Location != vault.LocationDamaged {
 		return nil
 	}
 	return s.files[rk.ID] // for a key on a token: its backup file, if any
@@ -198,7 +288,14 @@ func fileRef(k *vault.Key) keyRef {
 func (p *repoPage) Update(msg tea.Msg) (page, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
+		if p.finding {
+			return p, p.updateFind(msg)
+		}
 		switch {
+		case key.Matches(msg, p.find):
+			p.finding, p.from = true, p.list.cursor
+			p.findIn.Reset()
+			return p, p.findIn.Focus()
 		case key.Matches(msg, p.keys.Back):
 			return p, send(backRequestedMsg{})
 		case key.Matches(msg, p.keys.Open):
@@ -213,6 +310,9 @@ func (p *repoPage) Update(msg tea.Msg) (page, tea.Cmd) {
 			if p.list.selected() {
 				return p, fillGuideCmd(p.c.snap, p.lines[p.list.cursor].ref.id, p.gun)
 			}
+			if p.orphan {
+				return p, send(noticeMsg{text: "Choose a key first: these keys belong to no repository, so there is no repository's targets key to guide."})
+			}
 			return p, fillGuideCmd(p.c.snap, "targets", p.gun)
 		default:
 			navigate(&p.list, p.keys, msg)
@@ -224,19 +324,28 @@ func (p *repoPage) Update(msg tea.Msg) (page, tea.Cmd) {
 }
 
 func (p *repoPage) ShortHelp() []key.Binding {
-	return []key.Binding{p.keys.Open, p.keys.Up, p.keys.Down, p.generate, p.guide, p.keys.Back}
+	if p.finding {
+		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep")),
+			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back to where it was"))}
+	}
+	return []key.Binding{p.keys.Open, p.keys.Up, p.keys.Down, p.generate, p.guide, p.find, p.keys.Back}
 }
 
 func (p *repoPage) FullHelp() [][]key.Binding {
+	if p.finding {
+		return [][]key.Binding{p.ShortHelp()}
+	}
 	return [][]key.Binding{
 		{p.keys.Up, p.keys.Down, p.keys.PageUp, p.keys.PageDown, p.keys.Top, p.keys.Bottom},
-		{p.keys.Open, p.generate, p.guide, p.keys.Back},
+		{p.keys.Open, p.generate, p.guide, p.find, p.keys.Back},
 	}
 }
 
 func (p *repoPage) legend() string {
 	return "Location: this disk (a key file here), token, signing server (the notary server holds " +
-		"the snapshot and timestamp keys it signs with), missing (metadata names the key, but it is nowhere here).\n" +
+		"the snapshot and timestamp keys it signs with), damaged (its file is here but cannot be read: restore it from a backup), " +
+		"missing (metadata names the key, but it is nowhere here: import a copy or rotate it).\n" +
+		"Metadata: no metadata file yet (absent: pull the repository), metadata damaged (move the file aside and pull again).\n" +
 		"Backup: the drives holding a verified copy of the key file as it is now (✓ two or more); " +
 		"backup older: every copy holds the key before it changed (a new passphrase).\n" +
 		"Encryption: weak means notary's 2,048 PBKDF2 iterations, legacy PEM encryption or none; " +
@@ -257,12 +366,21 @@ func (p *repoPage) View() string {
 		return ""
 	}
 	start, end := p.list.visible()
+	if p.finding {
+		end = min(end, start+max(p.height-1, 1))
+	}
 	var b strings.Builder
 	for i := start; i < end; i++ {
 		if i > start {
 			b.WriteString("\n")
 		}
 		b.WriteString(p.renderLine(p.lines[i], i == p.list.cursor && p.list.selected()))
+	}
+	if p.finding {
+		for n := end - start; n < p.height-1; n++ {
+			b.WriteString("\n")
+		}
+		b.WriteString("\n" + truncate(p.findIn.View(), p.width))
 	}
 	return b.String()
 }
@@ -312,19 +430,7 @@ func roleFacts(ri *vault.RoleInfo, now time.Time, width int) (facts, expiry stri
 	if ri.Version > 0 {
 		facts += fmt.Sprintf(" · v%d", ri.Version)
 	}
-	if !ri.HasMetadata {
-		return facts, "no metadata file yet", urgencyNone
-	}
-	if width >= len(facts)+60 {
-		expiry, u = expiryLong(ri.Expires, now)
-	} else {
-		expiry, u = expiryIn(ri.Expires, now)
-	}
-	expiry = "expires " + expiry
-	if serverRenewed(*ri) {
-		expiry += " (the server renews it)"
-		u = urgencyNone
-	}
+	expiry, u = roleExpiry(*ri, now, width >= len(facts)+60)
 	return facts, expiry, u
 }
 
@@ -334,13 +440,10 @@ func (p *repoPage) compact() bool { return p.width < 64 }
 // roleFactsCompact is roleFacts for narrow terminals: "1/1 · in 7y".
 func roleFactsCompact(ri *vault.RoleInfo, now time.Time) (facts, expiry string, u urgency) {
 	facts = fmt.Sprintf("%d/%d", ri.Threshold, len(ri.Keys))
-	if !ri.HasMetadata {
-		return facts, "no metadata", urgencyNone
-	}
-	expiry, u = expiryIn(ri.Expires, now)
-	if serverRenewed(*ri) {
-		u = urgencyNone
-	}
+	expiry, u = roleExpiry(*ri, now, false)
+	expiry = strings.TrimPrefix(expiry, "expires ")
+	expiry = strings.TrimSuffix(expiry, " (the server renews it)")
+	expiry = strings.Replace(expiry, "no metadata file yet", "no metadata", 1)
 	return facts, expiry, u
 }
 
@@ -351,6 +454,7 @@ func (p *repoPage) renderKeyCompact(l repoLine, selected bool) string {
 	loc := map[vault.Location]string{
 		vault.LocationFile: "here", vault.LocationToken: "token",
 		vault.LocationServer: "server", vault.LocationMissing: "missing",
+		vault.LocationDamaged: "damaged",
 	}[l.ref.location]
 	prot, style := "", st.OK
 	switch f := l.file; {
@@ -361,6 +465,9 @@ func (p *repoPage) renderKeyCompact(l repoLine, selected bool) string {
 	case f != nil:
 		prot = "ok"
 	case l.ref.location == vault.LocationMissing:
+		style = st.Bad
+	}
+	if l.ref.location == vault.LocationDamaged {
 		style = st.Bad
 	}
 	marker := "  "
@@ -421,7 +528,7 @@ func (p *repoPage) renderKey(l repoLine, selected bool) string {
 	loc := locationText(l.ref.location)
 	locStyle := st.OK
 	switch l.ref.location {
-	case vault.LocationMissing:
+	case vault.LocationMissing, vault.LocationDamaged:
 		locStyle = st.Bad
 	case vault.LocationServer:
 		locStyle = st.Faint
@@ -431,6 +538,9 @@ func (p *repoPage) renderKey(l repoLine, selected bool) string {
 	encStyle := st.OK
 	if l.ref.token != nil {
 		notes = append(notes, tokenPlace(l.ref.token, l.file != nil))
+	}
+	if l.file != nil && l.file.TokenCertificate != nil && l.file.Err == nil {
+		notes = append(notes, "certificate on "+l.file.TokenCertificate.Name()+", key not shown there")
 	}
 	if f := l.file; f != nil {
 		if f.Err != nil {
@@ -449,8 +559,12 @@ func (p *repoPage) renderKey(l repoLine, selected bool) string {
 			}
 		}
 	}
-	if l.ref.location == vault.LocationMissing {
-		notes = append(notes, "named by metadata, found nowhere")
+	switch l.ref.location {
+	case vault.LocationMissing:
+		notes = append(notes, "named by metadata, found nowhere · import or rotate")
+		encStyle = st.Bad
+	case vault.LocationDamaged:
+		notes = append(notes, "restore from a backup")
 		encStyle = st.Bad
 	}
 	if l.extra && l.file != nil && l.file.Err == nil {

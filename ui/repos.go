@@ -10,6 +10,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
@@ -166,7 +167,7 @@ func matches(r *repoRow, q string) bool {
 	if q == "" || strings.Contains(r.search, q) {
 		return true
 	}
-	if len(q) < 4 || !isHex(q) {
+	if !isHex(q) {
 		return false
 	}
 	for _, id := range r.ids {
@@ -175,6 +176,15 @@ func matches(r *repoRow, q string) bool {
 		}
 	}
 	return false
+}
+
+// idQuery is the filter as a key ID prefix, or "" when it cannot be one.
+func idQuery(q string) string {
+	q = strings.ToLower(strings.TrimSpace(q))
+	if q == "" || !isHex(q) {
+		return ""
+	}
+	return q
 }
 
 func isHex(s string) bool {
@@ -227,6 +237,8 @@ func (p *reposPage) Update(msg tea.Msg) (page, tea.Cmd) {
 			p.setQuery("")
 		case key.Matches(msg, p.keys.Quit):
 			return p, send(quitRequestedMsg{})
+		case key.Matches(msg, p.keys.Refresh):
+			return p, send(reloadRequestedMsg{asked: true})
 		case key.Matches(msg, p.keys.Sort):
 			p.order = 1 - p.order
 			p.Refresh(p.c.snap)
@@ -234,7 +246,8 @@ func (p *reposPage) Update(msg tea.Msg) (page, tea.Cmd) {
 		case key.Matches(msg, p.keys.Open):
 			if p.list.selected() {
 				r := p.rows[p.list.cursor]
-				return p, send(repoSelectedMsg{gun: r.gun, orphan: r.orphan})
+				// A filter that is a key ID's start lands on that key.
+				return p, send(repoSelectedMsg{gun: r.gun, orphan: r.orphan, keyPrefix: idQuery(p.query)})
 			}
 		case key.Matches(msg, p.keys.Harden):
 			np, cmd := newHardenPage(p.c)
@@ -589,8 +602,14 @@ func rowNotes(r *repoRow) string {
 			unreadable++
 		}
 	}
+	if r.damaged > 0 {
+		notes = append(notes, strconv.Itoa(r.damaged)+" damaged")
+	}
 	if unreadable > 0 {
 		notes = append(notes, strconv.Itoa(unreadable)+" unreadable")
+	}
+	if n := metadataNotes(r); n != "" {
+		notes = append(notes, n)
 	}
 	if r.weak > 0 {
 		notes = append(notes, plural(r.weak, "weak key", "weak keys"))
@@ -621,7 +640,8 @@ func emptyState(st Styles, s *snapshot, width, height int) string {
 	if s.absent {
 		where = "The trust directory " + s.dir + " does not exist yet."
 	}
-	demo, generate := st.Present.Render("trustvault --demo"), st.Present.Render("trustvault generate --role root")
+	// The command acts on the directory open here, not on the default one.
+	demo, generate := st.Present.Render("trustvault --demo"), st.Present.Render(trustvaultCmd(s.dir, "generate --role root"))
 	var lines []string
 	if height < 16 {
 		lines = []string{
@@ -670,4 +690,21 @@ func wrap(s string, width int) string {
 func (p *reposPage) scrollInfo() (first, last, total int) {
 	first, last = p.list.visible()
 	return first, last, p.list.n
+}
+
+// metadataNotes counts a row's roles whose metadata is damaged.
+func metadataNotes(r *repoRow) string {
+	if r.repo == nil {
+		return ""
+	}
+	damaged := 0
+	for _, ri := range r.repo.Roles {
+		if metadataState(ri) == vault.MetadataDamaged {
+			damaged++
+		}
+	}
+	if damaged == 0 {
+		return ""
+	}
+	return plural(damaged, "damaged metadata file", "damaged metadata files")
 }

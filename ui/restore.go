@@ -156,7 +156,18 @@ func passFunc(pass []byte) vault.ArchivePassphraseFunc {
 	return func() ([]byte, error) { return append([]byte(nil), pass...), nil }
 }
 
-func (p *restorePage) Title() string          { return "Restore or drill a backup" }
+func (p *restorePage) Title() string { return "Restore or drill a backup" }
+
+// interruption says what quitting now would leave.
+func (p *restorePage) interruption() string {
+	if p.step != restoreWorking {
+		return ""
+	}
+	if p.doing == callRestore {
+		return "The restore is writing key files: those written so far stay (each is written whole or not at all), the rest would be missing, and no key here is written over. The backup drive is only read."
+	}
+	return "The backup is being read and checked; nothing has been written, and the drive is only read."
+}
 func (p *restorePage) Capturing() bool        { return p.step == restorePath || p.step == restorePass }
 func (p *restorePage) Busy() bool             { return p.step == restoreWorking }
 func (p *restorePage) SetSize(w, h int)       { p.width, p.height = w, h }
@@ -311,11 +322,11 @@ func (p *restorePage) View() string {
 		}
 		for _, k := range r.Keys {
 			if k.State != vault.DrillSame {
-				line(fmt.Sprintf("  %s %s key %s: %s", stateMarkUI(k.State), orDash(k.Role), vault.ShortID(k.ID), k.State))
+				para(fmt.Sprintf("  %s %s key %s: %s", stateMarkUI(k.State), orDash(k.Role), vault.ShortID(k.ID), k.State))
 			}
 		}
 		for _, k := range r.NotCovered {
-			line(fmt.Sprintf("  ✗ %s key %s: here, not in the backup", orDash(k.Role), k.ShortID()))
+			para(fmt.Sprintf("  ✗ %s key %s: here, not in the backup", orDash(k.Role), k.ShortID()))
 		}
 	}
 	if p.step == restoreDone && p.res != nil {
@@ -329,7 +340,7 @@ func (p *restorePage) View() string {
 		para(st.OK.Render(fmt.Sprintf("Restored %s (%s written, %d already here).", plural(n, "key", "keys"), plural(len(p.res.Written), "file", "files"), len(p.res.Identical))))
 		for _, c := range p.res.Conflicts {
 			if c.RestoredAs != "" {
-				line("  " + c.Name + " differs here: the backup's copy is " + c.RestoredAs)
+				para("  " + c.Name + " differs here: the backup's copy is " + c.RestoredAs)
 			}
 		}
 	}

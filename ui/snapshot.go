@@ -87,6 +87,7 @@ type repoRow struct {
 	delegations int
 	here        int // keys with a file in this trust directory or a token
 	missing     int // keys metadata names that are nowhere
+	damaged     int // keys metadata names whose file here is unreadable
 	server      int // keys the signing server holds
 	weak        int // of those here, how many are weakly protected
 	problems    int
@@ -257,6 +258,9 @@ func (s *snapshot) summarise(row *repoRow) {
 					}
 				case vault.LocationServer:
 					row.server++
+				case vault.LocationDamaged:
+					row.damaged++
+					row.problems++
 				default:
 					row.missing++
 					row.problems++
@@ -448,6 +452,8 @@ func locationText(l vault.Location) string {
 		return "token"
 	case vault.LocationServer:
 		return "signing server"
+	case vault.LocationDamaged:
+		return "damaged"
 	default:
 		return "missing"
 	}

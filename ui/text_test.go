@@ -199,7 +199,7 @@ func TestSnapshotRows(t *testing.T) {
 	for _, q := range []struct {
 		query string
 		want  bool
-	}{{"", true}, {"app", true}, {"example.com/a", true}, {"1111", true}, {"111", false}, {"9999", true}, {"nothing", false}} {
+	}{{"", true}, {"app", true}, {"example.com/a", true}, {"1111", true}, {"111", true}, {"1", true}, {"9999", true}, {"12x", false}, {"nothing", false}} {
 		if got := matches(app, q.query); got != q.want {
 			t.Errorf("matches(app, %q) = %v", q.query, got)
 		}
