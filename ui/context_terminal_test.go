@@ -1,10 +1,13 @@
 package ui
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/vaulttest"
+	"github.com/trustvault/trustvault/vault/vaulttest/tools"
 )
 
 // TestTerminalGuideContext runs the built binary in tmux on a demo vault,
@@ -14,22 +17,18 @@ import (
 // the repository the person came from: its name at the top and in the
 // breadcrumb, and none of the other repository's delete or init commands.
 func TestTerminalGuideContext(t *testing.T) {
-	requireTmux(t)
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	bin := buildBinary(t)
-	info, _ := newDemo(t)
+	bin := tools.Trustvault(t)
+	info := vaulttest.LiveDemo(t, filepath.Join(t.TempDir(), "trust"))
 	root := vault.ShortID(info.RootKeys[0])
-	tm := startTmux(t, 120, 40, bin, "--trust-dir", info.Dir)
-	tm.waitFor("repositories", "▸ docker.io/acme/tools", apiGUN)
+	tm := tools.StartTmux(t, 120, 40, bin, "--trust-dir", info.Dir)
+	tm.WaitFor("repositories", "▸ docker.io/acme/tools", apiGUN)
 
-	tm.send("j", "j", "Enter")
-	tm.waitFor("repository", "Repositories › "+apiGUN, "ROOT")
-	tm.send("Enter")
-	tm.waitFor("key", "› key "+root, "opened from here")
-	tm.send("L")
-	screen := tm.waitFor("guide", "Guide: lost root key "+root, "For repository "+apiGUN)
+	tm.Send("j", "j", "Enter")
+	tm.WaitFor("repository", "Repositories › "+apiGUN, "ROOT")
+	tm.Send("Enter")
+	tm.WaitFor("key", "› key "+root, "opened from here")
+	tm.Send("L")
+	screen := tm.WaitFor("guide", "Guide: lost root key "+root, "For repository "+apiGUN)
 	if strings.Contains(screen, "For repository "+toolsGUN) {
 		t.Fatalf("the guide names %s:\n%s", toolsGUN, screen)
 	}
@@ -37,8 +36,8 @@ func TestTerminalGuideContext(t *testing.T) {
 	// other one the key also signs.
 	var all strings.Builder
 	for i := 0; i < 12; i++ {
-		all.WriteString(tm.capture())
-		tm.send("PageDown")
+		all.WriteString(tm.Screen())
+		tm.Send("PageDown")
 	}
 	if strings.Contains(all.String(), "delete "+toolsGUN) || strings.Contains(all.String(), "init "+toolsGUN) {
 		t.Errorf("the guide from %s has commands for %s:\n%s", apiGUN, toolsGUN, all.String())
@@ -46,8 +45,8 @@ func TestTerminalGuideContext(t *testing.T) {
 	if !strings.Contains(all.String(), apiGUN) {
 		t.Errorf("the guide never names %s", apiGUN)
 	}
-	tm.send("q", "q", "q", "q")
-	if status := tm.exited(); status != "0" {
+	tm.Send("q", "q", "q", "q")
+	if status := tm.Exited(); status != "0" {
 		t.Errorf("exit status %s", status)
 	}
 }

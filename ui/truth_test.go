@@ -15,6 +15,7 @@ import (
 	"github.com/trustvault/trustvault/hardware"
 	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/demo"
+	"github.com/trustvault/trustvault/vault/vaulttest"
 )
 
 // apiGUN and toolsGUN are two demo repositories that share a root key:
@@ -298,9 +299,9 @@ func TestKeyWalk(t *testing.T) {
 	if testing.Short() {
 		t.Skip("opens every page once per key")
 	}
-	_, s := newDemo(t)
+	_, s := vaulttest.Demo(t)
 	fresh := func(t *testing.T, keys []string) *Model {
-		m := newTestModel(t, s, readSnapshot(s, demoNow), 120, 40)
+		m := newTestModel(t, s, readSnapshot(s, vaulttest.Now()), 120, 40)
 		m.c.drives = vault.NewDrives(fakeDetector{drives: twoDrives(t)}, nil)
 		for _, k := range keys {
 			pressWalk(m, keyMsg(t, k))
@@ -407,8 +408,8 @@ func TestHelpScrollsWhenSmall(t *testing.T) {
 // the passphrase typed (it was cleared before), and says what went wrong
 // at the path.
 func TestExportFailureKeepsPassphrase(t *testing.T) {
-	info, s := newDemo(t)
-	m := newTestModel(t, s, readSnapshot(s, demoNow), 100, 30)
+	info, s := vaulttest.Demo(t)
+	m := newTestModel(t, s, readSnapshot(s, vaulttest.Now()), 100, 30)
 	deliver(m, keySelectedMsg{ref: keyRef{id: info.RootKeys[0], location: vault.LocationFile}})
 	press(m, "e")
 	kp := m.active().(*keyPage)
@@ -441,7 +442,7 @@ func TestExportFailureKeepsPassphrase(t *testing.T) {
 // it; targets/alice never signed (absent metadata).
 func damagedDemo(t *testing.T) (*vault.Store, string) {
 	t.Helper()
-	info, s := newDemo(t)
+	info, s := vaulttest.Demo(t)
 	var targets string
 	for _, r := range info.Repositories {
 		if r.GUN == apiGUN {
@@ -464,7 +465,7 @@ func damagedDemo(t *testing.T) (*vault.Store, string) {
 // The repository page and the key page agree, each with its fix.
 func TestThreeStates(t *testing.T) {
 	s, targets := damagedDemo(t)
-	m := newTestModel(t, s, readSnapshot(s, demoNow), 120, 60)
+	m := newTestModel(t, s, readSnapshot(s, vaulttest.Now()), 120, 60)
 	rp := openRepo(t, m, apiGUN)
 	sc := screen(m)
 	flat := strings.Join(strings.Fields(sc), " ")
@@ -577,7 +578,7 @@ func TestAdviceUsesOpenDirectory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := newTestModel(t, s, readSnapshot(s, demoNow), 200, 40)
+	m := newTestModel(t, s, readSnapshot(s, vaulttest.Now()), 200, 40)
 	if want := "trustvault --trust-dir '" + dir + "' generate --role root"; !strings.Contains(screen(m), want) {
 		t.Errorf("the empty state does not say %q:\n%s", want, screen(m))
 	}
