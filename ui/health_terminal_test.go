@@ -32,7 +32,7 @@ func TestTerminalHealth(t *testing.T) {
 
 	tm.Send("L")
 	tm.WaitFor("the lost-key guide", "Guide: lost delegation key "+missing, "Lost delegation key "+missing+" (targets/bob)",
-		"docker trust signer remove bob "+info.Missing.GUN)
+		"trustvault signer remove bob "+info.Missing.GUN)
 	tm.Send("Space")
 	tm.WaitFor("guide scrolled", "docker trust signer add --key bob.pub bob "+info.Missing.GUN)
 
