@@ -98,6 +98,7 @@ An empty variable counts as unset. A new passphrase, typed or from a
 variable, must reach 80 bits for a root key and 64 for other keys
 (--allow-weak accepts a weaker one with a warning); see trustvault passphrase.`,
 		Args:          cobra.NoArgs,
+		Version:       versionString(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
