@@ -124,8 +124,14 @@ variable, must reach 80 bits for a root key and 64 for other keys
 		a.yubikeyCmd(),
 		a.backupCmd(), a.verifyCmd(), a.restoreCmd(), a.drillCmd(), a.devicesCmd(),
 	)
+	for _, c := range extraCommands {
+		root.AddCommand(c(a))
+	}
 	return root
 }
+
+// extraCommands are added by files built with a tag (gendocs.go).
+var extraCommands []func(*app) *cobra.Command
 
 // openStore opens the trust directory chosen by --trust-dir, DOCKER_CONFIG or
 // the default.
