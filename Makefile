@@ -77,7 +77,7 @@ package:
 	$(GO) run -tags gendocs -ldflags "-X main.version=$(VERSION)" ./cmd/trustvault gen-man $(PKGDIR)/man
 	gzip -9n $(PKGDIR)/man/*.1
 	cp README.md $(PKGDIR)/README.md
-	VERSION=$(VERSION) ARCH=$(ARCH) PKGDIR=$(PKGDIR) $(GO) run $(NFPM) package -f .ci/nfpm.yaml -p deb -t $(DEB)
+	VERSION=$(VERSION) ARCH=$(ARCH) $(GO) run $(NFPM) package -f .ci/nfpm.yaml -p deb -t $(DEB)
 	@echo "package: $(DEB)"
 
 # Installs the package with dpkg -i (as root), runs trustvault --version and
