@@ -53,7 +53,7 @@ bench:
 	$(GO) build -o $(BIN) ./cmd/trustvault
 	@status=0; \
 	$(GO) run ./cmd/trustvault/internal/benchspeed -trustvault $(BIN) -notary $(TOOLS)/notary || status=1; \
-	$(GO) run ./cmd/trustvault/internal/benchbackup -trustvault $(BIN) -keys 10000 || status=1; \
+	$(GO) run ./cmd/trustvault/internal/benchbackup -trustvault $(BIN) -keys 10000 -ratio 1.1 || status=1; \
 	$(GO) test -run '^$$' -bench . -benchmem ./vault/... ./ui/... ./cmd/... || status=1; \
 	exit $$status
 
