@@ -290,7 +290,7 @@ func TestChooserTyped(t *testing.T) {
 	if ch.typed.Value() != "Tr0ub4dor&3" || ch.pending {
 		t.Fatalf("typed %q, pending %v", ch.typed.Value(), ch.pending)
 	}
-	if v := plainView(ch, 100); !strings.Contains(v, "about 43 bits · too weak (snapshot minimum 64)") || strings.Contains(v, "Tr0ub4dor") {
+	if v := plainView(ch, 100); !strings.Contains(v, "about 44 bits · too weak (snapshot minimum 64)") || strings.Contains(v, "Tr0ub4dor") {
 		t.Errorf("typed view:\n%s", v)
 	}
 	chooserPress(ch, "ctrl+t")
@@ -299,7 +299,7 @@ func TestChooserTyped(t *testing.T) {
 	}
 	chooserPress(ch, "ctrl+t")
 	chooserPress(ch, "enter")
-	if ch.step != stepChoose || !strings.Contains(ch.note, "too weak for a snapshot key: about 43 bits, the minimum is 64") {
+	if ch.step != stepChoose || !strings.Contains(ch.note, "too weak for a snapshot key: about 44 bits, the minimum is 64") {
 		t.Fatalf("weak typed passphrase: %v %q", ch.step, ch.note)
 	}
 	// Stale estimates are dropped.

@@ -8,7 +8,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
-	"crypto/pbkdf2"
 	"crypto/rsa"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -341,7 +340,7 @@ func (p *pbes2) encryption() Encryption {
 // decrypt returns the plaintext PrivateKeyInfo, or ErrWrongPassphrase when
 // the padding or the DER inside is not right (the only signal CBC gives).
 func (p *pbes2) decrypt(passphrase []byte) ([]byte, error) {
-	dk, err := pbkdf2.Key(p.prfHash, string(passphrase), p.salt, p.iterations, p.keyLen)
+	dk, err := deriveKey(p.prfHash, passphrase, p.salt, p.iterations, p.keyLen)
 	if err != nil {
 		return nil, err
 	}
@@ -399,7 +398,7 @@ func encryptPKCS8With(plain, passphrase []byte, iterations int, salt, iv []byte)
 	if iterations < 1 || iterations > maxIterations {
 		return nil, fmt.Errorf("iteration count %d is out of range", iterations)
 	}
-	dk, err := pbkdf2.Key(sha1.New, string(passphrase), salt, iterations, 32)
+	dk, err := deriveKey(sha1.New, passphrase, salt, iterations, 32)
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,7 @@ import (
 )
 
 const (
-	weakPass   = "Tr0ub4dor&3"               // zxcvbn: about 43 bits
+	weakPass   = "Tr0ub4dor&3"               // estimated at about 44 bits
 	strongPass = "Fq9-Zt4m-Lw2x-Rk7p-Hy3c-V" // well above 80 bits
 )
 
@@ -48,7 +48,7 @@ func TestPromptPolicy(t *testing.T) {
 			want:    strongPass,
 			out: []string{
 				"Enter passphrase for new root key with ID 3c3c3c3: ",
-				"Passphrase too weak for a root key: about 43 bits, the minimum is 80; use `trustvault passphrase --words 7` or a longer one.",
+				"Passphrase too weak for a root key: about 44 bits, the minimum is 80; use `trustvault passphrase --words 7` or a longer one.",
 				"Enter passphrase for new root key with ID 3c3c3c3: ",
 				"Repeat passphrase for new root key with ID 3c3c3c3: ",
 			},
@@ -92,7 +92,7 @@ func TestPromptPolicy(t *testing.T) {
 			role:      "root",
 			allowWeak: true,
 			want:      weakPass,
-			out:       []string{"trustvault: warning: the new passphrase is too weak for a root key: about 43 bits, the minimum is 80; accepted because of --allow-weak"},
+			out:       []string{"trustvault: warning: the new passphrase is too weak for a root key: about 44 bits, the minimum is 80; accepted because of --allow-weak"},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -118,7 +118,7 @@ func TestEnvPolicy(t *testing.T) {
 	if !errors.As(err, &we) || !errors.Is(err, passphrase.ErrWeak) {
 		t.Fatalf("weak root variable: err = %#v", err)
 	}
-	want := "NOTARY_ROOT_PASSPHRASE: passphrase too weak for a root key: about 43 bits, the minimum is 80; use `trustvault passphrase --words 7` or a longer one, or give --allow-weak to accept it"
+	want := "NOTARY_ROOT_PASSPHRASE: passphrase too weak for a root key: about 44 bits, the minimum is 80; use `trustvault passphrase --words 7` or a longer one, or give --allow-weak to accept it"
 	if err.Error() != want {
 		t.Errorf("error:\n%s\nwant:\n%s", err, want)
 	}

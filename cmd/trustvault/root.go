@@ -138,8 +138,14 @@ argument. doctor and drill say more with theirs (see their help).`,
 		a.rotateCmd(), a.deleteCmd(),
 	)
 	a.setCompletion(root)
+	for _, c := range extraCommands {
+		root.AddCommand(c(a))
+	}
 	return root
 }
+
+// extraCommands are added by files built with a tag (gendocs.go).
+var extraCommands []func(*app) *cobra.Command
 
 // openStore opens the trust directory chosen by --trust-dir, DOCKER_CONFIG or
 // the default.

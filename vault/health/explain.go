@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/trustvault/trustvault/vault"
@@ -83,30 +84,34 @@ func res(exprs ...string) []*regexp.Regexp {
 }
 
 // explainRules, most specific first: one error text often carries several
-// (a root problem logged next to "could not reach" the server).
-var explainRules = []explainRule{
-	{CauseRootTrust, res(`could not validate the path to a trusted root`, `could not rotate trust to a new trusted root`,
-		`trust data mismatch`, `root rotation`, `failed to validate integrity of roots`), (*explainer).rootTrust, nil},
-	{CauseThreshold, res(`did not meet threshold`, `insufficient signatures`), (*explainer).threshold, nil},
-	{CauseMissingKey, res(`could not find necessary signing keys`, `signing keys not available`, `not enough signing keys`,
-		`could not find signing keys for remote repository`, `signing keys for remote repository \S+ not found`,
-		`was touch input provided`, `could not produce valid signature`), (*explainer).missingKey, nil},
-	{CauseWrongPass, res(`passphrase incorrect`, `incorrect password`, `could not decrypt key\b`,
-		`could not retrieve local key for key id provided`), (*explainer).wrongPassphrase, nil},
-	{CauseKeyNotFound, res(`no key with id \S+ found`), (*explainer).keyNotFound, nil},
-	{CauseNoPassphrase, res(`maximum number of passphrase attempts exceeded`, `use environment variables or stdin`,
-		`too many attempts`), (*explainer).noPassphrase, nil},
-	// A TLS certificate that expired is the server's, not the metadata's.
-	{CauseOffline, res(`x509: certificate`, `tls: failed to verify`), (*explainer).offline, nil},
-	{CauseExpired, res(`expired at`, `metadata for \w+ expired`, `out-of-date`, `\bexpired\b`), (*explainer).expired,
-		regexp.MustCompile(`(?i)certificate has expired`)},
-	{CauseFileMode, res(`must not be readable or writable by others`), (*explainer).fileMode, nil},
-	{CauseImportNoPath, res(`does not contain path header`, `invalid key pem block`), (*explainer).importNoPath, nil},
-	{CauseNoTrustData, res(`no valid trust data`, `no trust data for`, `no signatures or cannot access`,
-		`does not have trust data`, `remote trust data does not exist`, `trust data missing for remote repository`), (*explainer).noTrustData, nil},
-	{CauseOffline, res(`client is offline`, `error contacting notary server`, `could not reach`, `connection refused`,
-		`no such host`, `i/o timeout`), (*explainer).offline, nil},
-}
+// (a root problem logged next to "could not reach" the server). They are
+// compiled on first use: only explain needs them, and package init runs on
+// every start of the binary.
+var explainRules = sync.OnceValue(func() []explainRule {
+	return []explainRule{
+		{CauseRootTrust, res(`could not validate the path to a trusted root`, `could not rotate trust to a new trusted root`,
+			`trust data mismatch`, `root rotation`, `failed to validate integrity of roots`), (*explainer).rootTrust, nil},
+		{CauseThreshold, res(`did not meet threshold`, `insufficient signatures`), (*explainer).threshold, nil},
+		{CauseMissingKey, res(`could not find necessary signing keys`, `signing keys not available`, `not enough signing keys`,
+			`could not find signing keys for remote repository`, `signing keys for remote repository \S+ not found`,
+			`was touch input provided`, `could not produce valid signature`), (*explainer).missingKey, nil},
+		{CauseWrongPass, res(`passphrase incorrect`, `incorrect password`, `could not decrypt key\b`,
+			`could not retrieve local key for key id provided`), (*explainer).wrongPassphrase, nil},
+		{CauseKeyNotFound, res(`no key with id \S+ found`), (*explainer).keyNotFound, nil},
+		{CauseNoPassphrase, res(`maximum number of passphrase attempts exceeded`, `use environment variables or stdin`,
+			`too many attempts`), (*explainer).noPassphrase, nil},
+		// A TLS certificate that expired is the server's, not the metadata's.
+		{CauseOffline, res(`x509: certificate`, `tls: failed to verify`), (*explainer).offline, nil},
+		{CauseExpired, res(`expired at`, `metadata for \w+ expired`, `out-of-date`, `\bexpired\b`), (*explainer).expired,
+			regexp.MustCompile(`(?i)certificate has expired`)},
+		{CauseFileMode, res(`must not be readable or writable by others`), (*explainer).fileMode, nil},
+		{CauseImportNoPath, res(`does not contain path header`, `invalid key pem block`), (*explainer).importNoPath, nil},
+		{CauseNoTrustData, res(`no valid trust data`, `no trust data for`, `no signatures or cannot access`,
+			`does not have trust data`, `remote trust data does not exist`, `trust data missing for remote repository`), (*explainer).noTrustData, nil},
+		{CauseOffline, res(`client is offline`, `error contacting notary server`, `could not reach`, `connection refused`,
+			`no such host`, `i/o timeout`), (*explainer).offline, nil},
+	}
+})
 
 // Explain recognises the causes in an error text, most specific first, and
 // for each says what this trust directory knows about it and what to do.
@@ -118,7 +123,7 @@ func Explain(in ExplainInput) []Explanation {
 	x := newExplainer(in)
 	var out []Explanation
 	seen := map[string]bool{}
-	for _, r := range explainRules {
+	for _, r := range explainRules() {
 		if seen[r.cause] || !slices.ContainsFunc(r.patterns, func(p *regexp.Regexp) bool { return p.MatchString(in.Text) }) ||
 			r.unless != nil && r.unless.MatchString(in.Text) {
 			continue
@@ -151,35 +156,44 @@ type explainer struct {
 	files map[string]vault.Key
 }
 
-var (
-	fullIDRe  = regexp.MustCompile(`\b[0-9a-f]{64}\b`)
-	shortIDRe = regexp.MustCompile(`(?i)with ID ([0-9a-f]{7})\b`)
-	gunRes    = res(
-		`remote repository (\S+?) out-of-date`,
-		`(?:for|from) remote repository (\S+?)[:,]?(?:\s|$)`,
-		`could not produce valid signature for (\S+?)\.\s`,
-		`cannot access (\S+)`,
-		`does not have trust data for (\S+)`,
-		`remote trust data does not exist for (\S+?):?(?:\s|$)`,
-		`could not remove signature for (\S+?):?(?:\s|$)`,
-		`retrieving signers for (\S+?):?(?:\s|$)`,
-	)
-	roleRes = res(
-		`did not meet threshold for (\S+)`,
-		`\b(root|targets(?:/[\w/-]+)?|snapshot|timestamp) expired at`,
-		`metadata for (root|targets(?:/[\w/-]+)?|snapshot|timestamp) expired`,
-		`for (root|targets|snapshot|timestamp|targets/[\w/-]+) key with ID`,
-	)
-)
+// explainPatterns are the patterns that pick key IDs, GUNs and roles out of
+// an error text, compiled on first use.
+type explainPatterns struct {
+	fullID, shortID *regexp.Regexp
+	gun, role       []*regexp.Regexp
+}
+
+var explainRes = sync.OnceValue(func() explainPatterns {
+	return explainPatterns{
+		fullID:  regexp.MustCompile(`\b[0-9a-f]{64}\b`),
+		shortID: regexp.MustCompile(`(?i)with ID ([0-9a-f]{7})\b`),
+		gun: res(
+			`remote repository (\S+?) out-of-date`,
+			`(?:for|from) remote repository (\S+?)[:,]?(?:\s|$)`,
+			`could not produce valid signature for (\S+?)\.\s`,
+			`cannot access (\S+)`,
+			`does not have trust data for (\S+)`,
+			`remote trust data does not exist for (\S+?):?(?:\s|$)`,
+			`could not remove signature for (\S+?):?(?:\s|$)`,
+			`retrieving signers for (\S+?):?(?:\s|$)`,
+		),
+		role: res(
+			`did not meet threshold for (\S+)`,
+			`\b(root|targets(?:/[\w/-]+)?|snapshot|timestamp) expired at`,
+			`metadata for (root|targets(?:/[\w/-]+)?|snapshot|timestamp) expired`,
+			`for (root|targets|snapshot|timestamp|targets/[\w/-]+) key with ID`,
+		),
+	}
+})
 
 func newExplainer(in ExplainInput) *explainer {
 	x := &explainer{in: in, text: in.Text, files: vault.FilesByID(in.Keys)}
-	for _, id := range fullIDRe.FindAllString(in.Text, -1) {
+	for _, id := range explainRes().fullID.FindAllString(in.Text, -1) {
 		if !slices.Contains(x.ids, id) {
 			x.ids = append(x.ids, id)
 		}
 	}
-	for _, m := range shortIDRe.FindAllStringSubmatch(in.Text, -1) {
+	for _, m := range explainRes().shortID.FindAllStringSubmatch(in.Text, -1) {
 		s := strings.ToLower(m[1])
 		if !slices.Contains(x.short, s) && !slices.ContainsFunc(x.ids, func(id string) bool { return strings.HasPrefix(id, s) }) {
 			x.short = append(x.short, s)
@@ -193,13 +207,13 @@ func newExplainer(in ExplainInput) *explainer {
 			}
 		}
 	}
-	for _, re := range gunRes {
+	for _, re := range explainRes().gun {
 		if m := re.FindStringSubmatch(in.Text); m != nil {
 			x.gun = repoOf(strings.TrimRight(m[1], ".,:;\"'"))
 			break
 		}
 	}
-	for _, re := range roleRes {
+	for _, re := range explainRes().role {
 		if m := re.FindStringSubmatch(in.Text); m != nil {
 			x.role = strings.TrimRight(m[1], ".,:;")
 			break

@@ -11,7 +11,6 @@ import (
 	"sync"
 	"unicode"
 
-	"github.com/ccojocar/zxcvbn-go"
 	"github.com/sethvargo/go-diceware/diceware"
 	"github.com/sethvargo/go-password/password"
 	"github.com/trustvault/trustvault/vault/keyrole"
@@ -473,13 +472,13 @@ func (s Strength) String() string {
 }
 
 // EstimateStrength estimates the strength of a passphrase a person typed,
-// with zxcvbn (github.com/ccojocar/zxcvbn-go): dictionary words, names,
+// with the zxcvbn model (estimate.go): dictionary words, names,
 // keyboard patterns, repeats, sequences and dates count for little. hints
 // are words the passphrase should not lean on (the repository name, the
 // role). Only the first 100 bytes are examined; the estimate of a longer
 // passphrase is a lower bound.
 //
-// zxcvbn takes a string, so the passphrase is copied into memory that
+// The estimator takes a string, so the passphrase is copied into memory that
 // cannot be zeroed; it lives until the garbage collector reuses it.
 func Estimate(passphrase []byte, hints ...string) Strength {
 	p := passphrase
@@ -498,7 +497,7 @@ func Estimate(passphrase []byte, hints ...string) Strength {
 		// A GUN's path segments are words of their own.
 		inputs = append(inputs, strings.FieldsFunc(h, func(r rune) bool { return r == '/' || r == '.' || r == ':' })...)
 	}
-	return Strength{Bits: zxcvbn.PasswordStrength(string(p), inputs).Entropy, Estimated: true}
+	return Strength{Bits: estimateBits(string(p), inputs), Estimated: true}
 }
 
 // ErrWeakPassphrase means a new passphrase is below the policy's minimum for

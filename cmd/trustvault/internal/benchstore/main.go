@@ -2,18 +2,16 @@
 // on a trust directory of many keys (10,000 by default), as `make bench` runs
 // it: median wall time over several runs of each, and peak memory.
 //
-// The store is made by a fast generator that writes the same bytes notary
-// v0.7.0 writes (PKCS#8 PBES2 with notary's 2048 PBKDF2 iterations), with a
-// mix of roles and GUNs. Going through the vault's Store would check the
-// whole directory for a duplicate on every add; a few keys are decrypted with
-// the vault afterwards to prove the generator right.
+// The store is made by a fast generator (gen.go) that writes the same bytes
+// notary v0.7.0 writes (PKCS#8 PBES2 with notary's 2048 PBKDF2 iterations),
+// with a mix of roles and GUNs; a few keys are decrypted with the vault
+// afterwards to prove the generator right.
 package main
 
 import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/pbkdf2"
 	"crypto/rand"
 	"crypto/sha1"
@@ -28,12 +26,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/trustvault/trustvault/vault"
-	"github.com/trustvault/trustvault/vault/tuf"
 )
 
 const passphrase = "Bench-passphrase-1"
@@ -138,7 +134,7 @@ func prepareStore(dir string, n int) error {
 	}
 	if _, err := os.Stat(s.PrivateDir()); errors.Is(err, os.ErrNotExist) {
 		start := time.Now()
-		if err := generate(s, n); err != nil {
+		if err := generate(dir, n); err != nil {
 			return err
 		}
 		fmt.Printf("generated %d keys in %s in %v\n", n, dir, time.Since(start).Round(time.Millisecond))
@@ -226,52 +222,16 @@ func verify(dir string, n int) error {
 		}
 	}
 	pass := func(vault.PassphraseRequest) ([]byte, error) { return []byte(passphrase), nil }
-	for _, i := range []int{0, n / 2, n - 1} {
-		if _, err := s.Unlock(keys[i].ID, pass); err != nil {
+	real, err := realIDs(dir)
+	if err != nil {
+		return err
+	}
+	for _, id := range []string{real[0], real[len(real)/2], real[len(real)-1]} {
+		if _, err := s.Unlock(id, pass); err != nil {
 			return fmt.Errorf("the generator wrote a key the vault cannot read: %w", err)
 		}
 	}
 	return nil
-}
-
-// generate writes n keys as notary would, spread over the CPUs: per 100
-// keys one root key, 60 targets and 9 snapshot keys spread over 500
-// repositories, 20 delegation keys and 10 docker signer keys.
-func generate(s *vault.Store, n int) error {
-	if err := os.MkdirAll(s.PrivateDir(), 0o700); err != nil {
-		return err
-	}
-	var wg sync.WaitGroup
-	errs := make(chan error, runtime.NumCPU())
-	next := make(chan int)
-	for range runtime.NumCPU() {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				if err := writeKey(s, i); err != nil {
-					errs <- err
-					return
-				}
-			}
-		}()
-	}
-	var err error
-	for i := 0; i < n && err == nil; i++ {
-		select {
-		case next <- i:
-		case err = <-errs:
-		}
-	}
-	close(next)
-	wg.Wait()
-	if err == nil {
-		select {
-		case err = <-errs:
-		default:
-		}
-	}
-	return err
 }
 
 func labels(i int) (role, gun string) {
@@ -288,27 +248,6 @@ func labels(i int) (role, gun string) {
 	default:
 		return fmt.Sprintf("signer%d", i%13), ""
 	}
-}
-
-func writeKey(s *vault.Store, i int) error {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return err
-	}
-	id, err := tuf.CanonicalID(key.Public())
-	if err != nil {
-		return err
-	}
-	role, gun := labels(i)
-	block, err := encryptNotary(key, passphrase)
-	if err != nil {
-		return err
-	}
-	block.Headers = map[string]string{"role": role}
-	if gun != "" {
-		block.Headers["gun"] = gun
-	}
-	return os.WriteFile(s.KeyPath(id), pem.EncodeToMemory(block), 0o600)
 }
 
 var (

@@ -1,0 +1,120 @@
+package vault
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+)
+
+// ScanKeys lists the key files below private/ as Keys does, but hands each
+// Key to fn as soon as it is read instead of collecting them: its memory
+// does not grow with the number of keys beyond one directory's names. The
+// files are read on every CPU; fn is called from several goroutines at
+// once, in no particular order, and must not keep k (it is reused).
+//
+// It walks one directory at a time and reads each directory's files before
+// the next is listed, so the walk's own memory is one directory's entries.
+func (s *Store) ScanKeys(fn func(k *Key)) error {
+	root := s.PrivateDir()
+	walkRoot := root
+	if resolved, err := filepath.EvalSymlinks(root); err == nil {
+		walkRoot = resolved
+	} else if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	workers := max(runtime.GOMAXPROCS(0), 1)
+	batches := make(chan []string, workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			files := newDirFiles(walkRoot)
+			defer files.close()
+			var k Key
+			for batch := range batches {
+				for _, rel := range batch {
+					k = readKeyWith(filepath.Join(root, filepath.FromSlash(rel)), rel, func() (fileStat, []byte, error) {
+						return files.read(rel, maxKeyFile)
+					})
+					fn(&k)
+				}
+			}
+		}()
+	}
+	err := scanDir(walkRoot, "", batches)
+	close(batches)
+	wg.Wait()
+	if err != nil {
+		return fmt.Errorf("list %s: %w", root, err)
+	}
+	return nil
+}
+
+// scanBatch is how many file names go to a worker at once.
+const scanBatch = 256
+
+// scanDir sends the *.key files of dir (rel below the walk's root) in
+// batches, then descends into its subdirectories. Symbolic links are skipped
+// as Keys skips them; an unreadable subdirectory is sent as an entry of its
+// own, which the reader lists as unreadable.
+func scanDir(walkRoot, rel string, out chan<- []string) error {
+	f, err := os.Open(filepath.Join(walkRoot, filepath.FromSlash(rel)))
+	if err != nil {
+		if rel == "" {
+			return err
+		}
+		out <- []string{rel}
+		return nil
+	}
+	defer f.Close()
+	var subdirs []string
+	batch := make([]string, 0, scanBatch)
+	join := func(name string) string {
+		if rel == "" {
+			return name
+		}
+		return rel + "/" + name
+	}
+	for {
+		ents, rerr := f.ReadDir(4096)
+		for _, e := range ents {
+			switch {
+			case e.Type()&fs.ModeSymlink != 0:
+			case e.IsDir():
+				subdirs = append(subdirs, join(e.Name()))
+			case strings.HasSuffix(e.Name(), keyExt):
+				batch = append(batch, join(e.Name()))
+				if len(batch) == scanBatch {
+					out <- batch
+					batch = make([]string, 0, scanBatch)
+				}
+			}
+		}
+		if rerr != nil {
+			if len(batch) > 0 {
+				out <- batch
+			}
+			if !errors.Is(rerr, io.EOF) {
+				if rel == "" {
+					return rerr
+				}
+				out <- []string{rel}
+				return nil
+			}
+			break
+		}
+	}
+	for _, sub := range subdirs {
+		if err := scanDir(walkRoot, sub, out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
