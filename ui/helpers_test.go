@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -172,32 +173,12 @@ func deliver(m *Model, msg tea.Msg) {
 }
 
 // run runs a command, expanding batches, and returns the messages that
-// arrived in time.
+// arrived in time, quits left out (runWalk keeps them).
 func run(cmd tea.Cmd) []tea.Msg {
-	if cmd == nil || isTimer(cmd) {
-		return nil
-	}
-	done := make(chan tea.Msg, 1)
-	go func() { done <- cmd() }()
-	var msg tea.Msg
-	select {
-	case msg = <-done:
-	case <-time.After(cmdWait):
-		panic("a command took longer than " + cmdWait.String())
-	}
-	switch msg := msg.(type) {
-	case nil:
-		return nil
-	case tea.BatchMsg:
-		var out []tea.Msg
-		for _, c := range msg {
-			out = append(out, run(c)...)
-		}
-		return out
-	case tea.QuitMsg:
-		return nil
-	}
-	return []tea.Msg{msg}
+	return slices.DeleteFunc(runWalk(cmd), func(m tea.Msg) bool {
+		_, quit := m.(tea.QuitMsg)
+		return quit
+	})
 }
 
 // start runs Init's commands, as the program does when it starts.
