@@ -80,10 +80,10 @@ func (a *app) runArchive(ctx context.Context, sf serverFlags, guns []string, out
 	now := clock()
 	var bundles []vault.TrustBundle
 	for _, gun := range guns {
-		o := a.options(rs, gun, !offline)
+		o := rs.Options(gun, !offline, clock())
 		b, err := remote.Gather(ctx, o, offline)
 		if err != nil {
-			return failAtomic(op+" "+gun, expiredHint(serverWords(err, now)))
+			return failAtomic(op+" "+gun, expiredHint(remote.HubGone(err, now)))
 		}
 		tb := vault.TrustBundle{GUN: gun, Server: o.Server, Gathered: now, Files: b.Files,
 			RootVersion: b.Repo.Root.Version, TimestampVersion: b.Repo.Timestamp.Version, TimestampExpires: b.Repo.Timestamp.Expires}
@@ -150,7 +150,7 @@ func (a *app) runArchiveVerify(sf serverFlags, path string) error {
 	if err != nil {
 		return fail(op, err)
 	}
-	at, atGiven := rs.at, !rs.at.IsZero()
+	at, atGiven := rs.At, !rs.At.IsZero()
 	if !atGiven {
 		at = clock()
 	}
@@ -167,7 +167,7 @@ func (a *app) runArchiveVerify(sf serverFlags, path string) error {
 	b.WriteString("\n")
 	failed := 0
 	for _, tb := range ta.Bundles {
-		repo, err := remote.VerifyBundle(tb.GUN, tb.Files, rs.pinning(), at)
+		repo, err := remote.VerifyBundle(tb.GUN, tb.Files, rs.Pinning(), at)
 		if err != nil {
 			failed++
 			fmt.Fprintf(&b, "  ✗ %s: %v\n", tb.GUN, expiredHint(err))

@@ -137,9 +137,9 @@ func (a *app) runInspect(ctx context.Context, f inspectFlags, args []string) err
 		if failed > 0 {
 			return &exitStatus{code: exitUsage}
 		}
-		return a.checkDigest(f, results[0], rs.at != time.Time{})
+		return a.checkDigest(f, results[0], rs.At != time.Time{})
 	}
-	if err := a.writeInspect(f, results, rs.at != time.Time{}); err != nil {
+	if err := a.writeInspect(f, results, rs.At != time.Time{}); err != nil {
 		return err
 	}
 	if failed > 0 {
@@ -161,7 +161,7 @@ func (a *app) inspectFailed(f inspectFlags, err error) error {
 
 // verifyName verifies name's repository from the server, the cache or the
 // archive.
-func (a *app) verifyName(ctx context.Context, rs *remoteSetup, f inspectFlags, ta *vault.TrustArchive, name string, pulled map[string]verified) (verified, error) {
+func (a *app) verifyName(ctx context.Context, rs *remote.Setup, f inspectFlags, ta *vault.TrustArchive, name string, pulled map[string]verified) (verified, error) {
 	gun, _ := splitName(name)
 	if v, ok := pulled[gun]; ok {
 		v.name, v.info = name, remote.InspectRepo(name, v.repo)
@@ -172,23 +172,23 @@ func (a *app) verifyName(ctx context.Context, rs *remoteSetup, f inspectFlags, t
 		if !ok {
 			return verified{}, fmt.Errorf("%s holds no trust data for %s; it holds %s", f.archive, gun, strings.Join(ta.GUNs(), ", "))
 		}
-		at := rs.at
+		at := rs.At
 		if at.IsZero() {
 			at = clock()
 		}
-		repo, err := remote.VerifyBundle(gun, b.Files, rs.pinning(), at)
+		repo, err := remote.VerifyBundle(gun, b.Files, rs.Pinning(), at)
 		if err != nil {
 			return verified{}, expiredHint(fmt.Errorf("%s in %s: %w", gun, f.archive, err))
 		}
 		return verified{name: name, info: remote.InspectRepo(name, repo), repo: repo, source: "offline from the archive " + f.archive}, nil
 	}
 	online := !f.offline
-	o := a.options(rs, gun, online)
+	o := rs.Options(gun, online, clock())
 	info, repo, err := remote.Inspect(ctx, o, name, !online)
 	if err != nil {
-		return verified{}, expiredHint(serverWords(err, clock()))
+		return verified{}, expiredHint(remote.HubGone(err, clock()))
 	}
-	source := "offline from the cache " + remote.MetadataDir(rs.trustDir, gun)
+	source := "offline from the cache " + remote.MetadataDir(rs.TrustDir, gun)
 	if online {
 		source = "from " + o.Server
 	}

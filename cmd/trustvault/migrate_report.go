@@ -129,11 +129,11 @@ func (a *app) migrationOf(r vault.Repository, notary string) migrationJSON {
 	case a.getenv("DOCKER_CONTENT_TRUST_SERVER") != "":
 		m.Server, m.ServerSource = a.getenv("DOCKER_CONTENT_TRUST_SERVER"), "DOCKER_CONTENT_TRUST_SERVER"
 	case host == "docker.io":
-		m.Server, m.ServerSource = hubNotary, "docker's default for Docker Hub"
+		m.Server, m.ServerSource = remote.HubNotary, "docker's default for Docker Hub"
 	default:
 		m.Server, m.ServerSource = "https://"+host, "docker's default: the registry's host"
 	}
-	m.DockerHub = isHubNotary(m.Server) || isHubNotary(notary) && host == "docker.io"
+	m.DockerHub = remote.IsHubNotary(m.Server) || remote.IsHubNotary(notary) && host == "docker.io"
 	for _, ri := range r.Roles {
 		if ri.Name != "targets" && !strings.HasPrefix(ri.Name, "targets/") {
 			continue
@@ -156,7 +156,7 @@ func nextSteps(m migrationJSON) []string {
 	var next []string
 	archive := "archive: freeze the trust data, every root version included, into a file that verifies offline: trustvault archive " + shellQuote(m.GUN) + " -o FILE"
 	if m.DockerHub {
-		archive = "archive before " + hubShutdown.Format("2006-01-02") + ", when Docker Hub's notary stops: " + archive[len("archive: "):]
+		archive = "archive before " + remote.HubShutdown.Format("2006-01-02") + ", when Docker Hub's notary stops: " + archive[len("archive: "):]
 	}
 	next = append(next, archive)
 	exported, onToken := false, ""
@@ -196,7 +196,7 @@ func writeMigrationText(w io.Writer, report []migrationJSON) error {
 			fmt.Fprintf(&b, "  notary:   %s (notary CLI config)\n", m.NotaryServer)
 		}
 		if m.DockerHub {
-			fmt.Fprintf(&b, "  WARNING:  Docker Hub's notary stops on %s; its trust data is gone after that\n", hubShutdown.Format("2006-01-02"))
+			fmt.Fprintf(&b, "  WARNING:  Docker Hub's notary stops on %s; its trust data is gone after that\n", remote.HubShutdown.Format("2006-01-02"))
 		}
 		fmt.Fprintf(&b, "  archived: %s\n", m.Archived)
 		if len(m.Signers) == 0 {

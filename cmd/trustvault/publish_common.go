@@ -24,23 +24,15 @@ func (a *app) publisher(f *serverFlags) (*publish.Publisher, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Publishing names its server: --server, DOCKER_CONTENT_TRUST_SERVER or
-	// the notary config's remote_server.url; never a guess.
-	server := f.server
-	if server == "" {
-		server = a.getenv(envTrustServer)
-	}
-	if server == "" && rs.nc != nil {
-		server = rs.nc.Server
-	}
-	if server == "" {
-		return nil, errors.New("no notary server: give --server URL or set " + envTrustServer)
+	server, err := rs.PublishServer()
+	if err != nil {
+		return nil, err
 	}
 	return &publish.Publisher{
 		Store: s,
 		Remote: remote.Options{
 			Server: server, CAFile: f.caFile, TrustDir: s.Dir(), NotaryConfig: f.config,
-			DockerConfig: rs.dockerDir, HelperEnv: a.envList(),
+			DockerConfig: rs.DockerDir, HelperEnv: remote.EnvList(a.env),
 		},
 		Pass: a.passphrases().get,
 		Auth: token.Auth{

@@ -58,21 +58,21 @@ bad arguments.`,
 			var out []pullJSON
 			failed := 0
 			for _, gun := range args {
-				o := a.options(rs, gun, true)
-				if w := hubWarning(o.Server, clock()); w != "" {
+				o := rs.Options(gun, true, clock())
+				if w := remote.HubWarning(o.Server, clock()); w != "" {
 					fmt.Fprintf(a.stderr, "trustvault: warning: %s\n", w)
 				}
 				u, err := remote.Pull(cmd.Context(), o)
 				if err != nil {
 					failed++
-					err = serverWords(err, clock())
+					err = remote.HubGone(err, clock())
 					fmt.Fprintln(a.stderr, "trustvault: "+(&opError{op: "pull " + gun, err: err}).explain(a))
 					out = append(out, failedPullJSON(gun, o.Server, err))
 					continue
 				}
 				if asJSON {
 					out = append(out, newPullJSON(u))
-				} else if err := writePull(a.stdout, u, rs.nc != nil && pinned(rs.pinning())); err != nil {
+				} else if err := writePull(a.stdout, u, rs.Pinned()); err != nil {
 					return err
 				}
 			}
@@ -91,8 +91,6 @@ bad arguments.`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print what changed as JSON")
 	return cmd
 }
-
-func pinned(p tuf.TrustPinning) bool { return len(p.Certs) > 0 || len(p.CA) > 0 }
 
 // writePull says what a pull changed.
 func writePull(w io.Writer, u *remote.Update, pinning bool) error {

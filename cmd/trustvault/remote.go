@@ -8,10 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"time"
 
@@ -20,14 +17,6 @@ import (
 	"github.com/trustvault/trustvault/vault/remote"
 	"github.com/trustvault/trustvault/vault/tuf"
 )
-
-// envTrustServer is docker's variable for the notary server.
-const envTrustServer = "DOCKER_CONTENT_TRUST_SERVER"
-
-// Docker Hub's notary service, and the day it stops answering.
-const hubNotary = "https://notary.docker.io"
-
-var hubShutdown = time.Date(2026, 12, 8, 0, 0, 0, 0, time.UTC)
 
 // clock is the time pull, inspect and archive take as now (tests move it
 // past an expiry).
@@ -44,7 +33,7 @@ type serverFlags struct {
 func (f *serverFlags) add(cmd *cobra.Command, withServer bool) {
 	fl := cmd.Flags()
 	if withServer {
-		fl.StringVar(&f.server, "server", "", "notary server `URL` (default $"+envTrustServer+", else the config's remote_server.url, else as docker picks it: https://notary.docker.io for Docker Hub, https://REGISTRY otherwise)")
+		fl.StringVar(&f.server, "server", "", "notary server `URL` (default $"+remote.EnvTrustServer+", else the config's remote_server.url, else as docker picks it: https://notary.docker.io for Docker Hub, https://REGISTRY otherwise)")
 		fl.StringVar(&f.caFile, "tlscacert", "", "trust the server's certificate by the CAs in `FILE` (PEM)")
 	}
 	fl.StringVarP(&f.config, "config", "c", "", "the notary CLI's config `FILE` (trust_dir, remote_server, trust_pinning)")
@@ -54,101 +43,24 @@ func (f *serverFlags) addAt(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.at, "at", "", "check expiry as of `DATE` (2026-05-01 or RFC 3339) instead of now: offline only")
 }
 
-// remoteSetup is the resolved configuration of one run.
-type remoteSetup struct {
-	flags     serverFlags
-	nc        *remote.NotaryConfig // nil without -c
-	trustDir  string
-	dockerDir string
-	at        time.Time // zero: now
-}
-
-// setup reads the notary config (when given) and resolves the trust
-// directory and --at. Its errors are failures (exit 1) except a bad --at,
-// which is a usage error.
-func (a *app) remoteSetup(f serverFlags) (*remoteSetup, error) {
-	rs := &remoteSetup{flags: f}
+// remoteSetup resolves the flags, the environment and the notary config
+// (when given) into a remote.Setup. Its errors are failures (exit 1)
+// except a bad --at, which is a usage error.
+func (a *app) remoteSetup(f serverFlags) (*remote.Setup, error) {
+	var at time.Time
 	if f.at != "" {
-		at, err := parseAt(f.at)
+		t, err := parseAt(f.at)
 		if err != nil {
 			return nil, err
 		}
-		rs.at = at
+		at = t
 	}
-	if f.config != "" {
-		nc, err := remote.LoadNotaryConfig(f.config)
-		if err != nil {
-			return nil, fail("", err)
-		}
-		rs.nc = nc
-	}
-	rs.dockerDir = a.getenv("DOCKER_CONFIG")
-	if rs.dockerDir == "" {
-		home := a.getenv("HOME")
-		if home == "" {
-			home, _ = os.UserHomeDir()
-		}
-		if home != "" {
-			rs.dockerDir = filepath.Join(home, ".docker")
-		}
-	}
-	switch {
-	case a.trustDir != "":
-		rs.trustDir = a.trustDir
-	case rs.nc != nil && rs.nc.TrustDir != "":
-		rs.trustDir = rs.nc.TrustDir
-	case rs.dockerDir != "":
-		rs.trustDir = filepath.Join(rs.dockerDir, "trust")
-	default:
-		return nil, fail("", errors.New("no trust directory: set --trust-dir, DOCKER_CONFIG or HOME"))
+	rs, err := remote.NewSetup(remote.SetupInput{Server: f.server, CAFile: f.caFile, ConfigFile: f.config,
+		TrustDir: a.trustDir, Getenv: a.getenv, Env: remote.EnvList(a.env), At: at})
+	if err != nil {
+		return nil, fail("", err)
 	}
 	return rs, nil
-}
-
-// server is the notary server for gun: --server, DOCKER_CONTENT_TRUST_SERVER,
-// the config's remote_server.url, else docker's choice.
-func (a *app) server(rs *remoteSetup, gun string) string {
-	switch {
-	case rs.flags.server != "":
-		return rs.flags.server
-	case a.getenv(envTrustServer) != "":
-		return a.getenv(envTrustServer)
-	case rs.nc != nil && rs.nc.Server != "":
-		return rs.nc.Server
-	}
-	if host := remote.RegistryHost(gun); host != "docker.io" {
-		return "https://" + host
-	}
-	return hubNotary
-}
-
-// options are remote.Options for gun.
-func (a *app) options(rs *remoteSetup, gun string, online bool) remote.Options {
-	o := remote.Options{GUN: gun, TrustDir: rs.trustDir, CAFile: rs.flags.caFile,
-		NotaryConfig: rs.flags.config, DockerConfig: rs.dockerDir, At: rs.at, HelperEnv: a.envList()}
-	if online {
-		o.Server = a.server(rs, gun)
-	} else if o.At.IsZero() {
-		o.At = clock()
-	}
-	return o
-}
-
-// pinning is the config's trust_pinning (none without -c).
-func (rs *remoteSetup) pinning() tuf.TrustPinning {
-	if rs.nc == nil {
-		return tuf.TrustPinning{}
-	}
-	return rs.nc.Pinning
-}
-
-func (a *app) envList() []string {
-	out := make([]string, 0, len(a.env))
-	for k, v := range a.env {
-		out = append(out, k+"="+v)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // parseAt reads --at: a date (midnight UTC) or an RFC 3339 time.
@@ -199,34 +111,6 @@ func checkNames(names []string, tags bool) error {
 		}
 	}
 	return nil
-}
-
-// serverWords adds what a server that is gone for good means, for Docker
-// Hub's notary after its shutdown, to a failed request's error.
-func serverWords(err error, now time.Time) error {
-	var se *remote.ServerError
-	if !errors.As(err, &se) || !isHubNotary(se.Server) {
-		return err
-	}
-	if now.Before(hubShutdown) {
-		return err
-	}
-	return fmt.Errorf("Docker Hub's notary service (notary.docker.io) shut down on %s and its trust data can no longer be pulled: %w",
-		hubShutdown.Format("2006-01-02"), err)
-}
-
-// hubWarning is the warning a pull from Docker Hub's notary gets before
-// the shutdown ("" otherwise).
-func hubWarning(server string, now time.Time) string {
-	if !isHubNotary(server) || !now.Before(hubShutdown) {
-		return ""
-	}
-	return fmt.Sprintf("Docker Hub's notary service stops on %s: archive the trust data you need to prove later (trustvault archive GUN... -o FILE) before then", hubShutdown.Format("2006-01-02"))
-}
-
-func isHubNotary(server string) bool {
-	u, err := url.Parse(server)
-	return err == nil && strings.EqualFold(u.Hostname(), "notary.docker.io")
 }
 
 // expiredHint says how to verify metadata that has expired: as of a time

@@ -1,14 +1,11 @@
 package main
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/trustvault/trustvault/vault/remote"
 )
 
 // TestRemoteExitStatuses: bad arguments exit 2 before anything is asked;
@@ -58,58 +55,6 @@ func TestRemoteExitStatuses(t *testing.T) {
 				t.Errorf("want one line on stderr:\n%s", errOut)
 			}
 		})
-	}
-}
-
-func TestServerChoice(t *testing.T) {
-	a := &app{env: map[string]string{}}
-	rs := &remoteSetup{}
-	for gun, want := range map[string]string{
-		"docker.io/library/alpine":  "https://notary.docker.io",
-		"library/alpine":            "https://notary.docker.io",
-		"registry.test:5000/team/x": "https://registry.test:5000",
-		"myacr.azurecr.io/app":      "https://myacr.azurecr.io",
-	} {
-		if got := a.server(rs, gun); got != want {
-			t.Errorf("server for %s: %s, want %s", gun, got, want)
-		}
-	}
-	a.env[envTrustServer] = "https://notary.example"
-	if got := a.server(rs, "docker.io/library/alpine"); got != "https://notary.example" {
-		t.Errorf("with %s: %s", envTrustServer, got)
-	}
-	rs.flags.server = "https://flag.example"
-	if got := a.server(rs, "docker.io/library/alpine"); got != "https://flag.example" {
-		t.Errorf("with --server: %s", got)
-	}
-}
-
-// TestDockerHubShutdownWords: after 2026-12-08 a failed request to Docker
-// Hub's notary says the service is gone; before, a pull warns to archive.
-func TestDockerHubShutdownWords(t *testing.T) {
-	before := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	after := time.Date(2026, 12, 9, 0, 0, 0, 0, time.UTC)
-	se := &remote.ServerError{Server: hubNotary, GUN: "docker.io/library/alpine", What: "GET root.json", Kind: remote.ErrUnreachable,
-		Detail: "dial tcp: lookup notary.docker.io: no such host", Offline: "the cached trust data … still verifies offline"}
-	err := serverWords(se, after)
-	if !strings.Contains(err.Error(), "shut down on 2026-12-08") || !strings.Contains(err.Error(), "still verifies offline") || !errors.Is(err, remote.ErrUnreachable) {
-		t.Errorf("after the shutdown: %v", err)
-	}
-	if got := serverWords(se, before); got != error(se) {
-		t.Errorf("before the shutdown: %v", got)
-	}
-	other := &remote.ServerError{Server: "https://notary.example", Kind: remote.ErrUnreachable}
-	if got := serverWords(other, after); got != error(other) {
-		t.Errorf("another server: %v", got)
-	}
-	if w := hubWarning(hubNotary, before); !strings.Contains(w, "stops on 2026-12-08") || !strings.Contains(w, "trustvault archive") {
-		t.Errorf("warning before: %q", w)
-	}
-	if w := hubWarning(hubNotary, after); w != "" {
-		t.Errorf("warning after: %q", w)
-	}
-	if w := hubWarning("https://notary.example", before); w != "" {
-		t.Errorf("warning for another server: %q", w)
 	}
 }
 
