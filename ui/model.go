@@ -75,6 +75,7 @@ func newModel(ctx context.Context, opts Options) *Model {
 		demoPassphrase: opts.DemoPassphrase,
 		drives:         opts.Drives,
 		tokens:         opts.Tokens,
+		remote:         opts.Remote,
 		spinner:        spinner.New(spinner.WithSpinner(spinner.MiniDot)),
 	}
 	c.spinner.Style = styles.Spinner

@@ -6,6 +6,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/remote"
 )
 
 // page is one screen below the header. Pages render strings; only the root
@@ -46,6 +47,9 @@ type common struct {
 	// tokens reads the hardware tokens (Options.Tokens); nil when there
 	// are none to read.
 	tokens TokenLister
+	// remote reaches notary servers (Options.Remote); nil when the view
+	// was opened without one.
+	remote *remote.Setup
 }
 
 // Navigation messages. Pages ask for navigation with them; only the root

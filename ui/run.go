@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/colorprofile"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/remote"
 )
 
 // Options configure Run.
@@ -44,6 +45,10 @@ type Options struct {
 	// Env is the environment the terminal is described by (default
 	// os.Environ()).
 	Env []string
+	// Remote says how to reach notary servers (the server for each
+	// repository, the credentials, the trust pinning) for pulling,
+	// archiving and publishing; nil: those are not offered.
+	Remote *remote.Setup
 }
 
 // Run shows the TUI until the person quits or ctx is done.

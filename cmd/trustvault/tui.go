@@ -11,6 +11,7 @@ import (
 	"github.com/trustvault/trustvault/ui"
 	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/demo"
+	"github.com/trustvault/trustvault/vault/remote"
 	"github.com/trustvault/trustvault/vault/token"
 )
 
@@ -27,11 +28,12 @@ func (a *app) openTUI(dir string) error {
 	if err != nil {
 		return fail("open", err)
 	}
-	env := make([]string, 0, len(a.env))
-	for k, v := range a.env {
-		env = append(env, k+"="+v)
+	opts := ui.Options{Store: s, Input: in, Output: out, Env: remote.EnvList(a.env), Tokens: token.List}
+	// The servers as pull and sign find them: DOCKER_CONTENT_TRUST_SERVER,
+	// ~/.docker/config.json's credentials, docker's own choice.
+	if rs, err := remote.NewSetup(remote.SetupInput{TrustDir: s.Dir(), Getenv: a.getenv, Env: remote.EnvList(a.env)}); err == nil {
+		opts.Remote = rs
 	}
-	opts := ui.Options{Store: s, Input: in, Output: out, Env: env, Tokens: token.List}
 	if a.demo {
 		opts.Demo, opts.DemoPassphrase = true, demo.Passphrase
 	}
