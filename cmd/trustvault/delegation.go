@@ -36,7 +36,7 @@ the role may sign every tag.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(_ *cobra.Command, args []string) error {
 			op := "delegation add " + args[0] + " " + args[1]
-			p, err := a.publisher(&sf)
+			p, err := a.publisher(&sf, args[0], publish.CheckDelegation(args[1]), publish.CheckKeys(keySources(keys)))
 			if err != nil {
 				return failAtomic(op, err)
 			}
@@ -65,7 +65,7 @@ no key is left, it removes the role, as notary delegation remove does.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(_ *cobra.Command, args []string) error {
 			op := "delegation remove " + args[0] + " " + args[1]
-			p, err := a.publisher(&sf)
+			p, err := a.publisher(&sf, args[0], publish.CheckDelegation(args[1]), publish.CheckKeyIDs(keys))
 			if err != nil {
 				return failAtomic(op, err)
 			}
@@ -105,7 +105,7 @@ file here or on a Yubikey) or a PEM public key or certificate file.`,
 			if len(keys) == 0 {
 				return usage("%s", op+": give the signer's key with --key ID|FILE")
 			}
-			p, err := a.publisher(&sf)
+			p, err := a.publisher(&sf, args[1], publish.CheckSigner(args[0]), publish.CheckKeys(keySources(keys)))
 			if err != nil {
 				return failAtomic(op, err)
 			}
@@ -132,7 +132,7 @@ targets/releases hides the tags it signed: that needs --force.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(_ *cobra.Command, args []string) error {
 			op := "signer remove " + args[0] + " " + args[1]
-			p, err := a.publisher(&sf)
+			p, err := a.publisher(&sf, args[1], publish.CheckSigner(args[0]))
 			if err != nil {
 				return failAtomic(op, err)
 			}

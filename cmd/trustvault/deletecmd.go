@@ -42,7 +42,7 @@ with no archive. Keys stay.`,
 			if !remoteToo {
 				return usage("%s", op+": give --remote: delete removes the trust data on the server (after archiving it); the cache alone is not deleted")
 			}
-			p, err := a.publisher(&sf)
+			p, err := a.publisher(&sf, args[0])
 			if err != nil {
 				return failAtomic(op, err)
 			}

@@ -45,7 +45,7 @@ a file even with a Yubikey plugged in.`,
 			default:
 				return fmt.Errorf("--root-on-token %.40q: use generate, import or no", onToken)
 			}
-			p, err := a.publisher(&sf)
+			p, err := a.publisher(&sf, args[0])
 			if err != nil {
 				return failAtomic("init "+args[0], err)
 			}

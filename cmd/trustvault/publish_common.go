@@ -15,7 +15,19 @@ import (
 // publisher opens the store and builds the publisher for one command:
 // passphrases as the other commands take them, the PIN from
 // TRUSTVAULT_PIV_PIN or a prompt, "touch the Yubikey" on standard error.
-func (a *app) publisher(f *serverFlags) (*publish.Publisher, error) {
+//
+// gun is checked, and so is every check the command ran on its other
+// arguments (publish.CheckRotation and the like), before anything else:
+// a bad argument is a usage error, found without asking the server.
+func (a *app) publisher(f *serverFlags, gun string, checks ...error) (*publish.Publisher, error) {
+	if err := checkNames([]string{gun}, false); err != nil {
+		return nil, usage("%v", err)
+	}
+	for _, err := range checks {
+		if err != nil {
+			return nil, usage("%s: %v", gun, err)
+		}
+	}
 	rs, err := a.remoteSetup(*f)
 	if err != nil {
 		return nil, err

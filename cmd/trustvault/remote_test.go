@@ -45,6 +45,18 @@ func TestRemoteExitStatuses(t *testing.T) {
 		// A server that does not answer: one line, saying what works offline.
 		{[]string{"pull", "registry.test/a", "--server", "https://127.0.0.1:1"}, 1, "server unreachable"},
 		{[]string{"inspect", "registry.test/a:v1", "--server", "https://127.0.0.1:1", "--digest", digest}, 2, "an archive made earlier still verifies offline"},
+		// Publishing: a bad argument is a usage error found before the
+		// server (which does not answer here) is asked.
+		{[]string{"rotate", "registry.test/a", "bogus", "--server", "https://127.0.0.1:1"}, 2, `role "bogus"`},
+		{[]string{"rotate", "../a", "targets", "--server", "https://127.0.0.1:1"}, 2, `"../a" is not a repository name`},
+		{[]string{"rotate", "registry.test/a", "targets", "--key", "zz", "--server", "https://127.0.0.1:1"}, 2, `key "zz" is not a key ID`},
+		{[]string{"sign", "registry.test/a:v1", "--digest", digest, "--size", "5", "--role", "targets/../x", "--server", "https://127.0.0.1:1"}, 2, `"targets/../x"`},
+		{[]string{"delegation", "add", "registry.test/a", "targets/ci", "--key", notArchive, "--server", "https://127.0.0.1:1"}, 2, "holds no PEM certificate or public key"},
+		{[]string{"delegation", "add", "registry.test/a", "targets/ci", "--key", "/nonexistent/ci.pem", "--server", "https://127.0.0.1:1"}, 2, "does not exist"},
+		{[]string{"signer", "add", "Alice", "registry.test/a", "--key", "abcdef0", "--server", "https://127.0.0.1:1"}, 2, `signer name "Alice"`},
+		{[]string{"delete", "../a", "--remote", "--server", "https://127.0.0.1:1"}, 2, "is not a repository name"},
+		// A good argument reaches the server, which does not answer.
+		{[]string{"rotate", "registry.test/a", "targets", "--server", "https://127.0.0.1:1"}, 1, "nothing was published"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			code, out, errOut := newTV(t).run(t, tc.args...)

@@ -30,11 +30,11 @@ else a new key is made here.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(_ *cobra.Command, args []string) error {
 			op := "rotate " + args[0] + " " + args[1]
-			p, err := a.publisher(&sf)
+			o := publish.RotateOptions{ServerManaged: serverManaged, KeyID: keyID}
+			p, err := a.publisher(&sf, args[0], publish.CheckRotation(args[1], o))
 			if err != nil {
 				return failAtomic(op, err)
 			}
-			o := publish.RotateOptions{ServerManaged: serverManaged, KeyID: keyID}
 			res, err := p.Rotate(context.Background(), args[0], args[1], o)
 			return a.published(op, res, err)
 		},

@@ -33,7 +33,7 @@ delegations, else every direct delegation whose key is here.`,
 			if _, err := publish.Target(digest, size); err != nil {
 				return fmt.Errorf("sign %s: --digest/--size: %w", args[0], err)
 			}
-			p, err := a.publisher(&sf)
+			p, err := a.publisher(&sf, gun, publish.CheckSignRole(role))
 			if err != nil {
 				return failAtomic("sign "+args[0], err)
 			}
@@ -65,7 +65,7 @@ signed it.`,
 			if err != nil {
 				return err
 			}
-			p, err := a.publisher(&sf)
+			p, err := a.publisher(&sf, gun, publish.CheckSignRole(role))
 			if err != nil {
 				return failAtomic("revoke "+args[0], err)
 			}

@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io/fs"
 	"slices"
 	"strings"
 
@@ -64,6 +65,9 @@ func (t *txn) publicKey(src KeySource, role string) (tuf.Key, error) {
 
 func keyFromFile(path string) (tuf.Key, error) {
 	data, err := fsread.File(path, MaxKeyFileSize)
+	if errors.Is(err, fs.ErrNotExist) {
+		return tuf.Key{}, fmt.Errorf("key file %s does not exist; give the signer's certificate (.crt) or public key (.pem, .pub), or a key ID", path)
+	}
 	if err != nil {
 		return tuf.Key{}, err
 	}
@@ -191,6 +195,9 @@ func (p *Publisher) AddDelegation(ctx context.Context, gun, role string, c Deleg
 	if err := checkDelegationName(role); err != nil {
 		return nil, err
 	}
+	if err := CheckKeys(c.Keys); err != nil {
+		return nil, err
+	}
 	t, err := p.begin(ctx, gun)
 	if err != nil {
 		return nil, err
@@ -219,6 +226,9 @@ func (t *txn) addKeys(role string, c DelegationChange) error {
 // removes the role itself, as notary delegation remove does.
 func (p *Publisher) RemoveDelegation(ctx context.Context, gun, role string, keyIDs []string) (*Result, error) {
 	if err := checkDelegationName(role); err != nil {
+		return nil, err
+	}
+	if err := CheckKeyIDs(keyIDs); err != nil {
 		return nil, err
 	}
 	t, err := p.begin(ctx, gun)
@@ -275,8 +285,14 @@ func keyMatches(k tuf.Key, id, want string) bool {
 // path), and the targets file is published.
 func (p *Publisher) AddSigner(ctx context.Context, gun, name string, keys []KeySource) (*Result, error) {
 	role := "targets/" + name
-	if err := checkDelegationName(role); err != nil || strings.Contains(name, "/") || name == "releases" {
-		return nil, fmt.Errorf("signer name %.80q: use lowercase letters, digits, - and _ (and not \"releases\")", name)
+	if err := CheckSigner(name); err != nil {
+		return nil, err
+	}
+	if len(keys) == 0 {
+		return nil, fmt.Errorf("signer %s: no key given: give a key ID or a .pem or .crt file", name)
+	}
+	if err := CheckKeys(keys); err != nil {
+		return nil, err
 	}
 	t, err := p.begin(ctx, gun)
 	if err != nil {
@@ -297,8 +313,8 @@ func (p *Publisher) AddSigner(ctx context.Context, gun, name string, keys []KeyS
 // removes that role and so hides the tags it signed: it needs force.
 func (p *Publisher) RemoveSigner(ctx context.Context, gun, name string, force bool) (*Result, error) {
 	role := "targets/" + name
-	if err := checkDelegationName(role); err != nil || strings.Contains(name, "/") || name == "releases" {
-		return nil, fmt.Errorf("signer name %.80q: use lowercase letters, digits, - and _ (and not \"releases\")", name)
+	if err := CheckSigner(name); err != nil {
+		return nil, err
 	}
 	t, err := p.begin(ctx, gun)
 	if err != nil {

@@ -29,6 +29,9 @@ type RotateOptions struct {
 // re-signed by the new key). Losing the targets, snapshot or a delegation
 // key is recovered this way with the root (or parent) key.
 func (p *Publisher) Rotate(ctx context.Context, gun, role string, o RotateOptions) (*Result, error) {
+	if err := CheckRotation(role, o); err != nil {
+		return nil, fmt.Errorf("rotate: %w", err)
+	}
 	t, err := p.begin(ctx, gun)
 	if err != nil {
 		return nil, err
@@ -41,19 +44,6 @@ func (p *Publisher) Rotate(ctx context.Context, gun, role string, o RotateOption
 }
 
 func (t *txn) rotate(ctx context.Context, role string, o RotateOptions) error {
-	switch role {
-	case "root", "targets", "snapshot", "timestamp":
-	default:
-		if err := checkDelegationName(role); err != nil {
-			return fmt.Errorf("rotate: %w; or root, targets, snapshot, timestamp", err)
-		}
-	}
-	if o.ServerManaged && role != "snapshot" && role != "timestamp" {
-		return fmt.Errorf("the server holds snapshot and timestamp keys only, not the %s key", role)
-	}
-	if role == "timestamp" && !o.ServerManaged {
-		return fmt.Errorf("the timestamp key is always the server's: rotate it server-managed")
-	}
 	key, err := t.rotationKey(ctx, role, o)
 	if err != nil {
 		return err

@@ -177,6 +177,9 @@ func (p *Publisher) Sign(ctx context.Context, gun, tag, digest string, size int6
 	if err := checkTag(tag); err != nil {
 		return nil, err
 	}
+	if err := CheckSignRole(role); err != nil {
+		return nil, err
+	}
 	meta, err := Target(digest, size)
 	if err != nil {
 		return nil, err
@@ -205,6 +208,9 @@ func (p *Publisher) Sign(ctx context.Context, gun, tag, digest string, size int6
 // would: those of Sign's choice that hold the tag).
 func (p *Publisher) Revoke(ctx context.Context, gun, tag, role string) (*Result, error) {
 	if err := checkTag(tag); err != nil {
+		return nil, err
+	}
+	if err := CheckSignRole(role); err != nil {
 		return nil, err
 	}
 	t, err := p.begin(ctx, gun)
