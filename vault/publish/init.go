@@ -66,7 +66,7 @@ func (p *Publisher) Init(ctx context.Context, gun string, o InitOptions) (*Resul
 		if cached, err := remote.ReadCache(opts.TrustDir, gun); err != nil {
 			return nil, err
 		} else if len(cached) > 0 {
-			return nil, fmt.Errorf("%s: metadata of an earlier repository is cached in %s; archive it and delete the repository first (trustvault delete), or move that directory away", gun, remote.MetadataDir(opts.TrustDir, gun))
+			return nil, fmt.Errorf("metadata of an earlier repository is cached in %s; archive it and delete the repository first (trustvault delete), or move that directory away", remote.MetadataDir(opts.TrustDir, gun))
 		}
 	}
 	if _, err := remote.Pull(ctx, opts); err == nil {

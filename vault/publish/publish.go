@@ -160,7 +160,7 @@ func (t *txn) commit(ctx context.Context) (*Result, error) {
 	res.ServerSigned = append(res.ServerSigned, "timestamp")
 	u, err := remote.Pull(ctx, t.opts)
 	if err != nil {
-		return res, fmt.Errorf("%s: published %s, but the pull that checks it failed: %w", t.gun, strings.Join(res.Published, ", "), err)
+		return res, fmt.Errorf("published %s, but the pull that checks it failed: %w", strings.Join(res.Published, ", "), err)
 	}
 	res.Update = u
 	return res, nil

@@ -51,7 +51,7 @@ func Gather(ctx context.Context, o Options, offline bool) (*Bundle, error) {
 		return nil, err
 	}
 	if len(cached) == 0 {
-		return nil, fmt.Errorf("%s: nothing cached in %s to archive; pull it first", s.gun, MetadataDir(s.trustDir, s.gun))
+		return nil, fmt.Errorf("nothing cached in %s to archive; pull it first", MetadataDir(s.trustDir, s.gun))
 	}
 	b := &Bundle{GUN: s.gun, Files: map[string][]byte{}}
 	for role, data := range cached {
@@ -63,7 +63,7 @@ func Gather(ctx context.Context, o Options, offline bool) (*Bundle, error) {
 		}
 	}
 	if b.Repo, err = VerifyBundle(s.gun, b.Files, s.pin, s.at); err != nil {
-		return nil, fmt.Errorf("%s: gathered metadata: %w", s.gun, err)
+		return nil, fmt.Errorf("gathered metadata: %w", err)
 	}
 	return b, nil
 }
@@ -76,7 +76,7 @@ func gatherRoots(ctx context.Context, s *settings, b *Bundle) error {
 		return err
 	}
 	if root.Version > MaxRootChain {
-		return fmt.Errorf("%s: root version %d: more than %d versions to gather", s.gun, root.Version, MaxRootChain)
+		return fmt.Errorf("root version %d: more than %d versions to gather", root.Version, MaxRootChain)
 	}
 	c, err := s.newClient(ctx, "")
 	if err != nil {

@@ -148,11 +148,11 @@ func VerifyCache(o Options) (*tuf.Repo, error) {
 		return nil, err
 	}
 	if len(files) == 0 {
-		return nil, fmt.Errorf("%s: nothing cached in %s; pull it from its server first", s.gun, MetadataDir(s.trustDir, s.gun))
+		return nil, fmt.Errorf("nothing cached in %s; pull it from its server first", MetadataDir(s.trustDir, s.gun))
 	}
 	repo, err := tuf.VerifyFiles(s.gun, files, nil, s.pin, s.at)
 	if err != nil {
-		return nil, fmt.Errorf("%s: cached metadata in %s: %w", s.gun, MetadataDir(s.trustDir, s.gun), err)
+		return nil, fmt.Errorf("cached metadata in %s: %w", MetadataDir(s.trustDir, s.gun), err)
 	}
 	return repo, nil
 }
