@@ -249,13 +249,13 @@ func (t *txn) removeFromDelegation(role string, keyIDs []string) error {
 	}
 	i, ok := parent.role(role)
 	if !ok {
-		return fmt.Errorf("role %s is not delegated in %s: %w", role, parentOf(role), ErrNotFound)
+		return notFoundf("role %s is not delegated in %s (trustvault inspect GUN shows the signers)", role, parentOf(role))
 	}
 	d := &parent.roles[i]
 	for _, want := range keyIDs {
 		j := slices.IndexFunc(d.KeyIDs, func(id string) bool { return keyMatches(parent.keys[id], id, want) })
 		if j < 0 {
-			return fmt.Errorf("%s has no key %.70q: %w", role, want, ErrNotFound)
+			return notFoundf("%s has no key %.70q (trustvault inspect GUN shows its keys)", role, want)
 		}
 		d.KeyIDs = slices.Delete(d.KeyIDs, j, j+1)
 	}

@@ -81,16 +81,18 @@ type PublishError struct {
 	Err  error
 }
 
+// Error does not name the repository: the command or page it is shown in
+// does.
 func (e *PublishError) Error() string {
 	var b strings.Builder
 	roles := strings.Join(e.Roles, ", ")
 	switch {
 	case e.Uncertain:
-		fmt.Fprintf(&b, "%s: the server may or may not have taken the update (%s): %v; pull %s to see which", e.GUN, roles, e.Err, e.GUN)
+		fmt.Fprintf(&b, "the server may or may not have taken the update (%s): %v; pull %s to see which", roles, e.Err, e.GUN)
 	case roles == "":
-		fmt.Fprintf(&b, "%s: nothing was published: %v; the metadata cache is unchanged", e.GUN, e.Err)
+		fmt.Fprintf(&b, "nothing was published: %v; the metadata cache is unchanged", e.Err)
 	default:
-		fmt.Fprintf(&b, "%s: nothing was published (%s not sent, or refused as a whole): %v; the metadata cache is unchanged", e.GUN, roles, e.Err)
+		fmt.Fprintf(&b, "nothing was published (%s not sent, or refused as a whole): %v; the metadata cache is unchanged", roles, e.Err)
 	}
 	if len(e.Kept) > 0 {
 		fmt.Fprintf(&b, "; kept: %s", strings.Join(e.Kept, ", "))
@@ -101,6 +103,17 @@ func (e *PublishError) Error() string {
 }
 
 func (e *PublishError) Unwrap() error { return e.Err }
+
+// notFoundError is ErrNotFound in its own words, without ": not found"
+// after them.
+type notFoundError struct{ msg string }
+
+func (e *notFoundError) Error() string        { return e.msg }
+func (e *notFoundError) Is(target error) bool { return target == ErrNotFound }
+
+func notFoundf(format string, args ...any) error {
+	return &notFoundError{fmt.Sprintf(format, args...)}
+}
 
 func (p *Publisher) rand() io.Reader {
 	if p.Rand != nil {

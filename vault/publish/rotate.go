@@ -100,7 +100,7 @@ func (t *txn) rotateDelegation(role string, key tuf.Key) error {
 	}
 	i, ok := parent.role(role)
 	if !ok {
-		return fmt.Errorf("role %s is not delegated in %s: %w", role, parentOf(role), ErrNotFound)
+		return notFoundf("role %s is not delegated in %s (trustvault inspect GUN shows the signers)", role, parentOf(role))
 	}
 	parent.keys[key.ID()] = key
 	parent.roles[i].KeyIDs = []string{key.ID()}

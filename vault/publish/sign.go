@@ -246,7 +246,7 @@ func (t *txn) tagRoles(tag, role string, revoke bool) ([]string, error) {
 			}
 		}
 		if cur := t.current(role); revoke && (cur == nil || !hasTarget(cur, tag)) {
-			return nil, fmt.Errorf("tag %s is not signed in %s: %w", tag, role, ErrNotFound)
+			return nil, notFoundf("tag %s is not signed in %s (trustvault inspect GUN lists the signed tags)", tag, role)
 		}
 		return []string{role}, nil
 	}
@@ -268,7 +268,7 @@ func (t *txn) tagRoles(tag, role string, revoke bool) ([]string, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("tag %s is not signed in %v: %w", tag, roles, ErrNotFound)
+		return nil, notFoundf("tag %s is not signed in %s (trustvault inspect GUN lists the signed tags)", tag, strings.Join(roles, ", "))
 	}
 	return out, nil
 }

@@ -41,12 +41,15 @@ func TestPublishErrorSays(t *testing.T) {
 	}{
 		{"refused", &PublishError{GUN: "r/a", Roles: []string{"root", "targets"}, Err: cause},
 			[]string{"nothing was published (root, targets", "boom", "key store too"}},
-		{"before", &PublishError{GUN: "r/a", Err: cause}, []string{"r/a: nothing was published: boom"}},
+		{"before", &PublishError{GUN: "r/a", Err: cause}, []string{"nothing was published: boom"}},
 		{"uncertain", &PublishError{GUN: "r/a", Roles: []string{"targets"}, Uncertain: true, Kept: []string{"new key file /k"}, Err: cause},
 			[]string{"may or may not", "pull r/a", "kept: new key file /k"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			msg := c.e.Error()
+			if strings.HasPrefix(msg, "r/a") {
+				t.Errorf("%q names the repository its command already names", msg)
+			}
 			for _, w := range c.want {
 				if !strings.Contains(msg, w) {
 					t.Errorf("%q lacks %q", msg, w)
