@@ -173,8 +173,10 @@ func (a *app) runArchiveVerify(sf serverFlags, path string) error {
 			fmt.Fprintf(&b, "  ✗ %s: %v\n", tb.GUN, expiredHint(err))
 			continue
 		}
-		fmt.Fprintf(&b, "  ✓ %s: %s, %s\n", tb.GUN, plural(len(signedTagNames(repo)), "signed tag", "signed tags"),
-			freshness("offline from the archive", repo, atGiven, false, clock()))
+		fresh := freshness("offline from the archive", repo, atGiven, false, clock())
+		fmt.Fprintf(&b, "  ✓ %s: %s; %s%s\n", tb.GUN, plural(len(signedTagNames(repo)), "signed tag", "signed tags"),
+			strings.ToLower(fresh[:1]), fresh[1:])
+		fmt.Fprintf(&b, "    root: %s\n", remote.BundleAnchor(rs.TrustDir, repo, rs.Pinned()))
 	}
 	if _, err := fmt.Fprint(a.stdout, b.String()); err != nil {
 		return err

@@ -90,6 +90,7 @@ func normJSON(t *testing.T, data string) string {
 func TestPullInspectArchiveWithNotaryServer(t *testing.T) {
 	rig := remotetest.Start(t, remotetest.Options{})
 	n, tags := publishRig(t, rig)
+	n.Init("registry.test/other") // a root the archive's check can disagree with
 	d := rig.NewDocker(t)
 	tv := newTV(t, "DOCKER_CONTENT_TRUST_SERVER="+rig.URL)
 	ca := "--tlscacert=" + rig.CAFile
@@ -193,6 +194,28 @@ func TestPullInspectArchiveWithNotaryServer(t *testing.T) {
 	out, _ = tv.must(t, 0, "archive", "verify", arch)
 	if !strings.Contains(out, "✓ "+rigGUN) || !strings.Contains(out, "matches "+arch+".sha256") {
 		t.Errorf("archive verify said:\n%s", out)
+	}
+	// What the archive's verification rests on: its own first root,
+	// which this machine's cache agrees with; on a machine with no cache,
+	// nothing vouches for it but the key a person recorded; a cache that
+	// trusts another root is a warning.
+	if !strings.Contains(out, "root: anchored on the archive's own first root, version 1") || !strings.Contains(out, "the one this machine's cache trusts") {
+		t.Errorf("archive verify does not say what it rests on:\n%s", out)
+	}
+	out, _ = newTV(t).must(t, 0, "archive", "verify", arch)
+	if !strings.Contains(out, "trusted on first use; nothing here to compare it with") {
+		t.Errorf("archive verify with no cache:\n%s", out)
+	}
+	other := newTV(t)
+	otherRoot := filepath.Join(n.TrustDir, "tuf", "registry.test", "other", "metadata", "root.json")
+	if data, err := os.ReadFile(otherRoot); err != nil {
+		t.Fatal(err)
+	} else {
+		mustWrite(t, filepath.Join(other.home(), ".docker", "trust", "tuf", filepath.FromSlash(rigGUN), "metadata", "root.json"), data)
+	}
+	out, _ = other.must(t, 0, "archive", "verify", arch)
+	if !strings.Contains(out, "WARNING: this machine's cache trusts root version 1, which the archive does not hold") {
+		t.Errorf("archive verify with a cache that trusts another root:\n%s", out)
 	}
 
 	// Thirty days on, the timestamp has expired: without --at the archive
@@ -334,5 +357,25 @@ func TestPullTokenAuthFromDockerConfig(t *testing.T) {
 	_, errOut = newTV(t).must(t, 2, "inspect", rigGUN+":v1", "--server", rig.URL, "--tlscacert", rig.CAFile, "--digest", "sha256:"+v1.SHA256)
 	if !strings.Contains(errOut, "credentials refused") {
 		t.Errorf("inspect --digest without credentials said:\n%s", errOut)
+	}
+}
+
+// home is the HOME the runs get.
+func (r tvRun) home() string {
+	for _, kv := range r.env {
+		if v, ok := strings.CutPrefix(kv, "HOME="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+func mustWrite(t *testing.T, path string, data []byte) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
