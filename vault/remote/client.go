@@ -50,6 +50,8 @@ type client struct {
 	creds   *Credentials
 	token   string // the last bearer token, tried first
 	offline string // Offline text for errors
+	// registry: base is an image registry (its errors say so).
+	registry bool
 }
 
 // newHTTPClient trusts the CA in caPEM (none: the system's roots).
@@ -94,7 +96,7 @@ func (c *client) url(name string) string {
 // fail builds a ServerError.
 func (c *client) fail(what string, kind error, status int, detail string) *ServerError {
 	return &ServerError{Server: c.base.String(), GUN: c.gun, What: what, Kind: kind, Status: status,
-		Detail: detail, Offline: c.offline}
+		Detail: detail, Offline: c.offline, Registry: c.registry}
 }
 
 // get fetches a file, authenticating when challenged, and reads at most
@@ -169,18 +171,24 @@ func printable(s string) string {
 
 // do sends a GET, answering one authentication challenge.
 func (c *client) do(ctx context.Context, what, target string) (*http.Response, error) {
-	resp, err := c.send(ctx, what, target, c.authHeader())
+	return c.doReq(ctx, what, http.MethodGet, target, nil)
+}
+
+// doReq sends a request without a body, answering one authentication
+// challenge.
+func (c *client) doReq(ctx context.Context, what, method, target string, header http.Header) (*http.Response, error) {
+	resp, err := c.sendReq(ctx, what, method, target, c.authHeader(), header)
 	if err != nil || resp.StatusCode != http.StatusUnauthorized {
 		return resp, err
 	}
-	header := resp.Header.Get("WWW-Authenticate")
+	challenge := resp.Header.Get("WWW-Authenticate")
 	io.Copy(io.Discard, io.LimitReader(resp.Body, MaxErrorSize))
 	resp.Body.Close()
-	auth, err := c.answer(ctx, what, header)
+	auth, err := c.answer(ctx, what, challenge)
 	if err != nil {
 		return nil, err
 	}
-	return c.send(ctx, what, target, auth)
+	return c.sendReq(ctx, what, method, target, auth, header)
 }
 
 func (c *client) authHeader() string {
@@ -190,10 +198,13 @@ func (c *client) authHeader() string {
 	return ""
 }
 
-func (c *client) send(ctx context.Context, what, target, auth string) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+func (c *client) sendReq(ctx context.Context, what, method, target, auth string, header http.Header) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, method, target, nil)
 	if err != nil {
 		return nil, c.fail(what, ErrUnreachable, 0, err.Error())
+	}
+	for k, vs := range header {
+		req.Header[k] = vs
 	}
 	if auth != "" {
 		req.Header.Set("Authorization", auth)

@@ -37,18 +37,28 @@ type ServerError struct {
 	Detail string // the cause, or the server's own error code
 	// Offline says what still works without the server.
 	Offline string
+	// Registry: the server is an image registry, not a notary server.
+	Registry bool
 }
 
 func (e *ServerError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "notary server %s: %s for %s: %v", e.Server, e.What, e.GUN, e.Kind)
+	kind := e.Kind
+	if e.Registry && kind == ErrNotFound {
+		kind = errNoManifest
+	}
+	fmt.Fprintf(&b, "%s %s: %s for %s: %v", e.service(), e.Server, e.What, e.GUN, kind)
 	if e.Status != 0 {
 		fmt.Fprintf(&b, " (HTTP %d)", e.Status)
 	}
 	if e.Detail != "" {
 		b.WriteString(": " + e.Detail)
 	}
-	if hint := kindHint(e.Kind); hint != "" {
+	hint := kindHint(e.Kind)
+	if e.Registry {
+		hint = registryHint(e.Kind)
+	}
+	if hint != "" {
 		b.WriteString("; " + hint)
 	}
 	if e.Offline != "" {
@@ -58,6 +68,32 @@ func (e *ServerError) Error() string {
 }
 
 func (e *ServerError) Unwrap() error { return e.Kind }
+
+func (e *ServerError) service() string {
+	if e.Registry {
+		return "registry"
+	}
+	return "notary server"
+}
+
+// errNoManifest is how a registry's 404 reads (it is ErrNotFound).
+var errNoManifest = errors.New("no such manifest in the registry")
+
+func registryHint(kind error) string {
+	switch kind {
+	case ErrUnreachable:
+		return "check the registry's URL (--registry) and the network"
+	case ErrTLS:
+		return "give the CA that signed the registry's certificate (--registry-cacert FILE)"
+	case ErrUnauthorized:
+		return "log in to the registry (docker login HOST) or check the credentials in config.json"
+	case ErrNotFound:
+		return "push the image first, or give --digest and --size"
+	case ErrTooLarge:
+		return "the registry sent more than any manifest needs; refused without reading further"
+	}
+	return ""
+}
 
 func kindHint(kind error) string {
 	switch kind {

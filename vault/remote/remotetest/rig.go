@@ -80,6 +80,7 @@ type Rig struct {
 	Signer   TrustService
 	Issuer   *Issuer // the token issuer, in TokenAuth mode
 	pool     *x509.CertPool
+	ca       *authority
 	procs    []*proc
 	stopOnce sync.Once
 }
@@ -123,6 +124,7 @@ func (r *Rig) start(t testing.TB, o Options) error {
 	if err != nil {
 		return err
 	}
+	r.ca = ca
 	r.pool = x509.NewCertPool()
 	r.pool.AddCert(ca.cert)
 	r.CAFile = filepath.Join(r.Dir, "ca.crt")
@@ -251,13 +253,18 @@ func (r *Rig) startServer(cfg serverConfig) error {
 // ready says it serves. A port taken between the pick and the bind
 // ("address already in use") is tried again with another, twice at most.
 func (r *Rig) startListening(name string, config func(addr string) any, ready func(addr string) error) (string, error) {
+	return r.listen(name, func(addr string) (*proc, error) { return r.run(name, config(addr)) }, ready)
+}
+
+// listen is startListening with the process started by launch.
+func (r *Rig) listen(name string, launch func(addr string) (*proc, error), ready func(addr string) error) (string, error) {
 	for attempt := 1; ; attempt++ {
 		port, err := freePort()
 		if err != nil {
 			return "", err
 		}
 		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-		p, err := r.run(name, config(addr))
+		p, err := launch(addr)
 		if err != nil {
 			return "", err
 		}
@@ -289,20 +296,31 @@ func logHas(path, s string) bool {
 // run writes name's config to the rig directory and starts the binary with
 // its log in name.log.
 func (r *Rig) run(name string, cfg any) (*proc, error) {
-	data, err := json.MarshalIndent(cfg, "", "  ")
+	cfgFile, err := r.writeConfig(name, cfg)
 	if err != nil {
 		return nil, err
 	}
-	cfgFile := filepath.Join(r.Dir, name+".json")
-	if err := os.WriteFile(cfgFile, data, 0o600); err != nil {
-		return nil, err
+	return r.start1(name, filepath.Join(r.Tools, name), "-config", cfgFile)
+}
+
+// writeConfig writes name's config as JSON (which YAML readers take too).
+func (r *Rig) writeConfig(name string, cfg any) (string, error) {
+	data, err := json.MarshalIndent(cfg, "", "  ")
+	if err != nil {
+		return "", err
 	}
+	cfgFile := filepath.Join(r.Dir, name+".json")
+	return cfgFile, os.WriteFile(cfgFile, data, 0o600)
+}
+
+// start1 starts one program of the rig with its output in name.log.
+func (r *Rig) start1(name, bin string, args ...string) (*proc, error) {
 	logFile := filepath.Join(r.Dir, name+".log")
 	f, err := os.Create(logFile)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(filepath.Join(r.Tools, name), "-config", cfgFile)
+	cmd := exec.Command(bin, args...)
 	cmd.Dir = r.Dir
 	cmd.Stdout, cmd.Stderr = f, f
 	cmd.Env = cleanEnv(nil)
