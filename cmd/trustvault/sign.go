@@ -11,7 +11,7 @@ import (
 
 func (a *app) signCmd() *cobra.Command {
 	var (
-		sf     serverFlags
+		sf     signFlags
 		digest string
 		size   int64
 		role   string
@@ -33,7 +33,7 @@ delegations, else every direct delegation whose key is here.`,
 			if _, err := publish.Target(digest, size); err != nil {
 				return fmt.Errorf("sign %s: --digest/--size: %w", args[0], err)
 			}
-			p, err := a.publisher(&sf)
+			p, err := a.signingPublisher(&sf)
 			if err != nil {
 				return failAtomic("sign "+args[0], err)
 			}
@@ -41,7 +41,7 @@ delegations, else every direct delegation whose key is here.`,
 			return a.published("sign "+args[0], res, err)
 		},
 	}
-	sf.add(cmd, true)
+	sf.add(cmd)
 	cmd.Flags().StringVar(&digest, "digest", "", "the manifest's sha256 digest")
 	cmd.Flags().Int64Var(&size, "size", 0, "the manifest's size in bytes")
 	cmd.Flags().StringVar(&role, "role", "", "the role to sign in (targets or targets/NAME; default: as docker trust sign)")
@@ -50,7 +50,7 @@ delegations, else every direct delegation whose key is here.`,
 
 func (a *app) revokeCmd() *cobra.Command {
 	var (
-		sf   serverFlags
+		sf   signFlags
 		role string
 	)
 	cmd := &cobra.Command{
@@ -65,7 +65,7 @@ signed it.`,
 			if err != nil {
 				return err
 			}
-			p, err := a.publisher(&sf)
+			p, err := a.signingPublisher(&sf)
 			if err != nil {
 				return failAtomic("revoke "+args[0], err)
 			}
@@ -73,7 +73,7 @@ signed it.`,
 			return a.published("revoke "+args[0], res, err)
 		},
 	}
-	sf.add(cmd, true)
+	sf.add(cmd)
 	cmd.Flags().StringVar(&role, "role", "", "the role to remove the tag from (targets or targets/NAME)")
 	return cmd
 }

@@ -26,6 +26,9 @@ var (
 	ErrExists = errors.New("the repository already has trust data on the server")
 	// ErrNotFound: a tag, role or key the change names is not there.
 	ErrNotFound = errors.New("not found")
+	// ErrSeveralTokens: more than one plugged-in Yubikey could take a new
+	// root key, or holds a root key, and Publisher.Serial chose none.
+	ErrSeveralTokens = errors.New("several Yubikeys are plugged in")
 )
 
 // Publisher publishes changes to repositories on one notary server, with
@@ -42,6 +45,10 @@ type Publisher struct {
 	Auth token.Auth
 	// Tokens are the keys on plugged-in tokens; nil: listed when needed.
 	Tokens []token.Key
+	// Serial chooses the Yubikey to sign with (and to put a new root key
+	// on) when several are plugged in; 0: the only one. Keys on other
+	// tokens are then not used.
+	Serial uint32
 	// Rand is the randomness for keys, certificates and signatures (nil:
 	// crypto/rand); Now the clock (nil: time.Now).
 	Rand io.Reader
