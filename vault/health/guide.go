@@ -29,6 +29,9 @@ type GuideData struct {
 	Signer string
 	// TrustDir is the trust directory the commands should use.
 	TrustDir string
+	// Command is the trustvault command line the guide's commands start
+	// with (see Input.Command; "" is "trustvault").
+	Command string
 	// Repositories are, for a root key, every repository it signs here.
 	Repositories []string
 	// RootExpires and TargetsExpires are the dates the repository's root
@@ -89,6 +92,9 @@ func LostKeyGuide(d GuideData) (string, error) {
 	}
 	if d.TrustDir == "" {
 		d.TrustDir = "~/.docker/trust"
+	}
+	if d.Command == "" {
+		d.Command = "trustvault"
 	}
 	data.GuideData = d
 	var b bytes.Buffer
@@ -236,13 +242,16 @@ func (d *GuideData) fillRepo(repos []vault.Repository) {
 	}
 }
 
-// GuideFor reads the store and works out the guide for subject; see the
-// function GuideFor.
-func StoreGuide(s *vault.Store, subject, gun string) (GuideData, error) {
+// StoreGuide reads the store and works out the guide for subject (see the
+// function GuideFor), its commands starting with command (see
+// GuideData.Command).
+func StoreGuide(s *vault.Store, subject, gun, command string) (GuideData, error) {
 	keys, err := s.Keys()
 	if err != nil {
-		return GuideData{TrustDir: s.Dir()}, err
+		return GuideData{TrustDir: s.Dir(), Command: command}, err
 	}
 	repos, _ := vault.ReadRepositories(s.Dir(), keys)
-	return GuideFor(s.Dir(), keys, repos, subject, gun)
+	d, err := GuideFor(s.Dir(), keys, repos, subject, gun)
+	d.Command = command
+	return d, err
 }
