@@ -19,6 +19,9 @@ import (
 	"github.com/go-piv/piv-go/v2/piv"
 )
 
+// PCSC says whether this build reaches tokens through PC/SC: it does.
+const PCSC = true
+
 // errEmpty means a reader holds no card.
 var errEmpty = errors.New("no card in the reader")
 

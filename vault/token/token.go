@@ -159,6 +159,10 @@ func publicAlgorithm(pub crypto.PublicKey) string {
 	}
 }
 
+// Built says whether this build can reach Yubikeys (cgo and PC/SC); without
+// it every token call fails with an error wrapping errors.ErrUnsupported.
+const Built = hardware.PCSC
+
 // ListTokens lists the tokens plugged in and the keys on them, asking the
 // tokens without a PIN and trying none. No pcscd is ErrNoTokenService; a
 // build without cgo is an error wrapping errors.ErrUnsupported. Both mean
