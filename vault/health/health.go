@@ -261,7 +261,7 @@ func (d *diagnosis) unreadable() {
 		}
 		fix := "check the file: if it is damaged, restore it from a backup; if the key is lost, follow the lost-key guide (" + d.tv("guide "+guideSubject(k)) + ")"
 		if k.Layout == vault.LayoutStray {
-			fix = "move it to " + filepath.Join(d.in.Private.Path, k.ID+keyExt) + " if it is a key of yours, so that notary and docker can load it"
+			fix = "move it to " + vault.KeyFileIn(d.in.Private.Path, k.ID) + " if it is a key of yours, so that notary and docker can load it"
 		}
 		d.add(Finding{Check: CheckUnreadableKey, Severity: SeverityProblem, KeyID: k.ID, GUN: k.GUN, Role: k.Role, Path: k.Path,
 			Message: fmt.Sprintf("key file %s cannot be used: %v", filepath.Base(k.Path), k.Err),
@@ -675,9 +675,6 @@ func FindingsFor(fs []Finding, keyID string) []Finding {
 	}
 	return out
 }
-
-// keyExt ends every key file's name.
-const keyExt = ".key"
 
 // roleLabel names a key's role for a message; a key file without a role
 // header is "unlabelled".
