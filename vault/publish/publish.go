@@ -148,6 +148,21 @@ func (p *Publisher) begin(ctx context.Context, gun string) (*txn, error) {
 	return t, nil
 }
 
+// change pulls and verifies gun, lets edit change it, then commits: signs,
+// publishes in one POST and verifies. When edit fails nothing is sent and
+// what it wrote is undone.
+func (p *Publisher) change(ctx context.Context, gun string, edit func(*txn) error) (*Result, error) {
+	t, err := p.begin(ctx, gun)
+	if err != nil {
+		return nil, err
+	}
+	if err := edit(t); err != nil {
+		t.close()
+		return nil, t.fail(err, false)
+	}
+	return t.commit(ctx)
+}
+
 // commit signs the changed files, publishes them in one POST, then pulls
 // and verifies. On any failure before the server accepted, the new key
 // files are removed.

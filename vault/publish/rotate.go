@@ -29,15 +29,7 @@ type RotateOptions struct {
 // re-signed by the new key). Losing the targets, snapshot or a delegation
 // key is recovered this way with the root (or parent) key.
 func (p *Publisher) Rotate(ctx context.Context, gun, role string, o RotateOptions) (*Result, error) {
-	t, err := p.begin(ctx, gun)
-	if err != nil {
-		return nil, err
-	}
-	if err := t.rotate(ctx, role, o); err != nil {
-		t.close()
-		return nil, t.fail(err, false)
-	}
-	return t.commit(ctx)
+	return p.change(ctx, gun, func(t *txn) error { return t.rotate(ctx, role, o) })
 }
 
 func (t *txn) rotate(ctx context.Context, role string, o RotateOptions) error {
