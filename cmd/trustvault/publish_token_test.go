@@ -11,6 +11,7 @@ import (
 	"github.com/trustvault/trustvault/hardware/pivtest"
 	"github.com/trustvault/trustvault/vault/remote/remotetest"
 	"github.com/trustvault/trustvault/vault/token"
+	"github.com/trustvault/trustvault/vault/vaulttest/tools"
 )
 
 // The publishing commands as the built binary, with the root key on an
@@ -81,8 +82,8 @@ func TestPublishWithRootOnYubikey(t *testing.T) {
 	sameTree(t, "the wrong PIN", before, treeSums(t, c.trust))
 
 	// The root key is on one of the two Yubikeys only: no choice to make.
-	c.ok([]string{"published root, targets", "signed by root: key", "(Yubikey 21000012, slot 9c)", "new targets key"},
-		append([]string{"rotate", gun, "targets"}, srv...)...)
+	// The PIN is typed at the prompt in a real terminal this time.
+	rotatePINPrompt(t, c, setup.NewPIN, append([]string{"rotate", gun, "targets"}, srv...)...)
 	d2, s2 := manifest("on-key manifest v2")
 	c.ok([]string{"published targets"}, append([]string{"sign", gun + ":v2", "--digest", d2, "--size", s2, "--serial", "21000012"}, srv...)...)
 
@@ -92,6 +93,36 @@ func TestPublishWithRootOnYubikey(t *testing.T) {
 	}
 	if len(got) != 2 || got["v1"] != d1 || got["v2"] != d2 {
 		t.Errorf("fresh notary list %s: %v, want v1 %s and v2 %s", gun, got, d1, d2)
+	}
+}
+
+// rotatePINPrompt runs trustvault with args in a terminal (tmux) without
+// TRUSTVAULT_PIV_PIN, types pin at its prompt, and wants the rotation
+// published, the PIN never shown.
+func rotatePINPrompt(t *testing.T, c *pubCLI, pin []byte, args ...string) {
+	t.Helper()
+	argv := []string{"env", "-i", "TERM=xterm-256color", "LANG=C.UTF-8"}
+	for _, kv := range c.env {
+		if !strings.HasPrefix(kv, envPIVPIN+"=") && !strings.HasPrefix(kv, "TERM=") {
+			argv = append(argv, kv)
+		}
+	}
+	argv = append(append(argv, c.bin, "--trust-dir", c.trust), args...)
+	tm := tools.StartTmux(t, 200, 40, argv...)
+	tm.WaitFor("PIN prompt", "Enter the PIN of Yubikey 21000012")
+	tm.Type(string(pin))
+	tm.Send("Enter")
+	if status := tm.Exited(); status != "0" {
+		t.Fatalf("rotate with the PIN typed: status %s\n%s", status, tm.Scrollback())
+	}
+	screen := tm.Scrollback()
+	for _, want := range []string{"published root, targets", "signed by root: key", "(Yubikey 21000012, slot 9c)", "new targets key"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("rotate with the PIN typed: the terminal lacks %q:\n%s", want, screen)
+		}
+	}
+	if strings.Contains(screen, string(pin)) {
+		t.Error("the PIN typed at the prompt is shown on the terminal")
 	}
 }
 
