@@ -64,8 +64,9 @@ func TestPublishWithRootOnYubikey(t *testing.T) {
 	d1, s1 := manifest("on-key manifest v1")
 	c.ok([]string{"published targets"}, append([]string{"sign", gun + ":v1", "--digest", d1, "--size", s1}, srv...)...)
 
-	// The wrong PIN: the card says so and how many tries are left; nothing
-	// is published and no byte of the trust directory changes.
+	// The wrong PIN: the card says so and how many tries are left, and no
+	// one is told to touch a token that will not sign; nothing is published
+	// and no byte of the trust directory changes.
 	before = treeSums(t, c.trust)
 	retries := card.State().PINRetries
 	wrong := append(slices.Clone(c.env), envPIVPIN+"=99999999")
@@ -75,7 +76,7 @@ func TestPublishWithRootOnYubikey(t *testing.T) {
 	c.env = good
 	left := card.State().PINRetries
 	if code != 1 || left != retries-1 || !strings.Contains(errs, "wrong PIN") || !strings.Contains(errs, "tries left") ||
-		!strings.Contains(errs, "nothing was published") || strings.Contains(out, "published") {
+		!strings.Contains(errs, "nothing was published") || strings.Contains(out, "published") || strings.Contains(errs, "Touch the") {
 		t.Errorf("rotate with a wrong PIN: status %d, PIN retries %d -> %d\nstdout %s\nstderr %s", code, retries, left, out, errs)
 	}
 	t.Logf("wrong PIN: %s", errs)
@@ -120,6 +121,9 @@ func rotatePINPrompt(t *testing.T, c *pubCLI, pin []byte, args ...string) {
 		if !strings.Contains(screen, want) {
 			t.Errorf("rotate with the PIN typed: the terminal lacks %q:\n%s", want, screen)
 		}
+	}
+	if p, tch := strings.Index(screen, "Enter the PIN"), strings.Index(screen, "Touch the Yubikey"); tch < p {
+		t.Errorf("the touch prompt is not after the PIN prompt:\n%s", screen)
 	}
 	if strings.Contains(screen, string(pin)) {
 		t.Error("the PIN typed at the prompt is shown on the terminal")
