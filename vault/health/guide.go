@@ -109,7 +109,12 @@ func LostKeyGuide(d GuideData) (string, error) {
 // timestamp, delegation), a delegation role (targets/releases), or a key ID
 // or its first 7 or more digits; gun, when given, picks the repository.
 func GuideFor(trustDir string, keys []vault.Key, repos []vault.Repository, subject, gun string) (GuideData, error) {
-	d := GuideData{TrustDir: trustDir, GUN: gun}
+	return guideFor(GuideData{TrustDir: trustDir, GUN: gun}, keys, repos, subject)
+}
+
+// guideFor is GuideFor from d's trust directory, GUN and command.
+func guideFor(d GuideData, keys []vault.Key, repos []vault.Repository, subject string) (GuideData, error) {
+	trustDir, gun := d.TrustDir, d.GUN
 	subject = strings.TrimSpace(subject)
 	if k, err := keyrole.ParseKind(subject); err == nil || strings.HasPrefix(subject, "targets/") {
 		d.Kind, d.Role = k, subject
@@ -159,7 +164,7 @@ func GuideFor(trustDir string, keys []vault.Key, repos []vault.Repository, subje
 		d.KeyID = file.ID
 	}
 	if d.KeyID == "" {
-		return d, fmt.Errorf("guide: no key %s in %s or in its metadata (see trustvault list and trustvault repos)", id, trustDir)
+		return d, fmt.Errorf("guide: no key %s in %s or in its metadata (see %s and %s)", id, trustDir, command(d.Command, "list"), command(d.Command, "repos"))
 	}
 	slices.SortStableFunc(uses, func(a, b use) int {
 		// The asked-for repository first, then a signer's own role
@@ -251,7 +256,5 @@ func StoreGuide(s *vault.Store, subject, gun, command string) (GuideData, error)
 		return GuideData{TrustDir: s.Dir(), Command: command}, err
 	}
 	repos, _ := vault.ReadRepositories(s.Dir(), keys)
-	d, err := GuideFor(s.Dir(), keys, repos, subject, gun)
-	d.Command = command
-	return d, err
+	return guideFor(GuideData{TrustDir: s.Dir(), GUN: gun, Command: command}, keys, repos, subject)
 }
