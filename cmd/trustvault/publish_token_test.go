@@ -3,6 +3,7 @@
 package main
 
 import (
+	"io"
 	"os"
 	"slices"
 	"strings"
@@ -68,6 +69,7 @@ func TestPublishWithRootOnYubikey(t *testing.T) {
 	// one is told to touch a token that will not sign; nothing is published
 	// and no byte of the trust directory changes.
 	before = treeSums(t, c.trust)
+	served := serverRoot(t, rig, gun)
 	retries := card.State().PINRetries
 	wrong := append(slices.Clone(c.env), envPIVPIN+"=99999999")
 	good := c.env
@@ -81,6 +83,9 @@ func TestPublishWithRootOnYubikey(t *testing.T) {
 	}
 	t.Logf("wrong PIN: %s", errs)
 	sameTree(t, "the wrong PIN", before, treeSums(t, c.trust))
+	if serverRoot(t, rig, gun) != served {
+		t.Error("the server's root.json changed after the rotation with a wrong PIN")
+	}
 
 	// The root key is on one of the two Yubikeys only: no choice to make.
 	// The PIN is typed at the prompt in a real terminal this time.
@@ -128,6 +133,21 @@ func rotatePINPrompt(t *testing.T, c *pubCLI, pin []byte, args ...string) {
 	if strings.Contains(screen, string(pin)) {
 		t.Error("the PIN typed at the prompt is shown on the terminal")
 	}
+}
+
+// serverRoot is the root.json the server serves for gun now.
+func serverRoot(t *testing.T, rig *remotetest.Rig, gun string) string {
+	t.Helper()
+	resp, err := rig.HTTPClient().Get(rig.URL + "/v2/" + gun + "/_trust/tuf/root.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET root.json of %s: %s, %v", gun, resp.Status, err)
+	}
+	return string(b)
 }
 
 // sameTree fails the test for every file of the trust directory that a
