@@ -317,14 +317,21 @@ func (t *txn) pickToken(serial uint32) (uint32, error) {
 		serial = t.p.Serial
 	}
 	var found []uint32
+	var unusable error // a token plugged in that could not be read
 	for _, in := range infos {
-		if in.Err == nil && (serial == 0 || in.Serial == serial) {
+		switch {
+		case serial != 0 && in.Serial != serial:
+		case in.Err != nil:
+			unusable = fmt.Errorf("the token in %s cannot take the root key: %w", in.Reader, in.Err)
+		default:
 			found = append(found, in.Serial)
 		}
 	}
 	switch {
 	case len(found) == 1:
 		return found[0], nil
+	case len(found) == 0 && unusable != nil:
+		return 0, unusable
 	case len(found) == 0 && serial != 0:
 		return 0, fmt.Errorf("Yubikey %d is not plugged in%s: %w", serial, pluggedIn(infos), token.ErrNotFound)
 	case len(found) == 0:
