@@ -333,7 +333,7 @@ func (t *txn) pickToken(serial uint32) (uint32, error) {
 	case len(found) == 0 && unusable != nil:
 		return 0, unusable
 	case len(found) == 0 && serial != 0:
-		return 0, fmt.Errorf("Yubikey %d is not plugged in%s: %w", serial, pluggedIn(infos), token.ErrNotFound)
+		return 0, fmt.Errorf("Yubikey %d is not plugged in%s: %w", serial, token.PluggedIn(infos), token.ErrNotFound)
 	case len(found) == 0:
 		return 0, fmt.Errorf("no Yubikey is plugged in: %w", token.ErrNotFound)
 	}

@@ -236,7 +236,7 @@ func (t *txn) tokenKeys() ([]token.Key, error) {
 			return nil, err
 		}
 		if t.p.Serial != 0 && !slices.ContainsFunc(infos, func(in token.Info) bool { return in.Serial == t.p.Serial }) {
-			return nil, fmt.Errorf("Yubikey %d is not plugged in%s: %w", t.p.Serial, pluggedIn(infos), token.ErrNotFound)
+			return nil, fmt.Errorf("Yubikey %d is not plugged in%s: %w", t.p.Serial, token.PluggedIn(infos), token.ErrNotFound)
 		}
 		tks = keys
 	}
@@ -248,19 +248,6 @@ func (t *txn) tokenKeys() ([]token.Key, error) {
 	}
 	t.listed = true
 	return t.tokens, nil
-}
-
-// pluggedIn names the tokens plugged in, for an error: " (plugged in:
-// 123, 456)", or "" when there are none.
-func pluggedIn(infos []token.Info) string {
-	serials := make([]uint32, len(infos))
-	for i, in := range infos {
-		serials[i] = in.Serial
-	}
-	if len(serials) == 0 {
-		return ""
-	}
-	return " (plugged in: " + serialList(serials) + ")"
 }
 
 func serialList(serials []uint32) string {

@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -173,6 +174,19 @@ func List() ([]Info, []Key, error) {
 		return nil, nil, fmt.Errorf("list tokens: %w", err)
 	}
 	return infos, KeysOf(infos), nil
+}
+
+// PluggedIn names the tokens listed, for an error: " (plugged in: 123,
+// 456)", or "" when there are none.
+func PluggedIn(infos []Info) string {
+	if len(infos) == 0 {
+		return ""
+	}
+	s := make([]string, len(infos))
+	for i, in := range infos {
+		s[i] = strconv.FormatUint(uint64(in.Serial), 10)
+	}
+	return " (plugged in: " + strings.Join(s, ", ") + ")"
 }
 
 // TokensUnavailable reports whether err says tokens cannot be reached at
