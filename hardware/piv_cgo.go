@@ -19,6 +19,9 @@ import (
 	"github.com/go-piv/piv-go/v2/piv"
 )
 
+// PCSC says whether this build reaches tokens through PC/SC: it does.
+const PCSC = true
+
 // errEmpty means a reader holds no card.
 var errEmpty = errors.New("no card in the reader")
 
@@ -800,6 +803,9 @@ type Signer struct {
 	priv  crypto.Signer
 	touch TouchPolicy
 	opts  SignerOptions
+	// pin is the PIN verified by Sign before the touch prompt, which
+	// piv-go's own prompt then hands back; nil outside Sign.
+	pin []byte
 }
 
 var _ crypto.Signer = (*Signer)(nil)
@@ -813,9 +819,13 @@ func (t *Token) Signer(s Slot, opts SignerOptions) (*Signer, error) {
 	if si.Public == nil {
 		return nil, fmt.Errorf("%s slot %s: %w", t.Name(), s, ErrSlotEmpty)
 	}
+	sg := &Signer{t: t, slot: s, pub: si.Public, touch: si.TouchPolicy, opts: opts}
 	auth := piv.KeyAuth{PINPolicy: piv.PINPolicyAlways}
 	if opts.PIN != nil {
 		auth.PINPrompt = func() (string, error) {
+			if sg.pin != nil {
+				return string(sg.pin), nil
+			}
 			p, err := opts.PIN()
 			s := string(p)
 			clear(p)
@@ -830,7 +840,8 @@ func (t *Token) Signer(s Slot, opts SignerOptions) (*Signer, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s slot %s: the key cannot sign", t.Name(), s)
 	}
-	return &Signer{t: t, slot: s, pub: si.Public, priv: signer, touch: si.TouchPolicy, opts: opts}, nil
+	sg.priv = signer
+	return sg, nil
 }
 
 // Public returns the key's public part.
@@ -842,10 +853,34 @@ func (s *Signer) Slot() Slot { return s.slot }
 // TouchPolicy is the key's touch policy, as far as the token tells.
 func (s *Signer) TouchPolicy() TouchPolicy { return s.touch }
 
+// verifyFirst asks for the PIN and verifies it before the person is told to
+// touch the token: a wrong PIN is then said as such, with no prompt to
+// touch a token that will not sign. piv-go verifies it again, as the PIN
+// policy "always" wants, right before the signature.
+func (s *Signer) verifyFirst() error {
+	if s.opts.PIN == nil {
+		return nil
+	}
+	pin, err := s.opts.PIN()
+	if err != nil {
+		return err
+	}
+	if err := s.t.yk.VerifyPIN(string(pin)); err != nil {
+		clear(pin)
+		return classify(err, s.t.reader, "PIN")
+	}
+	s.pin = pin
+	return nil
+}
+
 // Sign signs a digest on the token. A missing touch is ErrTouchTimeout, a
 // wrong PIN an *AuthError, a token pulled out ErrRemoved.
 func (s *Signer) Sign(random io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
 	if s.opts.Touch != nil && s.touch != TouchPolicyNever {
+		if err := s.verifyFirst(); err != nil {
+			return nil, fmt.Errorf("sign with %s slot %s: %w", s.t.Name(), s.slot, err)
+		}
+		defer func() { clear(s.pin); s.pin = nil }()
 		delay := touchPromptDelay
 		if s.touch == TouchPolicyAlways {
 			delay = 0

@@ -349,6 +349,22 @@ func TestGenerateSignAndTouch(t *testing.T) {
 			if !errors.Is(err, hardware.ErrTouchTimeout) {
 				t.Errorf("no touch: %v", err)
 			}
+			// A wrong PIN is said as such, and nobody is told to touch a
+			// token that will not sign.
+			touches.Store(0)
+			wrong, err := tok.Signer(hardware.SlotSignature, hardware.SignerOptions{
+				PIN:   func() ([]byte, error) { return []byte("99999999"), nil },
+				Touch: func() { touches.Add(1) },
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			card.SetTouch(nil)
+			_, err = wrong.Sign(rand.Reader, digest[:], crypto.SHA256)
+			var ae *hardware.AuthError
+			if !errors.As(err, &ae) || ae.Retries != 2 || touches.Load() != 0 {
+				t.Errorf("wrong PIN: %v, %d touch prompts", err, touches.Load())
+			}
 			info, err := tok.Info()
 			if err != nil {
 				t.Fatal(err)

@@ -11,6 +11,10 @@ import (
 	"io"
 )
 
+// PCSC says whether this build reaches tokens through PC/SC: not without
+// cgo (this stub answers instead).
+const PCSC = false
+
 // ErrNoPCSC says this build cannot reach tokens: PC/SC needs cgo.
 var ErrNoPCSC = fmt.Errorf("this trustvault was built without cgo, so it cannot reach PIV tokens through PC/SC (build with CGO_ENABLED=1 and libpcsclite): %w", errors.ErrUnsupported)
 

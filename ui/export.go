@@ -96,22 +96,17 @@ func absPath(path string) string {
 	return path
 }
 
-// writeNewFile writes data to a file that must not exist yet.
+// writeNewFile writes data to a file that must not exist yet, through
+// vault.WriteFile (a temporary file, synced, renamed into place: never a
+// partial file).
 func writeNewFile(path string, data []byte) error {
 	path = absPath(path)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		if errors.Is(err, os.ErrExist) {
-			err = fmt.Errorf("%s already exists: choose another file name", path)
-		}
+	if _, err := os.Lstat(path); err == nil {
+		return fmt.Errorf("%s already exists: choose another file name", path)
+	} else if !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		_ = os.Remove(path)
+	if err := vault.WriteFile(path, data, 0o644); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil

@@ -333,7 +333,7 @@ func (p *restorePage) View() string {
 		line("")
 		n := 0
 		for _, w := range p.res.Written {
-			if strings.HasSuffix(w, ".key") {
+			if vault.IsKeyEntry(w) {
 				n++
 			}
 		}

@@ -6,7 +6,6 @@ package vault
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/trustvault/trustvault/archive"
@@ -63,7 +62,7 @@ type ArchiveInfo struct {
 func archiveInfo(a *archive.Archive) ArchiveInfo {
 	info := ArchiveInfo{Encrypted: a.Encrypted, SHA256: a.SHA256, Size: a.Size, Files: len(a.Files)}
 	for _, f := range a.Files {
-		if strings.HasPrefix(f.Name, privateDir+"/") && strings.HasSuffix(f.Name, keyExt) {
+		if IsKeyEntry(f.Name) {
 			info.KeyFiles++
 		}
 	}

@@ -189,7 +189,7 @@ func (s *Store) Backup(plan *BackupPlan, opts BackupOptions) (*BackupResult, err
 	rkeys := make([]RecordKey, len(keys))
 	for i, k := range keys {
 		rel, _ := filepath.Rel(s.PrivateDir(), k.Path)
-		akeys[i] = archive.Key{ID: k.ID, Role: k.Role, GUN: k.GUN, Entry: privateDir + "/" + filepath.ToSlash(rel)}
+		akeys[i] = archive.Key{ID: k.ID, Role: k.Role, GUN: k.GUN, Entry: keyEntry(rel)}
 		rkeys[i] = RecordKey{ID: k.ID, Role: k.Role, GUN: k.GUN, Modified: k.ModTime.UTC()}
 	}
 	data, _, err := archive.Build(files, archive.BuildOptions{Version: Version(), Created: created, Keys: akeys, UID: os.Getuid(), GID: os.Getgid()})
@@ -302,7 +302,7 @@ func (s *Store) collect() (files []archive.File, keys []Key, skipped []string, e
 	}
 	for _, k := range all {
 		rel, _ := filepath.Rel(s.PrivateDir(), k.Path)
-		if have[privateDir+"/"+filepath.ToSlash(rel)] {
+		if have[keyEntry(rel)] {
 			keys = append(keys, k)
 		}
 	}

@@ -74,7 +74,7 @@ func countFindings(fs []health.Finding, check string) int {
 
 func TestBackupRestoreRoundTrip(t *testing.T) {
 	r := newBackupRig(t, "", "")
-	before := countFindings(health.Check(r.store, time.Now()), health.CheckBackup)
+	before := countFindings(health.Check(r.store, time.Now(), ""), health.CheckBackup)
 	if before == 0 {
 		t.Fatal("the demo has no backup findings to start with")
 	}
@@ -109,7 +109,7 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 		}
 	}
 	// Health: two verified copies of every key file.
-	if n := countFindings(health.Check(r.store, time.Now()), health.CheckBackup); n != 0 {
+	if n := countFindings(health.Check(r.store, time.Now(), ""), health.CheckBackup); n != 0 {
 		t.Errorf("%d backup findings after a backup to two drives", n)
 	}
 	recs, err := r.store.BackupLedger().BackupRecords()
@@ -229,7 +229,7 @@ func TestDrillFindsChanges(t *testing.T) {
 	}
 	// Health: the new key has no backup.
 	found := false
-	for _, f := range health.Check(r.store, time.Now()) {
+	for _, f := range health.Check(r.store, time.Now(), "") {
 		if f.Check == health.CheckBackup && f.KeyID == newKey.ID {
 			found = true
 		}

@@ -7,11 +7,33 @@ import (
 )
 
 // KeyPath is where the store keeps the key file of id in notary's flat
-// layout: <trust dir>/private/<id>.key. It is the one place outside the
-// store's own reading that spells the layout.
+// layout: <trust dir>/private/<id>.key.
 func (s *Store) KeyPath(id string) string {
-	return filepath.Join(s.PrivateDir(), id+keyExt)
+	return KeyFileIn(s.PrivateDir(), id)
 }
+
+// KeyFileIn is the key file of id in the private directory dir, in notary's
+// flat layout: dir/<id>.key. It and the helpers below are the one place
+// that spells the layouts of private/.
+func KeyFileIn(dir, id string) string {
+	return filepath.Join(dir, keyFileName(id))
+}
+
+// LegacyKeyPath is where notary before 0.4 kept a key of a repository:
+// <trust dir>/private/tuf_keys/<gun>/<id>_<role>.key.
+func LegacyKeyPath(trustDir, gun, id, role string) string {
+	return filepath.Join(trustDir, privateDir, legacyTUFDir, filepath.FromSlash(gun), id+"_"+role+keyExt)
+}
+
+// keyFileName is the name of id's key file in the flat layout.
+func keyFileName(id string) string { return id + keyExt }
+
+// keyEntry is the slash-separated name, relative to the trust directory,
+// of the key file at rel below private/ (an archive entry).
+func keyEntry(rel string) string { return privateDir + "/" + filepath.ToSlash(rel) }
+
+// keyEntryRel is an entry's path below private/ (for placeKey).
+func keyEntryRel(entry string) string { return strings.TrimPrefix(entry, privateDir+"/") }
 
 // IsKeyEntry reports whether name, a slash-separated path relative to the
 // trust directory (an archive entry, a restored file), is a key file below

@@ -180,7 +180,7 @@ func (s *Store) encryptPlain(a *archive.Archive, plain []string, pass Passphrase
 			return nil, err
 		}
 		role, gun := kf.block.Headers[headerRole], kf.block.Headers[headerGUN]
-		if k := placeKey(strings.TrimPrefix(f.Name, privateDir+"/")); role == "" {
+		if k := placeKey(keyEntryRel(f.Name)); role == "" {
 			role = k.Role
 		}
 		p, err := pass(PassphraseRequest{KeyID: pk.ID, Role: role, New: true, Attempt: 1, Source: f.Name})
@@ -262,10 +262,10 @@ func (s *Store) Drill(data []byte, pass ArchivePassphraseFunc) (*DrillReport, er
 			r.Metadata++
 			continue
 		}
-		if !strings.HasSuffix(f.Name, keyExt) {
+		if !IsKeyEntry(f.Name) {
 			continue
 		}
-		k := placeKey(strings.TrimPrefix(f.Name, privateDir+"/"))
+		k := placeKey(keyEntryRel(f.Name))
 		dk := DrillKey{ID: k.ID, Role: k.Role, GUN: k.GUN, Entry: f.Name}
 		if kf, err := decodeKeyFile(f.Data); err == nil && (k.Layout == LayoutFlat || dk.Role == "") {
 			dk.Role, dk.GUN = kf.block.Headers[headerRole], kf.block.Headers[headerGUN]

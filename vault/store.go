@@ -409,11 +409,11 @@ func (s *Store) AddKey(signer crypto.Signer, role, gun string, pass PassphraseFu
 	if existing, err := s.Key(pk.ID); err == nil || !errors.Is(err, ErrKeyNotFound) {
 		return existing, fmt.Errorf("key %s: %w (%s)", pk.ID[:7], ErrKeyExists, existing.Path)
 	}
-	path := filepath.Join(s.PrivateDir(), pk.ID+keyExt)
+	path := s.KeyPath(pk.ID)
 	if err := s.writeKey(path, signer, role, storedGUN(role, gun), p); err != nil {
 		return Key{}, err
 	}
-	return readKey(path, pk.ID+keyExt), nil
+	return readKey(path, keyFileName(pk.ID)), nil
 }
 
 // writeKey encrypts and atomically writes one key file. The caller holds
@@ -683,11 +683,11 @@ func (s *Store) Import(data []byte, source string, opts ImportOptions, pass Pass
 			}
 			todo[i].pass = passphrase
 		}
-		path := filepath.Join(s.PrivateDir(), p.pk.ID+keyExt)
+		path := s.KeyPath(p.pk.ID)
 		if err := s.writeKey(path, p.pk.Signer, p.role, p.gun, passphrase); err != nil {
 			return out, fmt.Errorf("%w; %d of %d keys imported", err, len(out), len(todo))
 		}
-		im := Imported{Key: readKey(path, p.pk.ID+keyExt), Plain: p.plain}
+		im := Imported{Key: readKey(path, keyFileName(p.pk.ID)), Plain: p.plain}
 		if opts.Verify {
 			if err := verifyStored(path, p.pk, passphrase); err != nil {
 				out = append(out, im)
@@ -754,7 +754,7 @@ func checkImportWork(data []byte, source string) error {
 func importLabels(h map[string]string, opts ImportOptions) (role, gun, pathID string) {
 	role, gun = h[headerRole], h[headerGUN]
 	if p := h[headerPath]; p != "" {
-		p = strings.TrimPrefix(p, privateDir+"/")
+		p = keyEntryRel(p)
 		if !strings.HasSuffix(p, keyExt) {
 			p += keyExt
 		}

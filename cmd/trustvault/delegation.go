@@ -20,7 +20,7 @@ func (a *app) delegationCmd() *cobra.Command {
 
 func (a *app) delegationAddCmd() *cobra.Command {
 	var (
-		sf        serverFlags
+		sf        signFlags
 		keys      []string
 		paths     []string
 		threshold int
@@ -36,7 +36,7 @@ the role may sign every tag.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(_ *cobra.Command, args []string) error {
 			op := "delegation add " + args[0] + " " + args[1]
-			p, err := a.publisher(&sf, args[0], publish.CheckDelegation(args[1]), publish.CheckKeys(keySources(keys)))
+			p, err := a.signingPublisher(&sf, args[0], publish.CheckDelegation(args[1]), publish.CheckKeys(keySources(keys)))
 			if err != nil {
 				return failAtomic(op, err)
 			}
@@ -45,7 +45,7 @@ the role may sign every tag.`,
 			return a.published(op, res, err)
 		},
 	}
-	sf.add(cmd, true)
+	sf.add(cmd)
 	cmd.Flags().StringArrayVar(&keys, "key", nil, "a key: ID, or a .pem/.crt/.pub file (repeatable)")
 	cmd.Flags().StringSliceVar(&paths, "paths", nil, "path prefixes the role may sign (default: all)")
 	cmd.Flags().IntVar(&threshold, "threshold", 0, "signatures the role needs (default 1)")
@@ -54,7 +54,7 @@ the role may sign every tag.`,
 
 func (a *app) delegationRemoveCmd() *cobra.Command {
 	var (
-		sf   serverFlags
+		sf   signFlags
 		keys []string
 	)
 	cmd := &cobra.Command{
@@ -65,7 +65,7 @@ no key is left, it removes the role, as notary delegation remove does.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(_ *cobra.Command, args []string) error {
 			op := "delegation remove " + args[0] + " " + args[1]
-			p, err := a.publisher(&sf, args[0], publish.CheckDelegation(args[1]), publish.CheckKeyIDs(keys))
+			p, err := a.signingPublisher(&sf, args[0], publish.CheckDelegation(args[1]), publish.CheckKeyIDs(keys))
 			if err != nil {
 				return failAtomic(op, err)
 			}
@@ -73,7 +73,7 @@ no key is left, it removes the role, as notary delegation remove does.`,
 			return a.published(op, res, err)
 		},
 	}
-	sf.add(cmd, true)
+	sf.add(cmd)
 	cmd.Flags().StringArrayVar(&keys, "key", nil, "a key ID to remove (repeatable)")
 	return cmd
 }
@@ -90,7 +90,7 @@ func (a *app) signerCmd() *cobra.Command {
 
 func (a *app) signerAddCmd() *cobra.Command {
 	var (
-		sf   serverFlags
+		sf   signFlags
 		keys []string
 	)
 	cmd := &cobra.Command{
@@ -105,7 +105,7 @@ file here or on a Yubikey) or a PEM public key or certificate file.`,
 			if len(keys) == 0 {
 				return usage("%s", op+": give the signer's key with --key ID|FILE")
 			}
-			p, err := a.publisher(&sf, args[1], publish.CheckSigner(args[0]), publish.CheckKeys(keySources(keys)))
+			p, err := a.signingPublisher(&sf, args[1], publish.CheckSigner(args[0]), publish.CheckKeys(keySources(keys)))
 			if err != nil {
 				return failAtomic(op, err)
 			}
@@ -113,14 +113,14 @@ file here or on a Yubikey) or a PEM public key or certificate file.`,
 			return a.published(op, res, err)
 		},
 	}
-	sf.add(cmd, true)
+	sf.add(cmd)
 	cmd.Flags().StringArrayVar(&keys, "key", nil, "the signer's key: ID, or a .pem/.crt/.pub file (repeatable)")
 	return cmd
 }
 
 func (a *app) signerRemoveCmd() *cobra.Command {
 	var (
-		sf    serverFlags
+		sf    signFlags
 		force bool
 	)
 	cmd := &cobra.Command{
@@ -132,7 +132,7 @@ targets/releases hides the tags it signed: that needs --force.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(_ *cobra.Command, args []string) error {
 			op := "signer remove " + args[0] + " " + args[1]
-			p, err := a.publisher(&sf, args[1], publish.CheckSigner(args[0]))
+			p, err := a.signingPublisher(&sf, args[1], publish.CheckSigner(args[0]))
 			if err != nil {
 				return failAtomic(op, err)
 			}
@@ -140,7 +140,7 @@ targets/releases hides the tags it signed: that needs --force.`,
 			return a.published(op, res, err)
 		},
 	}
-	sf.add(cmd, true)
+	sf.add(cmd)
 	cmd.Flags().BoolVar(&force, "force", false, "remove the last key of targets/releases too")
 	return cmd
 }

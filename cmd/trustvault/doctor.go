@@ -52,10 +52,7 @@ usable in CI.`,
 			if err != nil {
 				return fail("doctor", err)
 			}
-			fs := health.Check(s, time.Now())
-			for i := range fs {
-				fs[i].Message, fs[i].Fix = a.here(fs[i].Message), a.here(fs[i].Fix)
-			}
+			fs := health.Check(s, time.Now(), a.command())
 			if asJSON {
 				err = writeFindingsJSON(a.stdout, fs)
 			} else {

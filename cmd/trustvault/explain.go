@@ -45,13 +45,7 @@ when does that role expire?) and says what to do.
 			if err != nil {
 				return fail("explain", err)
 			}
-			es := health.ExplainStore(s, text, time.Now())
-			for i := range es {
-				es[i].Fix = a.here(es[i].Fix)
-				for j := range es[i].Here {
-					es[i].Here[j] = a.here(es[i].Here[j])
-				}
-			}
+			es := health.ExplainStore(s, text, time.Now(), a.command())
 			if asJSON {
 				err = writeExplanationsJSON(a.stdout, es)
 			} else {

@@ -33,7 +33,7 @@ the key) and the key's ID.`,
 			if err != nil {
 				return fail("guide", err)
 			}
-			d, err := health.StoreGuide(s, args[0], gun)
+			d, err := health.StoreGuide(s, args[0], gun, a.command())
 			if err != nil {
 				return fail("guide", err)
 			}
@@ -41,7 +41,7 @@ the key) and the key's ID.`,
 			if err != nil {
 				return fail("guide", err)
 			}
-			_, err = io.WriteString(a.stdout, a.here(text))
+			_, err = io.WriteString(a.stdout, text)
 			return err
 		},
 	}

@@ -11,7 +11,7 @@ import (
 
 func (a *app) initCmd() *cobra.Command {
 	var (
-		sf            serverFlags
+		sf            signFlags
 		rootKey       string
 		localSnapshot bool
 		onToken       string
@@ -45,7 +45,7 @@ a file even with a Yubikey plugged in.`,
 			default:
 				return fmt.Errorf("--root-on-token %.40q: use generate, import or no", onToken)
 			}
-			p, err := a.publisher(&sf, args[0])
+			p, err := a.signingPublisher(&sf, args[0])
 			if err != nil {
 				return failAtomic("init "+args[0], err)
 			}
@@ -53,7 +53,7 @@ a file even with a Yubikey plugged in.`,
 			return a.published("init "+args[0], res, err)
 		},
 	}
-	sf.add(cmd, true)
+	sf.add(cmd)
 	cmd.Flags().StringVar(&rootKey, "root-key", "", "the root key to use, by ID (default: the one found here, else a new one)")
 	cmd.Flags().BoolVar(&localSnapshot, "local-snapshot", false, "keep the snapshot key here instead of on the server")
 	cmd.Flags().StringVar(&onToken, "root-on-token", "", "a new root key: import (made here, imported, file kept as backup), generate (on the Yubikey, no backup) or no (a file)")

@@ -15,6 +15,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/trustvault/trustvault/hardware/pivtest"
+	"github.com/trustvault/trustvault/vault/token"
 	"github.com/trustvault/trustvault/vault/vaulttest/tools"
 )
 
@@ -44,7 +45,7 @@ func TestScripts(t *testing.T) {
 			case "root":
 				return os.Geteuid() == 0, nil
 			case "pcsc": // this build reaches tokens through PC/SC
-				return yubikeySupport, nil
+				return token.Built, nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},

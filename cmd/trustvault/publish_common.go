@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/publish"
 	"github.com/trustvault/trustvault/vault/remote"
@@ -54,6 +56,28 @@ func (a *app) publisher(f *serverFlags, gun string, checks ...error) (*publish.P
 			Touch: a.touchPrompt,
 		},
 	}, nil
+}
+
+// signFlags are the flags of a command that may sign with a Yubikey: the
+// server's, and --serial to choose among several Yubikeys.
+type signFlags struct {
+	serverFlags
+	serialFlag
+}
+
+func (f *signFlags) add(cmd *cobra.Command) {
+	f.serverFlags.add(cmd, true)
+	f.serialFlag.add(cmd)
+}
+
+// signingPublisher is publisher with the Yubikey chosen by --serial.
+func (a *app) signingPublisher(f *signFlags, gun string, checks ...error) (*publish.Publisher, error) {
+	p, err := a.publisher(&f.serverFlags, gun, checks...)
+	if err != nil {
+		return nil, err
+	}
+	p.Serial = f.serial
+	return p, nil
 }
 
 // published prints what a change published and which keys signed it, or

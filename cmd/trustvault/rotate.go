@@ -10,7 +10,7 @@ import (
 
 func (a *app) rotateCmd() *cobra.Command {
 	var (
-		sf            serverFlags
+		sf            signFlags
 		serverManaged bool
 		keyID         string
 	)
@@ -31,7 +31,7 @@ else a new key is made here.`,
 		RunE: func(_ *cobra.Command, args []string) error {
 			op := "rotate " + args[0] + " " + args[1]
 			o := publish.RotateOptions{ServerManaged: serverManaged, KeyID: keyID}
-			p, err := a.publisher(&sf, args[0], publish.CheckRotation(args[1], o))
+			p, err := a.signingPublisher(&sf, args[0], publish.CheckRotation(args[1], o))
 			if err != nil {
 				return failAtomic(op, err)
 			}
@@ -39,7 +39,7 @@ else a new key is made here.`,
 			return a.published(op, res, err)
 		},
 	}
-	sf.add(cmd, true)
+	sf.add(cmd)
 	cmd.Flags().BoolVar(&serverManaged, "server-managed", false, "let the server hold the new key (snapshot, timestamp)")
 	cmd.Flags().StringVar(&keyID, "key", "", "rotate to this existing key (ID) instead of a new one")
 	return cmd

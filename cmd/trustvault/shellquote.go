@@ -1,9 +1,6 @@
 package main
 
-import (
-	"regexp"
-	"strings"
-)
+import "strings"
 
 // shellQuote makes s one word for a POSIX shell, so that a suggested
 // command can be pasted as it is: s unchanged when it holds only characters
@@ -45,21 +42,4 @@ func (a *app) command(args ...string) string {
 		words = append(words, "--trust-dir", a.trustDir)
 	}
 	return shellLine(append(words, args...)...)
-}
-
-// trustvaultCommand finds a trustvault command line in advice text.
-var trustvaultCommand = regexp.MustCompile(`\btrustvault (list|repos|generate|passwd|import|export|harden|doctor|backup|restore|verify|drill|guide|explain|devices|yubikey)\b`)
-
-// here makes the trustvault commands in the engine's advice (doctor's
-// fixes, explain's and guide's text) act on the trust directory open in
-// this run: with --trust-dir when one was given. The engine writes them
-// for the default directory.
-func (a *app) here(advice string) string {
-	if a.trustDir == "" {
-		return advice
-	}
-	prefix := a.command()
-	return trustvaultCommand.ReplaceAllStringFunc(advice, func(m string) string {
-		return prefix + strings.TrimPrefix(m, "trustvault")
-	})
 }

@@ -12,7 +12,7 @@ import (
 
 func (a *app) signCmd() *cobra.Command {
 	var (
-		sf     serverFlags
+		sf     signFlags
 		digest string
 		size   int64
 		role   string
@@ -41,7 +41,7 @@ its sha256 and size are signed: what docker trust sign signed after a push.`,
 				return fmt.Errorf("sign %s: give both --digest and --size, or neither to read them from the registry", args[0])
 			}
 			if digest == "" {
-				m, err := a.registryManifest(sf, reg, gun, tag)
+				m, err := a.registryManifest(sf.serverFlags, reg, gun, tag)
 				if err != nil {
 					return failAtomic("sign "+args[0], err)
 				}
@@ -50,7 +50,7 @@ its sha256 and size are signed: what docker trust sign signed after a push.`,
 			if _, err := publish.Target(digest, size); err != nil {
 				return fmt.Errorf("sign %s: --digest/--size: %w", args[0], err)
 			}
-			p, err := a.publisher(&sf, gun, publish.CheckSignRole(role))
+			p, err := a.signingPublisher(&sf, gun, publish.CheckSignRole(role))
 			if err != nil {
 				return failAtomic("sign "+args[0], err)
 			}
@@ -58,7 +58,7 @@ its sha256 and size are signed: what docker trust sign signed after a push.`,
 			return a.published("sign "+args[0], res, err)
 		},
 	}
-	sf.add(cmd, true)
+	sf.add(cmd)
 	cmd.Flags().StringVar(&digest, "digest", "", "the manifest's sha256 digest")
 	cmd.Flags().Int64Var(&size, "size", 0, "the manifest's size in bytes")
 	cmd.Flags().StringVar(&role, "role", "", "the role to sign in (targets or targets/NAME; default: as docker trust sign)")
@@ -95,7 +95,7 @@ func (a *app) registryManifest(sf serverFlags, reg registryFlags, gun, tag strin
 
 func (a *app) revokeCmd() *cobra.Command {
 	var (
-		sf   serverFlags
+		sf   signFlags
 		role string
 	)
 	cmd := &cobra.Command{
@@ -110,7 +110,7 @@ signed it.`,
 			if err != nil {
 				return err
 			}
-			p, err := a.publisher(&sf, gun, publish.CheckSignRole(role))
+			p, err := a.signingPublisher(&sf, gun, publish.CheckSignRole(role))
 			if err != nil {
 				return failAtomic("revoke "+args[0], err)
 			}
@@ -118,7 +118,7 @@ signed it.`,
 			return a.published("revoke "+args[0], res, err)
 		},
 	}
-	sf.add(cmd, true)
+	sf.add(cmd)
 	cmd.Flags().StringVar(&role, "role", "", "the role to remove the tag from (targets or targets/NAME)")
 	return cmd
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/token"
 )
 
 // versionText is what --version prints: the module version (as backup
@@ -36,7 +37,7 @@ func versionText() string {
 	}
 	fmt.Fprintf(&b, "commit:  %s\n", commit)
 	fmt.Fprintf(&b, "go:      %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
-	if yubikeySupport {
+	if token.Built {
 		b.WriteString("yubikey: yes (built with cgo and PC/SC; needs pcscd running)\n")
 	} else {
 		b.WriteString("yubikey: no (built without cgo: rebuild with CGO_ENABLED=1 and libpcsclite to use Yubikeys)\n")

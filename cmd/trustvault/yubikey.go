@@ -94,7 +94,7 @@ func (f *serialFlag) pick() (token.Info, error) {
 				return info, nil
 			}
 		}
-		return token.Info{}, tokenError(fmt.Errorf("Yubikey %d: %w%s", f.serial, token.ErrNotFound, pluggedIn(infos)))
+		return token.Info{}, tokenError(fmt.Errorf("Yubikey %d: %w%s", f.serial, token.ErrNotFound, token.PluggedIn(infos)))
 	}
 	switch len(infos) {
 	case 0:
@@ -105,18 +105,7 @@ func (f *serialFlag) pick() (token.Info, error) {
 		}
 		return infos[0], nil
 	}
-	return token.Info{}, fmt.Errorf("%d Yubikeys are plugged in%s: choose one with --serial", len(infos), pluggedIn(infos))
-}
-
-func pluggedIn(infos []token.Info) string {
-	if len(infos) == 0 {
-		return ""
-	}
-	var s []string
-	for _, i := range infos {
-		s = append(s, strconv.FormatUint(uint64(i.Serial), 10))
-	}
-	return " (plugged in: " + strings.Join(s, ", ") + ")"
+	return token.Info{}, fmt.Errorf("%d Yubikeys are plugged in%s: choose one with --serial", len(infos), token.PluggedIn(infos))
 }
 
 // secret reads a token secret (what: "PIN" or "PUK") from its variable,
@@ -166,7 +155,7 @@ costs nothing.
 					}
 				}
 				if len(one) == 0 {
-					return fail(op, tokenError(fmt.Errorf("Yubikey %d: %w%s", sf.serial, token.ErrNotFound, pluggedIn(infos))))
+					return fail(op, tokenError(fmt.Errorf("Yubikey %d: %w%s", sf.serial, token.ErrNotFound, token.PluggedIn(infos))))
 				}
 				infos = one
 			}

@@ -406,7 +406,7 @@ func (g *generator) legacyKey(gun, role string) (*ecdsa.PrivateKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	path := filepath.Join(g.info.Dir, "private", "tuf_keys", filepath.FromSlash(gun), id+"_"+role+".key")
+	path := vault.LegacyKeyPath(g.info.Dir, gun, id, role)
 	if err := writeFile(path, pem.EncodeToMemory(block)); err != nil {
 		return nil, err
 	}

@@ -14,7 +14,7 @@ import (
 // shared by three repositories and the orphaned key.
 func TestDemoHealth(t *testing.T) {
 	info, s := generate(t)
-	fs := health.Check(s, now)
+	fs := health.Check(s, now, "")
 	byCheck := map[string][]health.Finding{}
 	for _, f := range fs {
 		byCheck[f.Check] = append(byCheck[f.Check], f)

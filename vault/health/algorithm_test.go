@@ -34,7 +34,7 @@ func TestEd25519KeysDockerCannotUse(t *testing.T) {
 	}
 	alice := write("alice", 1)
 	snap := write("snapshot", 2)
-	fs := Check(s, time.Now())
+	fs := Check(s, time.Now(), "")
 	var got []Finding
 	for _, f := range fs {
 		if f.Check == CheckAlgorithm {

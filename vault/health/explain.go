@@ -57,13 +57,16 @@ type ExplainInput struct {
 	TrustDir string
 	Keys     []vault.Key
 	Repos    []vault.Repository
+	// Command is the trustvault command line the fixes start with (see
+	// Input.Command).
+	Command string
 }
 
 // Explain reads the store and explains text; see the function Explain.
-func ExplainStore(s *vault.Store, text string, now time.Time) []Explanation {
+func ExplainStore(s *vault.Store, text string, now time.Time, command string) []Explanation {
 	keys, _ := s.Keys()
 	repos, _ := vault.ReadRepositories(s.Dir(), keys)
-	return Explain(ExplainInput{Text: text, Now: now, TrustDir: s.Dir(), Keys: keys, Repos: repos})
+	return Explain(ExplainInput{Text: text, Now: now, TrustDir: s.Dir(), Keys: keys, Repos: repos, Command: command})
 }
 
 // explainRule recognises one cause.
@@ -138,7 +141,7 @@ func Explain(in ExplainInput) []Explanation {
 			Cause: CauseNotRecognised, KeyIDs: x.ids, GUN: x.gun, Role: x.role,
 			Title: "trustvault does not recognise this error",
 			Here:  x.keyFacts(),
-			Fix:   "run trustvault doctor to see what in this trust directory needs attention; run the failing command again with -D (notary) or --debug (docker) for the underlying error",
+			Fix:   "run " + x.tv("doctor") + " to see what in this trust directory needs attention; run the failing command again with -D (notary) or --debug (docker) for the underlying error",
 		})
 	}
 	return out
@@ -304,7 +307,7 @@ func (x *explainer) rootTrust(e *Explanation) {
 	gun := orPlaceholder(x.gun)
 	e.Fix = "the publisher changed the root key without signing the change with the old one (a reset after a lost root key), or the data was tampered with. " +
 		"Ask the publisher, through a channel you trust, for the new root key's ID; only if it matches, remove the cached trust data and pull again: rm -rf " +
-		filepath.Join(x.trustDir(), "tuf", gun) + ". If you are the publisher and lost the root key, read trustvault guide root --gun " + gun
+		filepath.Join(x.trustDir(), "tuf", gun) + ". If you are the publisher and lost the root key, read " + x.tv("guide root --gun "+gun)
 }
 
 func (x *explainer) threshold(e *Explanation) {
@@ -330,7 +333,7 @@ func (x *explainer) threshold(e *Explanation) {
 	gun := orPlaceholder(x.gun)
 	e.Fix = "if you pull: the publisher's keys changed without a signed rotation (often a reset after a lost root key) or the data was tampered with; check with the publisher before trusting it again. " +
 		"If you publish: sign the role again with a key the root names (notary -s SERVER -d " + x.trustDir() + " witness --publish " + gun + " " + or(x.role, "ROLE") +
-		"); if that key is lost, rotate it with the root (or parent) key: trustvault rotate " + gun + " " + or(x.role, "ROLE") + " (trustvault guide " + or(x.role, "ROLE") + " --gun " + gun + " explains)"
+		"); if that key is lost, rotate it with the root (or parent) key: " + x.tv("rotate "+gun+" "+or(x.role, "ROLE")) + " (" + x.tv("guide "+or(x.role, "ROLE")+" --gun "+gun) + " explains)"
 }
 
 func (x *explainer) missingKey(e *Explanation) {
@@ -369,7 +372,7 @@ func (x *explainer) missingKey(e *Explanation) {
 		if len(x.ids) > 0 {
 			subject = vault.ShortID(x.ids[0])
 		}
-		fixes = append(fixes, "a key that is not here must be brought back (trustvault import FILE from a backup) or replaced: trustvault guide "+subject+" --gun "+orPlaceholder(x.gun))
+		fixes = append(fixes, "a key that is not here must be brought back ("+x.tv("import FILE")+" from a backup) or replaced: "+x.tv("guide "+subject+" --gun "+orPlaceholder(x.gun)))
 	}
 	if strings.Contains(strings.ToLower(x.text), "touch") {
 		fixes = append(fixes, "if the key really is on a Yubikey, touch it when it blinks (15 seconds)")
@@ -402,7 +405,7 @@ func (x *explainer) wrongPassphrase(e *Explanation) {
 		// directory it reads.
 		e.Cause = CauseKeyNotFound
 		e.Title = "notary found no key file with this ID in the directory it reads"
-		e.Fix = "point notary at the trust directory that holds it (notary -d " + x.trustDir() + "; its default is ~/.notary, docker's is ~/.docker/trust), or bring the key back from a backup (trustvault import FILE)"
+		e.Fix = "point notary at the trust directory that holds it (notary -d " + x.trustDir() + "; its default is ~/.notary, docker's is ~/.docker/trust), or bring the key back from a backup (" + x.tv("import FILE") + ")"
 		return
 	}
 	vars := passphraseVars(x.roleOfFirstKey())
@@ -410,16 +413,16 @@ func (x *explainer) wrongPassphrase(e *Explanation) {
 		vars = "DOCKER_CONTENT_TRUST_REPOSITORY_PASSPHRASE (docker trust key load asks for the file's own passphrase)"
 	}
 	e.Fix = "give the key's own passphrase: set " + vars + ", or type it at the prompt; a variable that is set but wrong is tried twice and then the command fails. " +
-		"An OpenSSL PKCS#8 file made with hmacWithSHA256 fails the same way even with the right passphrase: re-encrypt it with -v2prf hmacWithSHA1, or import it with trustvault import"
+		"An OpenSSL PKCS#8 file made with hmacWithSHA256 fails the same way even with the right passphrase: re-encrypt it with -v2prf hmacWithSHA1, or import it with " + x.tv("import")
 	if here {
-		e.Fix += ". To check the passphrase without changing anything: trustvault export --public " + vault.ShortID(x.ids[0])
+		e.Fix += ". To check the passphrase without changing anything: " + x.tv("export --public "+vault.ShortID(x.ids[0]))
 	}
 }
 
 func (x *explainer) keyNotFound(e *Explanation) {
 	e.Title = "no key file has this ID in the directory the client reads"
 	e.Here = x.keyFacts()
-	e.Fix = "check the ID (trustvault list shows every key here) and the directory (notary -d " + x.trustDir() + "; notary's default is ~/.notary)"
+	e.Fix = "check the ID (" + x.tv("list") + " shows every key here) and the directory (notary -d " + x.trustDir() + "; notary's default is ~/.notary)"
 }
 
 func (x *explainer) noPassphrase(e *Explanation) {
@@ -462,7 +465,7 @@ func (x *explainer) expired(e *Explanation) {
 			role = "targets"
 		}
 		e.Fix = "re-sign the role with its key and publish: notary -s SERVER -d " + x.trustDir() + " witness --publish " + gun + " " + role +
-			" (docker trust sign also re-signs when it signs a tag); trustvault doctor warns 90 and 30 days ahead"
+			" (docker trust sign also re-signs when it signs a tag); " + x.tv("doctor") + " warns 90 and 30 days ahead"
 	}
 }
 
@@ -479,7 +482,7 @@ func (x *explainer) fileMode(e *Explanation) {
 func (x *explainer) importNoPath(e *Explanation) {
 	e.Title = "notary imports an encrypted key only with a path header naming its ID"
 	e.Here = x.keyFacts()
-	e.Fix = "import it with trustvault import FILE, which decrypts it, works out its ID and writes it as notary does; or export it again with notary key export, which adds the header"
+	e.Fix = "import it with " + x.tv("import FILE") + ", which decrypts it, works out its ID and writes it as notary does; or export it again with notary key export, which adds the header"
 }
 
 func (x *explainer) noTrustData(e *Explanation) {
@@ -502,6 +505,10 @@ func (x *explainer) offline(e *Explanation) {
 	}
 	e.Fix = "check the server address (DOCKER_CONTENT_TRUST_SERVER for docker, notary -s or its config for notary), the network and the server's TLS certificate; signing and rotating need the server"
 }
+
+// tv is a trustvault command line on the trust directory (see
+// ExplainInput.Command).
+func (x *explainer) tv(args string) string { return command(x.in.Command, args) }
 
 func (x *explainer) trustDir() string {
 	if x.in.TrustDir == "" {

@@ -115,7 +115,7 @@ func TestExplainRealErrors(t *testing.T) {
 	for _, tc := range cases {
 		tested[tc.file] = true
 		t.Run(tc.file, func(t *testing.T) {
-			es := health.ExplainStore(tc.store, readError(t, tc.file, vars), vaulttest.Now())
+			es := health.ExplainStore(tc.store, readError(t, tc.file, vars), vaulttest.Now(), "")
 			if len(es) == 0 {
 				t.Fatal("no explanation")
 			}
@@ -172,7 +172,7 @@ func TestExplainTLSExpiry(t *testing.T) {
 
 func TestExplainUnknown(t *testing.T) {
 	_, s := vaulttest.Demo(t)
-	es := health.ExplainStore(s, "something else went wrong", vaulttest.Now())
+	es := health.ExplainStore(s, "something else went wrong", vaulttest.Now(), "")
 	if len(es) != 1 || es[0].Cause != health.CauseNotRecognised || !strings.Contains(es[0].Fix, "trustvault doctor") {
 		t.Errorf("%+v", es)
 	}

@@ -29,6 +29,9 @@ type GuideData struct {
 	Signer string
 	// TrustDir is the trust directory the commands should use.
 	TrustDir string
+	// Command is the trustvault command line the guide's commands start
+	// with (see Input.Command; "" is "trustvault").
+	Command string
 	// Repositories are, for a root key, every repository it signs here.
 	Repositories []string
 	// RootExpires and TargetsExpires are the dates the repository's root
@@ -90,6 +93,9 @@ func LostKeyGuide(d GuideData) (string, error) {
 	if d.TrustDir == "" {
 		d.TrustDir = "~/.docker/trust"
 	}
+	if d.Command == "" {
+		d.Command = "trustvault"
+	}
 	data.GuideData = d
 	var b bytes.Buffer
 	if err := tmpl.Execute(&b, data); err != nil {
@@ -103,7 +109,12 @@ func LostKeyGuide(d GuideData) (string, error) {
 // timestamp, delegation), a delegation role (targets/releases), or a key ID
 // or its first 7 or more digits; gun, when given, picks the repository.
 func GuideFor(trustDir string, keys []vault.Key, repos []vault.Repository, subject, gun string) (GuideData, error) {
-	d := GuideData{TrustDir: trustDir, GUN: gun}
+	return guideFor(GuideData{TrustDir: trustDir, GUN: gun}, keys, repos, subject)
+}
+
+// guideFor is GuideFor from d's trust directory, GUN and command.
+func guideFor(d GuideData, keys []vault.Key, repos []vault.Repository, subject string) (GuideData, error) {
+	trustDir, gun := d.TrustDir, d.GUN
 	subject = strings.TrimSpace(subject)
 	if k, err := keyrole.ParseKind(subject); err == nil || strings.HasPrefix(subject, "targets/") {
 		d.Kind, d.Role = k, subject
@@ -153,7 +164,7 @@ func GuideFor(trustDir string, keys []vault.Key, repos []vault.Repository, subje
 		d.KeyID = file.ID
 	}
 	if d.KeyID == "" {
-		return d, fmt.Errorf("guide: no key %s in %s or in its metadata (see trustvault list and trustvault repos)", id, trustDir)
+		return d, fmt.Errorf("guide: no key %s in %s or in its metadata (see %s and %s)", id, trustDir, command(d.Command, "list"), command(d.Command, "repos"))
 	}
 	slices.SortStableFunc(uses, func(a, b use) int {
 		// The asked-for repository first, then a signer's own role
@@ -236,13 +247,14 @@ func (d *GuideData) fillRepo(repos []vault.Repository) {
 	}
 }
 
-// GuideFor reads the store and works out the guide for subject; see the
-// function GuideFor.
-func StoreGuide(s *vault.Store, subject, gun string) (GuideData, error) {
+// StoreGuide reads the store and works out the guide for subject (see the
+// function GuideFor), its commands starting with command (see
+// GuideData.Command).
+func StoreGuide(s *vault.Store, subject, gun, command string) (GuideData, error) {
 	keys, err := s.Keys()
 	if err != nil {
-		return GuideData{TrustDir: s.Dir()}, err
+		return GuideData{TrustDir: s.Dir(), Command: command}, err
 	}
 	repos, _ := vault.ReadRepositories(s.Dir(), keys)
-	return GuideFor(s.Dir(), keys, repos, subject, gun)
+	return guideFor(GuideData{TrustDir: s.Dir(), GUN: gun, Command: command}, keys, repos, subject)
 }

@@ -169,7 +169,7 @@ func allCommands(t *testing.T) map[string][]string {
 		}
 	}
 	_, s := vaulttest.Demo(t)
-	for _, f := range health.Check(s, vaulttest.Now()) {
+	for _, f := range health.Check(s, vaulttest.Now(), "") {
 		for _, c := range fixCommand.FindAllString(f.Fix, -1) {
 			out["health fix "+f.Check] = append(out["health fix "+f.Check], strings.TrimSpace(c))
 		}

@@ -61,7 +61,7 @@ func TestGuideFor(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			d, err := health.StoreGuide(s, tc.subject, tc.gun)
+			d, err := health.StoreGuide(s, tc.subject, tc.gun, "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -89,11 +89,11 @@ func TestGuideFor(t *testing.T) {
 		})
 	}
 	for _, bad := range []string{"nonsense", "abc", strings.Repeat("f", 64)} {
-		if _, err := health.StoreGuide(s, bad, ""); err == nil {
+		if _, err := health.StoreGuide(s, bad, "", ""); err == nil {
 			t.Errorf("GuideFor(%q) did not fail", bad)
 		}
 	}
-	d, _ := health.StoreGuide(s, info.RootKeys[0], "")
+	d, _ := health.StoreGuide(s, info.RootKeys[0], "", "")
 	if !slices.Contains(d.Repositories, "docker.io/acme/tools") {
 		t.Errorf("root repositories %q", d.Repositories)
 	}

@@ -115,12 +115,17 @@ type Input struct {
 	// also be WithTokens's result; keys without a file are then skipped by
 	// the checks of files.
 	Tokens []token.Key
+	// Command is the trustvault command line the fixes start with, such
+	// as "trustvault --trust-dir /srv/trust" (shell-quoted by the caller);
+	// "" is "trustvault", for the default trust directory.
+	Command string
 }
 
-// Health reads the store and runs every check with the clock now. Failures
-// to read are findings, not errors.
-func Check(s *vault.Store, now time.Time) []Finding {
-	in := Input{Now: now, Private: s.PrivateDirInfo()}
+// Check reads the store and runs every check with the clock now; the fixes
+// start with command (see Input.Command). Failures to read are findings,
+// not errors.
+func Check(s *vault.Store, now time.Time, command string) []Finding {
+	in := Input{Now: now, Private: s.PrivateDirInfo(), Command: command}
 	in.Keys, in.KeysErr = s.Keys()
 	if _, tks, err := token.List(); err == nil {
 		in.Tokens = tks
@@ -225,7 +230,7 @@ func (d *diagnosis) readErrors() {
 	if d.in.KeysErr != nil {
 		d.add(Finding{Check: CheckUnreadableKey, Severity: SeverityProblem, Path: d.in.Private.Path,
 			Message: "the key files could not be listed: " + d.in.KeysErr.Error(),
-			Fix:     "make " + d.in.Private.Path + " readable by you (chmod 700), then run trustvault doctor again"})
+			Fix:     "make " + d.in.Private.Path + " readable by you (chmod 700), then run " + d.tv("doctor") + " again"})
 	}
 	if d.in.ReposErr != nil {
 		d.add(Finding{Check: CheckMetadata, Severity: SeverityProblem,
@@ -254,9 +259,9 @@ func (d *diagnosis) unreadable() {
 		if k.Err == nil {
 			continue
 		}
-		fix := "check the file: if it is damaged, restore it from a backup; if the key is lost, follow the lost-key guide (trustvault guide " + guideSubject(k) + ")"
+		fix := "check the file: if it is damaged, restore it from a backup; if the key is lost, follow the lost-key guide (" + d.tv("guide "+guideSubject(k)) + ")"
 		if k.Layout == vault.LayoutStray {
-			fix = "move it to " + filepath.Join(d.in.Private.Path, k.ID+keyExt) + " if it is a key of yours, so that notary and docker can load it"
+			fix = "move it to " + vault.KeyFileIn(d.in.Private.Path, k.ID) + " if it is a key of yours, so that notary and docker can load it"
 		}
 		d.add(Finding{Check: CheckUnreadableKey, Severity: SeverityProblem, KeyID: k.ID, GUN: k.GUN, Role: k.Role, Path: k.Path,
 			Message: fmt.Sprintf("key file %s cannot be used: %v", filepath.Base(k.Path), k.Err),
@@ -290,19 +295,19 @@ func (d *diagnosis) missing() {
 			}
 		}
 		for _, id := range order {
-			d.add(missingFinding(r.GUN, roles[id], id))
+			d.add(d.missingFinding(r.GUN, roles[id], id))
 		}
 	}
 }
 
-func missingFinding(gun string, roles []vault.RoleInfo, id string) Finding {
+func (d *diagnosis) missingFinding(gun string, roles []vault.RoleInfo, id string) Finding {
 	ri := roles[0]
 	names := make([]string, len(roles))
 	for i, r := range roles {
 		names[i] = r.Name
 	}
 	f := Finding{Check: CheckMissingKey, KeyID: id, GUN: gun, Role: ri.Name}
-	guide := fmt.Sprintf("trustvault guide %s --gun %s", vault.ShortID(id), gun)
+	guide := d.tv("guide " + vault.ShortID(id) + " --gun " + gun)
 	switch ri.Kind {
 	case keyrole.Root:
 		f.Severity = SeverityWarning
@@ -311,7 +316,7 @@ func missingFinding(gun string, roles []vault.RoleInfo, id string) Finding {
 	case keyrole.Targets:
 		f.Severity = SeverityProblem
 		f.Message = fmt.Sprintf("the targets key %s is not here: nobody can sign %s from this machine", vault.ShortID(id), gun)
-		f.Fix = "if a copy exists, import it (trustvault import FILE); if it is lost, rotate it with the root key: " + guide
+		f.Fix = "if a copy exists, import it (" + d.tv("import FILE") + "); if it is lost, rotate it with the root key: " + guide
 	default:
 		f.Severity = SeverityWarning
 		f.Message = fmt.Sprintf("the %s key %s is not here: held by its signer, or lost", strings.Join(names, " and "), vault.ShortID(id))
@@ -382,11 +387,23 @@ func (d *diagnosis) renewFix(gun string, ri vault.RoleInfo) string {
 	fix := "re-sign it with its key and publish: " + d.notary("witness -p "+gun+" "+ri.Name)
 	switch ri.Kind {
 	case keyrole.Snapshot:
-		fix += " (or hand the snapshot key to the server: trustvault rotate " + gun + " snapshot --server-managed; " + d.notary("key rotate "+gun+" snapshot -r") + ")"
+		fix += " (or hand the snapshot key to the server: " + d.tv("rotate "+gun+" snapshot --server-managed") + "; " + d.notary("key rotate "+gun+" snapshot -r") + ")"
 	case keyrole.Targets, keyrole.Delegation:
 		fix += " (docker trust sign also re-signs it when it signs a tag)"
 	}
 	return fix
+}
+
+// tv is a trustvault command line on this trust directory.
+func (d *diagnosis) tv(args string) string { return command(d.in.Command, args) }
+
+// command is args after the trustvault command line prefix ("" is
+// "trustvault").
+func command(prefix, args string) string {
+	if prefix == "" {
+		prefix = "trustvault"
+	}
+	return prefix + " " + args
 }
 
 // notary is a notary command line on this trust directory.
@@ -405,7 +422,7 @@ func (d *diagnosis) encryption() {
 			continue
 		}
 		f := Finding{Check: CheckEncryption, Severity: SeverityWarning, KeyID: k.ID, GUN: k.GUN, Role: k.Role, Path: k.Path,
-			Fix: "re-encrypt it: trustvault harden (or change its passphrase: trustvault passwd " + k.ShortID() + ")"}
+			Fix: "re-encrypt it: " + d.tv("harden") + " (or change its passphrase: " + d.tv("passwd "+k.ShortID()) + ")"}
 		switch k.Encryption.Scheme {
 		case vault.SchemeNone:
 			f.Severity = SeverityProblem
@@ -438,7 +455,7 @@ func (d *diagnosis) algorithms() {
 		if err := vault.Ed25519Usable(k.Role); err != nil {
 			d.add(Finding{Check: CheckAlgorithm, Severity: SeverityProblem, KeyID: k.ID, GUN: k.GUN, Role: k.Role, Path: k.Path,
 				Message: fmt.Sprintf("%s key %s is Ed25519, which %v", roleLabel(k.Role), k.ShortID(), err),
-				Fix:     "generate an ECDSA key for this role (trustvault generate --role " + k.Role + ") and use it in place of this one"})
+				Fix:     "generate an ECDSA key for this role (" + d.tv("generate --role "+k.Role) + ") and use it in place of this one"})
 		}
 	}
 }
@@ -507,13 +524,13 @@ func (d *diagnosis) backups() {
 			d.add(Finding{Check: CheckBackupAge, Severity: SeverityWarning, KeyID: id, GUN: k.GUN, Role: k.Role, Path: k.Path,
 				Message: fmt.Sprintf("the backups of %s key %s (%s) hold an older version of it: the file changed on %s (a new passphrase?)",
 					roleLabel(k.Role), k.ShortID(), strings.Join(older, ", "), k.ModTime.UTC().Format(time.DateOnly)),
-				Fix: "back up again (trustvault backup --to DIR --to DIR); the old copies open only with the passphrase the key had then"})
+				Fix: "back up again (" + d.tv("backup --to DIR --to DIR") + "); the old copies open only with the passphrase the key had then"})
 		}
 		f := Finding{Check: CheckBackup, Severity: SeverityWarning, KeyID: id, GUN: k.GUN, Role: k.Role, Path: k.Path}
 		switch {
 		case n == 0:
 			f.Message = fmt.Sprintf("%s key %s has no verified backup", roleLabel(k.Role), k.ShortID())
-			f.Fix = "back it up to two drives, read back and verified: trustvault backup --to DIR --to DIR (or b in the interactive view)"
+			f.Fix = "back it up to two drives, read back and verified: " + d.tv("backup --to DIR --to DIR") + " (or b in the interactive view)"
 		case n == 1:
 			f.Severity = SeverityInfo
 			if k.Kind() == keyrole.Root {
@@ -547,7 +564,7 @@ func (d *diagnosis) rootCustody() {
 		}
 		d.add(Finding{Check: CheckRootOnDisk, Severity: SeverityWarning, KeyID: id, Role: k.Role, Path: k.Path,
 			Message: fmt.Sprintf("root key %s is only on this disk, on no hardware token that is plugged in", k.ShortID()),
-			Fix: "keep it offline: two verified backups, then move it to a Yubikey (trustvault yubikey import-root " + k.ShortID() +
+			Fix: "keep it offline: two verified backups, then move it to a Yubikey (" + d.tv("yubikey import-root "+k.ShortID()) +
 				"; the file stays as its backup); a lost root key cannot be recovered"})
 	}
 	d.tokenOnlyRoots()
@@ -570,7 +587,7 @@ func (d *diagnosis) rootCustody() {
 		d.add(Finding{Check: CheckSharedRoot, Severity: sev, KeyID: id, Role: "root",
 			Message: fmt.Sprintf("root key %s signs %d repositories (%s): losing it, or its theft, touches all of them",
 				vault.ShortID(id), len(guns), strings.Join(guns, ", ")),
-			Fix: "protect it accordingly (two verified backups, a token); new repositories can get a root key of their own (trustvault generate --role root before docker trust signer add)"})
+			Fix: "protect it accordingly (two verified backups, a token); new repositories can get a root key of their own (" + d.tv("generate --role root") + " before docker trust signer add)"})
 	}
 }
 
@@ -608,15 +625,15 @@ func (d *diagnosis) tokenOnlyRoots() {
 			// loses the root of every repository it signs.
 			f.Severity = SeverityProblem
 			f.Message = fmt.Sprintf("root key %s is only on %s: it was generated there, so it has no backup and cannot have one", vault.ShortID(id), tk.Token)
-			f.Fix = "keep the Yubikey safe, apart from where you work; for a root key with a backup, generate one as a file, back it up, move it to a Yubikey (trustvault yubikey import-root) and rotate each repository's root to it: trustvault rotate GUN root --key NEWROOTID (the old root on the Yubikey cross-signs; notary key rotate GUN root cannot use a Yubikey)"
+			f.Fix = "keep the Yubikey safe, apart from where you work; for a root key with a backup, generate one as a file, back it up, move it to a Yubikey (" + d.tv("yubikey import-root") + ") and rotate each repository's root to it: " + d.tv("rotate GUN root --key NEWROOTID") + " (the old root on the Yubikey cross-signs; notary key rotate GUN root cannot use a Yubikey)"
 		} else if !tk.Proven {
 			f.Severity = SeverityWarning
 			f.Message = fmt.Sprintf("root key %s: a certificate on %s names it, but %s; no file of it is here", vault.ShortID(id), tk.Token, vault.UnprovenTokenKey)
-			f.Fix = "find the backup the key was moved from and check it (trustvault verify ARCHIVE); do not rely on the token alone until it has signed with this key"
+			f.Fix = "find the backup the key was moved from and check it (" + d.tv("verify ARCHIVE") + "); do not rely on the token alone until it has signed with this key"
 		} else {
 			f.Severity = SeverityInfo
 			f.Message = fmt.Sprintf("root key %s is on %s, and its file is not in this trust directory", vault.ShortID(id), tk.Token)
-			f.Fix = "make sure the backup it was moved from still exists and can be read (trustvault verify)"
+			f.Fix = "make sure the backup it was moved from still exists and can be read (" + d.tv("verify") + ")"
 		}
 		d.add(f)
 	}
@@ -658,9 +675,6 @@ func FindingsFor(fs []Finding, keyID string) []Finding {
 	}
 	return out
 }
-
-// keyExt ends every key file's name.
-const keyExt = ".key"
 
 // roleLabel names a key's role for a message; a key file without a role
 // header is "unlabelled".

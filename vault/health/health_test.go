@@ -220,7 +220,7 @@ func describe(fs []Finding) string {
 
 func TestHealthyStore(t *testing.T) {
 	s, root, targets := healthyStore(t)
-	fs := Check(s, vaulttest.Now())
+	fs := Check(s, vaulttest.Now(), "")
 	if rest := others(fs); len(rest) != 0 {
 		t.Fatalf("a healthy store raises findings besides backup and root-on-disk:%s", describe(rest))
 	}
@@ -391,7 +391,7 @@ func TestHealthChecks(t *testing.T) {
 			s, root, targets := healthyStore(t)
 			tc.spoil(t, s, root, targets)
 			var got []Finding
-			for _, f := range others(Check(s, vaulttest.Now())) {
+			for _, f := range others(Check(s, vaulttest.Now(), "")) {
 				switch {
 				case tc.check == CheckSharedRoot && f.Check == CheckMissingKey,
 					tc.check == CheckOrphanKey && f.Check == CheckEncryption:

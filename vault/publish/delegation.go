@@ -198,15 +198,7 @@ func (p *Publisher) AddDelegation(ctx context.Context, gun, role string, c Deleg
 	if err := CheckKeys(c.Keys); err != nil {
 		return nil, err
 	}
-	t, err := p.begin(ctx, gun)
-	if err != nil {
-		return nil, err
-	}
-	if err := t.addKeys(role, c); err != nil {
-		t.close()
-		return nil, t.fail(err, false)
-	}
-	return t.commit(ctx)
+	return p.change(ctx, gun, func(t *txn) error { return t.addKeys(role, c) })
 }
 
 func (t *txn) addKeys(role string, c DelegationChange) error {
@@ -231,15 +223,7 @@ func (p *Publisher) RemoveDelegation(ctx context.Context, gun, role string, keyI
 	if err := CheckKeyIDs(keyIDs); err != nil {
 		return nil, err
 	}
-	t, err := p.begin(ctx, gun)
-	if err != nil {
-		return nil, err
-	}
-	if err := t.removeFromDelegation(role, keyIDs); err != nil {
-		t.close()
-		return nil, t.fail(err, false)
-	}
-	return t.commit(ctx)
+	return p.change(ctx, gun, func(t *txn) error { return t.removeFromDelegation(role, keyIDs) })
 }
 
 func (t *txn) removeFromDelegation(role string, keyIDs []string) error {
@@ -284,8 +268,8 @@ func keyMatches(k tuf.Key, id, want string) bool {
 // keys go into targets/releases and targets/NAME (created with every
 // path), and the targets file is published.
 func (p *Publisher) AddSigner(ctx context.Context, gun, name string, keys []KeySource) (*Result, error) {
-	role := "targets/" + name
-	if err := CheckSigner(name); err != nil {
+	role, err := signerRole(name)
+	if err != nil {
 		return nil, err
 	}
 	if len(keys) == 0 {
@@ -294,17 +278,22 @@ func (p *Publisher) AddSigner(ctx context.Context, gun, name string, keys []KeyS
 	if err := CheckKeys(keys); err != nil {
 		return nil, err
 	}
-	t, err := p.begin(ctx, gun)
-	if err != nil {
-		return nil, err
-	}
-	for _, r := range []string{"targets/releases", role} {
-		if err := t.addKeys(r, DelegationChange{Keys: keys}); err != nil {
-			t.close()
-			return nil, t.fail(err, false)
+	return p.change(ctx, gun, func(t *txn) error {
+		for _, r := range []string{"targets/releases", role} {
+			if err := t.addKeys(r, DelegationChange{Keys: keys}); err != nil {
+				return err
+			}
 		}
+		return nil
+	})
+}
+
+// signerRole is a docker signer's role, targets/NAME.
+func signerRole(name string) (string, error) {
+	if err := CheckSigner(name); err != nil {
+		return "", err
 	}
-	return t.commit(ctx)
+	return "targets/" + name, nil
 }
 
 // RemoveSigner removes a signer as `docker trust signer remove NAME`
@@ -312,19 +301,11 @@ func (p *Publisher) AddSigner(ctx context.Context, gun, name string, keys []KeyS
 // another signer has them. Removing the last key of targets/releases
 // removes that role and so hides the tags it signed: it needs force.
 func (p *Publisher) RemoveSigner(ctx context.Context, gun, name string, force bool) (*Result, error) {
-	role := "targets/" + name
-	if err := CheckSigner(name); err != nil {
-		return nil, err
-	}
-	t, err := p.begin(ctx, gun)
+	role, err := signerRole(name)
 	if err != nil {
 		return nil, err
 	}
-	if err := t.removeSigner(role, force); err != nil {
-		t.close()
-		return nil, t.fail(err, false)
-	}
-	return t.commit(ctx)
+	return p.change(ctx, gun, func(t *txn) error { return t.removeSigner(role, force) })
 }
 
 func (t *txn) removeSigner(role string, force bool) error {

@@ -6,22 +6,47 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
+	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/remote"
 )
 
-// ArchiveFunc writes a repository's gathered trust data into an archive
-// and returns where (vault.WriteTrustArchive, when the lead wires it).
-type ArchiveFunc func(*remote.Bundle) (path string, err error)
+// ArchiveFunc writes a repository's gathered trust data into a trust
+// archive and returns it as read back (ArchiveIn is the usual one).
+type ArchiveFunc func(*remote.Bundle) (*vault.TrustArchive, error)
 
 // Deleted is what Delete did.
 type Deleted struct {
 	GUN     string
 	Archive string   // the archive written first
 	Files   []string // the files archived
+	// Trust is that archive as read back and checked (for the archive
+	// records).
+	Trust *vault.TrustArchive
 	// CacheRemoved is the cache directory removed (empty: none, or the
 	// trust directory is not known here).
 	CacheRemoved string
+}
+
+// ArchiveIn writes the bundle as a trust archive (vault.WriteTrustArchive:
+// `trustvault archive verify` and `inspect --archive` read it) named
+// trust-GUN-TIME.tar.gz in dir, with its .sha256 sidecar, never over an
+// existing file.
+func (p *Publisher) ArchiveIn(dir string, now time.Time) ArchiveFunc {
+	return func(b *remote.Bundle) (*vault.TrustArchive, error) {
+		tb := vault.TrustBundle{GUN: b.GUN, Server: p.Remote.Server, Gathered: now, Files: b.Files}
+		if b.Repo != nil {
+			tb.RootVersion, tb.TimestampVersion, tb.TimestampExpires = b.Repo.Root.Version, b.Repo.Timestamp.Version, b.Repo.Timestamp.Expires
+		}
+		name := "trust-" + strings.NewReplacer("/", "_", ":", "_").Replace(b.GUN) + "-" + now.UTC().Format("20060102T150405Z") + ".tar.gz"
+		path, err := filepath.Abs(filepath.Join(dir, name))
+		if err != nil {
+			return nil, err
+		}
+		return vault.WriteTrustArchive(path, []vault.TrustBundle{tb}, now)
+	}
 }
 
 // Delete deletes gun's trust data on the server, as `notary delete GUN
@@ -37,11 +62,12 @@ func (p *Publisher) Delete(ctx context.Context, gun string, archive ArchiveFunc)
 	if err != nil {
 		return nil, fmt.Errorf("%s: gathering the trust data for the archive failed, nothing was deleted: %w", gun, err)
 	}
-	path, err := archive(b)
+	ta, err := archive(b)
 	if err != nil {
 		return nil, fmt.Errorf("%s: writing the archive failed, nothing was deleted: %w", gun, err)
 	}
-	d := &Deleted{GUN: gun, Archive: path, Files: b.Names()}
+	path := ta.Path
+	d := &Deleted{GUN: gun, Archive: path, Files: b.Names(), Trust: ta}
 	if err := remote.DeleteRepository(ctx, o); err != nil {
 		return d, fmt.Errorf("%s: archived in %s, but the server did not delete: %w", gun, path, err)
 	}

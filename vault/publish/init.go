@@ -9,6 +9,7 @@ import (
 	"crypto/elliptic"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/trustvault/trustvault/vault"
@@ -162,10 +163,8 @@ func (t *txn) chooseRoot(o InitOptions) (string, error) {
 	if o.RootKeyID != "" {
 		return t.findRoot(o.RootKeyID, tks)
 	}
-	for _, tk := range tks {
-		if tk.Role == "root" {
-			return tk.ID, nil
-		}
+	if id, err := tokenRoot(tks); id != "" || err != nil {
+		return id, err
 	}
 	keys, err := t.p.Store.Keys()
 	if err != nil {
@@ -188,6 +187,26 @@ func (t *txn) chooseRoot(o InitOptions) (string, error) {
 		short[i] = vault.ShortID(id)
 	}
 	return "", fmt.Errorf("%d root keys here (%s): choose one with --root-key ID", len(roots), strings.Join(short, ", "))
+}
+
+// tokenRoot is the root key on the plugged-in tokens ("" when none holds
+// one); an error when tokens hold different root keys.
+func tokenRoot(tks []token.Key) (string, error) {
+	id := ""
+	var serials []uint32
+	for _, tk := range tks {
+		if tk.Role != "root" {
+			continue
+		}
+		if !slices.Contains(serials, tk.Token.Serial) {
+			serials = append(serials, tk.Token.Serial)
+		}
+		if id != "" && tk.ID != id {
+			return "", severalTokens(serials, " and they hold different root keys")
+		}
+		id = tk.ID
+	}
+	return id, nil
 }
 
 // findRoot resolves a root key ID given by the person (a prefix of 7 or
@@ -294,21 +313,31 @@ func (t *txn) pickToken(serial uint32) (uint32, error) {
 	if err != nil && !token.Unavailable(err) {
 		return 0, err
 	}
+	if serial == 0 {
+		serial = t.p.Serial
+	}
 	var found []uint32
+	var unusable error // a token plugged in that could not be read
 	for _, in := range infos {
-		if in.Err == nil && (serial == 0 || in.Serial == serial) {
+		switch {
+		case serial != 0 && in.Serial != serial:
+		case in.Err != nil:
+			unusable = fmt.Errorf("the token in %s cannot take the root key: %w", in.Reader, in.Err)
+		default:
 			found = append(found, in.Serial)
 		}
 	}
 	switch {
 	case len(found) == 1:
 		return found[0], nil
+	case len(found) == 0 && unusable != nil:
+		return 0, unusable
 	case len(found) == 0 && serial != 0:
-		return 0, fmt.Errorf("Yubikey %d is not plugged in: %w", serial, token.ErrNotFound)
+		return 0, fmt.Errorf("Yubikey %d is not plugged in%s: %w", serial, token.PluggedIn(infos), token.ErrNotFound)
 	case len(found) == 0:
 		return 0, fmt.Errorf("no Yubikey is plugged in: %w", token.ErrNotFound)
 	}
-	return 0, fmt.Errorf("%d Yubikeys are plugged in: choose one by its serial", len(found))
+	return 0, severalTokens(found, " for the new root key")
 }
 
 func (t *txn) pin(serial uint32) ([]byte, error) {

@@ -26,6 +26,9 @@ var (
 	ErrExists = errors.New("the repository already has trust data on the server")
 	// ErrNotFound: a tag, role or key the change names is not there.
 	ErrNotFound = errors.New("not found")
+	// ErrSeveralTokens: more than one plugged-in Yubikey could take a new
+	// root key, or holds a root key, and Publisher.Serial chose none.
+	ErrSeveralTokens = errors.New("several Yubikeys are plugged in")
 )
 
 // Publisher publishes changes to repositories on one notary server, with
@@ -42,6 +45,10 @@ type Publisher struct {
 	Auth token.Auth
 	// Tokens are the keys on plugged-in tokens; nil: listed when needed.
 	Tokens []token.Key
+	// Serial chooses the Yubikey to sign with (and to put a new root key
+	// on) when several are plugged in; 0: the only one. Keys on other
+	// tokens are then not used.
+	Serial uint32
 	// Rand is the randomness for keys, certificates and signatures (nil:
 	// crypto/rand); Now the clock (nil: time.Now).
 	Rand io.Reader
@@ -152,6 +159,21 @@ func (p *Publisher) begin(ctx context.Context, gun string) (*txn, error) {
 	t.repo = u.Repo
 	t.root = rootDocOf(u.Repo.Root)
 	return t, nil
+}
+
+// change pulls and verifies gun, lets edit change it, then commits: signs,
+// publishes in one POST and verifies. When edit fails nothing is sent and
+// what it wrote is undone.
+func (p *Publisher) change(ctx context.Context, gun string, edit func(*txn) error) (*Result, error) {
+	t, err := p.begin(ctx, gun)
+	if err != nil {
+		return nil, err
+	}
+	if err := edit(t); err != nil {
+		t.close()
+		return nil, t.fail(err, false)
+	}
+	return t.commit(ctx)
 }
 
 // commit signs the changed files, publishes them in one POST, then pulls

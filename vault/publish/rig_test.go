@@ -282,19 +282,28 @@ func TestDeleteArchivesFirst(t *testing.T) {
 	p := newPublisher(t, rig.URL, rig.CAFile)
 	must[*publish.Result](t)(p.Init(ctx, gun, publish.InitOptions{NewRoot: publish.NewRootFile}))
 	cache := remote.MetadataDir(p.Store.Dir(), gun)
-	if _, err := p.Delete(ctx, gun, func(*remote.Bundle) (string, error) { return "", errors.New("drive full") }); err == nil || !strings.Contains(err.Error(), "nothing was deleted") {
+	if _, err := p.Delete(ctx, gun, func(*remote.Bundle) (*vault.TrustArchive, error) { return nil, errors.New("drive full") }); err == nil || !strings.Contains(err.Error(), "nothing was deleted") {
 		t.Errorf("delete with a failing archive: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(cache, "root.json")); err != nil {
 		t.Fatalf("cache gone after a failed archive: %v", err)
 	}
-	var archived *remote.Bundle
-	d, err := p.Delete(ctx, gun, func(b *remote.Bundle) (string, error) { archived = b; return "/archive/x.tar", nil })
+	dir := t.TempDir()
+	d, err := p.Delete(ctx, gun, p.ArchiveIn(dir, time.Now()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if archived == nil || archived.Files["root.json"] == nil || d.Archive != "/archive/x.tar" || d.CacheRemoved != cache {
+	if filepath.Dir(d.Archive) != dir || d.Trust == nil || d.CacheRemoved != cache {
 		t.Errorf("deleted: %+v", d)
+	}
+	// A trust archive as `trustvault archive` writes: read back from disk,
+	// its sidecar checked, the GUN's metadata in it.
+	ta, err := vault.ReadTrustArchive(d.Archive, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, ok := ta.Bundle(gun); !ok || b.Files["root.json"] == nil || b.Files["targets.json"] == nil || b.Server != rig.URL || ta.Sidecar != d.Archive+".sha256" {
+		t.Errorf("archive %s: %+v", d.Archive, ta)
 	}
 	if _, err := remote.Pull(ctx, remote.Options{GUN: gun, Server: rig.URL, CAFile: rig.CAFile, TrustDir: t.TempDir()}); !errors.Is(err, remote.ErrNotFound) {
 		t.Errorf("pull after delete: %v", err)

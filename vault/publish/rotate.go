@@ -32,15 +32,7 @@ func (p *Publisher) Rotate(ctx context.Context, gun, role string, o RotateOption
 	if err := CheckRotation(role, o); err != nil {
 		return nil, fmt.Errorf("rotate: %w", err)
 	}
-	t, err := p.begin(ctx, gun)
-	if err != nil {
-		return nil, err
-	}
-	if err := t.rotate(ctx, role, o); err != nil {
-		t.close()
-		return nil, t.fail(err, false)
-	}
-	return t.commit(ctx)
+	return p.change(ctx, gun, func(t *txn) error { return t.rotate(ctx, role, o) })
 }
 
 func (t *txn) rotate(ctx context.Context, role string, o RotateOptions) error {

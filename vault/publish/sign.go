@@ -184,24 +184,9 @@ func (p *Publisher) Sign(ctx context.Context, gun, tag, digest string, size int6
 	if err != nil {
 		return nil, err
 	}
-	t, err := p.begin(ctx, gun)
-	if err != nil {
-		return nil, err
-	}
-	roles, err := t.tagRoles(tag, role, false)
-	if err != nil {
-		t.close()
-		return nil, t.fail(err, false)
-	}
-	for _, r := range roles {
-		d, err := t.edit(r)
-		if err != nil {
-			t.close()
-			return nil, t.fail(err, false)
-		}
-		d.targets[tag] = meta
-	}
-	return t.commit(ctx)
+	return p.change(ctx, gun, func(t *txn) error {
+		return t.editTag(tag, role, false, func(d *targetsDoc) { d.targets[tag] = meta })
+	})
 }
 
 // Revoke removes tag from role ("": from every role `docker trust revoke`
@@ -213,24 +198,26 @@ func (p *Publisher) Revoke(ctx context.Context, gun, tag, role string) (*Result,
 	if err := CheckSignRole(role); err != nil {
 		return nil, err
 	}
-	t, err := p.begin(ctx, gun)
+	return p.change(ctx, gun, func(t *txn) error {
+		return t.editTag(tag, role, true, func(d *targetsDoc) { delete(d.targets, tag) })
+	})
+}
+
+// editTag applies set to the targets of every role tag is signed into
+// (revoke false) or revoked from (see tagRoles).
+func (t *txn) editTag(tag, role string, revoke bool, set func(*targetsDoc)) error {
+	roles, err := t.tagRoles(tag, role, revoke)
 	if err != nil {
-		return nil, err
-	}
-	roles, err := t.tagRoles(tag, role, true)
-	if err != nil {
-		t.close()
-		return nil, t.fail(err, false)
+		return err
 	}
 	for _, r := range roles {
 		d, err := t.edit(r)
 		if err != nil {
-			t.close()
-			return nil, t.fail(err, false)
+			return err
 		}
-		delete(d.targets, tag)
+		set(d)
 	}
-	return t.commit(ctx)
+	return nil
 }
 
 // tagRoles picks the roles a tag is signed into (or revoked from).

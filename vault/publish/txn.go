@@ -12,6 +12,7 @@ import (
 	"maps"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -228,20 +229,39 @@ func (t *txn) tokenKeys() ([]token.Key, error) {
 	if t.listed {
 		return t.tokens, nil
 	}
-	if t.p.Tokens != nil {
-		t.tokens = t.p.Tokens
-	} else {
-		_, tks, err := token.List()
+	tks := t.p.Tokens
+	if tks == nil {
+		infos, keys, err := token.List()
 		if err != nil && !token.Unavailable(err) {
 			return nil, err
 		}
-		t.tokens = tks
+		if t.p.Serial != 0 && !slices.ContainsFunc(infos, func(in token.Info) bool { return in.Serial == t.p.Serial }) {
+			return nil, fmt.Errorf("Yubikey %d is not plugged in%s: %w", t.p.Serial, token.PluggedIn(infos), token.ErrNotFound)
+		}
+		tks = keys
 	}
-	if t.tokens == nil {
-		t.tokens = []token.Key{}
+	t.tokens = []token.Key{}
+	for _, tk := range tks {
+		if t.p.Serial == 0 || tk.Token.Serial == t.p.Serial {
+			t.tokens = append(t.tokens, tk)
+		}
 	}
 	t.listed = true
 	return t.tokens, nil
+}
+
+func serialList(serials []uint32) string {
+	s := make([]string, len(serials))
+	for i, n := range serials {
+		s[i] = strconv.FormatUint(uint64(n), 10)
+	}
+	return strings.Join(s, ", ")
+}
+
+// severalTokens is the error when serials (more than one) could serve and
+// none was chosen; why says what each of them offers.
+func severalTokens(serials []uint32, why string) error {
+	return fmt.Errorf("%w (%s)%s: choose one with --serial SERIAL", ErrSeveralTokens, serialList(serials), why)
 }
 
 // holds reports whether the key (by canonical ID) is on a plugged-in token

@@ -4,6 +4,10 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/remote"
+	"github.com/trustvault/trustvault/vault/token"
 )
 
 func TestTarget(t *testing.T) {
@@ -75,5 +79,40 @@ func TestCheckTagAndRoleNames(t *testing.T) {
 	}
 	if checkTag("v1.2-rc") != nil || checkDelegationName("targets/releases/team") != nil {
 		t.Error("good names refused")
+	}
+}
+
+// The token seam: with Publisher.Tokens given (no pcscd), Serial keeps
+// only that token's keys, and two tokens with different root keys and no
+// Serial are an error naming both.
+func TestTokenChoice(t *testing.T) {
+	tk := func(serial uint32, id string) token.Key {
+		return token.Key{ID: id, Role: "root", Token: vault.TokenRef{Serial: serial, Slot: token.RootSlot}}
+	}
+	both := []token.Key{tk(11, "aaaa"), tk(12, "bbbb")}
+	for _, c := range []struct {
+		name   string
+		tokens []token.Key
+		serial uint32
+		want   string
+		err    string
+	}{
+		{"one token", both[:1], 0, "aaaa", ""},
+		{"two tokens, none chosen", both, 0, "", "several Yubikeys are plugged in (11, 12) and they hold different root keys: choose one with --serial SERIAL"},
+		{"two tokens, one chosen", both, 12, "bbbb", ""},
+		{"the same key on both", []token.Key{tk(11, "aaaa"), tk(12, "aaaa")}, 0, "aaaa", ""},
+		{"chosen token without a root key", both, 13, "", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tx := (&Publisher{Tokens: c.tokens, Serial: c.serial}).newTxn("g", remote.Options{})
+			tks, err := tx.tokenKeys()
+			if err != nil {
+				t.Fatal(err)
+			}
+			id, err := tokenRoot(tks)
+			if id != c.want || (err == nil) != (c.err == "") || err != nil && (err.Error() != c.err || !errors.Is(err, ErrSeveralTokens)) {
+				t.Errorf("root %q, %v; want %q, %q", id, err, c.want, c.err)
+			}
+		})
 	}
 }

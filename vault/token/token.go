@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -159,6 +160,10 @@ func publicAlgorithm(pub crypto.PublicKey) string {
 	}
 }
 
+// Built says whether this build can reach Yubikeys (cgo and PC/SC); without
+// it every token call fails with an error wrapping errors.ErrUnsupported.
+const Built = hardware.PCSC
+
 // ListTokens lists the tokens plugged in and the keys on them, asking the
 // tokens without a PIN and trying none. No pcscd is ErrNoTokenService; a
 // build without cgo is an error wrapping errors.ErrUnsupported. Both mean
@@ -169,6 +174,19 @@ func List() ([]Info, []Key, error) {
 		return nil, nil, fmt.Errorf("list tokens: %w", err)
 	}
 	return infos, KeysOf(infos), nil
+}
+
+// PluggedIn names the tokens listed, for an error: " (plugged in: 123,
+// 456)", or "" when there are none.
+func PluggedIn(infos []Info) string {
+	if len(infos) == 0 {
+		return ""
+	}
+	s := make([]string, len(infos))
+	for i, in := range infos {
+		s[i] = strconv.FormatUint(uint64(in.Serial), 10)
+	}
+	return " (plugged in: " + strings.Join(s, ", ") + ")"
 }
 
 // TokensUnavailable reports whether err says tokens cannot be reached at

@@ -18,87 +18,70 @@ import (
 
 // authority is the rig's own certificate authority, made at test time
 // (notary's fixture certificates expired in 2021).
-type authority struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-	der  []byte
-}
+type authority struct{ leaf }
 
-// leaf is a certificate issued by the rig's authority and its key.
+// leaf is a certificate (issued by the rig's authority, or self-signed) and
+// its key.
 type leaf struct {
 	cert *x509.Certificate
 	der  []byte
 	key  *ecdsa.PrivateKey
 }
 
-func serial() (*big.Int, error) {
-	return rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 120))
-}
-
-// newAuthority makes a P-256 CA valid from an hour ago for a day.
-func newAuthority() (*authority, error) {
+// newCert makes a fresh P-256 key (what names it in errors) and a
+// certificate for it from tmpl, valid from an hour ago for lifetime:
+// signed by issuer, or self-signed when issuer is nil.
+func newCert(what string, tmpl *x509.Certificate, lifetime time.Duration, issuer *authority) (*leaf, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return nil, fmt.Errorf("remotetest: CA key: %w", err)
+		return nil, fmt.Errorf("remotetest: %s key: %w", what, err)
 	}
-	sn, err := serial()
-	if err != nil {
+	if tmpl.SerialNumber, err = rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 120)); err != nil {
 		return nil, err
 	}
 	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber:          sn,
-		Subject:               pkix.Name{CommonName: "trustvault notary rig CA"},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		MaxPathLenZero:        true,
+	tmpl.NotBefore, tmpl.NotAfter = now.Add(-time.Hour), now.Add(lifetime)
+	parent, signer := tmpl, crypto.Signer(key)
+	if issuer != nil {
+		parent, signer = issuer.cert, issuer.key
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, key.Public(), signer)
 	if err != nil {
-		return nil, fmt.Errorf("remotetest: CA certificate: %w", err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, err
-	}
-	return &authority{cert: cert, key: key, der: der}, nil
-}
-
-// issue makes a certificate for 127.0.0.1, ::1 and localhost, usable by a
-// TLS server and as a TLS client certificate (notary-server presents it to
-// notary-signer).
-func (a *authority) issue(cn string) (*leaf, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, fmt.Errorf("remotetest: %s key: %w", cn, err)
-	}
-	sn, err := serial()
-	if err != nil {
-		return nil, err
-	}
-	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber: sn,
-		Subject:      pkix.Name{CommonName: cn},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-		DNSNames:     []string{"localhost"},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, a.cert, key.Public(), a.key)
-	if err != nil {
-		return nil, fmt.Errorf("remotetest: %s certificate: %w", cn, err)
+		return nil, fmt.Errorf("remotetest: %s certificate: %w", what, err)
 	}
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {
 		return nil, err
 	}
 	return &leaf{cert: cert, der: der, key: key}, nil
+}
+
+// newAuthority makes a P-256 CA valid from an hour ago for a day.
+func newAuthority() (*authority, error) {
+	l, err := newCert("CA", &x509.Certificate{
+		Subject:               pkix.Name{CommonName: "trustvault notary rig CA"},
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		MaxPathLenZero:        true,
+	}, 24*time.Hour, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &authority{*l}, nil
+}
+
+// issue makes a certificate for 127.0.0.1, ::1 and localhost, usable by a
+// TLS server and as a TLS client certificate (notary-server presents it to
+// notary-signer).
+func (a *authority) issue(cn string) (*leaf, error) {
+	return newCert(cn, &x509.Certificate{
+		Subject:     pkix.Name{CommonName: cn},
+		KeyUsage:    x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		DNSNames:    []string{"localhost"},
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+	}, 24*time.Hour, a)
 }
 
 // writeCert writes a certificate as PEM.
@@ -141,35 +124,18 @@ type DelegationKey struct {
 // NewDelegationKey writes a fresh ECDSA P-256 key and a self-signed
 // certificate for it (common name cn, valid for a year) into dir.
 func NewDelegationKey(dir, cn string) (*DelegationKey, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, fmt.Errorf("remotetest: delegation key: %w", err)
-	}
-	sn, err := serial()
-	if err != nil {
-		return nil, err
-	}
-	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber:          sn,
+	l, err := newCert("delegation", &x509.Certificate{
 		Subject:               pkix.Name{CommonName: cn},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(365 * 24 * time.Hour),
 		KeyUsage:              x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning},
 		BasicConstraintsValid: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		return nil, fmt.Errorf("remotetest: delegation certificate: %w", err)
-	}
-	cert, err := x509.ParseCertificate(der)
+	}, 365*24*time.Hour, nil)
 	if err != nil {
 		return nil, err
 	}
-	certFile, keyFile, err := writeLeaf(dir, cn, &leaf{der: der, key: key})
+	certFile, keyFile, err := writeLeaf(dir, cn, l)
 	if err != nil {
 		return nil, err
 	}
-	return &DelegationKey{CertFile: certFile, KeyFile: keyFile, Cert: cert}, nil
+	return &DelegationKey{CertFile: certFile, KeyFile: keyFile, Cert: l.cert}, nil
 }
