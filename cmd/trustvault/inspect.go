@@ -294,7 +294,7 @@ func keyList(keys []remote.KeyRef) string {
 	for i, k := range keys {
 		ids[i] = k.ID
 	}
-	return shortIDs(ids)
+	return remote.ShortIDs(ids)
 }
 
 // checkDigest compares GUN:TAG's verified digest with --digest: the digest
