@@ -32,8 +32,9 @@ type (
 	trustArchivedMsg struct {
 		gun string
 		ta  *vault.TrustArchive
-		// from says where the metadata came from, and why.
-		from string
+		// from says where the metadata came from; fellBack, when set, why
+		// not from the server.
+		from, fellBack string
 		// asOf, when set, says the metadata verified only as of before it
 		// expired.
 		asOf string
@@ -89,6 +90,9 @@ func (p *repoPage) openArchiveForm(msg archivePathMsg) tea.Cmd {
 	}
 	f := newField(p.c.styles, fieldPath, "Archive file", "File", false)
 	f.required = true
+	// The width the form gives it, before the value, so that the end of
+	// the name shows.
+	f.input.SetWidth(max(p.archiveFormWidth()-len(f.label)-5, 4))
 	f.input.SetValue(msg.path)
 	f.input.CursorEnd()
 	p.trust.form = newForm(f)
@@ -135,7 +139,7 @@ func archiveTrustCmd(ctx context.Context, store *vault.Store, on, off remote.Opt
 		if err != nil {
 			return errorMsg{err: err}
 		}
-		return trustArchivedMsg{gun: on.GUN, ta: ta, from: g.from, asOf: g.asOf, recordErr: store.RecordArchive(ta, now)}
+		return trustArchivedMsg{gun: on.GUN, ta: ta, from: g.from, fellBack: g.fellBack, asOf: g.asOf, recordErr: store.RecordArchive(ta, now)}
 	}
 }
 
@@ -143,9 +147,10 @@ func archiveTrustCmd(ctx context.Context, store *vault.Store, on, off remote.Opt
 type gathered struct {
 	bundle *remote.Bundle
 	server string // "" when it came from the cache
-	// from says where it came from, and why; asOf, when set, that it
-	// verified only as of before it expired.
-	from, asOf string
+	// from says where it came from; fellBack, when set, why not from the
+	// server; asOf, when set, that it verified only as of before it
+	// expired.
+	from, fellBack, asOf string
 }
 
 // gatherTrust collects the metadata: online from the server (a pull, and
@@ -167,7 +172,7 @@ func gatherTrust(ctx context.Context, on, off remote.Options, online bool, now t
 			return g, err
 		}
 		serverErr = remote.HubGone(err, now)
-		g.from = "from the cache, offline, because the server did not serve it (" + serverErr.Error() + ")"
+		g.fellBack = "The server did not serve it, so the cache was archived as it is: " + serverErr.Error()
 	}
 	at, expired, err := verifyAsOf(now, func(at time.Time) error {
 		off.At = at
@@ -211,8 +216,10 @@ func (p *repoPage) archived(msg trustArchivedMsg) tea.Cmd {
 			plural(len(tb.FileNames), "file", "files"), msg.from, tb.RootVersion, plural(roots, "root version", "root versions"),
 			tb.TimestampVersion, tb.TimestampExpires.UTC().Format("2006-01-02 15:04 UTC")))
 	}
-	if msg.asOf != "" {
-		lines = append(lines, msg.asOf)
+	for _, l := range []string{msg.fellBack, msg.asOf} {
+		if l != "" {
+			lines = append(lines, l)
+		}
 	}
 	kind := tlText
 	if msg.recordErr != nil {
@@ -247,15 +254,20 @@ func (p *repoPage) archiveFailed(err error) tea.Cmd {
 	return t.form.fail(field, sentence(err.Error()))
 }
 
+// archiveFormWidth is the room inside the form's box.
+func (p *repoPage) archiveFormWidth() int {
+	if p.height >= formRoomy {
+		return max(min(p.width, 76)-4, 10)
+	}
+	return p.width
+}
+
 // archiveFormView draws the form in a box (flat on a short page).
 func (p *repoPage) archiveFormView() string {
 	st := p.c.styles
 	t := &p.trust
 	boxed := p.height >= formRoomy
-	inner := p.width
-	if boxed {
-		inner = max(min(p.width, 76)-4, 10)
-	}
+	inner := p.archiveFormWidth()
 	var b strings.Builder
 	b.WriteString(st.SubHeading.Render(truncate("Archive the trust data of "+p.gun, inner)))
 	b.WriteString("\n" + t.form.View(st, inner))

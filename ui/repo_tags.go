@@ -67,7 +67,7 @@ func tagRows(repo *tuf.Repo) []tagRow {
 	out := make([]tagRow, 0, len(names))
 	for _, n := range names {
 		r := byName[n]
-		if ref, ok := repo.Lookup(n, "targets/releases", "targets"); ok {
+		if ref, ok := remote.PullTarget(repo, n); ok {
 			r.pulled, r.pulledFrom = hex.EncodeToString(ref.Meta.Hashes["sha256"]), ref.Role.Name
 		}
 		out = append(out, *r)

@@ -338,7 +338,7 @@ func (p *repoPage) trustFailed(err error) tea.Cmd {
 	default:
 		lines := []string{"pull " + p.gun + ": " + err.Error()}
 		if t.loaded && t.reading.repo != nil {
-			lines = append(lines, "The signed tags below are the cached copy, verified offline.")
+			lines = append(lines, "The signed tags below are the cached copy, verified offline; A archives it.")
 		}
 		t.report = &trustReport{title: "PULL FAILED", kind: tlBad, lines: lines}
 	}

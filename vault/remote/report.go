@@ -114,6 +114,19 @@ func ReleasedTags(repo *tuf.Repo) map[string]string {
 	return out
 }
 
+// PullTarget is the target docker pull takes for tag with content trust:
+// notary's lookup through targets/releases, then targets (and the
+// delegations below it), kept only when the role it found is
+// targets/releases or targets, as docker keeps it. false: docker finds no
+// trust data for the tag.
+func PullTarget(repo *tuf.Repo, tag string) (tuf.TargetRef, bool) {
+	ref, ok := repo.Lookup(tag, "targets/releases", "targets")
+	if !ok || !isReleased(ref.Role.Name) {
+		return tuf.TargetRef{}, false
+	}
+	return ref, true
+}
+
 // Freshness says which time a verification of repo used (repo.At) and
 // what that means for what it shows. source is "from https://…",
 // "offline from the cache DIR" or "offline from the archive FILE"; online

@@ -91,3 +91,29 @@ func TestFreshness(t *testing.T) {
 		})
 	}
 }
+
+// TestPullTarget: docker pulls a tag only from targets/releases or
+// targets; a tag that only a delegation below them signs has no trust data
+// for docker, though notary's lookup through targets finds it.
+func TestPullTarget(t *testing.T) {
+	meta := func(targets ...string) *tuf.Metadata {
+		m := &tuf.Metadata{Targets: map[string]tuf.FileMeta{}}
+		for _, n := range targets {
+			m.Targets[n] = tuf.FileMeta{Length: 1, Hashes: map[string][]byte{"sha256": []byte(n)}}
+		}
+		return m
+	}
+	repo := &tuf.Repo{Targets: meta("v1"),
+		Roles: []tuf.DelegatedRole{{Name: "targets/releases", Parent: "targets", Paths: []string{""}},
+			{Name: "targets/ci", Parent: "targets", Paths: []string{""}}},
+		Delegations: map[string]*tuf.Metadata{"targets/releases": meta("v2"), "targets/ci": meta("ci-7", "v2")}}
+	for tag, want := range map[string]string{"v1": "targets", "v2": "targets/releases", "ci-7": "", "nosuch": ""} {
+		ref, ok := remote.PullTarget(repo, tag)
+		if ok != (want != "") || ref.Role.Name != want {
+			t.Errorf("%s: %v from %q, want %q", tag, ok, ref.Role.Name, want)
+		}
+		if _, found := repo.Lookup(tag, "targets/releases", "targets"); tag == "ci-7" && !found {
+			t.Error("the lookup does not find ci-7 through targets: the case tests nothing")
+		}
+	}
+}
