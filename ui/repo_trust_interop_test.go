@@ -7,6 +7,7 @@ package ui
 
 import (
 	"context"
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"slices"
@@ -161,3 +162,67 @@ func TestRepoTrustWithNotaryServer(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestRepoPullRefusedCredentials: against the real server with the
+// registry token flow, P with a wrong password in docker's config.json
+// says the credentials were refused and what to do (never the password),
+// and the cached tags stay; with the right password P pulls.
+func TestRepoPullRefusedCredentials(t *testing.T) {
+	rig := remotetest.Start(t, remotetest.Options{Auth: remotetest.TokenAuth})
+	n := rig.NewNotary(t)
+	user := remotetest.DefaultUser
+	n.Login(user.Name, user.Password)
+	n.Init(rigGUN)
+	n.AddTag(rigGUN, "v1", []byte("image one"))
+	home := t.TempDir()
+	dockerDir := filepath.Join(home, ".docker")
+	login := func(password string) {
+		t.Helper()
+		if err := os.MkdirAll(dockerDir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		cfg := `{"auths":{"registry.test":{"auth":"` + b64(user.Name+":"+password) + `"}}}`
+		if err := os.WriteFile(filepath.Join(dockerDir, "config.json"), []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	login(user.Password)
+	trustDir := filepath.Join(t.TempDir(), "trust")
+	if _, err := remote.Pull(context.Background(), remote.Options{GUN: rigGUN, Server: rig.URL, CAFile: rig.CAFile,
+		TrustDir: trustDir, DockerConfig: dockerDir}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := vault.Open(trustDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := remote.NewSetup(remote.SetupInput{Server: rig.URL, CAFile: rig.CAFile, TrustDir: trustDir,
+		Getenv: func(k string) string { return map[string]string{"HOME": home}[k] }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newModel(context.Background(), Options{Store: s, Remote: rs})
+	m.Update(tea.WindowSizeMsg{Width: 250, Height: 60})
+	start(m)
+	rp := tagsPage(t, m, rigGUN)
+
+	const wrong = "S3cret-Wr0ng-pw"
+	login(wrong)
+	press(m, "P")
+	got := flat(m)
+	for _, w := range []string{"PULL FAILED", "credentials refused", "docker login", "The signed tags below are the cached copy"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("P with a wrong password does not say %q:\n%s", w, screen(m))
+		}
+	}
+	if strings.Contains(got, wrong) || len(rp.trust.reading.rows) != 1 {
+		t.Errorf("the password is on screen, or the cached tag is gone:\n%s", screen(m))
+	}
+	login(user.Password)
+	press(m, "P")
+	if got := flat(m); !strings.Contains(got, rigGUN+": up to date with "+rig.URL) {
+		t.Errorf("P with the right password:\n%s", screen(m))
+	}
+}
+
+func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
