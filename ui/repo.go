@@ -370,6 +370,9 @@ func (p *repoPage) FullHelp() [][]key.Binding {
 }
 
 func (p *repoPage) legend() string {
+	if p.trust.showing {
+		return tagsLegend
+	}
 	return "Location: this disk (a key file here), token, signing server (the notary server holds " +
 		"the snapshot and timestamp keys it signs with), damaged (its file is here but cannot be read: restore it from a backup), " +
 		"missing (metadata names the key, but it is nowhere here: import a copy or rotate it).\n" +

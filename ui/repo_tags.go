@@ -88,6 +88,15 @@ func roleNames(roles []string) string {
 	return strings.Join(out, ", ")
 }
 
+// tagsLegend is what the signed tags tab's columns and words mean.
+const tagsLegend = "Signed tags: every tag the cached trust data signs, verified offline (signatures, thresholds, " +
+	"hashes, expiry) as trustvault inspect --offline does; the tag, digest, size and role are what notary list shows. " +
+	"SIGNED BY: the roles whose signature covers that digest (releases is targets/releases, alice targets/alice). " +
+	"Not released: only a delegation below them signs it; docker pull with content trust takes a tag only from " +
+	"targets/releases or targets.\n" +
+	"P pulls from the server (as trustvault pull does) and says what changed; A archives the trust data " +
+	"(as trustvault archive does) into a file that verifies offline after the server is gone."
+
 // trustReading is a repository's cached trust data, verified offline.
 type trustReading struct {
 	// empty: nothing is cached for the repository.

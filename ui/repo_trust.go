@@ -153,7 +153,7 @@ func (p *repoPage) setTrustKeys() {
 	t.keys.Cancel.SetEnabled(t.op != opNone)
 	t.keys.Tags.SetHelp("t", "signed tags")
 	if t.showing {
-		t.keys.Tags.SetHelp("t", "keys")
+		t.keys.Tags.SetHelp("t", "back to the keys")
 	}
 	t.server = ""
 	switch why := p.pullBlocker(); {
