@@ -32,21 +32,32 @@ func publishRigRepo(t *testing.T, rig *remotetest.Rig) *remotetest.Notary {
 	n := rig.NewNotary(t)
 	n.Init(rigGUN)
 	n.AddTag(rigGUN, "v1", []byte("image one"))
-	keyDir := t.TempDir()
-	for _, d := range []struct {
-		role  string
-		paths []string
-	}{{"targets/releases", nil}, {"targets/alice", nil}, {"targets/alice/bob", []string{"v3"}}, {"targets/ci", []string{"ci-"}}} {
-		k, err := remotetest.NewDelegationKey(keyDir, strings.ReplaceAll(d.role, "/", "-"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		n.AddDelegation(rigGUN, d.role, k, d.paths)
-	}
+	n.AddDelegations(rigGUN, remotetest.Delegation{Role: "targets/releases"}, remotetest.Delegation{Role: "targets/alice"},
+		remotetest.Delegation{Role: "targets/alice/bob", Paths: []string{"v3"}}, remotetest.Delegation{Role: "targets/ci", Paths: []string{"ci-"}})
 	n.AddTag(rigGUN, "v2", []byte("image two"), "targets/releases", "targets/alice")
 	n.AddTag(rigGUN, "v3", []byte("image three"), "targets/alice/bob")
 	n.AddTag(rigGUN, "ci-7", []byte("ci build"), "targets/ci")
 	return n
+}
+
+// rigModel is the view, 250x60, on trustDir with the rig as its server
+// (as --server and --tlscacert give it) and home as $HOME (docker's
+// config.json in home/.docker).
+func rigModel(t *testing.T, rig *remotetest.Rig, trustDir, home string) (*Model, *vault.Store) {
+	t.Helper()
+	s, err := vault.Open(trustDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := remote.NewSetup(remote.SetupInput{Server: rig.URL, CAFile: rig.CAFile, TrustDir: trustDir,
+		Getenv: func(k string) string { return map[string]string{"HOME": home}[k] }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newModel(context.Background(), Options{Store: s, Remote: rs})
+	m.Update(tea.WindowSizeMsg{Width: 250, Height: 60})
+	start(m)
+	return m, s
 }
 
 // rowsAsList are the tab's rows as `notary list` prints its table.
@@ -82,19 +93,7 @@ func TestRepoTrustWithNotaryServer(t *testing.T) {
 	if _, err := remote.Pull(context.Background(), remote.Options{GUN: rigGUN, Server: rig.URL, CAFile: rig.CAFile, TrustDir: trustDir}); err != nil {
 		t.Fatal(err)
 	}
-	s, err := vault.Open(trustDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	home := t.TempDir()
-	rs, err := remote.NewSetup(remote.SetupInput{Server: rig.URL, CAFile: rig.CAFile, TrustDir: trustDir,
-		Getenv: func(k string) string { return map[string]string{"HOME": home}[k] }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := newModel(context.Background(), Options{Store: s, Remote: rs})
-	m.Update(tea.WindowSizeMsg{Width: 250, Height: 60})
-	start(m)
+	m, s := rigModel(t, rig, trustDir, t.TempDir())
 	rp := tagsPage(t, m, rigGUN)
 
 	// The tags are notary list's: names, digests, sizes and roles.
@@ -192,18 +191,7 @@ func TestRepoPullRefusedCredentials(t *testing.T) {
 		TrustDir: trustDir, DockerConfig: dockerDir}); err != nil {
 		t.Fatal(err)
 	}
-	s, err := vault.Open(trustDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs, err := remote.NewSetup(remote.SetupInput{Server: rig.URL, CAFile: rig.CAFile, TrustDir: trustDir,
-		Getenv: func(k string) string { return map[string]string{"HOME": home}[k] }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := newModel(context.Background(), Options{Store: s, Remote: rs})
-	m.Update(tea.WindowSizeMsg{Width: 250, Height: 60})
-	start(m)
+	m, _ := rigModel(t, rig, trustDir, home)
 	rp := tagsPage(t, m, rigGUN)
 
 	const wrong = "S3cret-Wr0ng-pw"

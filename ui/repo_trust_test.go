@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"encoding/hex"
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
@@ -221,7 +222,7 @@ func TestRepoPullCancel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := readTree(t, remote.MetadataDir(s.Dir(), apiGUN))
+	before := vaulttest.Snapshot(t, remote.MetadataDir(s.Dir(), apiGUN))
 	m := newModel(context.Background(), Options{Store: s, Now: vaulttest.Now, Remote: rs})
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
 	deliver(m, vaultLoadedMsg{store: s, snap: readSnapshot(s, vaulttest.Now())})
@@ -250,39 +251,9 @@ func TestRepoPullCancel(t *testing.T) {
 	if !strings.Contains(got, "PULL CANCELLED") || !strings.Contains(got, "nothing was written to the cache") {
 		t.Errorf("the tab does not say the pull was cancelled:\n%s", got)
 	}
-	if after := readTree(t, remote.MetadataDir(s.Dir(), apiGUN)); !sameTree(before, after) {
+	if after := vaulttest.Snapshot(t, remote.MetadataDir(s.Dir(), apiGUN)); !maps.Equal(before, after) || len(before) == 0 {
 		t.Error("a cancelled pull changed the cache")
 	}
-}
-
-// readTree reads every file below dir.
-func readTree(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		out[path] = string(data)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-func sameTree(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 // TestArchiveDefaultPath: the suggested archive is in the current
