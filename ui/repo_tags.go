@@ -296,7 +296,7 @@ func (t *repoTrust) renderTrustLine(st Styles, l trustLine, selected bool, width
 	case tlBad:
 		return truncate(indent+st.Bad.Render(l.text), width)
 	case tlColumns:
-		nameW := t.nameWidth(width)
+		nameW := min(t.longestTag, max(width/3, 8))
 		return truncate(st.ColumnHeader.Render(indent+pad("TAG", nameW)+gap()+pad("DIGEST", tagDigestWidth)+gap()+
 			pad("SIZE", tagSizeWidth)+gap()+"SIGNED BY"), width)
 	case tlTag:
@@ -305,14 +305,13 @@ func (t *repoTrust) renderTrustLine(st Styles, l trustLine, selected bool, width
 	return truncate(indent+l.text, width)
 }
 
-// nameWidth is the tag column: the longest tag, within a third of the
-// width.
-func (t *repoTrust) nameWidth(width int) int {
-	w := 3
-	for _, r := range t.reading.rows {
+// longestTagName is the widest tag name (at least the column's title).
+func longestTagName(rows []tagRow) int {
+	w := len("TAG")
+	for _, r := range rows {
 		w = max(w, textWidth(r.name))
 	}
-	return min(w, max(width/3, 8))
+	return w
 }
 
 func (t *repoTrust) renderTag(st Styles, r tagRow, selected bool, width int) string {
@@ -320,7 +319,7 @@ func (t *repoTrust) renderTag(st Styles, r tagRow, selected bool, width int) str
 	if selected {
 		marker = "▸ "
 	}
-	nameW := t.nameWidth(width)
+	nameW := min(t.longestTag, max(width/3, 8))
 	who := roleNames(r.signers)
 	note := ""
 	switch {

@@ -73,8 +73,9 @@ type repoTrust struct {
 	form       *form  // the archive form, while it is open
 	// archiveFrom says where A takes the metadata from.
 	archiveFrom string
-	// detailH is the longest tag detail at width detailFor.
-	detailH, detailFor int
+	// detailH is the longest tag detail at width detailFor; longestTag
+	// the widest tag name.
+	detailH, detailFor, longestTag int
 }
 
 // Messages of the trust data; gun says which page they are for.
@@ -203,6 +204,7 @@ func (p *repoPage) updateTrust(msg tea.Msg) (bool, tea.Cmd) {
 	case trustReadMsg:
 		if msg.gun == p.gun {
 			t.reading, t.loaded, t.pending, t.detailFor = msg.reading, true, false, 0
+			t.longestTag = longestTagName(t.reading.rows)
 			p.layoutTrust()
 		}
 		return true, nil
