@@ -234,6 +234,12 @@ func TestRepoPullCancel(t *testing.T) {
 	}
 	done := make(chan []tea.Msg, 1)
 	go func() { done <- run(cmd) }()
+	// ctrl+c first says what quitting would cut short; another key keeps
+	// the pull going.
+	if _, quit := m.Update(keyPress("ctrl+c")); quit != nil || !strings.Contains(m.status, "A pull of "+apiGUN+" is running") {
+		t.Errorf("ctrl+c during a pull said %q", m.status)
+	}
+	press(m, "j")
 	press(m, "esc")
 	var msgs []tea.Msg
 	select {
