@@ -76,6 +76,7 @@ func newModel(ctx context.Context, opts Options) *Model {
 		drives:         opts.Drives,
 		tokens:         opts.Tokens,
 		remote:         opts.Remote,
+		now:            now,
 		spinner:        spinner.New(spinner.WithSpinner(spinner.MiniDot)),
 	}
 	c.spinner.Style = styles.Spinner
@@ -164,7 +165,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, cmd
 	case vaultLoadedMsg:
 		m.loaded(msg)
-		return m, nil
+		return m, reloadedCmds(m.stack) // pages that read more of their own (repo_trust.go)
 	case vaultFailedMsg:
 		m.loading, m.loadErr = false, msg.err
 		return m, nil

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"time"
+
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
@@ -50,6 +52,8 @@ type common struct {
 	// remote reaches notary servers (Options.Remote); nil when the view
 	// was opened without one.
 	remote *remote.Setup
+	// now is the view's clock (Options.Now).
+	now func() time.Time
 }
 
 // Navigation messages. Pages ask for navigation with them; only the root

@@ -36,6 +36,9 @@ type repoPage struct {
 	row    *repoRow
 	lines  []repoLine
 	list   listView
+	// trust is the signed tags tab, the pull and the archive
+	// (repo_trust.go).
+	trust repoTrust
 }
 
 var _ page = (*repoPage)(nil)
@@ -78,6 +81,7 @@ func newRepoPage(c *common, gun string, orphan bool) *repoPage {
 	p.findIn.Placeholder = "its first characters"
 	p.findIn.SetStyles(c.styles.Input)
 	p.list.selectable = func(i int) bool { return p.lines[i].kind == lineKey }
+	p.initTrust()
 	p.Refresh(c.snap)
 	return p
 }
@@ -86,10 +90,13 @@ func (p *repoPage) Title() string {
 	if p.orphan {
 		return "Keys without a repository"
 	}
+	if p.trust.showing {
+		return p.gun + " · signed tags"
+	}
 	return p.gun
 }
 
-func (p *repoPage) Capturing() bool { return p.finding }
+func (p *repoPage) Capturing() bool { return p.finding || p.trust.form != nil || p.trustBusy() }
 
 // findKey puts the cursor on the first key whose ID starts with prefix
 // (any length); false when none does.
@@ -129,7 +136,7 @@ func (p *repoPage) updateFind(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	return cmd
 }
-func (p *repoPage) Busy() bool { return false }
+func (p *repoPage) Busy() bool { return p.trustBusy() }
 
 func (p *repoPage) SetSize(w, h int) {
 	p.width, p.height = w, h
@@ -138,6 +145,9 @@ func (p *repoPage) SetSize(w, h int) {
 	}
 	p.list.setHeight(h)
 	p.list.enableMoves(&p.keys)
+	if p.trust.showing {
+		p.layoutTrust()
+	}
 }
 
 // Refresh rebuilds the lines and keeps the cursor on the same key.
@@ -163,6 +173,9 @@ func (p *repoPage) Refresh(s *snapshot) bool {
 	p.list.setHeight(p.height)
 	p.list.clamp()
 	p.list.enableMoves(&p.keys)
+	if p.trust.showing {
+		p.layoutTrust()
+	}
 	return true
 }
 
@@ -286,6 +299,9 @@ func fileRef(k *vault.Key) keyRef {
 }
 
 func (p *repoPage) Update(msg tea.Msg) (page, tea.Cmd) {
+	if done, cmd := p.updateTrust(msg); done {
+		return p, cmd
+	}
 	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
 		if p.finding {
@@ -324,24 +340,39 @@ func (p *repoPage) Update(msg tea.Msg) (page, tea.Cmd) {
 }
 
 func (p *repoPage) ShortHelp() []key.Binding {
+	if h, ok := p.trustHelp(); ok {
+		return h
+	}
 	if p.finding {
 		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep")),
 			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back to where it was"))}
 	}
-	return []key.Binding{p.keys.Open, p.keys.Up, p.keys.Down, p.generate, p.guide, p.find, p.keys.Back}
+	return []key.Binding{p.keys.Open, p.keys.Up, p.keys.Down, p.trust.keys.Tags, p.generate, p.guide, p.find,
+		p.trust.keys.Pull, p.trust.keys.Archive, p.keys.Back}
 }
 
 func (p *repoPage) FullHelp() [][]key.Binding {
 	if p.finding {
 		return [][]key.Binding{p.ShortHelp()}
 	}
+	trust := []key.Binding{p.trust.keys.Tags, p.trust.keys.Pull, p.trust.keys.Archive}
+	if h, ok := p.trustHelp(); ok && (p.trust.form != nil || p.trustBusy()) {
+		return [][]key.Binding{h}
+	}
+	if p.trust.showing {
+		return [][]key.Binding{{p.keys.Up, p.keys.Down, p.keys.PageUp, p.keys.PageDown, p.keys.Top, p.keys.Bottom}, trust, {p.keys.Back}}
+	}
 	return [][]key.Binding{
 		{p.keys.Up, p.keys.Down, p.keys.PageUp, p.keys.PageDown, p.keys.Top, p.keys.Bottom},
 		{p.keys.Open, p.generate, p.guide, p.find, p.keys.Back},
+		trust,
 	}
 }
 
 func (p *repoPage) legend() string {
+	if p.trust.showing {
+		return tagsLegend
+	}
 	return "Location: this disk (a key file here), token, signing server (the notary server holds " +
 		"the snapshot and timestamp keys it signs with), damaged (its file is here but cannot be read: restore it from a backup), " +
 		"missing (metadata names the key, but it is nowhere here: import a copy or rotate it).\n" +
@@ -364,6 +395,9 @@ const (
 func (p *repoPage) View() string {
 	if p.row == nil {
 		return ""
+	}
+	if p.trust.showing || p.trust.form != nil {
+		return p.trustView()
 	}
 	start, end := p.list.visible()
 	if p.finding {
@@ -603,6 +637,10 @@ func (p *repoPage) renderKey(l repoLine, selected bool) string {
 
 // scrollInfo says which lines are on screen, for the title line.
 func (p *repoPage) scrollInfo() (first, last, total int) {
+	if p.trust.showing {
+		first, last = p.trust.list.visible()
+		return first, last, p.trust.list.n
+	}
 	first, last = p.list.visible()
 	return first, last, p.list.n
 }

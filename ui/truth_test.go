@@ -274,6 +274,7 @@ var walkPages = []struct {
 }{
 	{"repositories", nil},
 	{"repository", []string{"j", "j", "enter"}},
+	{"signed-tags", []string{"j", "j", "enter", "t"}},
 	{"keys-without-repository", []string{"G", "enter"}},
 	{"key", []string{"j", "j", "enter", "enter"}},
 	{"missing-key", []string{"j", "j", "enter", "G", "enter"}},

@@ -294,7 +294,7 @@ func keyList(keys []remote.KeyRef) string {
 	for i, k := range keys {
 		ids[i] = k.ID
 	}
-	return shortIDs(ids)
+	return remote.ShortIDs(ids)
 }
 
 // checkDigest compares GUN:TAG's verified digest with --digest: the digest
@@ -311,7 +311,7 @@ func (a *app) checkDigest(f inspectFlags, v verified, atGiven bool) error {
 		out = a.stderr
 	}
 	fmt.Fprintln(out, note)
-	ref, ok := v.repo.Lookup(tag, "targets/releases", "targets")
+	ref, ok := remote.PullTarget(v.repo, tag)
 	if !ok {
 		fmt.Fprintf(out, "%s is not signed: no verified digest to match sha256:%s\n", v.name, want)
 		return &exitStatus{code: exitFailure}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -92,95 +91,16 @@ bad arguments.`,
 	return cmd
 }
 
-// writePull says what a pull changed.
+// writePull says what a pull changed, in the words the interactive view
+// uses too (remote.Update.Lines).
 func writePull(w io.Writer, u *remote.Update, pinning bool) error {
-	var b strings.Builder
-	ts := u.Repo.Timestamp
-	dir := remote.MetadataDir(u.TrustDir, u.GUN)
-	switch {
-	case u.First:
-		how := "trusted on first use"
-		if pinning {
-			how = "checked against the config's trust_pinning"
-		}
-		fmt.Fprintf(&b, "%s: first pull from %s; its root (version %d, root key %s) was %s\n",
-			u.GUN, u.Server, u.Repo.Root.Version, strings.Join(u.Repo.Root.Roles["root"].KeyIDs, ", "), how)
-		fmt.Fprintf(&b, "  %s, %s, timestamp version %d fresh until %s\n", plural(len(u.Repo.Roles), "delegation", "delegations"),
-			plural(len(signedTagNames(u.Repo)), "signed tag", "signed tags"), ts.Version, ts.Expires.UTC().Format(time.RFC3339))
-	case !u.Changed():
-		fmt.Fprintf(&b, "%s: up to date with %s (timestamp version %d, fresh until %s)\n", u.GUN, u.Server, ts.Version, ts.Expires.UTC().Format(time.RFC3339))
-	default:
-		fmt.Fprintf(&b, "%s: updated from %s (timestamp version %d, fresh until %s)\n", u.GUN, u.Server, ts.Version, ts.Expires.UTC().Format(time.RFC3339))
-		writeChanges(&b, u)
-	}
-	for role, why := range u.Skipped {
-		fmt.Fprintf(&b, "  left out, as notary leaves it out: %s (%s)\n", role, why)
-	}
-	for _, warn := range u.Warnings {
-		fmt.Fprintf(&b, "  warning: %s\n", warn)
-	}
-	if len(u.Written) > 0 || len(u.Removed) > 0 {
-		fmt.Fprintf(&b, "  cache: %s written, %d removed in %s\n", plural(len(u.Written), "file", "files"), len(u.Removed), dir)
-	}
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(w, strings.Join(u.Lines(pinning), "\n")+"\n")
 	return err
-}
-
-// writeChanges lists the versions, keys, delegations and tags that changed.
-func writeChanges(b *strings.Builder, u *remote.Update) {
-	if len(u.Versions) > 0 {
-		var vs []string
-		for _, v := range u.Versions {
-			vs = append(vs, fmt.Sprintf("%s %d → %d", v.Role, v.Old, v.New))
-		}
-		fmt.Fprintf(b, "  new versions: %s\n", strings.Join(vs, ", "))
-	}
-	for _, k := range u.RotatedKeys {
-		fmt.Fprintf(b, "  rotated keys of %s: %s → %s\n", k.Role, shortIDs(k.Old), shortIDs(k.New))
-	}
-	if len(u.AddedDelegations) > 0 {
-		fmt.Fprintf(b, "  new delegations: %s\n", strings.Join(u.AddedDelegations, ", "))
-	}
-	if len(u.RemovedDelegations) > 0 {
-		fmt.Fprintf(b, "  removed delegations: %s\n", strings.Join(u.RemovedDelegations, ", "))
-	}
-	for _, t := range u.Tags {
-		switch {
-		case t.Old == "":
-			fmt.Fprintf(b, "  new tag %s in %s: sha256:%s\n", t.Tag, t.Role, t.New)
-		case t.New == "":
-			fmt.Fprintf(b, "  removed tag %s from %s (was sha256:%s)\n", t.Tag, t.Role, t.Old)
-		default:
-			fmt.Fprintf(b, "  changed tag %s in %s: sha256:%s → sha256:%s\n", t.Tag, t.Role, t.Old, t.New)
-		}
-	}
-}
-
-func shortIDs(ids []string) string {
-	if len(ids) == 0 {
-		return "(none)"
-	}
-	out := make([]string, len(ids))
-	for i, id := range ids {
-		if len(id) > 12 {
-			id = id[:12]
-		}
-		out[i] = id
-	}
-	return strings.Join(out, ", ")
 }
 
 // signedTagNames are the tags docker would pull: those reachable from
 // targets/releases or targets.
-func signedTagNames(repo *tuf.Repo) map[string]string {
-	out := map[string]string{}
-	for _, t := range repo.AllTargets("") {
-		if t.Role.Name == "targets" || t.Role.Name == "targets/releases" {
-			out[t.Name] = hex.EncodeToString(t.Meta.Hashes["sha256"])
-		}
-	}
-	return out
-}
+func signedTagNames(repo *tuf.Repo) map[string]string { return remote.ReleasedTags(repo) }
 
 type pullJSON struct {
 	GUN                string            `json:"gun"`

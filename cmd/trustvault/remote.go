@@ -124,33 +124,16 @@ func expiredHint(err error) error {
 	return fmt.Errorf("%w; the trust data has expired: the server's word is no longer fresh. To see what was signed while it was, verify it as of an earlier time: --at %s", err, before)
 }
 
-// freshness says which time the verification used and what that means.
-// source is "from https://…", "offline from the cache DIR" or "offline
-// from the archive FILE".
+// freshness says which time the verification used and what that means
+// (remote.Freshness, the words the interactive view uses too). source is
+// "from https://…", "offline from the cache DIR" or "offline from the
+// archive FILE".
 func freshness(source string, repo *tuf.Repo, atGiven bool, online bool, now time.Time) string {
-	at := repo.At
-	ts := repo.Timestamp
-	stamp := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
-	var b strings.Builder
-	if !atGiven {
-		fmt.Fprintf(&b, "Verified %s at %s (now)", source, stamp(at))
-	} else {
-		fmt.Fprintf(&b, "Verified %s as of %s (--at), not now (%s)", source, stamp(at), stamp(now))
+	why := ""
+	if atGiven {
+		why = "--at"
 	}
-	if ts == nil {
-		return b.String() + "."
-	}
-	switch {
-	case online:
-		fmt.Fprintf(&b, "; the server's timestamp (version %d) is fresh until %s.", ts.Version, stamp(ts.Expires))
-	case !ts.Expires.After(now):
-		fmt.Fprintf(&b, ": the server's word is no longer fresh: its timestamp (version %d) expired %s. This shows what was signed as of %s, not what is signed today.",
-			ts.Version, stamp(ts.Expires), stamp(at))
-	default:
-		fmt.Fprintf(&b, "; the server was not asked: its timestamp (version %d) is fresh until %s, but what it signed after this copy was taken is not shown.",
-			ts.Version, stamp(ts.Expires))
-	}
-	return b.String()
+	return remote.Freshness(source, repo, why, online, now)
 }
 
 // digestPattern is a SHA-256 digest, with or without "sha256:".

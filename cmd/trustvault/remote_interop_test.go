@@ -158,6 +158,15 @@ func TestPullInspectArchiveWithNotaryServer(t *testing.T) {
 		t.Errorf("--digest mismatch said:\n%s", out)
 	}
 	tv.must(t, 1, "inspect", rigGUN+":nosuch", "--offline", "--digest", "sha256:"+tags["v2"].SHA256)
+	// A tag only targets/alice signs (below targets): notary's lookup
+	// finds it, docker pull does not take it, so it is not signed for
+	// --digest either.
+	alone := n.AddTag(rigGUN, "alice-only", []byte("alice alone"), "targets/alice")
+	tv.must(t, 0, "pull", rigGUN, ca)
+	out, _ = tv.must(t, 1, "inspect", rigGUN+":alice-only", "--offline", "--digest", "sha256:"+alone.SHA256)
+	if !strings.Contains(out, "is not signed") {
+		t.Errorf("--digest of a tag only a delegation signs said:\n%s", out)
+	}
 	tv.must(t, 2, "inspect", rigGUN+":v2", "--offline", "--digest", "sha256:abc")
 
 	// The archive, made while the server runs.
