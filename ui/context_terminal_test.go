@@ -45,7 +45,14 @@ func TestTerminalGuideContext(t *testing.T) {
 	if !strings.Contains(all.String(), apiGUN) {
 		t.Errorf("the guide never names %s", apiGUN)
 	}
-	tm.Send("q", "q", "q", "q")
+	// Back one page at a time, each seen before the next key, then quit.
+	tm.Send("q")
+	tm.WaitFor("back to the key", "› key "+root)
+	tm.Send("q")
+	tm.WaitFor("back to the repository", "Repositories › "+apiGUN, "ROOT")
+	tm.Send("q")
+	tm.WaitFor("back to the repositories", "▸ "+apiGUN)
+	tm.Send("q")
 	if status := tm.Exited(); status != "0" {
 		t.Errorf("exit status %s", status)
 	}

@@ -40,7 +40,9 @@ func TestTerminalSignedTagsPull(t *testing.T) {
 	v9 := n.AddTag(rigGUN, "v9", []byte("image nine"))
 	tm.Send("P")
 	tm.WaitFor("pulled", "PULLED", "new tag v9 in targets: sha256:"+v9.SHA256, "SIGNED TAGS  5 tags", "v9 ")
-	tm.Send("q", "q", "q")
+	tm.Send("q")
+	tm.WaitFor("back to the repositories", "REPOSITORY", rigGUN)
+	tm.Send("q")
 	if status := tm.Exited(); status != "0" {
 		t.Errorf("exit status %s", status)
 	}

@@ -91,7 +91,12 @@ func (s *Tmux) Scrollback() string {
 // it; after WaitTimeout it fails the test, printing the screen.
 func (s *Tmux) WaitFor(step string, want ...string) string {
 	s.t.Helper()
-	deadline := time.Now().Add(WaitTimeout)
+	return s.waitFor(step, WaitTimeout, want...)
+}
+
+func (s *Tmux) waitFor(step string, limit time.Duration, want ...string) string {
+	s.t.Helper()
+	deadline := time.Now().Add(limit)
 	var screen string
 	for {
 		screen = s.Screen()
@@ -103,7 +108,7 @@ func (s *Tmux) WaitFor(step string, want ...string) string {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	s.t.Fatalf("%s: the screen does not show %q after %s:\n%s", step, missing(screen, want), WaitTimeout, screen)
+	s.t.Fatalf("%s: the screen does not show %q after %s:\n%s", step, missing(screen, want), limit, screen)
 	return ""
 }
 
@@ -134,12 +139,16 @@ func (s *Tmux) WaitMatch(step string, re *regexp.Regexp) []string {
 	return nil
 }
 
+// ExitTimeout bounds how long Exited waits: a program's last frame and
+// exit are slow on a loaded machine, and nothing is asserted on the time.
+const ExitTimeout = 60 * time.Second
+
 // Exited waits for the program to end and returns its exit status, which
 // the shell around it prints (tmux's own pane_dead_status is not always
 // filled in).
 func (s *Tmux) Exited() string {
 	s.t.Helper()
-	screen := s.WaitFor("exit", "[exited ")
+	screen := s.waitFor("exit", ExitTimeout, "[exited ")
 	_, rest, _ := strings.Cut(screen, "[exited ")
 	status, _, _ := strings.Cut(rest, "]")
 	return status
