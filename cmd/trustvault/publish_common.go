@@ -8,7 +8,6 @@ import (
 
 	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/publish"
-	"github.com/trustvault/trustvault/vault/remote"
 	"github.com/trustvault/trustvault/vault/token"
 )
 
@@ -24,24 +23,12 @@ func (a *app) publisher(f *serverFlags) (*publish.Publisher, error) {
 	if err != nil {
 		return nil, err
 	}
-	server, err := rs.PublishServer()
-	if err != nil {
-		return nil, err
-	}
-	return &publish.Publisher{
-		Store: s,
-		Remote: remote.Options{
-			Server: server, CAFile: f.caFile, TrustDir: s.Dir(), NotaryConfig: f.config,
-			DockerConfig: rs.DockerDir, HelperEnv: remote.EnvList(a.env),
+	return publish.New(s, rs, a.passphrases().get, token.Auth{
+		PIN: func(ref vault.TokenRef) ([]byte, error) {
+			return a.secret(envPIVPIN, "PIN", "the PIN of "+ref.Name())
 		},
-		Pass: a.passphrases().get,
-		Auth: token.Auth{
-			PIN: func(ref vault.TokenRef) ([]byte, error) {
-				return a.secret(envPIVPIN, "PIN", "the PIN of "+ref.Name())
-			},
-			Touch: a.touchPrompt,
-		},
-	}, nil
+		Touch: a.touchPrompt,
+	})
 }
 
 // published prints what a change published and which keys signed it, or

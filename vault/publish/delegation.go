@@ -104,6 +104,31 @@ func (t *txn) keyFromID(id string) (tuf.Key, error) {
 			return tuf.NewKey(tk.Public)
 		}
 	}
+	if t.dry {
+		// A plan unlocks nothing: the key must be in the store; its
+		// public part is read when publishing.
+		k, err := t.p.Store.Key(want)
+		if err != nil {
+			return tuf.Key{}, fmt.Errorf("key %.70q: %w", id, err)
+		}
+		if k.Err != nil {
+			return tuf.Key{}, fmt.Errorf("key %.70q: %w", id, k.Err)
+		}
+		for sid, real := range t.alias {
+			if real == k.ID {
+				return t.standIns[sid], nil
+			}
+		}
+		t.planNew = append(t.planNew, fmt.Sprintf("key %s from %s (its passphrase opens it to read its public part)", vault.ShortID(k.ID), k.Path))
+		sk, priv, err := standIn()
+		if err == nil {
+			// Held, as the key it stands for is, and named after it.
+			t.mem[mustCanonical(sk)] = priv
+			t.alias[mustCanonical(sk)] = k.ID
+			t.standIns[mustCanonical(sk)] = sk
+		}
+		return sk, err
+	}
 	pemData, err := t.p.Store.ExportPublic(want, t.p.Pass)
 	if err != nil {
 		return tuf.Key{}, fmt.Errorf("key %.70q: %w", id, err)
@@ -274,21 +299,29 @@ func keyMatches(k tuf.Key, id, want string) bool {
 // keys go into targets/releases and targets/NAME (created with every
 // path), and the targets file is published.
 func (p *Publisher) AddSigner(ctx context.Context, gun, name string, keys []KeySource) (*Result, error) {
-	role := "targets/" + name
-	if err := checkDelegationName(role); err != nil || strings.Contains(name, "/") || name == "releases" {
-		return nil, fmt.Errorf("signer name %.80q: use lowercase letters, digits, - and _ (and not \"releases\")", name)
-	}
-	t, err := p.begin(ctx, gun)
-	if err != nil {
+	if err := checkSignerName(name); err != nil {
 		return nil, err
 	}
-	for _, r := range []string{"targets/releases", role} {
-		if err := t.addKeys(r, DelegationChange{Keys: keys}); err != nil {
-			t.close()
-			return nil, t.fail(err, false)
-		}
+	return p.publish(ctx, gun, addSignerChange(name, keys))
+}
+
+// checkSignerName applies docker's rule for a signer's name.
+func checkSignerName(name string) error {
+	if err := checkDelegationName("targets/" + name); err != nil || strings.Contains(name, "/") || name == "releases" {
+		return fmt.Errorf("signer name %.80q: use lowercase letters, digits, - and _ (and not \"releases\")", name)
 	}
-	return t.commit(ctx)
+	return nil
+}
+
+func addSignerChange(name string, keys []KeySource) func(*txn) error {
+	return func(t *txn) error {
+		for _, r := range []string{"targets/releases", "targets/" + name} {
+			if err := t.addKeys(r, DelegationChange{Keys: keys}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 }
 
 // RemoveSigner removes a signer as `docker trust signer remove NAME`
@@ -297,8 +330,8 @@ func (p *Publisher) AddSigner(ctx context.Context, gun, name string, keys []KeyS
 // removes that role and so hides the tags it signed: it needs force.
 func (p *Publisher) RemoveSigner(ctx context.Context, gun, name string, force bool) (*Result, error) {
 	role := "targets/" + name
-	if err := checkDelegationName(role); err != nil || strings.Contains(name, "/") || name == "releases" {
-		return nil, fmt.Errorf("signer name %.80q: use lowercase letters, digits, - and _ (and not \"releases\")", name)
+	if err := checkSignerName(name); err != nil {
+		return nil, err
 	}
 	t, err := p.begin(ctx, gun)
 	if err != nil {

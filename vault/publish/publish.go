@@ -48,6 +48,24 @@ type Publisher struct {
 	Now  func() time.Time
 }
 
+// New is the publisher for one run: the key store, the server the person
+// named (rs.PublishServer: --server, DOCKER_CONTENT_TRUST_SERVER or the
+// notary config's remote_server.url, never docker's guess), the store's
+// directory as the metadata cache, and how passphrases, PINs and touches
+// are asked. The CLI and the interactive view both build it here.
+func New(s *vault.Store, rs *remote.Setup, pass vault.PassphraseFunc, auth token.Auth) (*Publisher, error) {
+	if rs == nil {
+		return nil, errors.New("no notary server configured: give --server URL or set " + remote.EnvTrustServer)
+	}
+	server, err := rs.PublishServer()
+	if err != nil {
+		return nil, err
+	}
+	o := rs.Options("", true, time.Time{})
+	o.Server, o.TrustDir, o.At = server, s.Dir(), time.Time{}
+	return &Publisher{Store: s, Remote: o, Pass: pass, Auth: auth}, nil
+}
+
 // Result is what a published change did.
 type Result struct {
 	GUN string

@@ -174,6 +174,15 @@ func checkTag(tag string) error {
 // picks: targets when there are no delegations, else every direct
 // delegation of targets whose paths allow the tag and whose key is here).
 func (p *Publisher) Sign(ctx context.Context, gun, tag, digest string, size int64, role string) (*Result, error) {
+	change, err := signChange(tag, digest, size, role)
+	if err != nil {
+		return nil, err
+	}
+	return p.publish(ctx, gun, change)
+}
+
+// signChange checks a tag to sign and makes the change that signs it.
+func signChange(tag, digest string, size int64, role string) (func(*txn) error, error) {
 	if err := checkTag(tag); err != nil {
 		return nil, err
 	}
@@ -181,24 +190,20 @@ func (p *Publisher) Sign(ctx context.Context, gun, tag, digest string, size int6
 	if err != nil {
 		return nil, err
 	}
-	t, err := p.begin(ctx, gun)
-	if err != nil {
-		return nil, err
-	}
-	roles, err := t.tagRoles(tag, role, false)
-	if err != nil {
-		t.close()
-		return nil, t.fail(err, false)
-	}
-	for _, r := range roles {
-		d, err := t.edit(r)
+	return func(t *txn) error {
+		roles, err := t.tagRoles(tag, role, false)
 		if err != nil {
-			t.close()
-			return nil, t.fail(err, false)
+			return err
 		}
-		d.targets[tag] = meta
-	}
-	return t.commit(ctx)
+		for _, r := range roles {
+			d, err := t.edit(r)
+			if err != nil {
+				return err
+			}
+			d.targets[tag] = meta
+		}
+		return nil
+	}, nil
 }
 
 // Revoke removes tag from role ("": from every role `docker trust revoke`
@@ -207,24 +212,24 @@ func (p *Publisher) Revoke(ctx context.Context, gun, tag, role string) (*Result,
 	if err := checkTag(tag); err != nil {
 		return nil, err
 	}
-	t, err := p.begin(ctx, gun)
-	if err != nil {
-		return nil, err
-	}
-	roles, err := t.tagRoles(tag, role, true)
-	if err != nil {
-		t.close()
-		return nil, t.fail(err, false)
-	}
-	for _, r := range roles {
-		d, err := t.edit(r)
+	return p.publish(ctx, gun, revokeChange(tag, role))
+}
+
+func revokeChange(tag, role string) func(*txn) error {
+	return func(t *txn) error {
+		roles, err := t.tagRoles(tag, role, true)
 		if err != nil {
-			t.close()
-			return nil, t.fail(err, false)
+			return err
 		}
-		delete(d.targets, tag)
+		for _, r := range roles {
+			d, err := t.edit(r)
+			if err != nil {
+				return err
+			}
+			delete(d.targets, tag)
+		}
+		return nil
 	}
-	return t.commit(ctx)
 }
 
 // tagRoles picks the roles a tag is signed into (or revoked from).
