@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/trustvault/trustvault/vault"
@@ -88,17 +87,8 @@ func splitTag(arg string) (gun, tag string, err error) {
 	return arg[:i], arg[i+1:], nil
 }
 
-// keySource reads --key: a file when it names one (.pem, .crt, .pub),
-// else a key ID.
-func keySource(v string) publish.KeySource {
-	if strings.ContainsRune(v, os.PathSeparator) || strings.HasSuffix(v, ".pem") || strings.HasSuffix(v, ".crt") || strings.HasSuffix(v, ".pub") {
-		return publish.KeySource{File: v}
-	}
-	if _, err := os.Stat(v); err == nil {
-		return publish.KeySource{File: v}
-	}
-	return publish.KeySource{ID: v}
-}
+// keySource reads --key: a file when it names one, else a key ID.
+func keySource(v string) publish.KeySource { return publish.KeySourceOf(v) }
 
 func keySources(vs []string) []publish.KeySource {
 	out := make([]publish.KeySource, 0, len(vs))

@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 
@@ -26,6 +27,18 @@ const MaxKeyFileSize = 64 << 10
 type KeySource struct {
 	ID   string
 	File string
+}
+
+// KeySourceOf reads a key as a person names it: a file when it looks like
+// one (a path, .pem, .crt, .pub) or exists, else a key ID.
+func KeySourceOf(v string) KeySource {
+	if strings.ContainsRune(v, os.PathSeparator) || strings.HasSuffix(v, ".pem") || strings.HasSuffix(v, ".crt") || strings.HasSuffix(v, ".pub") {
+		return KeySource{File: v}
+	}
+	if _, err := os.Stat(v); err == nil {
+		return KeySource{File: v}
+	}
+	return KeySource{ID: v}
 }
 
 func (k KeySource) String() string {
@@ -299,14 +312,14 @@ func keyMatches(k tuf.Key, id, want string) bool {
 // keys go into targets/releases and targets/NAME (created with every
 // path), and the targets file is published.
 func (p *Publisher) AddSigner(ctx context.Context, gun, name string, keys []KeySource) (*Result, error) {
-	if err := checkSignerName(name); err != nil {
+	if err := CheckSignerName(name); err != nil {
 		return nil, err
 	}
 	return p.publish(ctx, gun, addSignerChange(name, keys))
 }
 
-// checkSignerName applies docker's rule for a signer's name.
-func checkSignerName(name string) error {
+// CheckSignerName applies docker's rule for a signer's name.
+func CheckSignerName(name string) error {
 	if err := checkDelegationName("targets/" + name); err != nil || strings.Contains(name, "/") || name == "releases" {
 		return fmt.Errorf("signer name %.80q: use lowercase letters, digits, - and _ (and not \"releases\")", name)
 	}
@@ -330,7 +343,7 @@ func addSignerChange(name string, keys []KeySource) func(*txn) error {
 // removes that role and so hides the tags it signed: it needs force.
 func (p *Publisher) RemoveSigner(ctx context.Context, gun, name string, force bool) (*Result, error) {
 	role := "targets/" + name
-	if err := checkSignerName(name); err != nil {
+	if err := CheckSignerName(name); err != nil {
 		return nil, err
 	}
 	t, err := p.begin(ctx, gun)

@@ -229,7 +229,7 @@ func (p *Publisher) PlanSign(ctx context.Context, gun, tag, digest string, size 
 
 // PlanRevoke is what Revoke would publish and which keys would sign.
 func (p *Publisher) PlanRevoke(ctx context.Context, gun, tag, role string) (*Plan, error) {
-	if err := checkTag(tag); err != nil {
+	if err := CheckTag(tag); err != nil {
 		return nil, err
 	}
 	return p.plan(ctx, gun, revokeChange(tag, role))
@@ -237,7 +237,7 @@ func (p *Publisher) PlanRevoke(ctx context.Context, gun, tag, role string) (*Pla
 
 // PlanAddSigner is what AddSigner would publish and which keys would sign.
 func (p *Publisher) PlanAddSigner(ctx context.Context, gun, name string, keys []KeySource) (*Plan, error) {
-	if err := checkSignerName(name); err != nil {
+	if err := CheckSignerName(name); err != nil {
 		return nil, err
 	}
 	return p.plan(ctx, gun, addSignerChange(name, keys))

@@ -163,7 +163,8 @@ func Target(digest string, size int64) (tuf.FileMeta, error) {
 	return tuf.FileMeta{Length: size, Hashes: map[string][]byte{"sha256": raw}}, nil
 }
 
-func checkTag(tag string) error {
+// CheckTag checks a tag name as docker and notary take it.
+func CheckTag(tag string) error {
 	if tag == "" || len(tag) > 128 || strings.ContainsAny(tag, "/:@ \t\r\n") {
 		return fmt.Errorf("tag %.80q is not a tag name", tag)
 	}
@@ -183,7 +184,7 @@ func (p *Publisher) Sign(ctx context.Context, gun, tag, digest string, size int6
 
 // signChange checks a tag to sign and makes the change that signs it.
 func signChange(tag, digest string, size int64, role string) (func(*txn) error, error) {
-	if err := checkTag(tag); err != nil {
+	if err := CheckTag(tag); err != nil {
 		return nil, err
 	}
 	meta, err := Target(digest, size)
@@ -209,7 +210,7 @@ func signChange(tag, digest string, size int64, role string) (func(*txn) error, 
 // Revoke removes tag from role ("": from every role `docker trust revoke`
 // would: those of Sign's choice that hold the tag).
 func (p *Publisher) Revoke(ctx context.Context, gun, tag, role string) (*Result, error) {
-	if err := checkTag(tag); err != nil {
+	if err := CheckTag(tag); err != nil {
 		return nil, err
 	}
 	return p.publish(ctx, gun, revokeChange(tag, role))
