@@ -26,7 +26,9 @@ func defaultPublishKeys() publishKeys {
 	}
 }
 
-func (k publishKeys) all() []key.Binding { return []key.Binding{k.Sign, k.Revoke, k.AddSigner, k.Rotate} }
+func (k publishKeys) all() []key.Binding {
+	return []key.Binding{k.Sign, k.Revoke, k.AddSigner, k.Rotate}
+}
 
 func (k *publishKeys) setEnabled(on bool) {
 	for _, b := range []*key.Binding{&k.Sign, &k.Revoke, &k.AddSigner, &k.Rotate} {
