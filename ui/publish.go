@@ -190,7 +190,7 @@ func (p *publishPage) Update(msg tea.Msg) (page, tea.Cmd) {
 	case touchRequestedMsg:
 		if p.run != nil && msg.sig == p.run.touch {
 			p.touching = true
-			return p, waitTouchCmd(msg.sig)
+			return p, p.run.next()
 		}
 		return p, nil
 	case pubDoneMsg:
@@ -310,7 +310,7 @@ func (p *publishPage) updateConfirm(msg tea.Msg) tea.Cmd {
 	case key.Matches(km, p.keys.Publish):
 		p.step = pubRunning
 		p.run = startPublish(p.c, p.req)
-		return tea.Batch(p.run.wait(), waitTouchCmd(p.run.touch), p.c.spinner.Tick)
+		return tea.Batch(p.run.next(), p.c.spinner.Tick)
 	case key.Matches(km, p.keys.Edit):
 		p.step, p.plan = pubAsk, nil
 		if p.form != nil {
@@ -377,7 +377,7 @@ func (p *publishPage) reply(v []byte, err error) tea.Cmd {
 	a := p.asked
 	p.asked, p.secret, p.ch = nil, nil, nil
 	a.answer <- hardenAnswer{pass: v, err: err}
-	return tea.Batch(p.run.wait(), p.c.spinner.Tick)
+	return tea.Batch(p.run.next(), p.c.spinner.Tick)
 }
 
 func (p *publishPage) ShortHelp() []key.Binding {
@@ -416,7 +416,8 @@ func (p *publishPage) View() string {
 	if p.c.remote != nil {
 		server, _ = p.c.remote.PublishServer()
 	}
-	line(st.SubHeading.Render(truncate(sentence(p.action.String())+" · "+p.gun+" on "+server, p.width)))
+	title := strings.ToUpper(p.action.String()[:1]) + p.action.String()[1:]
+	line(st.SubHeading.Render(truncate(title+" · "+p.gun+" on "+server, p.width)))
 	if p.context != "" {
 		para(st.Warn.Render(p.context))
 	}
@@ -487,14 +488,29 @@ func (p *publishPage) confirmView(line func(string)) {
 	}
 	line(st.Heading.Render("SIGNED BY"))
 	for _, s := range pl.Signers {
-		id := "new key"
-		if !s.New {
-			id = "key " + vault.ShortID(s.KeyID)
-		}
-		line(wrapHanging(fmt.Sprintf("  %-15s %-11s %s", truncate(s.Role, 15), id, s.Where()), p.width, 30))
+		p.signerLines(line, s)
 	}
 	line("")
 	line(wrap("Nothing is sent until enter. The server takes the whole update or none of it; the cache and the key store change only after it has.", p.width))
+}
+
+// signerLines are a planned signer: role, key, where it is and what
+// unlocks it; a key file's path on a line of its own.
+func (p *publishPage) signerLines(line func(string), s publish.PlannedSigner) {
+	id, how, path := "new key", "made by this change", ""
+	switch {
+	case s.New:
+	case s.Token != nil:
+		id, how = "key "+vault.ShortID(s.KeyID), s.Token.String()+", PIN and touch"
+	case s.Path != "":
+		id, how, path = "key "+vault.ShortID(s.KeyID), "file, passphrase", s.Path
+	default:
+		id, how = "key "+vault.ShortID(s.KeyID), s.Where()
+	}
+	line(truncate(fmt.Sprintf("  %-15s %-12s %s", truncate(s.Role, 15), id, how), p.width))
+	if path != "" {
+		line(p.c.styles.Faint.Render("  " + middleTruncate(path, max(p.width-2, 8))))
+	}
 }
 
 func (p *publishPage) runningView(line func(string)) {

@@ -215,6 +215,25 @@ func (r *publishRun) askPIN(ref vault.TokenRef) ([]byte, error) {
 	return r.ask(pubAskedMsg{pin: &ref})
 }
 
+// next waits for the run's next event: a question, the end, or the
+// token waiting for a touch. One wait at a time, and none while the
+// engine waits for the person.
+func (r *publishRun) next() tea.Cmd {
+	return func() tea.Msg {
+		select {
+		case msg := <-r.events:
+			return msg
+		case _, ok := <-r.touch.ch:
+			if ok {
+				return touchRequestedMsg{sig: r.touch}
+			}
+		case <-r.done:
+			return nil
+		}
+		return r.wait()() // the touches are over: the end comes next
+	}
+}
+
 // forget zeroes the passphrases the run holds, on the run's goroutine
 // when the engine is done.
 func (r *publishRun) forget() {
