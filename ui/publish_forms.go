@@ -158,7 +158,7 @@ func guideContext(d health.GuideData) string {
 	}
 	switch d.Kind {
 	case keyrole.Root:
-		return lost + " is the subject of the guide. Rotating root needs the old root key to sign the new root.json (clients that trusted it accept the change only so): it works while the old key still exists, e.g. when it is compromised, not when it is lost."
+		return "Rotating the root key (" + lost[4:] + ") needs the old root key to sign the new root.json, as TUF requires for clients that trusted it: the fix while the old key still exists (compromised), not once it is lost."
 	case keyrole.Timestamp:
 		return lost + " is held by the server. Rotating asks the server for a new one; the root key signs it into root.json."
 	case keyrole.Delegation:
