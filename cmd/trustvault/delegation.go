@@ -90,8 +90,9 @@ func (a *app) signerCmd() *cobra.Command {
 
 func (a *app) signerAddCmd() *cobra.Command {
 	var (
-		sf   serverFlags
-		keys []string
+		sf     serverFlags
+		keys   []string
+		dryRun bool
 	)
 	cmd := &cobra.Command{
 		Use:   "add NAME GUN --key ID|FILE",
@@ -109,12 +110,17 @@ file here or on a Yubikey) or a PEM public key or certificate file.`,
 			if err != nil {
 				return failAtomic(op, err)
 			}
+			if dryRun {
+				pl, err := p.PlanAddSigner(context.Background(), args[1], args[0], keySources(keys))
+				return a.planned(op, pl, err)
+			}
 			res, err := p.AddSigner(context.Background(), args[1], args[0], keySources(keys))
 			return a.published(op, res, err)
 		},
 	}
 	sf.add(cmd, true)
 	cmd.Flags().StringArrayVar(&keys, "key", nil, "the signer's key: ID, or a .pem/.crt/.pub file (repeatable)")
+	addDryRun(cmd, &dryRun)
 	return cmd
 }
 

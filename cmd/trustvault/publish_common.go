@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/publish"
 	"github.com/trustvault/trustvault/vault/token"
@@ -54,6 +56,28 @@ func (a *app) published(op string, res *publish.Result, err error) error {
 	// Failed before anything was signed or sent (the pull, a key, a
 	// passphrase): nothing was published, nothing changed.
 	return failAtomic(op, fmt.Errorf("%w; nothing was published, the metadata cache and the key store are unchanged", err))
+}
+
+// addDryRun adds --dry-run: print the engine's plan, publish nothing.
+func addDryRun(cmd *cobra.Command, dryRun *bool) {
+	cmd.Flags().BoolVar(dryRun, "dry-run", false, "say what would be published and which keys would sign; unlock, write and send nothing")
+}
+
+// planned prints what a change would publish and which keys would sign
+// it, or why it could not be worked out.
+func (a *app) planned(op string, pl *publish.Plan, err error) error {
+	var pe *publish.PublishError
+	switch {
+	case errors.As(err, &pe):
+		return failAtomic(op, err) // it says what was not published
+	case err != nil:
+		return failAtomic(op, fmt.Errorf("%w; nothing was published (dry run)", err))
+	}
+	fmt.Fprintf(a.stdout, "%s on %s (dry run, nothing sent):\n", pl.GUN, pl.Server)
+	for _, l := range pl.Lines() {
+		fmt.Fprintf(a.stdout, "  %s\n", l)
+	}
+	return nil
 }
 
 func (a *app) printResult(res *publish.Result) {

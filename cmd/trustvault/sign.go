@@ -15,6 +15,7 @@ func (a *app) signCmd() *cobra.Command {
 		digest string
 		size   int64
 		role   string
+		dryRun bool
 	)
 	cmd := &cobra.Command{
 		Use:   "sign GUN:TAG --digest DIGEST --size N",
@@ -37,6 +38,10 @@ delegations, else every direct delegation whose key is here.`,
 			if err != nil {
 				return failAtomic("sign "+args[0], err)
 			}
+			if dryRun {
+				pl, err := p.PlanSign(context.Background(), gun, tag, digest, size, role)
+				return a.planned("sign "+args[0], pl, err)
+			}
 			res, err := p.Sign(context.Background(), gun, tag, digest, size, role)
 			return a.published("sign "+args[0], res, err)
 		},
@@ -45,13 +50,15 @@ delegations, else every direct delegation whose key is here.`,
 	cmd.Flags().StringVar(&digest, "digest", "", "the manifest's sha256 digest")
 	cmd.Flags().Int64Var(&size, "size", 0, "the manifest's size in bytes")
 	cmd.Flags().StringVar(&role, "role", "", "the role to sign in (targets or targets/NAME; default: as docker trust sign)")
+	addDryRun(cmd, &dryRun)
 	return cmd
 }
 
 func (a *app) revokeCmd() *cobra.Command {
 	var (
-		sf   serverFlags
-		role string
+		sf     serverFlags
+		role   string
+		dryRun bool
 	)
 	cmd := &cobra.Command{
 		Use:   "revoke GUN:TAG",
@@ -69,11 +76,16 @@ signed it.`,
 			if err != nil {
 				return failAtomic("revoke "+args[0], err)
 			}
+			if dryRun {
+				pl, err := p.PlanRevoke(context.Background(), gun, tag, role)
+				return a.planned("revoke "+args[0], pl, err)
+			}
 			res, err := p.Revoke(context.Background(), gun, tag, role)
 			return a.published("revoke "+args[0], res, err)
 		},
 	}
 	sf.add(cmd, true)
 	cmd.Flags().StringVar(&role, "role", "", "the role to remove the tag from (targets or targets/NAME)")
+	addDryRun(cmd, &dryRun)
 	return cmd
 }
