@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -275,7 +276,7 @@ func (p *publishPage) request() pubRequest {
 	}
 	name := strings.TrimSpace(f.text(fieldName))
 	return pubRequest{action: pubAddSigner, name: name, keys: []publish.KeySource{publish.KeySourceOf(strings.TrimSpace(f.text(fieldKey)))},
-		what: "add signer " + name}
+		what: "add signer " + name + " (its key into targets/releases and targets/" + name + ")"}
 }
 
 // review asks the engine for the plan of req.
@@ -461,11 +462,16 @@ func (p *publishPage) choiceLines(line func(string)) {
 	st := p.c.styles
 	room := max(p.height-12, 3)
 	first := max(min(p.pick-room/2, len(p.choices)-room), 0)
+	labelW := 0
+	for _, ch := range p.choices {
+		labelW = min(max(labelW, textWidth(ch.label)), 30)
+	}
 	for i := first; i < len(p.choices) && i < first+room; i++ {
 		ch := p.choices[i]
-		text := "  " + pad(truncate(ch.label, 26), 26) + "  " + st.Faint.Render(ch.note)
+		label := pad(truncate(ch.label, labelW), labelW)
+		text := "  " + label + "  " + st.Faint.Render(ch.note)
 		if i == p.pick {
-			text = st.Selected.Render(fit("▸ "+pad(truncate(ch.label, 26), 26)+"  "+ch.note, p.width))
+			text = st.Selected.Render(fit("▸ "+label+"  "+ch.note, p.width))
 		}
 		line(truncate(text, p.width))
 	}
@@ -491,7 +497,7 @@ func (p *publishPage) confirmView(line func(string)) {
 		p.signerLines(line, s)
 	}
 	line("")
-	line(wrap("Nothing is sent until enter. The server takes the whole update or none of it; the cache and the key store change only after it has.", p.width))
+	line(wrap("Nothing is sent until you press enter. The server takes the whole update or none of it; if it refuses, the cache and the key store are left as they were.", p.width))
 }
 
 // signerLines are a planned signer: role, key, where it is and what
@@ -524,7 +530,11 @@ func (p *publishPage) runningView(line func(string)) {
 		line(p.secret.View(st, p.width))
 	case p.asked != nil:
 		r := p.asked.req
-		line(wrap(fmt.Sprintf("The %s key %s signs from its file: its passphrase unlocks it.", orDash(r.Role), vault.ShortID(r.KeyID)), p.width))
+		does := "is opened from its file" // e.g. a signer's key, for its public part
+		if p.plan != nil && slices.ContainsFunc(p.plan.Signers, func(s publish.PlannedSigner) bool { return s.KeyID == r.KeyID }) {
+			does = "signs from its file"
+		}
+		line(wrap(fmt.Sprintf("The %s key %s %s: its passphrase unlocks it.", orDash(r.Role), vault.ShortID(r.KeyID), does), p.width))
 		line(p.secret.View(st, p.width))
 		if p.c.demo && p.c.demoPassphrase != "" {
 			line(st.Faint.Render(truncate("Demo vault passphrase: "+p.c.demoPassphrase, p.width)))
@@ -533,7 +543,7 @@ func (p *publishPage) runningView(line func(string)) {
 		line(st.Warn.Render(truncate(p.c.spinner.View()+" Touch the Yubikey now: it blinks while it waits to sign.", p.width)))
 		line(st.Faint.Render(wrap("Without a touch it gives up by itself after about 15 seconds, and nothing is published.", p.width)))
 	default:
-		line(truncate(p.c.spinner.View()+" Signing and publishing "+p.req.what+"…", p.width))
+		line(truncate(p.c.spinner.View()+" Publishing: "+p.req.what+"…", p.width))
 	}
 }
 

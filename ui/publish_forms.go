@@ -135,14 +135,14 @@ func signerForm(c *common) *form {
 // what signs the change.
 func rotateChoices(c *common, gun string) []pubChoice {
 	out := []pubChoice{
-		{label: "targets", role: "targets", note: "new key made here; the root key signs it into root.json"},
-		{label: "snapshot", role: "snapshot", note: "new key made here; the root key signs"},
-		{label: "snapshot, server-managed", role: "snapshot", serverManaged: true, note: "the server makes and holds the new key; the root key signs"},
-		{label: "timestamp, server-managed", role: "timestamp", serverManaged: true, note: "the server makes a new key; the root key signs"},
-		{label: "root", role: "root", note: "new root key made here; the old and the new root key both sign"},
+		{label: "targets", role: "targets", note: "a new key made here; the root key signs"},
+		{label: "snapshot", role: "snapshot", note: "a new key made here; the root key signs"},
+		{label: "snapshot, server-managed", role: "snapshot", serverManaged: true, note: "the server makes the new key; root signs"},
+		{label: "timestamp, server-managed", role: "timestamp", serverManaged: true, note: "the server makes the new key; root signs"},
+		{label: "root", role: "root", note: "a new root key made here; old and new sign"},
 	}
 	for _, r := range delegationsOf(c, gun) {
-		out = append(out, pubChoice{label: r, role: r, note: "new key made here; its parent's key signs"})
+		out = append(out, pubChoice{label: r, role: r, note: "a new key made here; its parent's key signs"})
 	}
 	return out
 }
