@@ -121,7 +121,7 @@ func TestPublishPageSignsOnNotaryServer(t *testing.T) {
 	if out := flatScreen(m); !strings.Contains(out, "nothing was published") || strings.Contains(out, "Published") {
 		t.Fatalf("after esc:\n%s", screen(m))
 	}
-	if diff := snapshotDiff(before, vaulttest.Snapshot(t, store.Dir())); diff != "" {
+	if diff := vaulttest.SnapshotDiff(before, vaulttest.Snapshot(t, store.Dir())); diff != "" {
 		t.Errorf("a cancelled publish changed the trust directory: %s", diff)
 	}
 	if got := rig.NewNotary(t).List(gun, ""); len(got) != 1 {
@@ -143,21 +143,4 @@ func keyIDByRole(t *testing.T, s *vault.Store, role string) string {
 	}
 	t.Fatalf("no %s key in %s", role, s.Dir())
 	return ""
-}
-
-func snapshotDiff(a, b map[string]string) string {
-	var out []string
-	for k, v := range a {
-		if w, ok := b[k]; !ok {
-			out = append(out, "removed "+k)
-		} else if w != v {
-			out = append(out, "changed "+k)
-		}
-	}
-	for k := range b {
-		if _, ok := a[k]; !ok {
-			out = append(out, "added "+k)
-		}
-	}
-	return strings.Join(out, ", ")
 }

@@ -184,17 +184,7 @@ func startPublish(c *common, req pubRequest) *publishRun {
 
 // ask hands a question to the page and waits for its answer.
 func (r *publishRun) ask(q pubAskedMsg) ([]byte, error) {
-	answer := make(chan hardenAnswer, 1)
-	q.answer = answer
-	if !r.send(q) {
-		return nil, vault.ErrAborted
-	}
-	select {
-	case a := <-answer:
-		return a.pass, a.err
-	case <-r.done:
-		return nil, vault.ErrAborted
-	}
+	return r.question(func(answer chan<- hardenAnswer) tea.Msg { q.answer = answer; return q })
 }
 
 // askPass is the engine's passphrase callback.

@@ -83,7 +83,7 @@ func TestPublishPageTokenPIN(t *testing.T) {
 	if out := flatScreen(m); !strings.Contains(out, "nothing was published") || strings.Contains(out, "Published") {
 		t.Fatalf("after a wrong PIN:\n%s", screen(m))
 	}
-	if diff := snapshotDiff(before, vaulttest.Snapshot(t, store.Dir())); diff != "" {
+	if diff := vaulttest.SnapshotDiff(before, vaulttest.Snapshot(t, store.Dir())); diff != "" {
 		t.Errorf("a wrong PIN changed the trust directory: %s", diff)
 	}
 	press(m, "enter")

@@ -88,7 +88,7 @@ func TestPlansMatchWhatIsPublished(t *testing.T) {
 	if _, err := p.PlanRotate(ctx, gun, "timestamp", publish.RotateOptions{ServerManaged: true}); err != nil {
 		t.Errorf("timestamp rotation plan: %v", err)
 	}
-	if diff := snapshotDiff(before, vaulttest.Snapshot(t, p.Store.Dir())); diff != "" {
+	if diff := vaulttest.SnapshotDiff(before, vaulttest.Snapshot(t, p.Store.Dir())); diff != "" {
 		t.Errorf("plans changed the trust directory: %s", diff)
 	}
 
