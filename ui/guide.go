@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/trustvault/trustvault/vault/health"
+	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
 // guideFilledMsg carries a lost-key guide filled for a key or role; the
@@ -50,9 +51,11 @@ var _ page = (*guidePage)(nil)
 
 func newGuidePage(c *common, msg guideFilledMsg) *guidePage {
 	p := &guidePage{c: c, keys: defaultNavKeys(), data: msg.data, text: msg.text,
-		rotate: key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "rotate this key here"))}
+		rotate: key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "rotate"))}
 	p.keys.Open.SetEnabled(false)
-	p.rotate.SetEnabled(msg.data.GUN != "")
+	// A lost root key cannot be rotated away (the old key signs a root
+	// rotation): its guide offers no rotation.
+	p.rotate.SetEnabled(msg.data.GUN != "" && msg.data.Kind != keyrole.Root)
 	return p
 }
 

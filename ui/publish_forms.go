@@ -147,7 +147,8 @@ func rotateChoices(c *common, gun string) []pubChoice {
 	return out
 }
 
-// guideContext is why a rotation opened from a lost-key guide is the fix.
+// guideContext is why a rotation opened from a lost-key guide is the fix
+// (a lost root key's guide offers no rotation: the old key signs one).
 func guideContext(d health.GuideData) string {
 	lost := "The " + d.Kind.String() + " key"
 	if d.KeyID != "" {
@@ -157,8 +158,6 @@ func guideContext(d health.GuideData) string {
 		lost += " of " + d.Role
 	}
 	switch d.Kind {
-	case keyrole.Root:
-		return "Rotating the root key (" + lost[4:] + ") needs the old root key to sign the new root.json, as TUF requires for clients that trusted it: the fix while the old key still exists (compromised), not once it is lost."
 	case keyrole.Timestamp:
 		return lost + " is held by the server. Rotating asks the server for a new one; the root key signs it into root.json."
 	case keyrole.Delegation:
