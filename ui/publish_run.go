@@ -82,16 +82,26 @@ func publishBlocker(c *common) string {
 	return ""
 }
 
+// pubEnv is what a publish needs from the view, taken on the event loop
+// (the root may swap the store while the engine works).
+type pubEnv struct {
+	store  *vault.Store
+	remote *remote.Setup
+	tokens TokenLister
+}
+
+func (c *common) pubEnv() pubEnv { return pubEnv{store: c.store, remote: c.remote, tokens: c.tokens} }
+
 // publisher builds the engine's publisher (publish.New, as the CLI does)
 // with the keys on the tokens as this view reads them.
-func (c *common) publisher(pass vault.PassphraseFunc, auth token.Auth) (*publish.Publisher, error) {
-	p, err := publish.New(c.store, c.remote, pass, auth)
+func (e pubEnv) publisher(pass vault.PassphraseFunc, auth token.Auth) (*publish.Publisher, error) {
+	p, err := publish.New(e.store, e.remote, pass, auth)
 	if err != nil {
 		return nil, err
 	}
 	p.Tokens = []token.Key{}
-	if c.tokens != nil {
-		if _, keys, err := c.tokens(); err == nil || keys != nil {
+	if e.tokens != nil {
+		if _, keys, err := e.tokens(); err == nil || keys != nil {
 			p.Tokens = append(p.Tokens, keys...)
 		}
 	}
@@ -117,9 +127,10 @@ type (
 // planPublishCmd works out what the request would publish and which keys
 // would sign, unlocking nothing.
 func planPublishCmd(c *common, req pubRequest) tea.Cmd {
+	env := c.pubEnv()
 	return func() tea.Msg {
 		refuse := func(vault.PassphraseRequest) ([]byte, error) { return nil, errPlanAsked }
-		p, err := c.publisher(refuse, token.Auth{PIN: func(vault.TokenRef) ([]byte, error) { return nil, errPlanAsked }})
+		p, err := env.publisher(refuse, token.Auth{PIN: func(vault.TokenRef) ([]byte, error) { return nil, errPlanAsked }})
 		if err != nil {
 			return pubPlannedMsg{err: err}
 		}
@@ -131,11 +142,12 @@ func planPublishCmd(c *common, req pubRequest) tea.Cmd {
 // signedTagsCmd reads the signed tags from the verified cache, as
 // `trustvault inspect --offline` sees them (none when nothing verifies).
 func signedTagsCmd(c *common, gun string) tea.Cmd {
+	if c.remote == nil {
+		return nil
+	}
+	o := c.remote.Options(gun, false, c.snap.now)
 	return func() tea.Msg {
-		if c.remote == nil {
-			return pubTagsMsg{}
-		}
-		info, _, err := remote.Inspect(context.Background(), c.remote.Options(gun, false, c.snap.now), gun, true)
+		info, _, err := remote.Inspect(context.Background(), o, gun, true)
 		if err != nil {
 			return pubTagsMsg{}
 		}
@@ -167,11 +179,12 @@ type pubAskedMsg struct {
 func startPublish(c *common, req pubRequest) *publishRun {
 	r := &publishRun{hardenRun: &hardenRun{events: make(chan tea.Msg), done: make(chan struct{})},
 		touch: newTouchSignal(), given: map[string][]byte{}}
+	env := c.pubEnv()
 	go func() {
 		defer r.touch.close()
 		defer r.forget()
 		auth := token.Auth{PIN: r.askPIN, Touch: func(vault.TokenRef) { r.touch.notify() }}
-		p, err := c.publisher(r.askPass, auth)
+		p, err := env.publisher(r.askPass, auth)
 		if err != nil {
 			r.send(pubDoneMsg{err: err})
 			return
