@@ -76,6 +76,13 @@ func TestPlansMatchWhatIsPublished(t *testing.T) {
 	if got := signers(rot); !slices.Equal(got, []string{"targets new", "root " + root}) || len(rot.Keys) != 1 || !strings.Contains(rot.Keys[0], "new targets key") {
 		t.Errorf("rotate plan: signers %v, keys %v", got, rot.Keys)
 	}
+	rr := must[*publish.Plan](t)(p.PlanRotate(ctx, gun, "root", publish.RotateOptions{}))
+	if got := changes(rr); !slices.Equal(got, []string{"root.json v1 → v2"}) || !slices.Equal(signers(rr), []string{"root new", "root (old key) " + root}) {
+		t.Errorf("root rotation plan: %v signed by %v", got, signers(rr))
+	}
+	if diff := vaulttest.SnapshotDiff(before, vaulttest.Snapshot(t, p.Store.Dir())); diff != "" {
+		t.Errorf("plans changed the trust directory: %s", diff)
+	}
 	alice := addStoreKey(t, p.Store, "alice")
 	before = vaulttest.Snapshot(t, p.Store.Dir())
 	add := must[*publish.Plan](t)(p.PlanAddSigner(ctx, gun, "alice", []publish.KeySource{{ID: alice}}))
