@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/trustvault/trustvault/vault/health"
+	"github.com/trustvault/trustvault/vault/keyrole"
 )
 
 // guideFilledMsg carries a lost-key guide filled for a key or role; the
@@ -43,13 +44,18 @@ type guidePage struct {
 	text          string
 	lines         []string
 	list          listView
+	rotate        key.Binding // the rotation the guide ends in: publish.go
 }
 
 var _ page = (*guidePage)(nil)
 
 func newGuidePage(c *common, msg guideFilledMsg) *guidePage {
-	p := &guidePage{c: c, keys: defaultNavKeys(), data: msg.data, text: msg.text}
+	p := &guidePage{c: c, keys: defaultNavKeys(), data: msg.data, text: msg.text,
+		rotate: key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "rotate"))}
 	p.keys.Open.SetEnabled(false)
+	// A lost root key cannot be rotated away (the old key signs a root
+	// rotation): its guide offers no rotation.
+	p.rotate.SetEnabled(msg.data.GUN != "" && msg.data.Kind != keyrole.Root)
 	return p
 }
 
@@ -110,6 +116,8 @@ func (p *guidePage) Update(msg tea.Msg) (page, tea.Cmd) {
 		switch {
 		case key.Matches(msg, p.keys.Back):
 			return p, send(backRequestedMsg{})
+		case key.Matches(msg, p.rotate):
+			return p, rotateFromGuide(p.c, p.rotate, p.data)
 		default:
 			p.list.scrollKeys(p.keys, msg, p.height)
 		}
@@ -120,11 +128,11 @@ func (p *guidePage) Update(msg tea.Msg) (page, tea.Cmd) {
 }
 
 func (p *guidePage) ShortHelp() []key.Binding {
-	return []key.Binding{p.keys.Down, p.keys.Up, p.keys.PageDown, p.keys.Back}
+	return []key.Binding{p.keys.Down, p.keys.Up, p.keys.PageDown, p.rotate, p.keys.Back}
 }
 
 func (p *guidePage) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{p.keys.Up, p.keys.Down, p.keys.PageUp, p.keys.PageDown, p.keys.Top, p.keys.Bottom, p.keys.Back}}
+	return [][]key.Binding{{p.keys.Up, p.keys.Down, p.keys.PageUp, p.keys.PageDown, p.keys.Top, p.keys.Bottom, p.keys.Back}, {p.rotate}}
 }
 
 func (p *guidePage) View() string {

@@ -368,8 +368,14 @@ func (r *hardenRun) send(msg tea.Msg) bool {
 
 // ask is the engine's passphrase callback.
 func (r *hardenRun) ask(req vault.PassphraseRequest) ([]byte, error) {
+	return r.question(func(answer chan<- hardenAnswer) tea.Msg { return hardenAskedMsg{req: req, answer: answer} })
+}
+
+// question hands the page a question (made with the channel its answer
+// comes back on) and waits for the answer.
+func (r *hardenRun) question(ask func(chan<- hardenAnswer) tea.Msg) ([]byte, error) {
 	answer := make(chan hardenAnswer, 1)
-	if !r.send(hardenAskedMsg{req: req, answer: answer}) {
+	if !r.send(ask(answer)) {
 		return nil, vault.ErrAborted
 	}
 	select {

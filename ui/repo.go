@@ -24,6 +24,7 @@ type repoPage struct {
 	generate      key.Binding // a new key: passphrase_pages.go
 	guide         key.Binding // the lost-key guide: guide.go
 	find          key.Binding // find a key by the start of its ID
+	publish       publishKeys // sign, revoke, add a signer, rotate: publish.go
 	width, height int
 	// finding is set while the person types a key ID's start; the cursor
 	// follows the first key it matches, and esc puts it back at from.
@@ -75,7 +76,9 @@ func newRepoPage(c *common, gun string, orphan bool) *repoPage {
 	p := &repoPage{c: c, keys: defaultNavKeys(), gun: gun, orphan: orphan,
 		generate: key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new key")),
 		guide:    guideBinding(),
-		find:     key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "find a key by ID"))}
+		find:     key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "find a key by ID")),
+		publish:  defaultPublishKeys()}
+	p.publish.setEnabled(!orphan) // keys without a repository publish nothing
 	p.findIn = textinput.New()
 	p.findIn.Prompt = "key ID: "
 	p.findIn.Placeholder = "its first characters"
@@ -331,6 +334,9 @@ func (p *repoPage) Update(msg tea.Msg) (page, tea.Cmd) {
 			}
 			return p, fillGuideCmd(p.c.snap, "targets", p.gun)
 		default:
+			if cmd, ok := p.publish.open(p.c, p.gun, msg); ok {
+				return p, cmd
+			}
 			navigate(&p.list, p.keys, msg)
 		}
 	case tea.MouseWheelMsg:
@@ -366,6 +372,7 @@ func (p *repoPage) FullHelp() [][]key.Binding {
 		{p.keys.Up, p.keys.Down, p.keys.PageUp, p.keys.PageDown, p.keys.Top, p.keys.Bottom},
 		{p.keys.Open, p.generate, p.guide, p.find, p.keys.Back},
 		trust,
+		p.publish.all(),
 	}
 }
 

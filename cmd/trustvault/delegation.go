@@ -90,8 +90,9 @@ func (a *app) signerCmd() *cobra.Command {
 
 func (a *app) signerAddCmd() *cobra.Command {
 	var (
-		sf   signFlags
-		keys []string
+		sf     signFlags
+		keys   []string
+		dryRun bool
 	)
 	cmd := &cobra.Command{
 		Use:   "add NAME GUN --key ID|FILE",
@@ -105,9 +106,13 @@ file here or on a Yubikey) or a PEM public key or certificate file.`,
 			if len(keys) == 0 {
 				return usage("%s", op+": give the signer's key with --key ID|FILE")
 			}
-			p, err := a.signingPublisher(&sf, args[1], publish.CheckSigner(args[0]), publish.CheckKeys(keySources(keys)))
+			p, err := a.signingPublisher(&sf, args[1], publish.CheckSignerName(args[0]), publish.CheckKeys(keySources(keys)))
 			if err != nil {
 				return failAtomic(op, err)
+			}
+			if dryRun {
+				pl, err := p.PlanAddSigner(context.Background(), args[1], args[0], keySources(keys))
+				return a.planned(op, pl, err)
 			}
 			res, err := p.AddSigner(context.Background(), args[1], args[0], keySources(keys))
 			return a.published(op, res, err)
@@ -115,6 +120,7 @@ file here or on a Yubikey) or a PEM public key or certificate file.`,
 	}
 	sf.add(cmd)
 	cmd.Flags().StringArrayVar(&keys, "key", nil, "the signer's key: ID, or a .pem/.crt/.pub file (repeatable)")
+	addDryRun(cmd, &dryRun)
 	return cmd
 }
 
@@ -132,7 +138,7 @@ targets/releases hides the tags it signed: that needs --force.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(_ *cobra.Command, args []string) error {
 			op := "signer remove " + args[0] + " " + args[1]
-			p, err := a.signingPublisher(&sf, args[1], publish.CheckSigner(args[0]))
+			p, err := a.signingPublisher(&sf, args[1], publish.CheckSignerName(args[0]))
 			if err != nil {
 				return failAtomic(op, err)
 			}

@@ -3,14 +3,12 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/publish"
-	"github.com/trustvault/trustvault/vault/remote"
 	"github.com/trustvault/trustvault/vault/token"
 )
 
@@ -38,24 +36,12 @@ func (a *app) publisher(f *serverFlags, gun string, checks ...error) (*publish.P
 	if err != nil {
 		return nil, err
 	}
-	server, err := rs.PublishServer()
-	if err != nil {
-		return nil, err
-	}
-	return &publish.Publisher{
-		Store: s,
-		Remote: remote.Options{
-			Server: server, CAFile: f.caFile, TrustDir: s.Dir(), NotaryConfig: f.config,
-			DockerConfig: rs.DockerDir, HelperEnv: remote.EnvList(a.env),
+	return publish.New(s, rs, a.passphrases().get, token.Auth{
+		PIN: func(ref vault.TokenRef) ([]byte, error) {
+			return a.secret(envPIVPIN, "PIN", "the PIN of "+ref.Name())
 		},
-		Pass: a.passphrases().get,
-		Auth: token.Auth{
-			PIN: func(ref vault.TokenRef) ([]byte, error) {
-				return a.secret(envPIVPIN, "PIN", "the PIN of "+ref.Name())
-			},
-			Touch: a.touchPrompt,
-		},
-	}, nil
+		Touch: a.touchPrompt,
+	})
 }
 
 // signFlags are the flags of a command that may sign with a Yubikey: the
@@ -106,6 +92,28 @@ func (a *app) published(op string, res *publish.Result, err error) error {
 	return failAtomic(op, fmt.Errorf("%w; nothing was published, the metadata cache and the key store are unchanged", err))
 }
 
+// addDryRun adds --dry-run: print the engine's plan, publish nothing.
+func addDryRun(cmd *cobra.Command, dryRun *bool) {
+	cmd.Flags().BoolVar(dryRun, "dry-run", false, "say what would be published and which keys would sign; unlock, write and send nothing")
+}
+
+// planned prints what a change would publish and which keys would sign
+// it, or why it could not be worked out.
+func (a *app) planned(op string, pl *publish.Plan, err error) error {
+	var pe *publish.PublishError
+	switch {
+	case errors.As(err, &pe):
+		return failAtomic(op, err) // it says what was not published
+	case err != nil:
+		return failAtomic(op, fmt.Errorf("%w; nothing was published (dry run)", err))
+	}
+	fmt.Fprintf(a.stdout, "%s on %s (dry run, nothing sent):\n", pl.GUN, pl.Server)
+	for _, l := range pl.Lines() {
+		fmt.Fprintf(a.stdout, "  %s\n", l)
+	}
+	return nil
+}
+
 func (a *app) printResult(res *publish.Result) {
 	w := a.stdout
 	fmt.Fprintf(w, "%s: published %s", res.GUN, strings.Join(res.Published, ", "))
@@ -137,17 +145,8 @@ func splitTag(arg string) (gun, tag string, err error) {
 	return arg[:i], arg[i+1:], nil
 }
 
-// keySource reads --key: a file when it names one (.pem, .crt, .pub),
-// else a key ID.
-func keySource(v string) publish.KeySource {
-	if strings.ContainsRune(v, os.PathSeparator) || strings.HasSuffix(v, ".pem") || strings.HasSuffix(v, ".crt") || strings.HasSuffix(v, ".pub") {
-		return publish.KeySource{File: v}
-	}
-	if _, err := os.Stat(v); err == nil {
-		return publish.KeySource{File: v}
-	}
-	return publish.KeySource{ID: v}
-}
+// keySource reads --key: a file when it names one, else a key ID.
+func keySource(v string) publish.KeySource { return publish.KeySourceOf(v) }
 
 func keySources(vs []string) []publish.KeySource {
 	out := make([]publish.KeySource, 0, len(vs))

@@ -119,6 +119,14 @@ func TestPublishCommandsAgainstNotaryServer(t *testing.T) {
 	d2, s2 := manifest("manifest v2")
 	c.ok([]string{"published targets/alice, targets/releases", "signed by targets/alice: key " + alice[:7]},
 		"sign", gun+":v2", "--digest", d2, "--size", s2, ca)
+	// --dry-run says what the rotation publishes and who signs, and
+	// changes nothing: no key made, nothing sent.
+	dry := treeSums(t, c.trust)
+	c.ok([]string{"(dry run, nothing sent)", "publishes targets.json v3 → v4, root.json v1 → v2", "then the server signs snapshot, timestamp",
+		"uses a new targets key", "signed by targets: the new key", "signed by root: key"}, "rotate", gun, "targets", ca, "--dry-run")
+	if after := treeSums(t, c.trust); len(after) != len(dry) {
+		t.Errorf("rotate --dry-run changed the trust directory: %d files before, %d after", len(dry), len(after))
+	}
 	c.ok([]string{"published root, targets", "signed by root: key", "new targets key"}, "rotate", gun, "targets", ca)
 
 	// A fresh notary CLI (no keys, new trust directory) sees the tags.

@@ -13,6 +13,7 @@ func (a *app) rotateCmd() *cobra.Command {
 		sf            signFlags
 		serverManaged bool
 		keyID         string
+		dryRun        bool
 	)
 	cmd := &cobra.Command{
 		Use:   "rotate GUN ROLE",
@@ -35,6 +36,10 @@ else a new key is made here.`,
 			if err != nil {
 				return failAtomic(op, err)
 			}
+			if dryRun {
+				pl, err := p.PlanRotate(context.Background(), args[0], args[1], o)
+				return a.planned(op, pl, err)
+			}
 			res, err := p.Rotate(context.Background(), args[0], args[1], o)
 			return a.published(op, res, err)
 		},
@@ -42,5 +47,6 @@ else a new key is made here.`,
 	sf.add(cmd)
 	cmd.Flags().BoolVar(&serverManaged, "server-managed", false, "let the server hold the new key (snapshot, timestamp)")
 	cmd.Flags().StringVar(&keyID, "key", "", "rotate to this existing key (ID) instead of a new one")
+	addDryRun(cmd, &dryRun)
 	return cmd
 }

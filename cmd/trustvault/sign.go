@@ -17,6 +17,7 @@ func (a *app) signCmd() *cobra.Command {
 		size   int64
 		role   string
 		reg    registryFlags
+		dryRun bool
 	)
 	cmd := &cobra.Command{
 		Use:   "sign GUN:TAG [--digest DIGEST --size N]",
@@ -54,6 +55,10 @@ its sha256 and size are signed: what docker trust sign signed after a push.`,
 			if err != nil {
 				return failAtomic("sign "+args[0], err)
 			}
+			if dryRun {
+				pl, err := p.PlanSign(context.Background(), gun, tag, digest, size, role)
+				return a.planned("sign "+args[0], pl, err)
+			}
 			res, err := p.Sign(context.Background(), gun, tag, digest, size, role)
 			return a.published("sign "+args[0], res, err)
 		},
@@ -63,6 +68,7 @@ its sha256 and size are signed: what docker trust sign signed after a push.`,
 	cmd.Flags().Int64Var(&size, "size", 0, "the manifest's size in bytes")
 	cmd.Flags().StringVar(&role, "role", "", "the role to sign in (targets or targets/NAME; default: as docker trust sign)")
 	reg.add(cmd)
+	addDryRun(cmd, &dryRun)
 	return cmd
 }
 
@@ -95,8 +101,9 @@ func (a *app) registryManifest(sf serverFlags, reg registryFlags, gun, tag strin
 
 func (a *app) revokeCmd() *cobra.Command {
 	var (
-		sf   signFlags
-		role string
+		sf     signFlags
+		role   string
+		dryRun bool
 	)
 	cmd := &cobra.Command{
 		Use:   "revoke GUN:TAG",
@@ -114,11 +121,16 @@ signed it.`,
 			if err != nil {
 				return failAtomic("revoke "+args[0], err)
 			}
+			if dryRun {
+				pl, err := p.PlanRevoke(context.Background(), gun, tag, role)
+				return a.planned("revoke "+args[0], pl, err)
+			}
 			res, err := p.Revoke(context.Background(), gun, tag, role)
 			return a.published("revoke "+args[0], res, err)
 		},
 	}
 	sf.add(cmd)
 	cmd.Flags().StringVar(&role, "role", "", "the role to remove the tag from (targets or targets/NAME)")
+	addDryRun(cmd, &dryRun)
 	return cmd
 }

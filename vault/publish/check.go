@@ -48,14 +48,6 @@ func CheckSignRole(role string) error {
 	return nil
 }
 
-// CheckSigner checks a signer's name, as docker trust signer takes it.
-func CheckSigner(name string) error {
-	if checkDelegationName("targets/"+name) != nil || strings.Contains(name, "/") || name == "releases" {
-		return fmt.Errorf("signer name %.80q: use lowercase letters, digits, - and _ (and not \"releases\")", name)
-	}
-	return nil
-}
-
 // CheckKeys checks delegation keys: a key ID of 7 to 64 hex digits, or a
 // file that holds a PEM certificate or public key (read, bounded, and
 // parsed here). A key named by ID is looked up when the change is made.

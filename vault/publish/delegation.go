@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"slices"
 	"strings"
 
@@ -27,6 +28,18 @@ const MaxKeyFileSize = 64 << 10
 type KeySource struct {
 	ID   string
 	File string
+}
+
+// KeySourceOf reads a key as a person names it: a file when it looks like
+// one (a path, .pem, .crt, .pub) or exists, else a key ID.
+func KeySourceOf(v string) KeySource {
+	if strings.ContainsRune(v, os.PathSeparator) || strings.HasSuffix(v, ".pem") || strings.HasSuffix(v, ".crt") || strings.HasSuffix(v, ".pub") {
+		return KeySource{File: v}
+	}
+	if _, err := os.Stat(v); err == nil {
+		return KeySource{File: v}
+	}
+	return KeySource{ID: v}
 }
 
 func (k KeySource) String() string {
@@ -107,6 +120,31 @@ func (t *txn) keyFromID(id string) (tuf.Key, error) {
 		if tk.ID == want || (len(want) >= 7 && strings.HasPrefix(tk.ID, want)) {
 			return tuf.NewKey(tk.Public)
 		}
+	}
+	if t.dry {
+		// A plan unlocks nothing: the key must be in the store; its
+		// public part is read when publishing.
+		k, err := t.p.Store.Key(want)
+		if err != nil {
+			return tuf.Key{}, fmt.Errorf("key %.70q: %w", id, err)
+		}
+		if k.Err != nil {
+			return tuf.Key{}, fmt.Errorf("key %.70q: %w", id, k.Err)
+		}
+		for sid, real := range t.alias {
+			if real == k.ID {
+				return t.standIns[sid], nil
+			}
+		}
+		t.planNew = append(t.planNew, fmt.Sprintf("key %s from %s (its passphrase opens it to read its public part)", vault.ShortID(k.ID), k.Path))
+		sk, priv, err := standIn()
+		if err == nil {
+			// Held, as the key it stands for is, and named after it.
+			t.mem[mustCanonical(sk)] = priv
+			t.alias[mustCanonical(sk)] = k.ID
+			t.standIns[mustCanonical(sk)] = sk
+		}
+		return sk, err
 	}
 	pemData, err := t.p.Store.ExportPublic(want, t.p.Pass)
 	if err != nil {
@@ -198,7 +236,7 @@ func (p *Publisher) AddDelegation(ctx context.Context, gun, role string, c Deleg
 	if err := CheckKeys(c.Keys); err != nil {
 		return nil, err
 	}
-	return p.change(ctx, gun, func(t *txn) error { return t.addKeys(role, c) })
+	return p.publish(ctx, gun, func(t *txn) error { return t.addKeys(role, c) })
 }
 
 func (t *txn) addKeys(role string, c DelegationChange) error {
@@ -223,7 +261,7 @@ func (p *Publisher) RemoveDelegation(ctx context.Context, gun, role string, keyI
 	if err := CheckKeyIDs(keyIDs); err != nil {
 		return nil, err
 	}
-	return p.change(ctx, gun, func(t *txn) error { return t.removeFromDelegation(role, keyIDs) })
+	return p.publish(ctx, gun, func(t *txn) error { return t.removeFromDelegation(role, keyIDs) })
 }
 
 func (t *txn) removeFromDelegation(role string, keyIDs []string) error {
@@ -268,8 +306,25 @@ func keyMatches(k tuf.Key, id, want string) bool {
 // keys go into targets/releases and targets/NAME (created with every
 // path), and the targets file is published.
 func (p *Publisher) AddSigner(ctx context.Context, gun, name string, keys []KeySource) (*Result, error) {
-	role, err := signerRole(name)
+	change, err := addSignerChange(name, keys)
 	if err != nil {
+		return nil, err
+	}
+	return p.publish(ctx, gun, change)
+}
+
+// CheckSignerName applies docker's rule for a signer's name.
+func CheckSignerName(name string) error {
+	if err := checkDelegationName("targets/" + name); err != nil || strings.Contains(name, "/") || name == "releases" {
+		return fmt.Errorf("signer name %.80q: use lowercase letters, digits, - and _ (and not \"releases\")", name)
+	}
+	return nil
+}
+
+// addSignerChange checks a signer and its keys and makes the change that
+// adds them.
+func addSignerChange(name string, keys []KeySource) (func(*txn) error, error) {
+	if err := CheckSignerName(name); err != nil {
 		return nil, err
 	}
 	if len(keys) == 0 {
@@ -278,22 +333,14 @@ func (p *Publisher) AddSigner(ctx context.Context, gun, name string, keys []KeyS
 	if err := CheckKeys(keys); err != nil {
 		return nil, err
 	}
-	return p.change(ctx, gun, func(t *txn) error {
-		for _, r := range []string{"targets/releases", role} {
+	return func(t *txn) error {
+		for _, r := range []string{"targets/releases", "targets/" + name} {
 			if err := t.addKeys(r, DelegationChange{Keys: keys}); err != nil {
 				return err
 			}
 		}
 		return nil
-	})
-}
-
-// signerRole is a docker signer's role, targets/NAME.
-func signerRole(name string) (string, error) {
-	if err := CheckSigner(name); err != nil {
-		return "", err
-	}
-	return "targets/" + name, nil
+	}, nil
 }
 
 // RemoveSigner removes a signer as `docker trust signer remove NAME`
@@ -301,11 +348,11 @@ func signerRole(name string) (string, error) {
 // another signer has them. Removing the last key of targets/releases
 // removes that role and so hides the tags it signed: it needs force.
 func (p *Publisher) RemoveSigner(ctx context.Context, gun, name string, force bool) (*Result, error) {
-	role, err := signerRole(name)
-	if err != nil {
+	if err := CheckSignerName(name); err != nil {
 		return nil, err
 	}
-	return p.change(ctx, gun, func(t *txn) error { return t.removeSigner(role, force) })
+	role := "targets/" + name
+	return p.publish(ctx, gun, func(t *txn) error { return t.removeSigner(role, force) })
 }
 
 func (t *txn) removeSigner(role string, force bool) error {

@@ -24,6 +24,17 @@
 // root.json), so it stays, with its file as the backup, and a second init
 // finds and uses it.
 //
+// Plans (PlanSign, PlanRevoke, PlanAddSigner, PlanRotate) work a change
+// out with the same code, but unlock no key, write no file and send
+// nothing: the metadata files it would publish with their versions, what
+// the server would sign, and which keys would sign and where they are
+// (the CLI's --dry-run, the interactive view's confirmation). A key the
+// change would make, or read only when publishing, stands in as a key of
+// its own in a plan, and the plan says so.
+//
+// New builds the publisher for a run's remote.Setup: the server the
+// person named, never docker's guess; the CLI and the view both use it.
+//
 // It imports vault, vault/tuf, vault/remote, vault/token and vault/keyrole;
 // it never touches the terminal.
 package publish

@@ -55,6 +55,24 @@ type Publisher struct {
 	Now  func() time.Time
 }
 
+// New is the publisher for one run: the key store, the server the person
+// named (rs.PublishServer: --server, DOCKER_CONTENT_TRUST_SERVER or the
+// notary config's remote_server.url, never docker's guess), the store's
+// directory as the metadata cache, and how passphrases, PINs and touches
+// are asked. The CLI and the interactive view both build it here.
+func New(s *vault.Store, rs *remote.Setup, pass vault.PassphraseFunc, auth token.Auth) (*Publisher, error) {
+	if rs == nil {
+		return nil, errors.New("no notary server configured: give --server URL or set " + remote.EnvTrustServer)
+	}
+	server, err := rs.PublishServer()
+	if err != nil {
+		return nil, err
+	}
+	o := rs.Options("", true, time.Time{})
+	o.Server, o.TrustDir, o.At = server, s.Dir(), time.Time{}
+	return &Publisher{Store: s, Remote: o, Pass: pass, Auth: auth}, nil
+}
+
 // Result is what a published change did.
 type Result struct {
 	GUN string
@@ -159,21 +177,6 @@ func (p *Publisher) begin(ctx context.Context, gun string) (*txn, error) {
 	t.repo = u.Repo
 	t.root = rootDocOf(u.Repo.Root)
 	return t, nil
-}
-
-// change pulls and verifies gun, lets edit change it, then commits: signs,
-// publishes in one POST and verifies. When edit fails nothing is sent and
-// what it wrote is undone.
-func (p *Publisher) change(ctx context.Context, gun string, edit func(*txn) error) (*Result, error) {
-	t, err := p.begin(ctx, gun)
-	if err != nil {
-		return nil, err
-	}
-	if err := edit(t); err != nil {
-		t.close()
-		return nil, t.fail(err, false)
-	}
-	return t.commit(ctx)
 }
 
 // commit signs the changed files, publishes them in one POST, then pulls

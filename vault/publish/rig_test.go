@@ -221,7 +221,7 @@ func TestPublishFaultsChangeNothing(t *testing.T) {
 		if !errors.As(err, &pe) || pe.Uncertain || !strings.Contains(err.Error(), "nothing was published") || !strings.Contains(err.Error(), "503") {
 			t.Errorf("%s with the server failing: %v", c.name, err)
 		}
-		if diff := snapshotDiff(before, vaulttest.Snapshot(t, p.Store.Dir())); diff != "" {
+		if diff := vaulttest.SnapshotDiff(before, vaulttest.Snapshot(t, p.Store.Dir())); diff != "" {
 			t.Errorf("%s with the server failing changed the trust directory: %s", c.name, diff)
 		}
 	}
@@ -246,7 +246,7 @@ func TestPublishFaultsChangeNothing(t *testing.T) {
 	if !errors.Is(err, vault.ErrWrongPassphrase) && !errors.Is(err, vault.ErrAborted) {
 		t.Errorf("rotate with a wrong root passphrase: %v", err)
 	}
-	if diff := snapshotDiff(before, vaulttest.Snapshot(t, p.Store.Dir())); diff != "" {
+	if diff := vaulttest.SnapshotDiff(before, vaulttest.Snapshot(t, p.Store.Dir())); diff != "" {
 		t.Errorf("a wrong passphrase changed the trust directory: %s", diff)
 	}
 	for _, r := range proxy.Requests() {
@@ -254,24 +254,6 @@ func TestPublishFaultsChangeNothing(t *testing.T) {
 			t.Errorf("a publish reached the server: %+v", r.Path)
 		}
 	}
-}
-
-func snapshotDiff(a, b map[string]string) string {
-	var out []string
-	for k, v := range a {
-		if w, ok := b[k]; !ok {
-			out = append(out, "removed "+k)
-		} else if w != v {
-			out = append(out, "changed "+k)
-		}
-	}
-	for k := range b {
-		if _, ok := a[k]; !ok {
-			out = append(out, "added "+k)
-		}
-	}
-	slices.Sort(out)
-	return strings.Join(out, ", ")
 }
 
 // Delete archives first, then deletes on the server and the cache.

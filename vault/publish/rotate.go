@@ -5,6 +5,9 @@ package publish
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"fmt"
 	"slices"
 
@@ -32,7 +35,7 @@ func (p *Publisher) Rotate(ctx context.Context, gun, role string, o RotateOption
 	if err := CheckRotation(role, o); err != nil {
 		return nil, fmt.Errorf("rotate: %w", err)
 	}
-	return p.change(ctx, gun, func(t *txn) error { return t.rotate(ctx, role, o) })
+	return p.publish(ctx, gun, func(t *txn) error { return t.rotate(ctx, role, o) })
 }
 
 func (t *txn) rotate(ctx context.Context, role string, o RotateOptions) error {
@@ -43,9 +46,11 @@ func (t *txn) rotate(ctx context.Context, role string, o RotateOptions) error {
 	switch role {
 	case "root":
 		oldKeys, _ := t.root.roleKeys("root")
-		certKey, err := t.rootCertificateKey(mustCanonical(key))
-		if err != nil {
-			return err
+		certKey := key
+		if !t.dry { // a plan opens no key: the certificate is made when publishing
+			if certKey, err = t.rootCertificateKey(mustCanonical(key)); err != nil {
+				return err
+			}
 		}
 		if slices.ContainsFunc(oldKeys, func(k tuf.Key) bool { return mustCanonical(k) == mustCanonical(certKey) }) {
 			return fmt.Errorf("key %s is the root key already", mustCanonical(key)[:7])
@@ -70,6 +75,12 @@ func (t *txn) rotate(ctx context.Context, role string, o RotateOptions) error {
 
 // rotationKey is the new key: the server's, an existing one, or new.
 func (t *txn) rotationKey(ctx context.Context, role string, o RotateOptions) (tuf.Key, error) {
+	if o.ServerManaged && t.dry {
+		// A plan asks the server for nothing: a stand-in no one here holds.
+		t.planNew = append(t.planNew, fmt.Sprintf("a new %s key, made and held by the server", role))
+		k, _, err := standIn() // no one here holds it
+		return k, err
+	}
 	if o.ServerManaged {
 		return remote.ServerKey(ctx, t.opts, role, true)
 	}
@@ -110,4 +121,15 @@ func (t *txn) rotateDelegation(role string, key tuf.Key) error {
 func mustCanonical(k tuf.Key) string {
 	id, _ := k.CanonicalID()
 	return id
+}
+
+// standIn is a key for a plan where the real key is not known yet (the
+// server's, or one whose public part needs a passphrase).
+func standIn() (tuf.Key, *ecdsa.PrivateKey, error) {
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tuf.Key{}, nil, err
+	}
+	k, err := tuf.NewKey(&priv.PublicKey)
+	return k, priv, err
 }

@@ -163,7 +163,8 @@ func Target(digest string, size int64) (tuf.FileMeta, error) {
 	return tuf.FileMeta{Length: size, Hashes: map[string][]byte{"sha256": raw}}, nil
 }
 
-func checkTag(tag string) error {
+// CheckTag checks a tag name as docker and notary take it.
+func CheckTag(tag string) error {
 	if tag == "" || len(tag) > 128 || strings.ContainsAny(tag, "/:@ \t\r\n") {
 		return fmt.Errorf("tag %.80q is not a tag name", tag)
 	}
@@ -174,7 +175,16 @@ func checkTag(tag string) error {
 // picks: targets when there are no delegations, else every direct
 // delegation of targets whose paths allow the tag and whose key is here).
 func (p *Publisher) Sign(ctx context.Context, gun, tag, digest string, size int64, role string) (*Result, error) {
-	if err := checkTag(tag); err != nil {
+	change, err := signChange(tag, digest, size, role)
+	if err != nil {
+		return nil, err
+	}
+	return p.publish(ctx, gun, change)
+}
+
+// signChange checks a tag to sign and makes the change that signs it.
+func signChange(tag, digest string, size int64, role string) (func(*txn) error, error) {
+	if err := CheckTag(tag); err != nil {
 		return nil, err
 	}
 	if err := CheckSignRole(role); err != nil {
@@ -184,23 +194,32 @@ func (p *Publisher) Sign(ctx context.Context, gun, tag, digest string, size int6
 	if err != nil {
 		return nil, err
 	}
-	return p.change(ctx, gun, func(t *txn) error {
+	return func(t *txn) error {
 		return t.editTag(tag, role, false, func(d *targetsDoc) { d.targets[tag] = meta })
-	})
+	}, nil
 }
 
 // Revoke removes tag from role ("": from every role `docker trust revoke`
 // would: those of Sign's choice that hold the tag).
 func (p *Publisher) Revoke(ctx context.Context, gun, tag, role string) (*Result, error) {
-	if err := checkTag(tag); err != nil {
+	change, err := revokeChange(tag, role)
+	if err != nil {
+		return nil, err
+	}
+	return p.publish(ctx, gun, change)
+}
+
+// revokeChange checks a tag to revoke and makes the change that revokes it.
+func revokeChange(tag, role string) (func(*txn) error, error) {
+	if err := CheckTag(tag); err != nil {
 		return nil, err
 	}
 	if err := CheckSignRole(role); err != nil {
 		return nil, err
 	}
-	return p.change(ctx, gun, func(t *txn) error {
+	return func(t *txn) error {
 		return t.editTag(tag, role, true, func(d *targetsDoc) { delete(d.targets, tag) })
-	})
+	}, nil
 }
 
 // editTag applies set to the targets of every role tag is signed into

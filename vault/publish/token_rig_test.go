@@ -143,7 +143,7 @@ func tokenFaults(t *testing.T, p *publish.Publisher, gun string, card *pivtest.C
 		if !errors.As(err, &pe) || !errors.Is(err, want) || !strings.Contains(err.Error(), "nothing was published") {
 			t.Errorf("%s: %v, want a PublishError wrapping %v", name, err, want)
 		}
-		if diff := snapshotDiff(before, vaulttest.Snapshot(t, p.Store.Dir())); diff != "" {
+		if diff := vaulttest.SnapshotDiff(before, vaulttest.Snapshot(t, p.Store.Dir())); diff != "" {
 			t.Errorf("%s changed the trust directory: %s", name, diff)
 		}
 	}

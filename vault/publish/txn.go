@@ -45,6 +45,14 @@ type txn struct {
 	tokens   []token.Key
 	listed   bool
 	signedBy []string
+
+	// dry marks a plan: nothing is written, sent or unlocked; new keys
+	// and keys named by ID are stand-ins, described in planNew.
+	dry     bool
+	planNew []string
+	// alias names the key a plan's stand-in stands for.
+	alias    map[string]string
+	standIns map[string]tuf.Key
 }
 
 // rootDoc is root.json's content as it will be signed.
@@ -141,7 +149,7 @@ func (d *targetsDoc) dropUnusedKeys() {
 
 func (p *Publisher) newTxn(gun string, o remote.Options) *txn {
 	return &txn{p: p, gun: gun, opts: o, now: p.now(), docs: map[string]*targetsDoc{},
-		mem: map[string]crypto.Signer{}, signers: map[string]*token.Signer{}}
+		mem: map[string]crypto.Signer{}, signers: map[string]*token.Signer{}, alias: map[string]string{}, standIns: map[string]tuf.Key{}}
 }
 
 func (t *txn) close() {
@@ -324,25 +332,46 @@ func (t *txn) noteSigner(role string, s *token.Signer) {
 
 // signersFor opens as many keys of the role as its threshold needs.
 func (t *txn) signersFor(role string, keys []tuf.Key, threshold int) ([]tuf.Signer, error) {
+	picked, err := t.pick(role, keys, threshold)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]tuf.Signer, 0, len(picked))
+	for _, k := range picked {
+		s, err := t.signer(k, role)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// pick chooses, in order, as many keys of the role as its threshold
+// needs among those held here (a new key, a plugged-in token, a key
+// file), without opening any: the keys that will sign.
+func (t *txn) pick(role string, keys []tuf.Key, threshold int) ([]tuf.Key, error) {
 	if threshold < 1 {
 		threshold = 1
 	}
-	var out []tuf.Signer
+	var out []tuf.Key
 	var ids []string
 	for _, k := range keys {
 		if len(out) == threshold {
 			break
 		}
-		cid, _ := k.CanonicalID()
-		ids = append(ids, vault.ShortID(cid))
-		s, err := t.signer(k, role)
-		if errors.Is(err, errNotHeld) {
-			continue
+		cid, err := k.CanonicalID()
+		if err != nil {
+			return nil, fmt.Errorf("%s key %s: %w", role, vault.ShortID(k.ID()), err)
 		}
+		ids = append(ids, vault.ShortID(cid))
+		held, err := t.holds(cid)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, s)
+		if held {
+			out = append(out, k)
+		}
 	}
 	if len(out) < threshold {
 		return nil, fmt.Errorf("%s needs %d signature(s) by key(s) %s; this key store and the plugged-in tokens hold %d of them: %w",
@@ -357,6 +386,16 @@ func (t *txn) newKey(role, gun string) (tuf.Key, error) {
 	priv, err := ecdsa.GenerateKey(elliptic.P256(), t.p.rand())
 	if err != nil {
 		return tuf.Key{}, fmt.Errorf("new %s key: %w", role, err)
+	}
+	if t.dry {
+		// A plan writes nothing: the key stands in for the one the
+		// change will make, and says so.
+		key, err := tuf.NewKey(&priv.PublicKey)
+		if err == nil {
+			t.mem[mustCanonical(key)] = priv
+			t.planNew = append(t.planNew, fmt.Sprintf("a new %s key, made here and written to the key store under a passphrase you choose", role))
+		}
+		return key, err
 	}
 	k, err := t.p.Store.AddKey(priv, role, gun, t.p.Pass)
 	if err != nil {

@@ -68,7 +68,7 @@ func TestPublishErrorSays(t *testing.T) {
 
 func TestCheckTagAndRoleNames(t *testing.T) {
 	for _, tag := range []string{"", "a/b", "a:b", "a b", strings.Repeat("x", 129)} {
-		if checkTag(tag) == nil {
+		if CheckTag(tag) == nil {
 			t.Errorf("tag %q accepted", tag)
 		}
 	}
@@ -77,7 +77,7 @@ func TestCheckTagAndRoleNames(t *testing.T) {
 			t.Errorf("role %q accepted", role)
 		}
 	}
-	if checkTag("v1.2-rc") != nil || checkDelegationName("targets/releases/team") != nil {
+	if CheckTag("v1.2-rc") != nil || checkDelegationName("targets/releases/team") != nil {
 		t.Error("good names refused")
 	}
 }

@@ -14,6 +14,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/trustvault/trustvault/vault"
@@ -44,6 +46,26 @@ func WriteFile(t testing.TB, path string, data []byte) {
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// SnapshotDiff says how two Snapshots differ ("added F, changed G,
+// removed H", sorted), "" when they are the same.
+func SnapshotDiff(before, after map[string]string) string {
+	var out []string
+	for k, v := range before {
+		if w, ok := after[k]; !ok {
+			out = append(out, "removed "+k)
+		} else if w != v {
+			out = append(out, "changed "+k)
+		}
+	}
+	for k := range after {
+		if _, ok := before[k]; !ok {
+			out = append(out, "added "+k)
+		}
+	}
+	slices.Sort(out)
+	return strings.Join(out, ", ")
 }
 
 // Snapshot records every regular file under dir with its content, keyed by
