@@ -11,7 +11,8 @@ import (
 )
 
 // ArchiveFunc writes a repository's gathered trust data into an archive
-// and returns where (vault.WriteTrustArchive, when the lead wires it).
+// and returns where (the CLI writes a vault.WriteTrustArchive and records
+// it).
 type ArchiveFunc func(*remote.Bundle) (path string, err error)
 
 // Deleted is what Delete did.
