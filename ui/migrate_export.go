@@ -37,7 +37,7 @@ const (
 // cosignLabels are the label choices, the default first.
 var cosignLabels = [...]struct{ label, text string }{
 	{migrate.LabelSigstore, "ENCRYPTED SIGSTORE PRIVATE KEY: cosign 2.0.1 and later (the default)"},
-	{migrate.LabelCosign, "ENCRYPTED COSIGN PRIVATE KEY: cosign 2.0.0 and older, which read only this label"},
+	{migrate.LabelCosign, "ENCRYPTED COSIGN PRIVATE KEY: cosign 2.0.0 and older"},
 }
 
 type cosignKeys struct {
@@ -336,6 +336,8 @@ func (p *cosignExportPage) labelView() string {
 		}
 		lines = append(lines, truncate(line, p.width))
 	}
+	lines = append(lines, "", st.Faint.Render(wrap("cosign 2.0.0 and older read only the COSIGN label; every later release reads both. "+
+		"The key is encrypted with scrypt N=2^15, which every cosign release reads.", p.width)))
 	return strings.Join(lines, "\n")
 }
 

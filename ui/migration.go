@@ -113,9 +113,15 @@ func (p *migrationPage) setKeys() {
 func (p *migrationPage) Update(msg tea.Msg) (page, tea.Cmd) {
 	switch msg := msg.(type) {
 	case migrationReportedMsg:
+		gun := p.selectedGUN()
 		p.loading, p.report, p.built, p.now = false, msg.report, msg.snap, msg.snap.now
 		p.layout()
 		p.list.top()
+		for i, r := range p.repoOf {
+			if r >= 0 && p.report[r].GUN == gun {
+				p.list.jump(i, 1) // the same repository as before u
+			}
+		}
 		p.showSection()
 		return p, nil
 	case errorMsg:
@@ -129,8 +135,8 @@ func (p *migrationPage) Update(msg tea.Msg) (page, tea.Cmd) {
 		case key.Matches(msg, p.keys.Update):
 			return p, p.update()
 		case key.Matches(msg, p.keys.Open):
-			if p.list.selected() {
-				return p, send(repoSelectedMsg{gun: p.report[p.repoOf[p.list.cursor]].GUN})
+			if gun := p.selectedGUN(); gun != "" {
+				return p, send(repoSelectedMsg{gun: gun})
 			}
 		default:
 			navigate(&p.list, p.keys.navKeys, msg)
@@ -141,6 +147,14 @@ func (p *migrationPage) Update(msg tea.Msg) (page, tea.Cmd) {
 		p.showSection()
 	}
 	return p, nil
+}
+
+// selectedGUN is the repository under the cursor ("" when none).
+func (p *migrationPage) selectedGUN() string {
+	if !p.list.selected() || p.list.cursor >= len(p.repoOf) {
+		return ""
+	}
+	return p.report[p.repoOf[p.list.cursor]].GUN
 }
 
 // showSection scrolls so that the selected repository's lines are on
@@ -295,4 +309,10 @@ func (p *migrationPage) summary() string {
 	}
 	return fmt.Sprintf("%s · %d on Docker Hub · %d archived and current · m on a key exports it to cosign",
 		plural(len(p.report), "repository", "repositories"), hub, archived)
+}
+
+// scrollInfo says which lines are on screen, for the title line.
+func (p *migrationPage) scrollInfo() (first, last, total int) {
+	first, last = p.list.visible()
+	return first, last, p.list.n
 }
