@@ -350,14 +350,14 @@ func (p *cosignExportPage) doneView() string {
 		st.OK.Render(wrap("Wrote "+ex.KeyPath+" (0600, encrypted under the new passphrase) and "+ex.PubPath+" (0644).", p.width)),
 		wrap(ex.PubPath+" is the same public key as DCT key "+p.key.ShortID()+".", p.width),
 		"",
-		st.Warn.Render(wrap("cosign sign uploads the signature and your public key to the PUBLIC Rekor transparency log by default: "+
-			"add --tlog-upload=false to keep them private (verifiers then add --insecure-ignore-tlog).", p.width)),
-		"",
 	}
 	for _, l := range migrate.CosignUsage(ex.KeyPath, ex.PubPath) {
-		if strings.HasPrefix(strings.TrimSpace(l), "cosign ") {
+		switch {
+		case strings.HasPrefix(strings.TrimSpace(l), "cosign "):
 			lines = append(lines, wrapCommand(l, p.width)...) // commands stay whole, to paste
-		} else {
+		case strings.HasPrefix(l, "    "):
+			lines = append(lines, st.Warn.Render(l)) // what cosign sign does by default: Rekor
+		default:
 			lines = append(lines, wrap(l, p.width))
 		}
 	}
