@@ -40,23 +40,10 @@ var cosignLabels = [...]struct{ label, text string }{
 	{migrate.LabelCosign, "ENCRYPTED COSIGN PRIVATE KEY: cosign 2.0.0 and older"},
 }
 
-type cosignKeys struct {
-	Up, Down, Select, Back key.Binding
-}
-
-func defaultCosignKeys() cosignKeys {
-	return cosignKeys{
-		Up:     key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:   key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		Select: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose")),
-		Back:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
-	}
-}
-
 // cosignExportPage runs the export of one key file.
 type cosignExportPage struct {
 	c             *common
-	keys          cosignKeys
+	keys          generateKeys // the label list: the generate flow's keys
 	width, height int
 
 	key  vault.Key
@@ -85,7 +72,8 @@ type (
 )
 
 func newCosignExportPage(c *common, k vault.Key) (*cosignExportPage, tea.Cmd) {
-	p := &cosignExportPage{c: c, keys: defaultCosignKeys(), key: k, step: cosignForm}
+	p := &cosignExportPage{c: c, keys: defaultGenerateKeys(), key: k, step: cosignForm}
+	p.keys.Back.SetHelp("esc", "back")
 	if err := migrate.CheckCosignAlgorithm(k.Algorithm); err != nil {
 		p.step, p.why = cosignRefused, sentence(err.Error())
 		return p, nil
@@ -140,13 +128,21 @@ func (p *cosignExportPage) FullHelp() [][]key.Binding {
 
 // leave ends the flow, forgetting the passphrases.
 func (p *cosignExportPage) leave(cmds ...tea.Cmd) tea.Cmd {
-	zero(p.current)
-	p.current = nil
-	if p.form != nil {
-		p.form.reset()
+	return forgetAndGoBack(&p.current, p.form, p.ch, cmds...)
+}
+
+// forgetAndGoBack ends a flow that holds a checked passphrase (current), a
+// form and a passphrase chooser (either may be nil): it zeroes and drops
+// the passphrase, empties the form, clears the chooser (and the clipboard
+// when it holds a passphrase of ours), then goes back after cmds.
+func forgetAndGoBack(current *[]byte, f *form, ch *passphraseChooser, cmds ...tea.Cmd) tea.Cmd {
+	zero(*current)
+	*current = nil
+	if f != nil {
+		f.reset()
 	}
-	if p.ch != nil {
-		cmds = append(cmds, p.ch.clear())
+	if ch != nil {
+		cmds = append(cmds, ch.clear())
 	}
 	return tea.Batch(append(cmds, send(backRequestedMsg{}))...)
 }
