@@ -6,6 +6,7 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -64,7 +65,7 @@ changed, unchecked or unknown.`,
 			if asJSON {
 				err = writeIndentedJSON(a.stdout, report)
 			} else {
-				err = writeMigrationText(a.stdout, report)
+				err = writeMigrationText(a.stdout, report, clock())
 			}
 			if err != nil {
 				return fail(op, err)
@@ -106,7 +107,7 @@ func (a *app) notaryServer(path string) string {
 	return nc.Server
 }
 
-func writeMigrationText(w io.Writer, report []migrate.Repository) error {
+func writeMigrationText(w io.Writer, report []migrate.Repository, now time.Time) error {
 	if len(report) == 0 {
 		_, err := fmt.Fprintln(w, "No repository trust data is cached here: nothing to migrate (trustvault repos lists the repositories).")
 		return err
@@ -121,7 +122,11 @@ func writeMigrationText(w io.Writer, report []migrate.Repository) error {
 			fmt.Fprintf(&b, "  notary:   %s (notary CLI config)\n", m.NotaryServer)
 		}
 		if m.DockerHub {
-			fmt.Fprintf(&b, "  WARNING:  Docker Hub's notary stops on %s; its trust data is gone after that\n", remote.HubShutdown.Format("2006-01-02"))
+			if now.Before(remote.HubShutdown) {
+				fmt.Fprintf(&b, "  WARNING:  Docker Hub's notary stops on %s; its trust data is gone after that\n", remote.HubShutdown.Format("2006-01-02"))
+			} else {
+				fmt.Fprintf(&b, "  WARNING:  Docker Hub's notary stopped on %s; only the cached trust data is left\n", remote.HubShutdown.Format("2006-01-02"))
+			}
 		}
 		fmt.Fprintf(&b, "  archived: %s\n", m.Archived)
 		if len(m.Signers) == 0 {
