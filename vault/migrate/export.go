@@ -185,7 +185,6 @@ func CosignUsage(keyPath, pubPath string) []string {
 		"Verify:",
 		"  cosign verify --key " + pubPath + " IMAGE",
 		"  cosign verify-blob --key " + pubPath + " --insecure-ignore-tlog --bundle FILE.bundle FILE",
-		"Old DCT signatures stay DCT signatures: give consumers " + pubPath + " and sign your",
-		"images again with cosign.",
+		"Old DCT signatures stay DCT signatures: give consumers " + pubPath + " and sign your images again with cosign.",
 	}
 }
