@@ -43,6 +43,7 @@ type migrationPage struct {
 
 	loading bool
 	err     string
+	warning string // the notary CLI's config could not be read
 	// report is the last report; built is the reading it was built from.
 	report []migrate.Repository
 	built  *snapshot
@@ -56,21 +57,41 @@ type migrationPage struct {
 
 var _ page = (*migrationPage)(nil)
 
-// migrationReportedMsg is a report the engine built from snap.
+// migrationReportedMsg is a report the engine built from snap; warning
+// says why the notary CLI's server is not shown ("" when it is, or there
+// is none).
 type migrationReportedMsg struct {
-	report []migrate.Repository
-	snap   *snapshot
+	report  []migrate.Repository
+	snap    *snapshot
+	warning string
+}
+
+// notaryConfigOf is the notary CLI's default config file for the HOME of
+// env, as migrate report reads it ("" without HOME).
+func notaryConfigOf(env []string) string {
+	for _, kv := range env {
+		if home, ok := strings.CutPrefix(kv, "HOME="); ok {
+			return migrate.NotaryCLIConfig(home)
+		}
+	}
+	return ""
 }
 
 // migrationReportCmd builds the report from a reading of the trust
-// directory: it reads the archive records and checks each archive file.
-func migrationReportCmd(store *vault.Store, snap *snapshot, setup *remote.Setup) tea.Cmd {
+// directory, as migrate report does: it reads the notary CLI's config
+// and the archive records, and checks each archive file.
+func migrationReportCmd(store *vault.Store, snap *snapshot, setup *remote.Setup, notaryConfig string) tea.Cmd {
 	return func() tea.Msg {
-		rep, err := migrate.Report(store, snap.repos, migrate.ReportOptions{Setup: setup, Now: snap.now})
+		var warning string
+		notary, err := migrate.NotaryCLIServer(notaryConfig, false)
+		if err != nil {
+			warning = err.Error() + " (its server is not shown)"
+		}
+		rep, err := migrate.Report(store, snap.repos, migrate.ReportOptions{Setup: setup, NotaryServer: notary, Now: snap.now})
 		if err != nil {
 			return errorMsg{err: err}
 		}
-		return migrationReportedMsg{report: rep, snap: snap}
+		return migrationReportedMsg{report: rep, snap: snap, warning: warning}
 	}
 }
 
@@ -85,7 +106,7 @@ func newMigrationPage(c *common) (*migrationPage, tea.Cmd) {
 func (p *migrationPage) update() tea.Cmd {
 	p.loading, p.err = true, ""
 	p.setKeys()
-	return tea.Batch(migrationReportCmd(p.c.store, p.c.snap, p.c.remote), p.c.spinner.Tick)
+	return tea.Batch(migrationReportCmd(p.c.store, p.c.snap, p.c.remote, p.c.notaryConfig), p.c.spinner.Tick)
 }
 
 func (p *migrationPage) Title() string   { return "Migration" }
@@ -114,7 +135,7 @@ func (p *migrationPage) Update(msg tea.Msg) (page, tea.Cmd) {
 	switch msg := msg.(type) {
 	case migrationReportedMsg:
 		gun := p.selectedGUN()
-		p.loading, p.report, p.built, p.now = false, msg.report, msg.snap, msg.snap.now
+		p.loading, p.report, p.built, p.now, p.warning = false, msg.report, msg.snap, msg.snap.now, msg.warning
 		p.layout()
 		p.list.top()
 		for i, r := range p.repoOf {
@@ -179,6 +200,9 @@ func (p *migrationPage) stale() bool { return p.built != nil && p.built != p.c.s
 func (p *migrationPage) listHeight() int {
 	h := p.height - 1
 	if p.stale() {
+		h--
+	}
+	if p.warning != "" {
 		h--
 	}
 	return max(h, 1)
@@ -274,6 +298,9 @@ func (p *migrationPage) View() string {
 	}
 	if p.stale() {
 		b.WriteString("\n" + st.Faint.Render(truncate("The trust directory was read again since: u updates the report.", p.width)))
+	}
+	if p.warning != "" {
+		b.WriteString("\n" + st.Warn.Render(truncate(p.warning, p.width)))
 	}
 	start, end := p.list.visible()
 	for i := start; i < end; i++ {

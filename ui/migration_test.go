@@ -130,3 +130,33 @@ func TestMigrationPage(t *testing.T) {
 		t.Fatalf("esc went to %T", m.active())
 	}
 }
+
+// TestMigrationNotaryConfig: the notary CLI's server from its config
+// under HOME is shown as migrate report shows it; a config that cannot be
+// parsed is a warning on the page, and the report is still there.
+func TestMigrationNotaryConfig(t *testing.T) {
+	_, s := sharedDemo(t)
+	home := t.TempDir()
+	if got, want := notaryConfigOf([]string{"TERM=x", "HOME=" + home}), filepath.Join(home, ".notary", "config.json"); got != want {
+		t.Fatalf("notaryConfigOf: %q, want %q", got, want)
+	}
+	if got := notaryConfigOf([]string{"TERM=x"}); got != "" {
+		t.Fatalf("notaryConfigOf without HOME: %q", got)
+	}
+	config := filepath.Join(home, ".notary", "config.json")
+	for _, tc := range []struct{ name, content, want string }{
+		{"server", `{"remote_server":{"url":"https://notary.internal:4443"}}`, "Notary CLI  https://notary.internal:4443 (its config's remote_server.url)"},
+		{"broken", `{"remote_server":`, "notary config " + config + ": "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			vaulttest.WriteFile(t, config, []byte(tc.content))
+			m := newTestModel(t, s, relocated(t, s), 120, 40)
+			m.c.notaryConfig = config
+			press(m, "M")
+			mp := m.active().(*migrationPage)
+			if len(mp.report) != 4 || !strings.Contains(squash(screen(m)), squash(tc.want)) {
+				t.Errorf("%d repositories; the page lacks %q:\n%s", len(mp.report), tc.want, screen(m))
+			}
+		})
+	}
+}

@@ -76,6 +76,7 @@ func newModel(ctx context.Context, opts Options) *Model {
 		drives:         opts.Drives,
 		tokens:         opts.Tokens,
 		remote:         opts.Remote,
+		notaryConfig:   notaryConfigOf(opts.Env), // migration.go
 		spinner:        spinner.New(spinner.WithSpinner(spinner.MiniDot)),
 	}
 	c.spinner.Style = styles.Spinner

@@ -50,6 +50,9 @@ type common struct {
 	// remote reaches notary servers (Options.Remote); nil when the view
 	// was opened without one.
 	remote *remote.Setup
+	// notaryConfig is the notary CLI's config file, from Options.Env's
+	// HOME ("" without one): the Migration page shows its server.
+	notaryConfig string
 }
 
 // Navigation messages. Pages ask for navigation with them; only the root

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -78,33 +77,19 @@ changed, unchecked or unknown.`,
 	return cmd
 }
 
-// notaryServer is remote_server.url from the notary CLI's config, or "".
-// A config that cannot be read is reported once and otherwise ignored.
+// notaryServer is remote_server.url from the notary CLI's config (path,
+// else ~/.notary/config.json), or "". A config that cannot be read is
+// reported once and otherwise ignored.
 func (a *app) notaryServer(path string) string {
 	explicit := path != ""
 	if !explicit {
-		if a.getenv("HOME") == "" {
-			return ""
-		}
-		path = filepath.Join(a.getenv("HOME"), ".notary", "config.json")
+		path = migrate.NotaryCLIConfig(a.getenv("HOME"))
 	}
-	data, err := readOptional(path, remote.MaxConfigSize)
-	if err == nil && data == nil && explicit {
-		err = fmt.Errorf("%s: no such file", path)
-	}
+	server, err := migrate.NotaryCLIServer(path, explicit)
 	if err != nil {
-		fmt.Fprintf(a.stderr, "trustvault: migrate report: notary config: %v (its server is not shown)\n", err)
-		return ""
+		fmt.Fprintf(a.stderr, "trustvault: migrate report: %v (its server is not shown)\n", err)
 	}
-	if data == nil {
-		return ""
-	}
-	nc, _, err := remote.ParseNotaryConfig(data, filepath.Dir(path))
-	if err != nil {
-		fmt.Fprintf(a.stderr, "trustvault: migrate report: notary config %s: %v (its server is not shown)\n", path, err)
-		return ""
-	}
-	return nc.Server
+	return server
 }
 
 func writeMigrationText(w io.Writer, report []migrate.Repository, now time.Time) error {

@@ -10,10 +10,13 @@ package migrate
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/internal/fsread"
 	"github.com/trustvault/trustvault/vault/remote"
 )
 
@@ -123,6 +126,37 @@ func Report(s *vault.Store, repos []vault.Repository, o ReportOptions) ([]Reposi
 		out = append(out, m)
 	}
 	return out, nil
+}
+
+// NotaryCLIConfig is the notary CLI's default config file for the home
+// directory home ("" when home is "").
+func NotaryCLIConfig(home string) string {
+	if home == "" {
+		return ""
+	}
+	return filepath.Join(home, ".notary", "config.json")
+}
+
+// NotaryCLIServer is remote_server.url of the notary CLI's config file at
+// path, for ReportOptions.NotaryServer: "" when path is "", or when the
+// file does not exist and was not named (explicit); an error that names
+// the file when it cannot be read or parsed.
+func NotaryCLIServer(path string, explicit bool) (string, error) {
+	if path == "" {
+		return "", nil
+	}
+	data, err := fsread.File(path, remote.MaxConfigSize)
+	if errors.Is(err, fs.ErrNotExist) && !explicit {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("notary config: %w", err)
+	}
+	nc, _, err := remote.ParseNotaryConfig(data, filepath.Dir(path))
+	if err != nil {
+		return "", fmt.Errorf("notary config %s: %w", path, err)
+	}
+	return nc.Server, nil
 }
 
 func signersOf(r vault.Repository) []Signer {
