@@ -26,6 +26,8 @@ type keyPageKeys struct {
 	// Backup opens the guided backup (backup.go), as on the
 	// repositories page.
 	Backup key.Binding
+	// Cosign exports the key to cosign (migrate_export.go).
+	Cosign key.Binding
 }
 
 func defaultKeyPageKeys() keyPageKeys {
@@ -36,6 +38,7 @@ func defaultKeyPageKeys() keyPageKeys {
 		Guide:      guideBinding(),
 		Yubikey:    key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "move to Yubikey")),
 		Backup:     key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "back up to two drives")),
+		Cosign:     key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "export to cosign")),
 	}
 	k.Open.SetEnabled(false)
 	return k
@@ -125,6 +128,7 @@ func (p *keyPage) setActions(s *snapshot) {
 	p.keys.Passphrase.SetEnabled(readable)
 	p.keys.Export.SetEnabled(readable)
 	p.keys.Backup.SetEnabled(readable)
+	p.keys.Cosign.SetEnabled(readable)
 }
 
 // unavailable lists the key page's actions that cannot run now, each with
@@ -142,7 +146,8 @@ func (p *keyPage) unavailable() []disabledAction {
 		why = "its file is not in this trust directory: import a copy (trustvault import FILE)"
 	}
 	if !readable {
-		out = append(out, disabledAction{p.keys.Passphrase, why}, disabledAction{p.keys.Export, why}, disabledAction{p.keys.Backup, why})
+		out = append(out, disabledAction{p.keys.Passphrase, why}, disabledAction{p.keys.Export, why}, disabledAction{p.keys.Backup, why},
+			disabledAction{p.keys.Cosign, why})
 	}
 	if !p.keys.Yubikey.Enabled() {
 		if r := moveToTokenBlocker(p.c.snap, p.file); r != "" {
@@ -232,6 +237,8 @@ func (p *keyPage) updateKey(msg tea.KeyPressMsg) tea.Cmd {
 		return openPage(newMoveToTokenPage(p.c, p.file))
 	case key.Matches(msg, p.keys.Backup):
 		return openPage(newBackupPage(p.c))
+	case key.Matches(msg, p.keys.Cosign):
+		return openPage(newCosignExportPage(p.c, *p.file))
 	default:
 		if !p.list.scrollKeys(p.keys.navKeys, msg, p.height) {
 			return explainDisabled(p.unavailable(), msg)
@@ -244,7 +251,7 @@ func (p *keyPage) ShortHelp() []key.Binding {
 	if p.form != nil {
 		return p.form.help()
 	}
-	return []key.Binding{p.keys.Passphrase, p.keys.Export, p.keys.Yubikey, p.keys.Guide, p.keys.Backup, p.keys.Down, p.keys.Back}
+	return []key.Binding{p.keys.Passphrase, p.keys.Export, p.keys.Yubikey, p.keys.Guide, p.keys.Backup, p.keys.Cosign, p.keys.Down, p.keys.Back}
 }
 
 func (p *keyPage) FullHelp() [][]key.Binding {
@@ -253,7 +260,7 @@ func (p *keyPage) FullHelp() [][]key.Binding {
 	}
 	return [][]key.Binding{
 		{p.keys.Up, p.keys.Down, p.keys.PageUp, p.keys.PageDown, p.keys.Top, p.keys.Bottom},
-		{p.keys.Passphrase, p.keys.Export, p.keys.Backup, p.keys.Yubikey, p.keys.Guide, p.keys.Back},
+		{p.keys.Passphrase, p.keys.Export, p.keys.Backup, p.keys.Yubikey, p.keys.Guide, p.keys.Cosign, p.keys.Back},
 	}
 }
 
@@ -568,6 +575,7 @@ func keyActionLines(fs *factSheet, s *snapshot, f *vault.Key, ref keyRef) {
 		action("p", "change the passphrase (re-encrypts the file in place)")
 		action("e", "export the public key (to a file, or shown here)")
 		action("b", "back up the trust directory to two drives, each copy read back and verified")
+		action("m", "export it to cosign: cosign.key (encrypted, cosign's format) and cosign.pub; Notation: the command line")
 		if canMoveToToken(s, f) {
 			action("y", "move it to a Yubikey (the file stays as its backup)")
 		} else if why := moveToTokenBlocker(s, f); why != "" {

@@ -77,6 +77,7 @@ func newModel(ctx context.Context, opts Options) *Model {
 		tokens:         opts.Tokens,
 		remote:         opts.Remote,
 		now:            now,
+		notaryConfig:   notaryConfigOf(opts.Env), // migration.go
 		spinner:        spinner.New(spinner.WithSpinner(spinner.MiniDot)),
 	}
 	c.spinner.Style = styles.Spinner

@@ -54,6 +54,9 @@ type common struct {
 	remote *remote.Setup
 	// now is the view's clock (Options.Now).
 	now func() time.Time
+	// notaryConfig is the notary CLI's config file, from Options.Env's
+	// HOME ("" without one): the Migration page shows its server.
+	notaryConfig string
 }
 
 // Navigation messages. Pages ask for navigation with them; only the root

@@ -391,13 +391,7 @@ func (p *passwdPage) FullHelp() [][]key.Binding {
 
 // leave ends the flow, forgetting the passphrases.
 func (p *passwdPage) leave(cmds ...tea.Cmd) tea.Cmd {
-	zero(p.current)
-	p.current = nil
-	p.old.reset()
-	if p.ch != nil {
-		cmds = append(cmds, p.ch.clear())
-	}
-	return tea.Batch(append(cmds, send(backRequestedMsg{}))...)
+	return forgetAndGoBack(&p.current, p.old, p.ch, cmds...)
 }
 
 func (p *passwdPage) Update(msg tea.Msg) (page, tea.Cmd) {

@@ -132,10 +132,7 @@ func archiveTrustCmd(ctx context.Context, store *vault.Store, on, off remote.Opt
 		if err != nil {
 			return errorMsg{err: err}
 		}
-		b := g.bundle
-		tb := vault.TrustBundle{GUN: on.GUN, Server: g.server, Gathered: now, Files: b.Files, RootVersion: b.Repo.Root.Version,
-			TimestampVersion: b.Repo.Timestamp.Version, TimestampExpires: b.Repo.Timestamp.Expires}
-		ta, err := vault.WriteTrustArchive(path, []vault.TrustBundle{tb}, now)
+		ta, err := vault.WriteTrustArchive(path, []vault.TrustBundle{g.bundle.TrustBundle(g.server, now)}, now)
 		if err != nil {
 			return errorMsg{err: err}
 		}

@@ -25,6 +25,7 @@ type reposKeys struct {
 	Generator   key.Binding // passphrase_pages.go
 	Backup      key.Binding // backup.go
 	Restore     key.Binding // restore.go
+	Migration   key.Binding // migration.go
 	Quit        key.Binding
 	// Refresh is the root's key, listed here for the empty state.
 	Refresh key.Binding
@@ -41,6 +42,7 @@ func defaultReposKeys() reposKeys {
 		Generator:   key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "passphrase generator")),
 		Backup:      key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "back up to two drives")),
 		Restore:     key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "restore or drill a backup")),
+		Migration:   key.NewBinding(key.WithKeys("M"), key.WithHelp("M", "migration report (leaving DCT)")),
 		Quit:        key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
 		Refresh:     key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
 	}
@@ -261,6 +263,9 @@ func (p *reposPage) Update(msg tea.Msg) (page, tea.Cmd) {
 		case key.Matches(msg, p.keys.Restore):
 			np, cmd := newRestorePage(p.c)
 			return p, openPage(np, cmd)
+		case key.Matches(msg, p.keys.Migration):
+			np, cmd := newMigrationPage(p.c)
+			return p, openPage(np, cmd)
 		default:
 			navigate(&p.list, p.keys.navKeys, msg)
 		}
@@ -319,6 +324,7 @@ func (p *reposPage) setFilterKeys() {
 	p.keys.Generator.SetEnabled(!p.filtering)
 	p.keys.Backup.SetEnabled(!p.filtering && !empty && p.c.snap.counts.keys > 0)
 	p.keys.Restore.SetEnabled(!p.filtering)
+	p.keys.Migration.SetEnabled(!p.filtering && !empty)
 	p.keys.Refresh.SetEnabled(empty)
 	p.list.setHeight(p.listHeight())
 }
@@ -333,7 +339,7 @@ func (p *reposPage) ShortHelp() []key.Binding {
 func (p *reposPage) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{p.keys.Up, p.keys.Down, p.keys.PageUp, p.keys.PageDown, p.keys.Top, p.keys.Bottom},
-		{p.keys.Open, p.keys.Filter, p.keys.ClearFilter, p.keys.Apply, p.keys.Sort, p.keys.Harden, p.keys.Generator, p.keys.Backup, p.keys.Restore, p.keys.Quit},
+		{p.keys.Open, p.keys.Filter, p.keys.ClearFilter, p.keys.Apply, p.keys.Sort, p.keys.Harden, p.keys.Generator, p.keys.Backup, p.keys.Restore, p.keys.Migration, p.keys.Quit},
 	}
 }
 

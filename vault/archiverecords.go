@@ -49,6 +49,13 @@ type ArchivedRepository struct {
 	TimestampExpires time.Time `json:"timestamp_expires"`
 }
 
+// Check's outcomes a caller branches on: the archive is not where it was
+// written, or its bytes differ from what was recorded.
+var (
+	ErrArchiveGone    = errors.New("is no longer there")
+	ErrArchiveChanged = errors.New("has changed since it was written")
+)
+
 type archiveRecords struct {
 	Version  int             `json:"version"`
 	Archives []ArchiveRecord `json:"archives"`
@@ -66,17 +73,18 @@ func (r ArchiveRecord) Holds(gun string) bool {
 
 // Check reports whether the archive is still where it was written with
 // the digest it had: nil when it is, else an error that says what
-// changed. It reads the whole file (bounded as archives are).
+// changed (ErrArchiveGone, ErrArchiveChanged, or why it cannot be
+// read). It reads the whole file (bounded as archives are).
 func (r ArchiveRecord) Check() error {
 	data, err := archive.ReadFile(r.Path, archive.MaxArchiveSize)
 	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("%s is no longer there", r.Path)
+		return fmt.Errorf("%s %w", r.Path, ErrArchiveGone)
 	}
 	if err != nil {
 		return err
 	}
 	if sum := archive.SHA256(data); sum != r.SHA256 {
-		return fmt.Errorf("%s has changed since it was written (sha256 %s, was %s)", r.Path, ShortID(sum), ShortID(r.SHA256))
+		return fmt.Errorf("%s %w (sha256 %s, was %s)", r.Path, ErrArchiveChanged, ShortID(sum), ShortID(r.SHA256))
 	}
 	return nil
 }

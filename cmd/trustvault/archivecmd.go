@@ -85,14 +85,13 @@ func (a *app) runArchive(ctx context.Context, sf serverFlags, guns []string, out
 		if err != nil {
 			return failAtomic(op+" "+gun, expiredHint(remote.HubGone(err, now)))
 		}
-		tb := vault.TrustBundle{GUN: gun, Server: o.Server, Gathered: now, Files: b.Files,
-			RootVersion: b.Repo.Root.Version, TimestampVersion: b.Repo.Timestamp.Version, TimestampExpires: b.Repo.Timestamp.Expires}
-		bundles = append(bundles, tb)
+		bundles = append(bundles, b.TrustBundle(o.Server, now))
 	}
 	ta, err := vault.WriteTrustArchive(out, bundles, now)
 	if err != nil {
 		return failAtomic(op, err)
 	}
+	a.recordArchive(op, rs.TrustDir, ta, now)
 	var b strings.Builder
 	fmt.Fprintf(&b, "Archived %s into %s (%s, SHA-256 %s…), read back and checked; sidecar %s\n",
 		plural(len(ta.Bundles), "repository", "repositories"), out, vault.SizeString(uint64(ta.Size)), ta.SHA256[:12], ta.Sidecar)
@@ -115,6 +114,21 @@ func (a *app) runArchive(ctx context.Context, sf serverFlags, guns []string, out
 	fmt.Fprintf(&b, "Show a tag from it: trustvault inspect --archive %s GUN:TAG\n", out)
 	_, err = fmt.Fprint(a.stdout, b.String())
 	return err
+}
+
+// recordArchive adds an archive just written and read back to the archive
+// records of the trust directory dir, which migrate report reads. The
+// archive is written whatever happens here: a failure to record is a
+// warning that says so.
+func (a *app) recordArchive(op, dir string, ta *vault.TrustArchive, now time.Time) {
+	s, err := vault.Open(dir)
+	if err == nil {
+		err = s.RecordArchive(ta, now)
+	}
+	if err != nil {
+		fmt.Fprintf(a.stderr, "trustvault: %s: warning: %s was written and checked, but it could not be recorded in %s (migrate report will not show it): %v\n",
+			op, ta.Path, dir, err)
+	}
 }
 
 func (a *app) archiveVerifyCmd() *cobra.Command {

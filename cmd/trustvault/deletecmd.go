@@ -20,11 +20,13 @@ func (a *app) deleteCmd() *cobra.Command {
 		Long: `delete deletes GUN's trust data on the notary server, as notary delete GUN
 --remote does, with registry credentials from docker's config.json. First it
 gathers every metadata file (every root version included), verifies them
-together and writes them to an archive (trust-GUN-TIME.tar.gz in
---archive-dir, default the current directory; its files extract into
-tuf/GUN/metadata/ of a trust directory); only then does it delete on the
-server and remove the GUN's metadata cache. notary's delete wipes the cache
-with no archive. Keys stay.`,
+together and writes them to a trust archive, as trustvault archive does
+(trust-GUN-TIME.tar.gz and its .sha256 sidecar in --archive-dir, default
+the current directory; trustvault archive verify checks it offline, and
+tar -xzf FILE -C TRUSTDIR puts it back into a trust directory), reads it
+back and records it (migrate report shows it); only then does it delete on
+the server and remove the GUN's metadata cache. notary's delete wipes the
+cache with no archive. Keys stay.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			op := "delete " + args[0]
@@ -35,9 +37,13 @@ with no archive. Keys stay.`,
 			if err != nil {
 				return failAtomic(op, err)
 			}
-			d, err := p.Delete(context.Background(), args[0], p.ArchiveIn(archiveDir, time.Now()))
+			now := time.Now()
+			d, err := p.Delete(context.Background(), args[0], p.ArchiveIn(archiveDir, now))
 			if d != nil {
 				fmt.Fprintf(a.stdout, "%s: archived %d files in %s\n", d.GUN, len(d.Files), d.Archive)
+			}
+			if d != nil && d.Trust != nil {
+				a.recordArchive(op, p.Store.Dir(), d.Trust, now)
 			}
 			if err != nil {
 				if d == nil {

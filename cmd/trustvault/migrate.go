@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -85,10 +84,10 @@ func (a *app) migrateCosign(id, out, label string, logN int) error {
 	if err != nil {
 		return failAtomic(op, err)
 	}
-	if k.Algorithm != "" && k.Algorithm != "ecdsa" {
-		return failAtomic(op, fmt.Errorf("key %s: %w", k.ShortID(), cosignRefusalFor(k.Algorithm)))
+	if err := migrate.CheckCosignAlgorithm(k.Algorithm); err != nil {
+		return failAtomic(op, fmt.Errorf("key %s: %w", k.ShortID(), err))
 	}
-	if err := checkOutputDir(out); err != nil {
+	if err := migrate.CheckOutputDir(out); err != nil {
 		return failAtomic(op, err)
 	}
 	p := a.passphrases()
@@ -97,8 +96,7 @@ func (a *app) migrateCosign(id, out, label string, logN int) error {
 		return failAtomic(op, err)
 	}
 	// Refuse the key type before asking for a new passphrase.
-	pub, err := migrate.EncodeCosignPublicKey(pk.Public())
-	if err != nil {
+	if _, err := migrate.EncodeCosignPublicKey(pk.Public()); err != nil {
 		return failAtomic(op, fmt.Errorf("key %s: %w", k.ShortID(), err))
 	}
 	newPass, err := p.lookup([]string{envCosignPassword}, vault.PassphraseRequest{
@@ -107,53 +105,17 @@ func (a *app) migrateCosign(id, out, label string, logN int) error {
 	if err != nil {
 		return failAtomic(op, err)
 	}
-	priv, err := migrate.EncodeCosignKey(pk.Signer, newPass, opts)
+	ex, err := migrate.ExportCosign(out, pk.Signer, newPass, opts)
 	zero(newPass)
-	if err != nil {
+	if errors.Is(err, migrate.ErrUnsupportedKey) || errors.Is(err, migrate.ErrEmptyPassphrase) {
 		return failAtomic(op, fmt.Errorf("key %s: %w", k.ShortID(), err))
 	}
-	keyPath, pubPath := filepath.Join(out, "cosign.key"), filepath.Join(out, "cosign.pub")
-	if err := writeExport(out, []outFile{{"cosign.key", priv, 0o600}, {"cosign.pub", pub, 0o644}}); err != nil {
+	if err != nil {
 		return fail(op, err)
 	}
-	a.printCosignNext(k, keyPath, pubPath)
+	fmt.Fprintf(a.stdout, "Wrote %s (0600, encrypted under the new passphrase) and %s (0644).\n%s is the same public key as DCT key %s (%s).\n\n%s",
+		ex.KeyPath, ex.PubPath, ex.PubPath, k.ShortID(), roleLabel(k), strings.Join(migrate.CosignUsage(ex.KeyPath, ex.PubPath), "\n")+"\n")
 	return nil
-}
-
-// checkOutputDir refuses an output directory that holds files before any
-// passphrase is asked; newOutputDir checks again when it creates it.
-func checkOutputDir(dir string) error {
-	if dir == "" {
-		return errors.New("-o: name a directory")
-	}
-	return probeOutputDir(dir)
-}
-
-func cosignRefusalFor(alg string) error {
-	switch alg {
-	case "ed25519":
-		return fmt.Errorf("%w: Ed25519 keys are not exported to cosign: cosign v3 loads Ed25519 keys as Ed25519ph by default and then cannot sign or verify with them (sigstore/cosign#5074); make a P-256 key for cosign (cosign generate-key-pair)", migrate.ErrUnsupportedKey)
-	default:
-		return fmt.Errorf("%w: %s keys are not exported to cosign; only ECDSA P-256", migrate.ErrUnsupportedKey, alg)
-	}
-}
-
-func (a *app) printCosignNext(k vault.Key, keyPath, pubPath string) {
-	fmt.Fprintf(a.stdout, `Wrote %s (0600, encrypted under the new passphrase) and %s (0644).
-%s is the same public key as DCT key %s (%s).
-
-Sign with cosign (COSIGN_PASSWORD set to the new passphrase):
-  cosign sign --key %s IMAGE
-    uploads the signature and your public key to the PUBLIC Rekor
-    transparency log (the default); add --tlog-upload=false to keep them
-    private, and verifiers then add --insecure-ignore-tlog.
-  cosign sign-blob --key %s --tlog-upload=false --use-signing-config=false --bundle FILE.bundle FILE
-Verify:
-  cosign verify --key %s IMAGE
-  cosign verify-blob --key %s --insecure-ignore-tlog --bundle FILE.bundle FILE
-Old DCT signatures stay DCT signatures: give consumers %s and sign your
-images again with cosign.
-`, keyPath, pubPath, pubPath, k.ShortID(), roleLabel(k), keyPath, keyPath, pubPath, pubPath, pubPath)
 }
 
 func roleLabel(k vault.Key) string {

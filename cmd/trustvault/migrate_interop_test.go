@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/pem"
 	"os"
 	"os/exec"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/tuf"
+	"github.com/trustvault/trustvault/vault/vaulttest"
 	"github.com/trustvault/trustvault/vault/vaulttest/tools"
 )
 
@@ -29,21 +28,6 @@ const (
 	migCosignPass  = "Cosign-pass-7Hq2Vx9Lm4Tz"
 )
 
-func cosignForMigrate(t *testing.T) string {
-	t.Helper()
-	p := os.Getenv("TRUSTVAULT_COSIGN")
-	if p == "" {
-		var err error
-		p, err = tools.Look("cosign")
-		tools.Require(t, "cosign v3 (.ci/setup installs v3.1.3 into .tools/bin; or set TRUSTVAULT_COSIGN)", err)
-	}
-	out, err := exec.Command(p, "version").CombinedOutput()
-	if err != nil || !bytes.Contains(out, []byte("v3.")) {
-		t.Fatalf("%s is not cosign v3 (the flags used are v3's): %v\n%s", p, err, out)
-	}
-	return p
-}
-
 // runMig runs a program with exactly env (plus PATH) in dir.
 func runMig(t *testing.T, dir string, env []string, bin string, args ...string) (string, error) {
 	t.Helper()
@@ -55,7 +39,7 @@ func runMig(t *testing.T, dir string, env []string, bin string, args ...string) 
 }
 
 func TestMigrateCosignWithRealCosign(t *testing.T) {
-	cosign := cosignForMigrate(t)
+	cosign := tools.Cosign(t)
 	tv := tools.Trustvault(t)
 	work := t.TempDir()
 	dockerConfig := filepath.Join(work, ".docker")
@@ -132,48 +116,12 @@ func TestMigrateCosignWithRealCosign(t *testing.T) {
 	if !ok {
 		t.Fatalf("the generated key is %T, not ECDSA", pk.Signer)
 	}
-	for _, p := range plaintextKeyIn(t, work, key) {
+	for _, p := range vaulttest.PlaintextKeyFiles(t, work, key) {
 		t.Errorf("%s holds the private key in the clear", p)
 	}
 }
 
-// plaintextKeyIn lists the files under dir holding key in the clear: its
-// scalar, its PKCS#8 DER, or the start of that DER in base64 (a PEM body).
-func plaintextKeyIn(t *testing.T, dir string, key *ecdsa.PrivateKey) []string {
-	t.Helper()
-	scalar, err := key.Bytes()
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b64 := []byte(base64.StdEncoding.EncodeToString(der)[:48])
-	var found []string
-	err = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		for _, secret := range [][]byte{scalar, der, b64} {
-			if bytes.Contains(data, secret) {
-				found = append(found, p)
-				break
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return found
-}
-
-// TestMigrateNotationPlainKeyIsFound: the scan above finds the one plaintext
+// TestMigrateNotationPlainKeyIsFound: the plaintext scan finds the one plaintext
 // file migrate notation writes (with --plain-key), so its silence on the
 // cosign export means something.
 func TestMigrateNotationPlainKeyIsFound(t *testing.T) {
@@ -198,7 +146,7 @@ func TestMigrateNotationPlainKeyIsFound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	found := plaintextKeyIn(t, work, pk.Signer.(*ecdsa.PrivateKey))
+	found := vaulttest.PlaintextKeyFiles(t, work, pk.Signer.(*ecdsa.PrivateKey))
 	want := filepath.Join(work, "note", "localkeys", "trustvault-"+id[:7]+".key")
 	if len(found) != 1 || found[0] != want {
 		t.Fatalf("plaintext key files: %q; want only %s", found, want)

@@ -77,7 +77,7 @@ func (a *app) migrateNotation(id string, f notationFlags) error {
 	if err != nil {
 		return failAtomic(op, err)
 	}
-	if err := probeOutputDir(f.out); err != nil {
+	if err := migrate.CheckOutputDir(f.out); err != nil {
 		return failAtomic(op, err)
 	}
 	s, err := a.openStore()
@@ -121,11 +121,7 @@ func (a *app) migrateNotation(id string, f notationFlags) error {
 		return failAtomic(op, fmt.Errorf("key %s: %w", k.ShortID(), err))
 	}
 	defer clear(files[0].Data) // the plaintext key
-	out := make([]outFile, 0, len(files))
-	for _, file := range files {
-		out = append(out, outFile{file.Path, file.Data, file.Mode})
-	}
-	if err := writeExport(f.out, out); err != nil {
+	if err := migrate.WriteExport(f.out, files); err != nil {
 		return fail(op, err)
 	}
 	keyRel, _, _ := migrate.LocalKeyPaths(name)

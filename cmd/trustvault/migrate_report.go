@@ -4,42 +4,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/migrate"
 	"github.com/trustvault/trustvault/vault/remote"
 )
-
-// archiveUnknown is what the report says of archiving: trustvault keeps no
-// record of the archives `trustvault archive` writes, so whether one was
-// made is not known here.
-const archiveUnknown = "unknown: trustvault keeps no record of trust data archives; make one with trustvault archive"
-
-type migrationJSON struct {
-	GUN string `json:"gun"`
-	// Server is the notary server docker uses for the repository;
-	// ServerSource says how that was found; NotaryServer is the notary
-	// CLI's remote_server.url when its config names one.
-	Server       string             `json:"server"`
-	ServerSource string             `json:"server_source"`
-	NotaryServer string             `json:"notary_server,omitempty"`
-	DockerHub    bool               `json:"docker_hub"`
-	Archived     string             `json:"archived"`
-	Signers      []migrationKeyJSON `json:"signers"`
-	Next         []string           `json:"next"`
-}
-
-type migrationKeyJSON struct {
-	Role     string `json:"role"`
-	ID       string `json:"id"`
-	KeyType  string `json:"key_type"`
-	Location string `json:"location"`
-	// Where is the key file's path or the token.
-	Where string `json:"where,omitempty"`
-}
 
 func (a *app) migrateReportCmd() *cobra.Command {
 	var asJSON bool
@@ -53,14 +26,26 @@ missing), the notary server docker uses for it (DOCKER_CONTENT_TRUST_SERVER,
 else Docker Hub's notary for docker.io repositories, else the registry's own
 host) and the notary CLI's server (its config file, default
 ~/.notary/config.json), whether the server is Docker Hub's (which stops on
-2026-12-08), whether the trust data was archived, and the next steps.
+2026-12-08), whether the trust data was archived (by trustvault archive or
+delete --remote, which record each archive they write: when, where, which
+timestamp version) and whether that archive is still there unchanged and
+holds the cache's newest timestamp, and the next steps.
 
 --json prints [{gun, server, server_source, notary_server, docker_hub,
-archived, signers: [{role, id, key_type, location, where}], next: [...]}].`,
+archived, archive: {state, path, sha256, created, timestamp_version,
+cached_timestamp_version, outdated, problem}, signers: [{role, id, key_type,
+location, where}], next: [...]}]; archive.state is none, archived, gone,
+changed, unchecked or unknown.`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			const op = "migrate report"
-			s, err := a.openStore()
+			// The trust directory and the servers as pull and archive
+			// resolve them.
+			rs, err := a.remoteSetup(serverFlags{})
+			if err != nil {
+				return err
+			}
+			s, err := vault.Open(rs.TrustDir)
 			if err != nil {
 				return fail(op, err)
 			}
@@ -72,15 +57,14 @@ archived, signers: [{role, id, key_type, location, where}], next: [...]}].`,
 			if err != nil {
 				fmt.Fprintln(a.stderr, "trustvault: "+(&opError{op: op, err: err}).explain(a))
 			}
-			notary := a.notaryServer(notaryConfig)
-			report := make([]migrationJSON, 0, len(repos))
-			for _, r := range repos {
-				report = append(report, a.migrationOf(r, notary))
+			report, err := migrate.Report(s, repos, migrate.ReportOptions{Setup: rs, NotaryServer: a.notaryServer(notaryConfig), Now: clock()})
+			if err != nil {
+				return fail(op, err)
 			}
 			if asJSON {
 				err = writeIndentedJSON(a.stdout, report)
 			} else {
-				err = writeMigrationText(a.stdout, report)
+				err = writeMigrationText(a.stdout, report, clock())
 			}
 			if err != nil {
 				return fail(op, err)
@@ -93,95 +77,22 @@ archived, signers: [{role, id, key_type, location, where}], next: [...]}].`,
 	return cmd
 }
 
-// notaryServer is remote_server.url from the notary CLI's config, or "".
-// A config that cannot be read is reported once and otherwise ignored.
+// notaryServer is remote_server.url from the notary CLI's config (path,
+// else ~/.notary/config.json), or "". A config that cannot be read is
+// reported once and otherwise ignored.
 func (a *app) notaryServer(path string) string {
 	explicit := path != ""
 	if !explicit {
-		if a.getenv("HOME") == "" {
-			return ""
-		}
-		path = filepath.Join(a.getenv("HOME"), ".notary", "config.json")
+		path = migrate.NotaryCLIConfig(a.getenv("HOME"))
 	}
-	data, err := readOptional(path, remote.MaxConfigSize)
-	if err == nil && data == nil && explicit {
-		err = fmt.Errorf("%s: no such file", path)
-	}
+	server, err := migrate.NotaryCLIServer(path, explicit)
 	if err != nil {
-		fmt.Fprintf(a.stderr, "trustvault: migrate report: notary config: %v (its server is not shown)\n", err)
-		return ""
+		fmt.Fprintf(a.stderr, "trustvault: migrate report: %v (its server is not shown)\n", err)
 	}
-	if data == nil {
-		return ""
-	}
-	nc, _, err := remote.ParseNotaryConfig(data, filepath.Dir(path))
-	if err != nil {
-		fmt.Fprintf(a.stderr, "trustvault: migrate report: notary config %s: %v (its server is not shown)\n", path, err)
-		return ""
-	}
-	return nc.Server
+	return server
 }
 
-func (a *app) migrationOf(r vault.Repository, notary string) migrationJSON {
-	m := migrationJSON{GUN: r.GUN, NotaryServer: notary, Archived: archiveUnknown, Signers: []migrationKeyJSON{}}
-	host := remote.RegistryHost(r.GUN)
-	switch {
-	case a.getenv("DOCKER_CONTENT_TRUST_SERVER") != "":
-		m.Server, m.ServerSource = a.getenv("DOCKER_CONTENT_TRUST_SERVER"), "DOCKER_CONTENT_TRUST_SERVER"
-	case host == "docker.io":
-		m.Server, m.ServerSource = remote.HubNotary, "docker's default for Docker Hub"
-	default:
-		m.Server, m.ServerSource = "https://"+host, "docker's default: the registry's host"
-	}
-	m.DockerHub = remote.IsHubNotary(m.Server) || remote.IsHubNotary(notary) && host == "docker.io"
-	for _, ri := range r.Roles {
-		if ri.Name != "targets" && !strings.HasPrefix(ri.Name, "targets/") {
-			continue
-		}
-		for _, k := range ri.Keys {
-			mk := migrationKeyJSON{Role: ri.Name, ID: k.ID, KeyType: k.KeyType, Location: k.Location.String(), Where: k.Path}
-			if k.Token != nil {
-				mk.Where = k.Token.String()
-			}
-			m.Signers = append(m.Signers, mk)
-		}
-	}
-	m.Next = nextSteps(m)
-	return m
-}
-
-// nextSteps says what to do for one repository, in order: archive, export,
-// wind down.
-func nextSteps(m migrationJSON) []string {
-	var next []string
-	archive := "archive: freeze the trust data, every root version included, into a file that verifies offline: trustvault archive " + shellQuote(m.GUN) + " -o FILE"
-	if m.DockerHub {
-		archive = "archive before " + remote.HubShutdown.Format("2006-01-02") + ", when Docker Hub's notary stops: " + archive[len("archive: "):]
-	}
-	next = append(next, archive)
-	exported, onToken := false, ""
-	for _, k := range m.Signers {
-		if k.Location == "token" && onToken == "" {
-			onToken = vault.ShortID(k.ID)
-		}
-		if exported || k.Location != "file" || k.KeyType != "ecdsa" {
-			continue
-		}
-		id := vault.ShortID(k.ID)
-		next = append(next, fmt.Sprintf("export to cosign: trustvault migrate cosign %s -o cosign-%s (or to Notation: trustvault migrate notation %s)", id, id, id))
-		exported = true
-	}
-	switch {
-	case !exported && onToken != "":
-		next = append(next, "key "+onToken+" is on a token and cannot leave it: make a fresh key for cosign (cosign generate-key-pair)")
-	case !exported:
-		next = append(next, "no P-256 signing key file is held here to export: make a fresh key for cosign (cosign generate-key-pair)")
-	}
-	next = append(next, "wind down: sign new images with cosign or Notation, give consumers the new public key or certificate, and tell them to stop relying on DOCKER_CONTENT_TRUST=1 for "+m.GUN)
-	return next
-}
-
-func writeMigrationText(w io.Writer, report []migrationJSON) error {
+func writeMigrationText(w io.Writer, report []migrate.Repository, now time.Time) error {
 	if len(report) == 0 {
 		_, err := fmt.Fprintln(w, "No repository trust data is cached here: nothing to migrate (trustvault repos lists the repositories).")
 		return err
@@ -196,7 +107,11 @@ func writeMigrationText(w io.Writer, report []migrationJSON) error {
 			fmt.Fprintf(&b, "  notary:   %s (notary CLI config)\n", m.NotaryServer)
 		}
 		if m.DockerHub {
-			fmt.Fprintf(&b, "  WARNING:  Docker Hub's notary stops on %s; its trust data is gone after that\n", remote.HubShutdown.Format("2006-01-02"))
+			if now.Before(remote.HubShutdown) {
+				fmt.Fprintf(&b, "  WARNING:  Docker Hub's notary stops on %s; its trust data is gone after that\n", remote.HubShutdown.Format("2006-01-02"))
+			} else {
+				fmt.Fprintf(&b, "  WARNING:  Docker Hub's notary stopped on %s; only the cached trust data is left\n", remote.HubShutdown.Format("2006-01-02"))
+			}
 		}
 		fmt.Fprintf(&b, "  archived: %s\n", m.Archived)
 		if len(m.Signers) == 0 {

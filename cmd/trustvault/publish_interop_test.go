@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/remote/remotetest"
 	"github.com/trustvault/trustvault/vault/vaulttest/tools"
 )
@@ -163,6 +164,18 @@ func TestPublishCommandsAgainstNotaryServer(t *testing.T) {
 	}
 	if out, err := rig.NewNotary(t).Try("list", gun); err == nil {
 		t.Errorf("notary list after delete: %s", out)
+	}
+	// The delete's archive is a trust archive, verified offline, and
+	// recorded where migrate report finds it.
+	if len(files) == 1 {
+		c.ok([]string{"✓ " + gun, "matches " + files[0] + ".sha256"}, "archive", "verify", files[0])
+		s, err := vault.Open(c.trust)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec, ok, err := s.LastArchiveOf(gun); err != nil || !ok || rec.Path != files[0] || rec.Check() != nil {
+			t.Errorf("delete's archive record: %+v %v %v", rec, ok, err)
+		}
 	}
 
 	// The server down: a clear error, nothing published, nothing changed.

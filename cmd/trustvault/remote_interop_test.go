@@ -18,6 +18,7 @@ import (
 
 	"github.com/trustvault/trustvault/hardware/drivetest"
 	"github.com/trustvault/trustvault/vault/demo"
+	"github.com/trustvault/trustvault/vault/migrate"
 	"github.com/trustvault/trustvault/vault/remote/remotetest"
 )
 
@@ -177,6 +178,7 @@ func TestPullInspectArchiveWithNotaryServer(t *testing.T) {
 		t.Errorf("archive said:\n%s", out)
 	}
 	checkWithGNUTar(t, arch)
+	checkReportArchived(t, tv, arch)
 	archiveDocker, _, err := d.Try("trust", "inspect", rigGUN+":v2")
 	if err != nil {
 		t.Fatal(err)
@@ -254,6 +256,43 @@ func TestPullInspectArchiveWithNotaryServer(t *testing.T) {
 	out, errOut = tv.must(t, 0, "inspect", "--offline", "--at", then, "--json", rigGUN+":v2")
 	if normJSON(t, out) != normJSON(t, archiveDocker) || !strings.Contains(errOut, "no longer fresh") {
 		t.Errorf("inspect --offline --at: %s\n%s", out, errOut)
+	}
+}
+
+// checkReportArchived: migrate report says the repository was archived in
+// arch, as of the cache's timestamp version, still there; with the file
+// moved away it says it is gone and to archive again.
+func checkReportArchived(t *testing.T, tv tvRun, arch string) {
+	t.Helper()
+	find := func() migrate.Repository {
+		out, _ := tv.must(t, 0, "migrate", "report", "--json")
+		var rep []migrate.Repository
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatalf("migrate report --json: %v\n%s", err, out)
+		}
+		for _, r := range rep {
+			if r.GUN == rigGUN {
+				return r
+			}
+		}
+		t.Fatalf("migrate report lacks %s:\n%s", rigGUN, out)
+		return migrate.Repository{}
+	}
+	st := find().Archive
+	if st.State != migrate.ArchiveKept || st.Path != arch || st.TimestampVersion == 0 || st.TimestampVersion != st.CachedTimestampVersion || st.Outdated {
+		t.Errorf("report after archive: %+v", st)
+	}
+	out, _ := tv.must(t, 0, "migrate", "report")
+	if !strings.Contains(out, "  archived: yes: ") || !strings.Contains(out, "  next:     keep the archive "+arch) {
+		t.Errorf("migrate report after archive:\n%s", out)
+	}
+	if err := os.Rename(arch, arch+".moved"); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Rename(arch+".moved", arch)
+	r := find()
+	if r.Archive.State != migrate.ArchiveGone || !strings.HasPrefix(r.Next[0], "archive again: "+arch+" is no longer there") {
+		t.Errorf("report with the archive moved away: %+v %q", r.Archive, r.Next[0])
 	}
 }
 

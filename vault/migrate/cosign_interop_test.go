@@ -1,10 +1,8 @@
 package migrate
 
 import (
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"os"
@@ -14,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/trustvault/trustvault/vault/tuf"
+	"github.com/trustvault/trustvault/vault/vaulttest"
+	"github.com/trustvault/trustvault/vault/vaulttest/tools"
 )
 
 // Interoperability with the real cosign CLI: v3 (TRUSTVAULT_COSIGN, else
@@ -22,27 +22,9 @@ import (
 // DecodeCosignKey reads keys cosign generated. A missing cosign skips these
 // tests, or fails them under TRUSTVAULT_REQUIRE_INTEROP=1.
 
-// cosignCLI returns the cosign v3 binary, or skips (fails, when interop is
-// required) if there is none.
-func cosignCLI(t *testing.T) string {
-	t.Helper()
-	const msg = "cosign CLI not found: set TRUSTVAULT_COSIGN or put cosign v3 on PATH (`make test` installs v3.1.3 into .tools/bin)"
-	p := os.Getenv("TRUSTVAULT_COSIGN")
-	if p == "" {
-		p, _ = exec.LookPath("cosign")
-	}
-	if p == "" {
-		if os.Getenv("TRUSTVAULT_REQUIRE_INTEROP") == "1" {
-			t.Fatal(msg + "; TRUSTVAULT_REQUIRE_INTEROP=1 makes this a failure")
-		}
-		t.Skip(msg)
-	}
-	out, err := exec.Command(p, "version").CombinedOutput()
-	if err != nil || !bytes.Contains(out, []byte("v3.")) {
-		t.Fatalf("%s is not cosign v3 (the flags below are v3's): %v\n%s", p, err, out)
-	}
-	return p
-}
+// cosignCLI returns the cosign v3 binary (tools.Cosign), or skips (fails,
+// when interop is required) if there is none.
+func cosignCLI(t *testing.T) string { return tools.Cosign(t) }
 
 // runCosign runs cosign in dir with only the environment it needs: no
 // network configuration, a private HOME, and COSIGN_PASSWORD.
@@ -166,48 +148,12 @@ func assertSameCanonicalID(t *testing.T, key *ecdsa.PrivateKey, pubPEM []byte) {
 // the clear.
 func assertNoPlaintextKey(t *testing.T, dir string, key *ecdsa.PrivateKey) {
 	t.Helper()
-	found, err := plaintextKeyFiles(dir, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range found {
+	for _, p := range vaulttest.PlaintextKeyFiles(t, dir, key) {
 		t.Errorf("%s holds the private key in the clear", p)
 	}
 }
 
-// plaintextKeyFiles lists the files under dir that hold key in the clear:
-// its raw scalar, its PKCS#8 DER, or that DER in base64 (a PEM body).
-func plaintextKeyFiles(dir string, key *ecdsa.PrivateKey) ([]string, error) {
-	scalar, err := key.Bytes()
-	if err != nil {
-		return nil, err
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return nil, err
-	}
-	b64 := []byte(base64.StdEncoding.EncodeToString(der)[:48])
-	var found []string
-	err = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		for _, secret := range [][]byte{scalar, der, b64} {
-			if bytes.Contains(data, secret) {
-				found = append(found, p)
-				break
-			}
-		}
-		return nil
-	})
-	return found, err
-}
-
-// TestPlaintextKeyScan shows the scan above finds a plaintext key file (the
+// TestPlaintextKeyScan shows the scan (vaulttest.PlaintextKeyFiles) finds a plaintext key file (the
 // kind Notation needs) and passes the cosign key file.
 func TestPlaintextKeyScan(t *testing.T) {
 	dir := t.TempDir()
@@ -224,10 +170,7 @@ func TestPlaintextKeyScan(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "plain.key"), plain, 0o600)
 	writeFile(t, filepath.Join(dir, "raw"), append([]byte("x"), scalar...), 0o600)
 	writeFile(t, filepath.Join(dir, "cosign.key"), enc, 0o600)
-	found, err := plaintextKeyFiles(dir, key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	found := vaulttest.PlaintextKeyFiles(t, dir, key)
 	want := []string{filepath.Join(dir, "plain.key"), filepath.Join(dir, "raw")}
 	if strings.Join(found, ",") != strings.Join(want, ",") {
 		t.Fatalf("found %v, want %v", found, want)

@@ -2,10 +2,12 @@
 // successors of DCT read: cosign's encrypted key pair, and Notation's signing
 // certificate, signingkeys.json entry, trust store and trust policy.
 //
-// Everything here is a pure function over keys, certificates and bytes: no
-// key store, no file system, no terminal. The caller (the vault's migration
-// flow and the CLI) decrypts the DCT key, calls these functions, and writes
-// the results atomically with the modes they name.
+// The formats are pure functions over keys, certificates and bytes. The
+// caller (the CLI, the interactive view) decrypts the DCT key, calls them,
+// and writes the results with WriteExport (ExportCosign does both for
+// cosign): a new directory, new files with the modes they name, all or
+// nothing. Report builds the migration report both show from the key
+// store, its archive records and remote.Setup's choice of server.
 //
 // cosign: EncodeCosignKey writes cosign's own encrypted private key format
 // (a PEM block whose body is a JSON envelope: scrypt key derivation and a NaCl
@@ -25,6 +27,6 @@
 // Secrets (passphrases, derived keys, DER encodings of private keys) are held
 // as []byte, zeroed after use, and never put into an error.
 //
-// migrate may import the standard library and golang.org/x/crypto only; it
-// imports nothing from the project, and neither ui nor cmd.
+// migrate imports the standard library, golang.org/x/crypto, vault and
+// vault/remote (for the report); never ui or cmd.
 package migrate

@@ -36,10 +36,7 @@ type Deleted struct {
 // existing file.
 func (p *Publisher) ArchiveIn(dir string, now time.Time) ArchiveFunc {
 	return func(b *remote.Bundle) (*vault.TrustArchive, error) {
-		tb := vault.TrustBundle{GUN: b.GUN, Server: p.Remote.Server, Gathered: now, Files: b.Files}
-		if b.Repo != nil {
-			tb.RootVersion, tb.TimestampVersion, tb.TimestampExpires = b.Repo.Root.Version, b.Repo.Timestamp.Version, b.Repo.Timestamp.Expires
-		}
+		tb := b.TrustBundle(p.Remote.Server, now)
 		name := "trust-" + strings.NewReplacer("/", "_", ":", "_").Replace(b.GUN) + "-" + now.UTC().Format("20060102T150405Z") + ".tar.gz"
 		path, err := filepath.Abs(filepath.Join(dir, name))
 		if err != nil {

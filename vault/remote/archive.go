@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/tuf"
 )
 
@@ -118,4 +119,16 @@ func VerifyBundle(gun string, files map[string][]byte, pin tuf.TrustPinning, at 
 		byRole[base] = data
 	}
 	return tuf.VerifyFiles(gun, byRole, nil, pin, at)
+}
+
+// TrustBundle is the bundle as a trust archive holds it (vault.
+// WriteTrustArchive): pulled from server ("" when from the cache alone)
+// and gathered at now.
+func (b *Bundle) TrustBundle(server string, now time.Time) vault.TrustBundle {
+	tb := vault.TrustBundle{GUN: b.GUN, Server: server, Gathered: now, Files: b.Files}
+	if b.Repo != nil && b.Repo.Root != nil && b.Repo.Timestamp != nil {
+		tb.RootVersion = b.Repo.Root.Version
+		tb.TimestampVersion, tb.TimestampExpires = b.Repo.Timestamp.Version, b.Repo.Timestamp.Expires
+	}
+	return tb
 }
