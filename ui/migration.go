@@ -232,20 +232,22 @@ func migrationFacts(st Styles, r migrate.Repository, now time.Time, width int) [
 	if r.NotaryServer != "" {
 		fs.add("Notary CLI", r.NotaryServer+" (its config's remote_server.url)", nil)
 	}
-	if r.DockerHub {
-		day := remote.HubShutdown.Format("2006-01-02")
-		if now.Before(remote.HubShutdown) {
-			fs.add("Docker Hub", "its notary service stops on "+day+"; the trust data is gone after that", st.Warn.Render)
-		} else {
-			fs.add("Docker Hub", "its notary service stopped on "+day+"; only the cached trust data is left", st.Bad.Render)
+	if w := r.HubWords(now); w != "" {
+		style := st.Warn.Render
+		if !now.Before(remote.HubShutdown) {
+			style = st.Bad.Render
 		}
+		fs.add("Warning", w, style)
+	}
+	if w := r.CacheWords(); w != "" {
+		fs.add("Cache", w, st.Warn.Render)
 	}
 	archived := st.Warn.Render
 	if r.Archive.Sound() {
 		archived = st.OK.Render
 	}
 	fs.add("Archived", r.Archived, archived)
-	if len(r.Signers) == 0 {
+	if len(r.Signers) == 0 && !r.Uncached {
 		fs.add("Signers", "none named in the cached metadata", st.Faint.Render)
 	}
 	for i, k := range r.Signers {

@@ -26,7 +26,7 @@ func TestTerminalMigration(t *testing.T) {
 	tm.WaitFor("repositories", "▸ docker.io/acme/tools")
 
 	tm.Send("M")
-	tm.WaitFor("migration", "Repositories › Migration", "▸ docker.io/acme/tools", "Docker Hub  its notary service stops on 2026-12-08", "Archived    no:")
+	tm.WaitFor("migration", "Repositories › Migration", "▸ docker.io/acme/tools", "Warning     Docker Hub's notary stops on 2026-12-08", "Archived    no:")
 	tm.Send("j", "j", "Enter")
 	tm.WaitFor("repository", "Migration › "+apiGUN, "ROOT")
 	tm.Send("Enter")

@@ -93,7 +93,7 @@ func TestMigrationPage(t *testing.T) {
 		t.Errorf("%s: %+v, Docker Hub %v", hubGUN, st, states[hubGUN].DockerHub)
 	}
 	for _, want := range []string{
-		"Docker Hub  its notary service stops on 2026-12-08",
+		"Warning     Docker Hub's notary stops on 2026-12-08",
 		"archive before 2026-12-08, when Docker Hub's notary stops",
 		"1 archived and current",
 	} {

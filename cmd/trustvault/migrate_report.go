@@ -11,7 +11,6 @@ import (
 
 	"github.com/trustvault/trustvault/vault"
 	"github.com/trustvault/trustvault/vault/migrate"
-	"github.com/trustvault/trustvault/vault/remote"
 )
 
 func (a *app) migrateReportCmd() *cobra.Command {
@@ -106,15 +105,14 @@ func writeMigrationText(w io.Writer, report []migrate.Repository, now time.Time)
 		if m.NotaryServer != "" {
 			fmt.Fprintf(&b, "  notary:   %s (notary CLI config)\n", m.NotaryServer)
 		}
-		if m.DockerHub {
-			if now.Before(remote.HubShutdown) {
-				fmt.Fprintf(&b, "  WARNING:  Docker Hub's notary stops on %s; its trust data is gone after that\n", remote.HubShutdown.Format("2006-01-02"))
-			} else {
-				fmt.Fprintf(&b, "  WARNING:  Docker Hub's notary stopped on %s; only the cached trust data is left\n", remote.HubShutdown.Format("2006-01-02"))
-			}
+		if w := m.HubWords(now); w != "" {
+			fmt.Fprintf(&b, "  WARNING:  %s\n", w)
+		}
+		if w := m.CacheWords(); w != "" {
+			fmt.Fprintf(&b, "  cache:    %s\n", w)
 		}
 		fmt.Fprintf(&b, "  archived: %s\n", m.Archived)
-		if len(m.Signers) == 0 {
+		if len(m.Signers) == 0 && !m.Uncached {
 			b.WriteString("  signers:  none named in cached metadata\n")
 		}
 		for _, k := range m.Signers {

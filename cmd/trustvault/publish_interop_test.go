@@ -176,6 +176,9 @@ func TestPublishCommandsAgainstNotaryServer(t *testing.T) {
 		if rec, ok, err := s.LastArchiveOf(gun); err != nil || !ok || rec.Path != files[0] || rec.Check() != nil {
 			t.Errorf("delete's archive record: %+v %v %v", rec, ok, err)
 		}
+		// Its cache is gone, but migrate report still lists it: its
+		// archive is what is left of it.
+		c.ok([]string{gun + "\n", "cache:    none: no trust data for it is cached here any more", "only proof here of what was signed"}, "migrate", "report")
 	}
 
 	// The server down: a clear error, nothing published, nothing changed.

@@ -36,6 +36,10 @@ type Repository struct {
 	Archive  ArchiveStatus `json:"archive"`
 	Signers  []Signer      `json:"signers"`
 	Next     []string      `json:"next"`
+	// Uncached: no trust data for it is cached here (delete --remote
+	// removed it, or the cache was cleared); it is known only from an
+	// archive record, and that archive is what is left of it.
+	Uncached bool `json:"uncached,omitempty"`
 }
 
 // Signer is a key that signs a repository's targets or a delegation.
@@ -125,7 +129,45 @@ func Report(s *vault.Store, repos []vault.Repository, o ReportOptions) ([]Reposi
 		m.Next = nextSteps(m, o.Now)
 		out = append(out, m)
 	}
-	return out, nil
+	return append(out, archivedOnly(records, repos, setup, o, checked)...), nil
+}
+
+// archivedOnly reports the repositories that archive records hold but
+// whose trust data is no longer cached, in the order they were archived.
+func archivedOnly(records []vault.ArchiveRecord, repos []vault.Repository, setup *remote.Setup, o ReportOptions, checked map[string]error) []Repository {
+	known := map[string]bool{}
+	for _, r := range repos {
+		known[r.GUN] = true
+	}
+	var out []Repository
+	for _, rec := range records {
+		for _, ar := range rec.Repositories {
+			if known[ar.GUN] {
+				continue
+			}
+			known[ar.GUN] = true
+			m := Repository{GUN: ar.GUN, NotaryServer: o.NotaryServer, Signers: []Signer{}, Uncached: true}
+			m.Server, m.ServerSource = setup.ServerFor(ar.GUN)
+			m.DockerHub = remote.IsHubNotary(m.Server) ||
+				remote.IsHubNotary(o.NotaryServer) && remote.RegistryHost(ar.GUN) == "docker.io"
+			m.Archive = archiveStatus(vault.Repository{GUN: ar.GUN}, records, nil, checked)
+			m.Archived = m.Archive.Sentence()
+			m.Next = uncachedSteps(m)
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// uncachedSteps: the archive is all that is left here of the repository.
+func uncachedSteps(m Repository) []string {
+	st := m.Archive
+	if st.State == ArchiveKept {
+		return []string{"keep the archive " + st.Path + " with the key backups: no trust data for " + m.GUN +
+			" is cached here any more, so it is the only proof here of what was signed; check it offline any time: trustvault archive verify " + vault.ShellQuote(st.Path)}
+	}
+	return []string{"find a copy of the archive " + st.Path + " (a backup, another machine): no trust data for " + m.GUN +
+		" is cached here any more and " + st.Problem + "; while the server still answers, trustvault pull " + vault.ShellQuote(m.GUN) + " and archive again"}
 }
 
 // NotaryCLIConfig is the notary CLI's default config file for the home
@@ -303,4 +345,29 @@ func archiveStep(m Repository, now time.Time) string {
 		head += " before " + remote.HubShutdown.Format("2006-01-02") + ", when Docker Hub's notary stops"
 	}
 	return head + ": " + reason + ": " + cmd
+}
+
+// HubWords says what Docker Hub's shutdown means for the repository ("" when
+// it is not on Docker Hub's notary).
+func (m Repository) HubWords(now time.Time) string {
+	if !m.DockerHub {
+		return ""
+	}
+	day := remote.HubShutdown.Format("2006-01-02")
+	switch {
+	case now.Before(remote.HubShutdown):
+		return "Docker Hub's notary stops on " + day + "; its trust data is gone after that"
+	case m.Uncached:
+		return "Docker Hub's notary stopped on " + day + "; only the archive is left"
+	}
+	return "Docker Hub's notary stopped on " + day + "; only the cached trust data is left"
+}
+
+// CacheWords says that no trust data is cached for an uncached repository
+// ("" otherwise).
+func (m Repository) CacheWords() string {
+	if !m.Uncached {
+		return ""
+	}
+	return "none: no trust data for it is cached here any more (delete --remote removed it, or the cache was cleared); it is known from its archive"
 }

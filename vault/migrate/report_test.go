@@ -151,3 +151,41 @@ func TestReportArchiveStates(t *testing.T) {
 		t.Errorf("unreadable records: %+v", st)
 	}
 }
+
+// TestReportArchivedButNoLongerCached: a repository whose cache is gone
+// (delete --remote removed it) but which an archive record holds is still
+// in the report, said to be uncached, its archive the only proof left; and
+// when that archive is gone too, the report says so and what to do.
+func TestReportArchivedButNoLongerCached(t *testing.T) {
+	s, err := vault.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	path := filepath.Join(t.TempDir(), "trust.tar.gz")
+	archiveBoth(t, s, path, now)
+	setup, err := remote.NewSetup(remote.SetupInput{TrustDir: s.Dir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	only := reportRepos(7)[1:] // hubGUN's cache is gone
+	rep, err := migrate.Report(s, only, migrate.ReportOptions{Setup: setup, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep) != 2 || rep[0].GUN != selfGUN || rep[0].Uncached || rep[1].GUN != hubGUN || !rep[1].Uncached {
+		t.Fatalf("report %+v", rep)
+	}
+	gone := rep[1]
+	if gone.Archive.State != migrate.ArchiveKept || len(gone.Next) != 1 || !strings.Contains(gone.Next[0], "only proof here of what was signed") {
+		t.Errorf("uncached, archived: %+v", gone)
+	}
+	os.Remove(path)
+	rep, err = migrate.Report(s, only, migrate.ReportOptions{Setup: setup, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gone = rep[1]; gone.Archive.State != migrate.ArchiveGone || !strings.Contains(gone.Next[0], "find a copy of the archive "+path) {
+		t.Errorf("uncached, archive gone: %+v", gone)
+	}
+}
