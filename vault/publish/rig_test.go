@@ -361,3 +361,52 @@ func TestSnapshotAndDelegations(t *testing.T) {
 		t.Errorf("docker after the signers went: %+v", ins)
 	}
 }
+
+// TestPublishUncertainOutcome: the server takes a rotation but the answer
+// never reaches trustvault (the connection breaks after the request). The
+// error says the server may or may not have taken it and to pull; the new
+// targets key is kept (it may be the one the server now lists), and a pull
+// shows that the server did take it, signed by that kept key.
+func TestPublishUncertainOutcome(t *testing.T) {
+	rig := remotetest.Start(t, remotetest.Options{})
+	ctx := context.Background()
+	gun := "registry.test/team/uncertain"
+	proxy := rig.StartProxy(t)
+	p := newPublisher(t, proxy.URL, rig.CAFile)
+	must[*publish.Result](t)(p.Init(ctx, gun, publish.InitOptions{NewRoot: publish.NewRootFile}))
+	before, err := p.Store.Keys()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	proxy.Drop = func(r *http.Request) bool { return r.Method == http.MethodPost }
+	_, err = p.Rotate(ctx, gun, "targets", publish.RotateOptions{})
+	proxy.Drop = nil
+	var pe *publish.PublishError
+	if !errors.As(err, &pe) || !pe.Uncertain || !strings.Contains(err.Error(), "may or may not have taken the update") ||
+		!strings.Contains(err.Error(), "pull "+gun) || len(pe.Kept) != 1 {
+		t.Fatalf("a publish whose answer was lost: %v", err)
+	}
+	after, err := p.Store.Keys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != len(before)+1 {
+		t.Fatalf("%d keys before, %d after: the new targets key was not kept", len(before), len(after))
+	}
+	var posted bool
+	for _, r := range proxy.Requests() {
+		posted = posted || (r.Method == http.MethodPost && r.Status == http.StatusOK)
+	}
+	if !posted {
+		t.Fatal("the server did not take the rotation: the test shows nothing")
+	}
+	u, err := remote.Pull(ctx, remote.Options{GUN: gun, Server: rig.URL, CAFile: rig.CAFile, TrustDir: p.Store.Dir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := u.Repo.Root.Roles["targets"].KeyIDs
+	if len(ids) != 1 || !strings.Contains(pe.Kept[0], ids[0]) {
+		t.Errorf("the server's targets key %v is not the kept key %s", ids, pe.Kept[0])
+	}
+}

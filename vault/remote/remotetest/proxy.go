@@ -28,6 +28,11 @@ type Proxy struct {
 	// Fail, when set, is asked about each request before it is passed on;
 	// a non-zero status is answered instead (the server never sees it).
 	Fail func(*http.Request) int
+	// Drop, when set, is asked about each request: when it says so the
+	// request is passed on and the server answers, but the client's
+	// connection is closed before that answer reaches it (an outcome
+	// the client cannot know).
+	Drop func(*http.Request) bool
 	srv  *httptest.Server
 	mu   sync.Mutex
 	reqs []Recorded
@@ -74,6 +79,15 @@ func (r *Rig) StartProxy(t testing.TB) *Proxy {
 				p.add(rec, code)
 				return
 			}
+		}
+		if p.Drop != nil && p.Drop(req) {
+			kept := httptest.NewRecorder()
+			rp.ServeHTTP(kept, req)
+			p.add(rec, kept.Code)
+			if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+				conn.Close()
+			}
+			return
 		}
 		rp.ServeHTTP(sw, req)
 		p.add(rec, sw.status)
