@@ -101,7 +101,7 @@ type keyRecords struct {
 	a       arena
 	recs    [][]keyRec
 	order   []int32 // the records' indexes, sorted
-	gun     string // only keys with this GUN ("" = all)
+	gun     string  // only keys with this GUN ("" = all)
 	tokens  []token.Key
 	onToken map[string]int32
 	matched []bool
