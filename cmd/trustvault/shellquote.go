@@ -3,6 +3,7 @@ package main
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // shellQuote makes s one word for a POSIX shell, so that a suggested
@@ -47,8 +48,11 @@ func (a *app) command(args ...string) string {
 	return shellLine(append(words, args...)...)
 }
 
-// trustvaultCommand finds a trustvault command line in advice text.
-var trustvaultCommand = regexp.MustCompile(`\btrustvault (list|repos|generate|passwd|import|export|harden|doctor|backup|restore|verify|drill|guide|explain|devices|yubikey)\b`)
+// trustvaultCommand finds a trustvault command line in advice text. It is
+// compiled when first used, not at every command's start.
+var trustvaultCommand = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\btrustvault (list|repos|generate|passwd|import|export|harden|doctor|backup|restore|verify|drill|guide|explain|devices|yubikey)\b`)
+})
 
 // here makes the trustvault commands in the engine's advice (doctor's
 // fixes, explain's and guide's text) act on the trust directory open in
@@ -59,7 +63,7 @@ func (a *app) here(advice string) string {
 		return advice
 	}
 	prefix := a.command()
-	return trustvaultCommand.ReplaceAllStringFunc(advice, func(m string) string {
+	return trustvaultCommand().ReplaceAllStringFunc(advice, func(m string) string {
 		return prefix + strings.TrimPrefix(m, "trustvault")
 	})
 }
