@@ -50,7 +50,7 @@ test:
 # Fails, after running everything, when a goal was missed.
 bench:
 	.ci/setup bench
-	$(GO) build -o $(BIN) ./cmd/trustvault
+	@$(MAKE) --no-print-directory build
 	@status=0; \
 	$(GO) run ./cmd/trustvault/internal/benchspeed -trustvault $(BIN) -notary $(TOOLS)/notary || status=1; \
 	$(GO) run ./cmd/trustvault/internal/benchbackup -trustvault $(BIN) -keys 10000 -ratio 1.1 || status=1; \
@@ -61,7 +61,7 @@ bench:
 # files in $TMPDIR/trustvault-bench; kept for the next run).
 bench-1m:
 	.ci/setup bench
-	$(GO) build -o $(BIN) ./cmd/trustvault
+	@$(MAKE) --no-print-directory build
 	$(GO) run ./cmd/trustvault/internal/benchspeed -trustvault $(BIN) -notary $(TOOLS)/notary -million
 
 # The Debian package: the binary (with Yubikey support, so libpcsclite-dev
