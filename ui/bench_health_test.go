@@ -27,7 +27,7 @@ func healthBenchModel(b *testing.B, w, h int) *Model {
 	for i := range fs {
 		id := benchID("finding", i/3)
 		fs[i] = health.Finding{Check: checks[i%3], Severity: health.Severity(i % 3), KeyID: id,
-			GUN: fmt.Sprintf("registry.example.com/team-%03d/service-%04d", i%97, i%3000),
+			GUN:     fmt.Sprintf("registry.example.com/team-%03d/service-%04d", i%97, i%3000),
 			Message: "key " + id[:12] + " needs attention", Fix: "trustvault harden " + id[:12]}
 	}
 	health.Sort(fs)
