@@ -166,7 +166,7 @@ func writeKeysJSON(w io.Writer, keys []*vault.Key) error {
 
 // writeKeySeqJSON is writeKeysJSON for keys as they come.
 func writeKeySeqJSON(w io.Writer, keys iter.Seq[*vault.Key]) error {
-	bw := bufio.NewWriterSize(w, 64<<10)
+	bw := bufio.NewWriterSize(w, 32<<10)
 	buf := make([]byte, 0, 1024)
 	bw.WriteString("[")
 	n := 0
@@ -332,7 +332,7 @@ func appendJSONString(b []byte, s string) []byte {
 // directory. An empty store gets generate, the command that makes a first
 // key in it.
 func writeKeysTable(w io.Writer, dir string, keys iter.Seq[*vault.Key], generate string) error {
-	bw := bufio.NewWriterSize(w, 64<<10)
+	bw := bufio.NewWriterSize(w, 32<<10)
 	var tw *tabwriter.Writer
 	for k := range keys {
 		if tw == nil {
