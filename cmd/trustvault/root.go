@@ -44,8 +44,8 @@ type app struct {
 // environment; main passes that same environment.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env []string) int {
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, env: envMap(env)}
-	a.completing = len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd)
 	a.invoked = invokedCommand(args)
+	a.completing = a.invoked == cobra.ShellCompRequestCmd || a.invoked == cobra.ShellCompNoDescRequestCmd
 	root := a.rootCmd()
 	root.SetArgs(args)
 	root.SetIn(stdin)

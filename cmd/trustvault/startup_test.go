@@ -67,6 +67,7 @@ func TestStartupStillWired(t *testing.T) {
 	}{
 		{[]string{"__complete", "generate", "--role", ""}, []string{"root\n", "snapshot\n", "timestamp\n"}},
 		{[]string{"__complete", "gen"}, []string{"generate\t"}},
+		{[]string{"--trust-dir", "/nonexistent", "__complete", "generate", "--role", ""}, []string{"root\n", "snapshot\n"}},
 		{[]string{"--version"}, []string{"trustvault ", "\ncommit:  ", "\ngo:      go"}},
 		{[]string{"list", "--help"}, []string{"--json", "--trust-dir"}},
 		{[]string{"help"}, []string{"list ", "doctor ", "completion "}},
