@@ -3,14 +3,19 @@ package archive
 import (
 	"archive/tar"
 	"bytes"
-	"compress/gzip"
+	"compress/flate"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"hash/crc32"
 	"path"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -81,11 +86,8 @@ func Build(files []File, opts BuildOptions) ([]byte, *Manifest, error) {
 		return nil, nil, err
 	}
 	var buf bytes.Buffer
-	buf.Grow(len(files)*1200 + 4096)
-	// Key files are base64 of random bytes: the best compression saves a
-	// few per cent over the fastest, at a third more time.
-	gz, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-	tw := tar.NewWriter(gz)
+	buf.Grow(len(files)*1600 + len(mj) + 4096)
+	tw := tar.NewWriter(&buf)
 	mtime := m.Created
 	hdr := func(name string, typ byte, size int64, mt time.Time) *tar.Header {
 		mode := int64(FileMode)
@@ -122,10 +124,76 @@ func Build(files []File, opts BuildOptions) ([]byte, *Manifest, error) {
 	if err := tw.Close(); err != nil {
 		return nil, nil, err
 	}
-	if err := gz.Close(); err != nil {
+	gz, err := gzipChunks(buf.Bytes())
+	if err != nil {
 		return nil, nil, err
 	}
-	return buf.Bytes(), m, nil
+	return gz, m, nil
+}
+
+// gzipChunk is how much of the tar stream one goroutine deflates.
+const gzipChunk = 1 << 20
+
+// gzipChunks compresses data as one gzip member, its deflate stream made
+// in chunks of gzipChunk on every CPU: each chunk is deflated on its own
+// and ends with a sync flush (an empty stored block, which ends on a byte
+// boundary and does not end the stream), the last with the final block,
+// so that the chunks joined are one valid deflate stream; the header and
+// the trailer (CRC-32 and length of the whole) frame it as gzip.Writer
+// would at this level. Key files are base64 of random bytes: the best
+// compression saves a few per cent over the fastest, at a third more time.
+// The output depends only on data, not on the number of CPUs.
+func gzipChunks(data []byte) ([]byte, error) {
+	n := max(1, (len(data)+gzipChunk-1)/gzipChunk)
+	parts := make([][]byte, n)
+	errs := make([]error, n)
+	next := make(chan int, n)
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for range min(n, runtime.GOMAXPROCS(0)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				parts[i], errs[i] = deflateChunk(data[i*gzipChunk:min(len(data), (i+1)*gzipChunk)], i == n-1)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	// RFC 1952: ID1 ID2 CM=deflate FLG=0 MTIME=0 XFL=4 (fastest) OS=255
+	// (unknown), as gzip.Writer writes them for BestSpeed.
+	out := append(make([]byte, 0, 10+8+len(data)/2), 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 255)
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	out = binary.LittleEndian.AppendUint32(out, crc32.ChecksumIEEE(data))
+	return binary.LittleEndian.AppendUint32(out, uint32(len(data))), nil
+}
+
+// deflateChunk deflates one chunk at the fastest level; last ends the
+// stream, any other ends with a sync flush.
+func deflateChunk(chunk []byte, last bool) ([]byte, error) {
+	var b bytes.Buffer
+	b.Grow(len(chunk)/2 + 64)
+	w, err := flate.NewWriter(&b, flate.BestSpeed)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := w.Write(chunk); err != nil {
+		return nil, err
+	}
+	if last {
+		err = w.Close()
+	} else {
+		err = w.Flush()
+	}
+	return b.Bytes(), err
 }
 
 // SHA256 is the hex SHA-256 of data.

@@ -158,14 +158,22 @@ func (a *Archive) read(plain []byte, lim Limits) error {
 	if err != nil {
 		return err
 	}
-	want, dialect, err := scanTar(cr, lim)
-	if err != nil {
+	// Decompressed once when the gzip stream is whole (its CRC checked)
+	// and within the limit; otherwise twice, as the readers meet it, so
+	// that each says what it finds wrong.
+	again := func() (*countingReader, error) { return gunzip(plain, lim) }
+	inMemory := false
+	if tarData, err := readAllSized(cr, plain); err == nil {
+		inMemory = true
+		limit := cr.limit
+		cr = &countingReader{r: bytes.NewReader(tarData), limit: limit}
+		again = func() (*countingReader, error) {
+			return &countingReader{r: bytes.NewReader(tarData), limit: limit}, nil
+		}
+	} else if cr, err = gunzip(plain, lim); err != nil {
 		return err
 	}
-	if cr, err = gunzip(plain, lim); err != nil {
-		return err
-	}
-	entries, got, err := readTar(cr, lim)
+	want, dialect, entries, got, err := readBoth(cr, again, inMemory, lim)
 	if err != nil {
 		return err
 	}
@@ -179,6 +187,72 @@ func (a *Archive) read(plain []byte, lim Limits) error {
 		return errDialect("a trustvault archive in GNU tar's format")
 	}
 	return nil
+}
+
+// readBoth reads the tar stream twice: its raw headers (scanTar, on cr),
+// then with Go's archive/tar (readTar, on what again gives). A whole
+// stream in memory (inMemory) is read by both side by side, each on its
+// own reader; any other is read by scanTar first, and readTar only when
+// scanTar found nothing wrong. The errors are the same either way
+// (scanTar's first).
+func readBoth(cr *countingReader, again func() (*countingReader, error), inMemory bool, lim Limits) (want []scanned, dialect tarDialect, entries []rawEntry, got []scanned, err error) {
+	if !inMemory {
+		if want, dialect, err = scanTar(cr, lim); err != nil {
+			return nil, 0, nil, nil, err
+		}
+		if cr, err = again(); err != nil {
+			return nil, 0, nil, nil, err
+		}
+		if entries, got, err = readTar(cr, lim); err != nil {
+			return nil, 0, nil, nil, err
+		}
+		return want, dialect, entries, got, nil
+	}
+	cr2, err := again() // a reader on the bytes in memory: it cannot fail
+	if err != nil {
+		return nil, 0, nil, nil, err
+	}
+	var tarErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		entries, got, tarErr = readTar(cr2, lim)
+	}()
+	want, dialect, err = scanTar(cr, lim)
+	<-done
+	if err != nil {
+		return nil, 0, nil, nil, err
+	}
+	if tarErr != nil {
+		return nil, 0, nil, nil, tarErr
+	}
+	return want, dialect, entries, got, nil
+}
+
+// readAllSized reads the whole decompressed stream, sized at first by
+// the gzip trailer's ISIZE (the length modulo 2^32), so that it is read
+// into one buffer. The trailer is not trusted beyond what the stream
+// could hold: at most the reader's limit and deflate's largest ratio
+// (1032:1) of the compressed size.
+func readAllSized(cr *countingReader, gz []byte) ([]byte, error) {
+	var hint int64
+	if n := len(gz); n >= 4 {
+		hint = int64(gz[n-4]) | int64(gz[n-3])<<8 | int64(gz[n-2])<<16 | int64(gz[n-1])<<24
+	}
+	buf := make([]byte, 0, min(hint, cr.limit, int64(len(gz))*1032)+1)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := cr.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }
 
 // readTar reads every entry with Go's archive/tar, and what it saw.

@@ -6,12 +6,14 @@ package vault
 // verified copy recorded.
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -222,13 +224,14 @@ func (s *Store) Backup(plan *BackupPlan, opts BackupOptions) (*BackupResult, err
 		}
 	}
 	res.Copies = make([]BackupCopy, len(plan.Targets))
+	check := archiveCheck(data, pass)
 	var wg sync.WaitGroup
 	for i, t := range plan.Targets {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			c := BackupCopy{Target: t}
-			c.Written, c.Err = s.writeCopy(plan, i, name, data, pass, progress)
+			c.Written, c.Err = s.writeCopy(plan, i, name, data, check, progress)
 			res.Copies[i] = c
 		}()
 	}
@@ -255,7 +258,7 @@ func (s *Store) Backup(plan *BackupPlan, opts BackupOptions) (*BackupResult, err
 
 // writeCopy checks that the target is still the drive chosen, then
 // writes and verifies one copy.
-func (s *Store) writeCopy(plan *BackupPlan, i int, name string, data []byte, pass archive.PassphraseFunc, progress func(BackupProgress)) (CopyWritten, error) {
+func (s *Store) writeCopy(plan *BackupPlan, i int, name string, data []byte, check func([]byte) error, progress func(BackupProgress)) (CopyWritten, error) {
 	t := plan.Targets[i]
 	if plan.drives != nil {
 		now, err := plan.drives.Locate(t.Dir)
@@ -263,12 +266,7 @@ func (s *Store) writeCopy(plan *BackupPlan, i int, name string, data []byte, pas
 			return CopyWritten{}, fmt.Errorf("backup to %s: %w: it is not the drive chosen any more (unplugged or replaced?)", t.Name(), archive.ErrDisconnected)
 		}
 	}
-	opts := archive.WriteOptions{
-		Check: func(back []byte) error {
-			_, err := archive.Open(back, pass, archive.DefaultLimits())
-			return err
-		},
-	}
+	opts := archive.WriteOptions{Check: check}
 	if progress != nil {
 		opts.Progress = func(st archive.Stage, done, total int64) {
 			progress(BackupProgress{Target: i, Stage: copyStage(st), Done: done, Total: total})
@@ -281,6 +279,26 @@ func (s *Store) writeCopy(plan *BackupPlan, i int, name string, data []byte, pas
 	return CopyWritten(w), nil
 }
 
+// archiveCheck is the check of each copy read back from its drive: the
+// copy must be data byte for byte, and data must open as a restore opens
+// it (decrypted, every entry and every key checked against the manifest).
+// Copies equal to data open alike, so data is opened once, for all of
+// them, and at once, while the drives are written.
+func archiveCheck(data []byte, pass archive.PassphraseFunc) func(back []byte) error {
+	opened := make(chan error, 1)
+	go func() {
+		_, err := archive.Open(data, pass, archive.DefaultLimits())
+		opened <- err
+	}()
+	result := sync.OnceValue(func() error { return <-opened })
+	return func(back []byte) error {
+		if !bytes.Equal(back, data) {
+			return errors.New("the copy read back is not the archive written")
+		}
+		return result()
+	}
+}
+
 // collect reads the files a restore would accept (key files in the
 // flat and legacy layouts below private/, each at most MaxKeyFileSize;
 // metadata and changelists below tuf/, each at most tuf.MaxMetadataSize),
@@ -289,42 +307,62 @@ func (s *Store) writeCopy(plan *BackupPlan, i int, name string, data []byte, pas
 // large, and files in no trust-directory layout. Nothing is opened that
 // could block, and nothing larger than its limit is read.
 func (s *Store) collect() (files []archive.File, keys []Key, skipped []string, err error) {
-	all, err := s.Keys()
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if files, skipped, err = s.collectDir(s.PrivateDir(), privateDir, maxKeyFile); err != nil {
+	var stats []fileStat
+	if files, stats, skipped, err = s.collectDir(s.PrivateDir(), privateDir, maxKeyFile); err != nil {
 		return nil, nil, nil, fmt.Errorf("backup: read %s: %w", s.PrivateDir(), err)
 	}
-	have := make(map[string]bool, len(files))
-	for _, f := range files {
-		have[f.Name] = true
-	}
-	for _, k := range all {
-		rel, _ := filepath.Rel(s.PrivateDir(), k.Path)
-		if have[keyEntry(rel)] {
-			keys = append(keys, k)
-		}
-	}
+	keys = s.keysOf(files, stats)
 	if len(files) == 0 {
 		return nil, nil, skipped, fmt.Errorf("backup: nothing to back up: no key files in %s", s.PrivateDir())
 	}
-	meta, skippedMeta, err := s.collectDir(filepath.Join(s.dir, tufDir), tufDir, tuf.MaxMetadataSize)
+	meta, _, skippedMeta, err := s.collectDir(filepath.Join(s.dir, tufDir), tufDir, tuf.MaxMetadataSize)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("backup: read the metadata cache: %w", err)
 	}
 	return append(files, meta...), keys, append(skipped, skippedMeta...), nil
 }
 
+// keysOf lists the key files among the files collected below private/, as
+// Keys lists them (sorted by ID, then path), from the bytes already read:
+// the archive holds exactly the files the listing saw.
+func (s *Store) keysOf(files []archive.File, stats []fileStat) []Key {
+	keys := make([]Key, len(files))
+	isKey := make([]bool, len(files))
+	parallel(len(files), func(i int) {
+		rel := keyEntryRel(files[i].Name)
+		if !strings.HasSuffix(rel, keyExt) {
+			return
+		}
+		keys[i] = readKeyWith(filepath.Join(s.PrivateDir(), filepath.FromSlash(rel)), rel, func() (fileStat, []byte, error) {
+			return stats[i], files[i].Data, nil
+		})
+		isKey[i] = true
+	})
+	out := keys[:0]
+	for i := range keys {
+		if isKey[i] {
+			out = append(out, keys[i])
+		}
+	}
+	slices.SortFunc(out, func(a, b Key) int {
+		if c := strings.Compare(a.ID, b.ID); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Path, b.Path)
+	})
+	return out
+}
+
 // collectDir reads the files below root that fit a trust directory's
-// layout, naming them prefix/...; skipped says what was left and why.
-func (s *Store) collectDir(root, prefix string, limit int64) (files []archive.File, skipped []string, err error) {
+// layout, naming them prefix/..., with what each file's stat said;
+// skipped says what was left and why.
+func (s *Store) collectDir(root, prefix string, limit int64) (files []archive.File, stats []fileStat, skipped []string, err error) {
 	var paths, names []string
 	walkRoot := root
 	if r, err := filepath.EvalSymlinks(root); err == nil {
 		walkRoot = r
 	} else if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, nil
+		return nil, nil, nil, nil
 	}
 	err = filepath.WalkDir(walkRoot, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -352,19 +390,20 @@ func (s *Store) collectDir(root, prefix string, limit int64) (files []archive.Fi
 		return nil
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	read := make([]archive.File, len(paths))
+	sts := make([]fileStat, len(paths))
 	errs := make([]error, len(paths))
 	parallel(len(paths), func(i int) {
 		st, data, err := fsread.NoFollow(paths[i], limit)
 		read[i] = archive.File{Name: names[i], Data: data, ModTime: st.ModTime}
-		errs[i] = err
+		sts[i], errs[i] = st, err
 	})
 	for i, err := range errs {
 		switch {
 		case err == nil:
-			files = append(files, read[i])
+			files, stats = append(files, read[i]), append(stats, sts[i])
 		case errors.Is(err, fsread.ErrTooLarge):
 			var fe *fsread.Error
 			errors.As(err, &fe)
@@ -372,10 +411,10 @@ func (s *Store) collectDir(root, prefix string, limit int64) (files []archive.Fi
 		case errors.Is(err, fsread.ErrNotRegular):
 			skipped = append(skipped, names[i]+" (not a regular file)")
 		default:
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
-	return files, skipped, nil
+	return files, stats, skipped, nil
 }
 
 // Version is trustvault's version as the build records it.

@@ -31,6 +31,21 @@ func (s *Store) ScanKeys(fn func(k *Key)) error {
 	workers := max(runtime.GOMAXPROCS(0), 1)
 	batches := make(chan []string, workers)
 	var wg sync.WaitGroup
+	// The workers start with the first batch: an empty store (a start-up
+	// cost every script pays) starts none.
+	var once sync.Once
+	start := func() { once.Do(func() { startScanWorkers(workers, &wg, batches, root, walkRoot, fn) }) }
+	err := scanDir(walkRoot, "", batches, start)
+	close(batches)
+	wg.Wait()
+	if err != nil {
+		return fmt.Errorf("list %s: %w", root, err)
+	}
+	return nil
+}
+
+// startScanWorkers starts the goroutines that read the batches' files.
+func startScanWorkers(workers int, wg *sync.WaitGroup, batches <-chan []string, root, walkRoot string, fn func(k *Key)) {
 	for range workers {
 		wg.Add(1)
 		go func() {
@@ -48,13 +63,6 @@ func (s *Store) ScanKeys(fn func(k *Key)) error {
 			}
 		}()
 	}
-	err := scanDir(walkRoot, "", batches)
-	close(batches)
-	wg.Wait()
-	if err != nil {
-		return fmt.Errorf("list %s: %w", root, err)
-	}
-	return nil
 }
 
 // scanBatch is how many file names go to a worker at once.
@@ -64,13 +72,17 @@ const scanBatch = 256
 // batches, then descends into its subdirectories. Symbolic links are skipped
 // as Keys skips them; an unreadable subdirectory is sent as an entry of its
 // own, which the reader lists as unreadable.
-func scanDir(walkRoot, rel string, out chan<- []string) error {
+func scanDir(walkRoot, rel string, out chan<- []string, start func()) error {
+	send := func(b []string) {
+		start()
+		out <- b
+	}
 	f, err := os.Open(filepath.Join(walkRoot, filepath.FromSlash(rel)))
 	if err != nil {
 		if rel == "" {
 			return err
 		}
-		out <- []string{rel}
+		send([]string{rel})
 		return nil
 	}
 	defer f.Close()
@@ -92,27 +104,27 @@ func scanDir(walkRoot, rel string, out chan<- []string) error {
 			case strings.HasSuffix(e.Name(), keyExt):
 				batch = append(batch, join(e.Name()))
 				if len(batch) == scanBatch {
-					out <- batch
+					send(batch)
 					batch = make([]string, 0, scanBatch)
 				}
 			}
 		}
 		if rerr != nil {
 			if len(batch) > 0 {
-				out <- batch
+				send(batch)
 			}
 			if !errors.Is(rerr, io.EOF) {
 				if rel == "" {
 					return rerr
 				}
-				out <- []string{rel}
+				send([]string{rel})
 				return nil
 			}
 			break
 		}
 	}
 	for _, sub := range subdirs {
-		if err := scanDir(walkRoot, sub, out); err != nil {
+		if err := scanDir(walkRoot, sub, out, start); err != nil {
 			return err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 
@@ -80,6 +81,11 @@ Eject the drives before unplugging them.`,
 				defer zero(pass)
 			}
 			wf, _ := strconv.Atoi(a.getenv(envScryptWorkFactor))
+			// The archive is held in memory a few times over (the files,
+			// the archive, each copy read back: tens of MB at 10,000
+			// keys), all of it live to the end: collecting at every
+			// doubling of the heap is work for nothing.
+			debug.SetGCPercent(400)
 			res, err := s.Backup(plan, vault.BackupOptions{Passphrase: pass, WorkFactor: wf})
 			if res == nil {
 				return failAtomic(op, err)

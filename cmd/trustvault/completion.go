@@ -22,7 +22,10 @@ type completeFunc = func(*cobra.Command, []string, string) ([]string, cobra.Shel
 const noFiles = cobra.ShellCompDirectiveNoFileComp
 
 // setCompletion wires completion into every command below root: the
-// arguments by what they name, and every flag that takes no file.
+// arguments by what they name, and every flag that takes no file. The
+// completion functions are registered only for a completion request
+// (a.completing): walking every command's flags is a good part of a
+// command's start-up, and only the shell's tab press needs them.
 func (a *app) setCompletion(root *cobra.Command) {
 	args := map[string]completeFunc{
 		"trustvault export":              a.completeKeyIDs(-1),
@@ -55,6 +58,9 @@ func (a *app) setCompletion(root *cobra.Command) {
 				shell.Args = noArgs
 			}
 		}
+	}
+	if !a.completing {
+		return
 	}
 	var walk func(*cobra.Command)
 	walk = func(c *cobra.Command) {

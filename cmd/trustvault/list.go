@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"iter"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -42,24 +43,19 @@ encryption.`,
 			if err != nil {
 				return fail("list", err)
 			}
-			keys, err := s.Keys()
+			l, err := a.scanKeyRecords(s, gun)
 			if err != nil {
 				return fail("list", err)
 			}
-			keys = a.withTokens("list", keys)
-			if gun != "" {
-				keys = slices.DeleteFunc(keys, func(k vault.Key) bool { return k.GUN != gun })
-			}
-			sorted := sortKeys(keys)
 			if asJSON {
-				err = writeKeysJSON(a.stdout, sorted)
+				err = writeKeySeqJSON(a.stdout, l.all())
 			} else {
-				err = writeKeysTable(a.stdout, s.Dir(), sorted, a.command("generate", "--role", "root"))
+				err = writeKeysTable(a.stdout, s.Dir(), l.all(), a.command("generate", "--role", "root"))
 			}
 			if err != nil {
 				return fail("list", err)
 			}
-			for _, k := range keys {
+			for k := range l.all() {
 				if k.Err != nil {
 					fmt.Fprintf(a.stderr, "trustvault: list: %s: %v; the file cannot be used as a key: restore it from a backup or move it out of private/\n",
 						k.Path, k.Err)
@@ -165,18 +161,27 @@ func newKeyJSON(k vault.Key) keyJSON {
 // and an allocation per key would cost more than reading the files. The
 // result is what encoding/json makes of keyJSON (TestKeyJSONMatchesSchema).
 func writeKeysJSON(w io.Writer, keys []*vault.Key) error {
-	bw := bufio.NewWriterSize(w, 64<<10)
+	return writeKeySeqJSON(w, slices.Values(keys))
+}
+
+// writeKeySeqJSON is writeKeysJSON for keys as they come.
+func writeKeySeqJSON(w io.Writer, keys iter.Seq[*vault.Key]) error {
+	bw := bufio.NewWriterSize(w, 32<<10)
 	buf := make([]byte, 0, 1024)
 	bw.WriteString("[")
-	for i, k := range keys {
-		if i > 0 {
+	n := 0
+	for k := range keys {
+		if n > 0 {
 			bw.WriteString(",")
 		}
+		n++
 		bw.WriteString("\n")
 		buf = appendKeyJSON(buf[:0], k)
-		bw.Write(buf)
+		if _, err := bw.Write(buf); err != nil {
+			return err // a closed pipe: stop reading and formatting
+		}
 	}
-	if len(keys) > 0 {
+	if n > 0 {
 		bw.WriteString("\n")
 	}
 	bw.WriteString("]\n")
@@ -326,15 +331,14 @@ func appendJSONString(b []byte, s string) []byte {
 // to 25 characters); LOCATION is the key's directory relative to the trust
 // directory. An empty store gets generate, the command that makes a first
 // key in it.
-func writeKeysTable(w io.Writer, dir string, keys []*vault.Key, generate string) error {
-	bw := bufio.NewWriterSize(w, 64<<10)
-	if len(keys) == 0 {
-		fmt.Fprintf(bw, "No signing keys found in %s.\nMake a root key with: %s\n", dir, generate)
-		return bw.Flush()
-	}
-	tw := tabwriter.NewWriter(bw, 4, 4, 3, ' ', 0)
-	fmt.Fprintln(tw, "ROLE\tGUN\tKEY ID\tENCRYPTION\tLOCATION")
-	for _, k := range keys {
+func writeKeysTable(w io.Writer, dir string, keys iter.Seq[*vault.Key], generate string) error {
+	bw := bufio.NewWriterSize(w, 32<<10)
+	var tw *tabwriter.Writer
+	for k := range keys {
+		if tw == nil {
+			tw = tabwriter.NewWriter(bw, 4, 4, 3, ' ', 0)
+			fmt.Fprintln(tw, "ROLE\tGUN\tKEY ID\tENCRYPTION\tLOCATION")
+		}
 		enc := k.Encryption.Summary()
 		if k.Err != nil {
 			enc = "unreadable (see below)"
@@ -343,6 +347,10 @@ func writeKeysTable(w io.Writer, dir string, keys []*vault.Key, generate string)
 			enc = "held by the token"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", orDash(k.Role), k.GUN, k.ID, enc, keyLocation(dir, k))
+	}
+	if tw == nil {
+		fmt.Fprintf(bw, "No signing keys found in %s.\nMake a root key with: %s\n", dir, generate)
+		return bw.Flush()
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -136,12 +137,13 @@ func freshness(source string, repo *tuf.Repo, atGiven bool, online bool, now tim
 	return remote.Freshness(source, repo, why, online, now)
 }
 
-// digestPattern is a SHA-256 digest, with or without "sha256:".
-var digestPattern = regexp.MustCompile(`^(sha256:)?[0-9a-fA-F]{64}$`)
+// digestPattern is a SHA-256 digest, with or without "sha256:"; compiled
+// when first used, not at every command's start.
+var digestPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(sha256:)?[0-9a-fA-F]{64}$`) })
 
 // parseDigest reads --digest into lower-case hex.
 func parseDigest(s string) (string, error) {
-	if !digestPattern.MatchString(s) {
+	if !digestPattern().MatchString(s) {
 		return "", fmt.Errorf("--digest %.80q is not a SHA-256 digest: give sha256:<64 hex digits>", s)
 	}
 	return strings.ToLower(strings.TrimPrefix(s, "sha256:")), nil

@@ -31,6 +31,9 @@ type app struct {
 	trustDir  string // --trust-dir
 	demo      bool   // --demo
 	allowWeak bool   // --allow-weak
+
+	completing bool   // the shell asks for completions (cobra's __complete)
+	invoked    string // the command args name, when only it need be built (see addCommands)
 }
 
 // run parses args and runs one command. It returns the exit status and never
@@ -41,6 +44,8 @@ type app struct {
 // environment; main passes that same environment.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env []string) int {
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, env: envMap(env)}
+	a.invoked = invokedCommand(args)
+	a.completing = a.invoked == cobra.ShellCompRequestCmd || a.invoked == cobra.ShellCompNoDescRequestCmd
 	root := a.rootCmd()
 	root.SetArgs(args)
 	root.SetIn(stdin)
@@ -105,7 +110,9 @@ variable, must reach 80 bits for a root key and 64 for other keys
 
 Exit status: 0 on success, 1 when a command fails, 2 for a bad flag or
 argument. doctor and drill say more with theirs (see their help).`,
-		Version:       versionText(),
+		// Any text: --version prints versionText, built only then (it
+		// reads the build information).
+		Version:       "trustvault",
 		Args:          noArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -116,27 +123,28 @@ argument. doctor and drill say more with theirs (see their help).`,
 			return a.runInteractive(cmd)
 		},
 	}
-	root.SetVersionTemplate("{{.Version}}")
+	cobra.AddTemplateFunc("versionText", versionText)
+	root.SetVersionTemplate("{{versionText}}")
 	root.SetFlagErrorFunc(flagError)
 	root.PersistentFlags().StringVar(&a.trustDir, "trust-dir", "",
 		"trust directory (default $DOCKER_CONFIG/trust, else ~/.docker/trust)")
 	root.Flags().BoolVar(&a.demo, "demo", false, "generate a demo vault in a temporary directory and open it")
 	root.PersistentFlags().BoolVar(&a.allowWeak, "allow-weak", false, "accept a new passphrase below the policy's minimum, with a warning")
-	root.AddCommand(
-		a.listCmd(),
-		a.reposCmd(),
-		a.generateCmd(),
-		a.passwdCmd(),
-		a.importCmd(),
-		a.exportCmd(), a.migrateCmd(),
-		a.passphraseCmd(), a.hardenCmd(),
-		a.doctorCmd(), a.explainCmd(), a.guideCmd(),
-		a.yubikeyCmd(),
-		a.backupCmd(), a.verifyCmd(), a.restoreCmd(), a.drillCmd(), a.devicesCmd(),
-		a.pullCmd(), a.inspectCmd(), a.archiveCmd(),
-		a.initCmd(), a.signCmd(), a.revokeCmd(), a.delegationCmd(), a.signerCmd(),
-		a.rotateCmd(), a.deleteCmd(),
-	)
+	a.addCommands(root, []subcommand{
+		{"list", a.listCmd},
+		{"repos", a.reposCmd},
+		{"generate", a.generateCmd},
+		{"passwd", a.passwdCmd},
+		{"import", a.importCmd},
+		{"export", a.exportCmd}, {"migrate", a.migrateCmd},
+		{"passphrase", a.passphraseCmd}, {"harden", a.hardenCmd},
+		{"doctor", a.doctorCmd}, {"explain", a.explainCmd}, {"guide", a.guideCmd},
+		{"yubikey", a.yubikeyCmd},
+		{"backup", a.backupCmd}, {"verify", a.verifyCmd}, {"restore", a.restoreCmd}, {"drill", a.drillCmd}, {"devices", a.devicesCmd},
+		{"pull", a.pullCmd}, {"inspect", a.inspectCmd}, {"archive", a.archiveCmd},
+		{"init", a.initCmd}, {"sign", a.signCmd}, {"revoke", a.revokeCmd}, {"delegation", a.delegationCmd}, {"signer", a.signerCmd},
+		{"rotate", a.rotateCmd}, {"delete", a.deleteCmd},
+	})
 	a.setCompletion(root)
 	for _, c := range extraCommands {
 		root.AddCommand(c(a))

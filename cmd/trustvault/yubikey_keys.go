@@ -12,19 +12,7 @@ import (
 // a token. Without pcscd, or without cgo, keys are returned as they are;
 // any other token trouble is a warning on standard error.
 func (a *app) withTokens(op string, keys []vault.Key) []vault.Key {
-	infos, tks, err := token.List()
-	if err != nil {
-		if !token.Unavailable(err) {
-			fmt.Fprintf(a.stderr, "trustvault: %s: %v (keys on tokens are not shown)\n", op, tokenError(err))
-		}
-		return keys
-	}
-	for _, info := range infos {
-		if info.Err != nil {
-			fmt.Fprintf(a.stderr, "trustvault: %s: %s: %v (its keys are not shown)\n", op, info.Name(), tokenError(info.Err))
-		}
-	}
-	return token.Locate(keys, tks)
+	return token.Locate(keys, a.tokenKeys(op))
 }
 
 // tokenRefJSON is where on a token a key is, in list --json.

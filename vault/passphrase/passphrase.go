@@ -201,7 +201,7 @@ func (s Spec) space() *big.Int {
 		return digitsSpace(s)
 	}
 	if s.Mode == ModeWords {
-		n := falling(int64(len(wordList())), int64(s.Words))
+		n := falling(wordListSize, int64(s.Words))
 		if s.Digit {
 			n.Mul(n, big.NewInt(int64(10*s.Words)))
 		}
@@ -418,8 +418,13 @@ func isListWord(w string) bool {
 	return true
 }
 
+// wordListSize is len(wordList()) (TestWordList checks it), known without
+// building the list: help texts and entropies need only the number, and
+// building the list costs more than the rest of a command's start-up.
+const wordListSize = 7772
+
 // WordListSize is the number of words the words mode draws from.
-func WordListSize() int { return len(wordList()) }
+func WordListSize() int { return wordListSize }
 
 // WordsFor is the smallest number of generated words (DefaultWordSpec
 // otherwise) whose entropy reaches bits.

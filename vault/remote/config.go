@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/trustvault/trustvault/vault/internal/fsread"
@@ -141,7 +142,7 @@ func ParseDockerConfig(data []byte) (*DockerConfig, error) {
 		dc.Auths[host] = a.Auth
 	}
 	for _, name := range append([]string{dc.CredsStore}, mapValues(dc.CredHelpers)...) {
-		if name != "" && !helperName.MatchString(name) {
+		if name != "" && !helperName().MatchString(name) {
 			return nil, fmt.Errorf("credential helper name %.80q is not a plain name", name)
 		}
 	}
@@ -156,7 +157,9 @@ func mapValues(m map[string]string) []string {
 	return out
 }
 
-var helperName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+// helperName is compiled when a credential helper is first named, not at
+// every command's start.
+var helperName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`) })
 
 // LoadDockerConfig reads <dir>/config.json; a missing file is an empty
 // config.
@@ -241,7 +244,7 @@ const helperTimeout = 30 * time.Second
 // runHelper runs `docker-credential-<name> get` with the server URL on
 // standard input, as docker does.
 func runHelper(ctx context.Context, name, server string, env []string) (*Credentials, error) {
-	if !helperName.MatchString(name) {
+	if !helperName().MatchString(name) {
 		return nil, fmt.Errorf("credential helper name %.80q is not a plain name", name)
 	}
 	prog := "docker-credential-" + name

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestInvokedCommand: the command name after the global flags, and none
+// when a flag only the whole tree can place comes first.
+func TestInvokedCommand(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, ""},
+		{[]string{"list", "--json"}, "list"},
+		{[]string{"--trust-dir", "/x", "doctor"}, "doctor"},
+		{[]string{"--trust-dir=/x", "--allow-weak", "generate"}, "generate"},
+		{[]string{"--version"}, ""},
+		{[]string{"--help", "list"}, ""},
+		{[]string{"__complete", "list", ""}, "__complete"},
+		{[]string{"--trust-dir"}, ""},
+	} {
+		if got := invokedCommand(tc.args); got != tc.want {
+			t.Errorf("invokedCommand(%q) = %q, want %q", tc.args, got, tc.want)
+		}
+	}
+}
+
+// TestInvokedCommandBuildsOnlyIt: for every command of the whole tree, a
+// run naming it builds that command alone, under the same name (a name
+// missing from the table would build them all).
+func TestInvokedCommandBuildsOnlyIt(t *testing.T) {
+	full := (&app{stdout: io.Discard, stderr: io.Discard}).rootCmd()
+	n := 0
+	for _, c := range full.Commands() {
+		if c.Name() == "completion" || c.Name() == "help" {
+			continue
+		}
+		n++
+		root := (&app{stdout: io.Discard, stderr: io.Discard, invoked: c.Name()}).rootCmd()
+		var names []string
+		for _, sub := range root.Commands() {
+			if sub.Name() != "completion" && sub.Name() != "help" {
+				names = append(names, sub.Name())
+			}
+		}
+		if !slices.Equal(names, []string{c.Name()}) {
+			t.Errorf("a run of %q builds %q", c.Name(), names)
+		}
+	}
+	if n < 20 {
+		t.Fatalf("the whole tree has %d commands", n)
+	}
+}
+
+// TestStartupStillWired: what is now built on demand still works through
+// run: completion (registered only for the shell's request), --version
+// (its text built when asked) and help for one command.
+func TestStartupStillWired(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"__complete", "generate", "--role", ""}, []string{"root\n", "snapshot\n", "timestamp\n"}},
+		{[]string{"__complete", "gen"}, []string{"generate\t"}},
+		{[]string{"--trust-dir", "/nonexistent", "__complete", "generate", "--role", ""}, []string{"root\n", "snapshot\n"}},
+		{[]string{"--version"}, []string{"trustvault ", "\ncommit:  ", "\ngo:      go"}},
+		{[]string{"list", "--help"}, []string{"--json", "--trust-dir"}},
+		{[]string{"help"}, []string{"list ", "doctor ", "completion "}},
+	} {
+		var out, errb bytes.Buffer
+		if code := run(tc.args, strings.NewReader(""), &out, &errb, []string{"HOME=" + t.TempDir()}); code != 0 {
+			t.Errorf("%q: exit %d: %s", tc.args, code, errb.String())
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(out.String(), w) {
+				t.Errorf("%q: output lacks %q:\n%s", tc.args, w, out.String())
+			}
+		}
+	}
+}
