@@ -52,14 +52,14 @@ func roleMetadataFix(ri vault.RoleInfo, gun, dir string) string {
 	switch metadataState(ri) {
 	case vault.MetadataAbsent:
 		return ri.Name + ": no metadata file in the cache (a delegation that never signed, or trust data never pulled): " +
-			"pull it with " + notaryCmd(dir, "list "+shellQuote(gun)) + " or docker trust inspect " + shellQuote(gun)
+			"pull it (P on the repository page, or " + trustvaultCmd(dir, "pull "+shellQuote(gun)) + "; notary: " + notaryCmd(dir, "list "+shellQuote(gun)) + ")"
 	case vault.MetadataDamaged:
 		why := ""
 		if ri.MetadataErr != nil {
 			why = " (" + ri.MetadataErr.Error() + ")"
 		}
-		return ri.Name + ": the cached metadata file is damaged" + why + ": it is only a copy, so move it aside and pull again with " +
-			notaryCmd(dir, "list "+shellQuote(gun))
+		return ri.Name + ": the cached metadata file is damaged" + why + ": it is only a copy, so move it aside and pull again (P on the repository page, or " +
+			trustvaultCmd(dir, "pull "+shellQuote(gun)) + ")"
 	}
 	return ""
 }

@@ -478,7 +478,7 @@ func TestThreeStates(t *testing.T) {
 		vault.ShortID(targets) + " is damaged: its file is here but cannot be read",
 		"missing: metadata names it",
 		"import a copy (trustvault import FILE) or rotate it",
-		"no metadata file in the cache", "pull it with notary -s SERVER -d",
+		"no metadata file in the cache", "pull it (P on the repository page, or trustvault --trust-dir",
 		"the cached metadata file is damaged", "move it aside and pull again",
 	} {
 		if !strings.Contains(flat, want) {

@@ -493,8 +493,8 @@ func (x *explainer) noTrustData(e *Explanation) {
 	} else if x.gun != "" {
 		e.Here = append(e.Here, "no metadata of "+x.gun+" is cached here: this machine never signed or pulled it with content trust")
 	}
-	e.Fix = "sign the tag (docker trust sign " + orPlaceholder(x.gun) + ":TAG) or pull a tag that is signed (docker trust inspect --pretty " + orPlaceholder(x.gun) +
-		"); check that DOCKER_CONTENT_TRUST_SERVER points at the repository's notary server"
+	e.Fix = "sign the tag (" + x.tv("sign "+orPlaceholder(x.gun)+":TAG") + ", or docker trust sign before docker 29) or pull a tag that is signed (" +
+		x.tv("inspect "+orPlaceholder(x.gun)) + " lists them); check that DOCKER_CONTENT_TRUST_SERVER points at the repository's notary server"
 }
 
 func (x *explainer) offline(e *Explanation) {

@@ -279,7 +279,7 @@ func (d *diagnosis) readErrors() {
 			d.add(Finding{Check: CheckMetadata, Severity: SeverityProblem, GUN: r.GUN,
 				Message: "cached metadata is unreadable: " + p.Error(),
 				Fix: "the cache is only a copy: move " + filepath.Join(r.Dir, "metadata") +
-					" aside and let docker or notary fetch it again (" + d.notary("list "+r.GUN) + "); " +
+					" aside and pull it again: " + d.tv("pull "+vault.ShellQuote(r.GUN)) + " (or " + d.notary("list "+r.GUN) + "); " +
 					"if it was never published, it is lost with the cache"})
 		}
 	}
@@ -383,7 +383,7 @@ func (d *diagnosis) expiry() {
 			case server && left <= 0:
 				f.Severity = SeverityInfo
 				f.Message = fmt.Sprintf("the cached %s metadata expired on %s; the notary server renews it", ri.Name, date)
-				f.Fix = "nothing to do if the server is reachable: the next docker or notary command fetches a fresh copy (" + d.notary("list "+r.GUN) + ")"
+				f.Fix = "nothing to do if the server is reachable: the next pull fetches a fresh copy (" + d.tv("pull "+vault.ShellQuote(r.GUN)) + ", or " + d.notary("list "+r.GUN) + ")"
 			case server:
 				continue
 			case left <= 0:
@@ -426,7 +426,7 @@ func (d *diagnosis) renewFix(gun string, ri vault.RoleInfo) string {
 	case keyrole.Snapshot:
 		fix += " (or hand the snapshot key to the server: " + d.tv("rotate "+gun+" snapshot --server-managed") + "; " + d.notary("key rotate "+gun+" snapshot -r") + ")"
 	case keyrole.Targets, keyrole.Delegation:
-		fix += " (docker trust sign also re-signs it when it signs a tag)"
+		fix += " (signing a tag re-signs it too: " + d.tv("sign "+vault.ShellQuote(gun)+":TAG") + ", or docker trust sign before docker 29)"
 	}
 	return fix
 }
