@@ -357,3 +357,31 @@ func checkArchive(t *testing.T, s *vault.Store, path string, at time.Time, rows 
 		t.Error(err)
 	}
 }
+
+// TestRepoTagsKeyIDsAsKeysTab: the signers and administrative keys on the
+// signed tags tab are named by the IDs the keys tab shows (a root key's
+// TUF ID, of its certificate, is not the key's own ID).
+func TestRepoTagsKeyIDsAsKeysTab(t *testing.T) {
+	_, s := sharedDemo(t)
+	m := newTestModel(t, s, relocated(t, s), 120, 60)
+	tagsPage(t, m, apiGUN)
+	tags := screen(m)
+	var ids []string
+	for _, l := range strings.Split(tags, "\n") {
+		for _, who := range []string{"Root: ", "Repository: ", "bob: ", "alice: "} {
+			if rest, ok := strings.CutPrefix(strings.TrimSpace(l), who); ok {
+				ids = append(ids, strings.Split(rest, ", ")...)
+			}
+		}
+	}
+	if len(ids) < 4 {
+		t.Fatalf("the tab names %d keys (%v), want the root, repository, bob and alice keys:\n%s", len(ids), ids, tags)
+	}
+	press(m, "t")
+	keysTab := screen(m)
+	for _, id := range ids {
+		if !strings.Contains(keysTab, " "+id+"  ") {
+			t.Errorf("key %s of the signed tags tab is not on the keys tab:\n%s\n%s", id, tags, keysTab)
+		}
+	}
+}
