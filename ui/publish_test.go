@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/publish"
 	"github.com/trustvault/trustvault/vault/remote"
 	"github.com/trustvault/trustvault/vault/vaulttest"
 )
@@ -208,5 +209,37 @@ func TestPublishPINAndTouchBridge(t *testing.T) {
 	m.Update(keyPress("esc"))
 	if a := <-got; !errors.Is(a.err, vault.ErrAborted) || a.pin != nil {
 		t.Errorf("esc at the PIN: the engine got %q, %v", a.pin, a.err)
+	}
+}
+
+// The confirmation's SIGNED BY names each role in full when the page has
+// room for it (targets/releases was cut to "targets/releas…").
+func TestPublishConfirmRoleNamesInFull(t *testing.T) {
+	m, gun := demoPublishModel(t, namedServer(t), 80, 24)
+	press(m, "S")
+	p, ok := m.active().(*publishPage)
+	if !ok {
+		t.Fatalf("S opened no form:\n%s", screen(m))
+	}
+	p.req.what = "sign " + gun + ":v1"
+	deliver(m, pubPlannedMsg{plan: &publish.Plan{GUN: gun, ServerSigned: []string{"timestamp"}, Signers: []publish.PlannedSigner{
+		{Role: "targets/releases", KeyID: strings.Repeat("ab", 32), Path: "/trust/private/" + strings.Repeat("ab", 32) + ".key"},
+		{Role: "targets/a-rather-long-signer-name", KeyID: strings.Repeat("cd", 32), Path: "/trust/private/" + strings.Repeat("cd", 32) + ".key"},
+		{Role: "snapshot", KeyID: strings.Repeat("ef", 32), Path: "/trust/private/" + strings.Repeat("ef", 32) + ".key"},
+	}}})
+	out := screen(m)
+	col := -1
+	for _, want := range []string{"  targets/releases ", "  targets/a-rather-long-sig… ", "  snapshot "} {
+		i := strings.Index(out, want)
+		if i < 0 {
+			t.Fatalf("the confirmation does not show %q:\n%s", want, out)
+		}
+		line := out[i:]
+		line = line[:strings.IndexByte(line, '\n')]
+		k := textWidth(line[:strings.Index(line, "key ")])
+		if col >= 0 && k != col {
+			t.Errorf("the key column is not aligned (%d, %d):\n%s", col, k, out)
+		}
+		col = k
 	}
 }
