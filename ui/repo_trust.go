@@ -52,6 +52,9 @@ type trustReport struct {
 	title string
 	kind  trustLineKind // tlText, tlWarn or tlBad
 	lines []string
+	// moved: the person has scrolled since it arrived; until then the
+	// tab shows it from its top, wherever the cursor is.
+	moved bool
 }
 
 // repoTrust is the repository page's trust data state.
@@ -188,6 +191,9 @@ func (p *repoPage) layoutTrust() {
 	}
 	t.list.setHeight(p.trustListHeight())
 	t.list.clamp()
+	if t.report != nil && !t.report.moved {
+		t.list.offset = 0
+	}
 	t.list.enableMoves(&p.keys)
 }
 
@@ -223,6 +229,9 @@ func (p *repoPage) updateTrust(msg tea.Msg) (bool, tea.Cmd) {
 		return p.trustKey(msg)
 	case tea.MouseWheelMsg:
 		if t.showing && t.form == nil {
+			if t.report != nil {
+				t.report.moved = true
+			}
 			wheel(&t.list, msg)
 			return true, nil
 		}
@@ -442,6 +451,9 @@ func (p *repoPage) moveTags(msg tea.KeyPressMsg) bool {
 	before, from := l.cursor, l.offset
 	if !navigate(l, p.keys, msg) {
 		return false
+	}
+	if p.trust.report != nil {
+		p.trust.report.moved = true
 	}
 	if l.cursor != before || l.offset != from {
 		return true

@@ -385,3 +385,28 @@ func TestRepoTagsKeyIDsAsKeysTab(t *testing.T) {
 		}
 	}
 }
+
+// TestArchiveReportInView: an archive made with the cursor on the last
+// tag, at 80x24, shows its report from the top (it was scrolled off above
+// the cursor); the first key that moves scrolls as before.
+func TestArchiveReportInView(t *testing.T) {
+	_, s := vaulttest.Demo(t)
+	t.Chdir(t.TempDir())
+	m := newModel(context.Background(), Options{Store: s, Now: vaulttest.Now})
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	deliver(m, vaultLoadedMsg{store: s, snap: readSnapshot(s, vaulttest.Now())})
+	rp := tagsPage(t, m, apiGUN)
+	press(m, "G", "A", "enter")
+	got := screen(m)
+	if !strings.Contains(got, "ARCHIVED") || !strings.Contains(got, "Archived "+apiGUN+" into") {
+		t.Fatalf("the archive's report is not in view:\n%s", got)
+	}
+	last := len(rp.trust.reading.rows) - 1
+	if r, ok := rp.selectedTag(); !ok || r.name != rp.trust.reading.rows[last].name {
+		t.Errorf("the cursor left the last tag: %+v", r)
+	}
+	press(m, "up")
+	if r, _ := rp.selectedTag(); r.name != rp.trust.reading.rows[last-1].name || !strings.Contains(screen(m), "▸") {
+		t.Errorf("↑ does not move to the tag before, in view:\n%s", screen(m))
+	}
+}
