@@ -243,3 +243,21 @@ func TestPublishConfirmRoleNamesInFull(t *testing.T) {
 		col = k
 	}
 }
+
+// S, X, a and o work on the signed tags tab as on the keys tab; its help
+// lists them.
+func TestPublishKeysOnTagsTab(t *testing.T) {
+	m, _ := demoPublishModel(t, namedServer(t), 100, 40)
+	press(m, "t", "?")
+	help := flatScreen(m)
+	for _, want := range []string{"S sign a tag", "X revoke a tag", "a add a signer", "o rotate a key"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("the signed tags tab's help does not list %q:\n%s", want, screen(m))
+		}
+	}
+	press(m, "q") // closes the help
+	press(m, "X")
+	if _, ok := m.active().(*publishPage); !ok {
+		t.Errorf("X on the signed tags tab opened no revoke form:\n%s", screen(m))
+	}
+}
