@@ -302,10 +302,14 @@ func TestArchiveOffline(t *testing.T) {
 	path := rp.trust.form.text(fieldPath)
 	press(m, "enter")
 	got := strings.Join(strings.Fields(screen(m)), " ")
-	for _, w := range []string{"ARCHIVED", "Archived " + apiGUN + " into " + path, "sidecar: " + path + ".sha256", "from the cache, offline", "Recorded in trustvault's archive records"} {
+	for _, w := range []string{"ARCHIVED", "Archived " + apiGUN + " into " + path, "sidecar: " + path + ".sha256", "from the cache, offline",
+		"(root.json only, no numbered root versions)", "Recorded in trustvault's archive records"} {
 		if !strings.Contains(got, w) {
 			t.Errorf("the report does not say %q:\n%s", w, screen(m))
 		}
+	}
+	if strings.Contains(got, "0 root versions") {
+		t.Errorf("the report counts 0 root versions chained for an archive that holds root.json:\n%s", screen(m))
 	}
 	checkArchive(t, s, path, vaulttest.Now(), rp.trust.reading.rows)
 	data, err := os.ReadFile(path)
