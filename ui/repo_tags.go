@@ -119,8 +119,8 @@ const expiredTries = 4
 
 // readTrust verifies gun's cache offline at now, or once it has expired
 // as of before it expired (verifyAsOf), and says which. source names the
-// cache for the words.
-func readTrust(o remote.Options, source string, now time.Time) trustReading {
+// cache for the words; pulled: a pull has just verified and written it.
+func readTrust(o remote.Options, source string, now time.Time, pulled bool) trustReading {
 	files, err := remote.ReadCache(o.TrustDir, o.GUN)
 	if err != nil {
 		return trustReading{err: err}
@@ -139,7 +139,7 @@ func readTrust(o remote.Options, source string, now time.Time) trustReading {
 		return trustReading{err: err}
 	}
 	r := trustReading{repo: repo, info: remote.InspectRepo(o.GUN, repo), rows: tagRows(repo), expired: expired}
-	r.freshness = remote.Freshness(source, repo, asOfWhy(at, now, expired), false, now)
+	r.freshness = remote.Freshness(source, repo, asOfWhy(at, now, expired), pulled && expired == nil, now)
 	return r
 }
 

@@ -55,6 +55,9 @@ type trustReport struct {
 	// moved: the person has scrolled since it arrived; until then the
 	// tab shows it from its top, wherever the cursor is.
 	moved bool
+	// pulled: when a pull verified and wrote the cache (zero: the report
+	// is not of one); the readings after it say so.
+	pulled time.Time
 }
 
 // repoTrust is the repository page's trust data state.
@@ -132,7 +135,11 @@ func (p *repoPage) cacheSource() string {
 func (p *repoPage) readTrustCmd() tea.Cmd {
 	p.trust.pending = true
 	o, source, now := p.trustOptions(false), p.cacheSource(), p.now()
-	return func() tea.Msg { return trustReadMsg{gun: o.GUN, reading: readTrust(o, source, now)} }
+	pulled := p.trust.report != nil && !p.trust.report.pulled.IsZero()
+	if pulled {
+		source += ", as pulled from " + p.trust.server + " at " + p.trust.report.pulled.UTC().Format("2006-01-02 15:04:05 UTC") + ","
+	}
+	return func() tea.Msg { return trustReadMsg{gun: o.GUN, reading: readTrust(o, source, now, pulled)} }
 }
 
 // pullBlocker says why P cannot pull; "" when it can.
@@ -328,7 +335,8 @@ func (p *repoPage) pulled(msg trustPulledMsg) tea.Cmd {
 	}
 	pinned := p.c.remote != nil && p.c.remote.Pinned()
 	lines = append(lines, msg.update.Lines(pinned)...)
-	t.report = &trustReport{title: "PULLED  " + p.now().UTC().Format("2006-01-02 15:04 UTC"), kind: tlText, lines: lines}
+	now := p.now()
+	t.report = &trustReport{title: "PULLED  " + now.UTC().Format("2006-01-02 15:04 UTC"), kind: tlText, lines: lines, pulled: now}
 	p.layoutTrust()
 	return tea.Batch(send(reloadRequestedMsg{}), p.readTrustCmd())
 }
