@@ -261,3 +261,23 @@ func TestPublishKeysOnTagsTab(t *testing.T) {
 		t.Errorf("X on the signed tags tab opened no revoke form:\n%s", screen(m))
 	}
 }
+
+// While a field takes text the footer does not offer ! and ?, which type
+// into it; the confirmation, with no field, offers them.
+func TestFooterNoGlobalsWhileTyping(t *testing.T) {
+	m, _ := demoPublishModel(t, namedServer(t), 250, 30)
+	press(m, "S")
+	lines := strings.Split(screen(m), "\n")
+	if footer := lines[len(lines)-1]; strings.Contains(footer, "! health") || strings.Contains(footer, "? help") {
+		t.Errorf("the footer offers keys that type into the field: %q", footer)
+	}
+	typeText(m, "!")
+	if p := m.active().(*publishPage); p.form.text(fieldTag) != "!" {
+		t.Errorf("! did not type into the field: %q", p.form.text(fieldTag))
+	}
+	press(m, "esc")
+	lines = strings.Split(screen(m), "\n")
+	if footer := lines[len(lines)-1]; !strings.Contains(footer, "! health") {
+		t.Errorf("back on the repository page the footer does not offer ! health: %q", footer)
+	}
+}
