@@ -287,17 +287,25 @@ func TestArchiveDefaultPath(t *testing.T) {
 	}
 }
 
+// archiveTagsPage is a fresh demo vault (its own: archives are recorded
+// in it) on the api repository's signed tags tab, at w x h, in a new
+// current directory.
+func archiveTagsPage(t *testing.T, w, h int) (*Model, *vault.Store, *repoPage) {
+	t.Helper()
+	_, s := vaulttest.Demo(t)
+	t.Chdir(t.TempDir())
+	m := newModel(context.Background(), Options{Store: s, Now: vaulttest.Now})
+	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+	deliver(m, vaultLoadedMsg{store: s, snap: readSnapshot(s, vaulttest.Now())})
+	return m, s, tagsPage(t, m, apiGUN)
+}
+
 // TestArchiveOffline: A in a vault without a server archives the cache as
 // it is, says so, and the archive verifies offline and is in the records;
 // a second archive to the same file is refused at the form, and the file
 // is untouched.
 func TestArchiveOffline(t *testing.T) {
-	_, s := vaulttest.Demo(t)
-	t.Chdir(t.TempDir())
-	m := newModel(context.Background(), Options{Store: s, Now: vaulttest.Now})
-	m.Update(tea.WindowSizeMsg{Width: 250, Height: 50})
-	deliver(m, vaultLoadedMsg{store: s, snap: readSnapshot(s, vaulttest.Now())})
-	rp := tagsPage(t, m, apiGUN)
+	m, s, rp := archiveTagsPage(t, 250, 50)
 	press(m, "A")
 	path := rp.trust.form.text(fieldPath)
 	press(m, "enter")
@@ -394,12 +402,7 @@ func TestRepoTagsKeyIDsAsKeysTab(t *testing.T) {
 // tag, at 80x24, shows its report from the top (it was scrolled off above
 // the cursor); the first key that moves scrolls as before.
 func TestArchiveReportInView(t *testing.T) {
-	_, s := vaulttest.Demo(t)
-	t.Chdir(t.TempDir())
-	m := newModel(context.Background(), Options{Store: s, Now: vaulttest.Now})
-	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
-	deliver(m, vaultLoadedMsg{store: s, snap: readSnapshot(s, vaulttest.Now())})
-	rp := tagsPage(t, m, apiGUN)
+	m, _, rp := archiveTagsPage(t, 80, 24)
 	press(m, "G", "A", "enter")
 	got := screen(m)
 	if !strings.Contains(got, "ARCHIVED") || !strings.Contains(got, "Archived "+apiGUN+" into") {
