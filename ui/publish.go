@@ -297,8 +297,10 @@ func (p *publishPage) planned(msg pubPlannedMsg) tea.Cmd {
 		return nil
 	}
 	p.step = pubAsk
-	if p.form != nil {
-		return p.form.fail("", publishErrorText(msg.err))
+	if p.form != nil { // the focus stays where enter was pressed
+		focus := p.form.focus
+		p.form.fail("", publishErrorText(msg.err))
+		return p.form.focusOn(focus)
 	}
 	p.msg = publishErrorText(msg.err)
 	return nil

@@ -281,3 +281,23 @@ func TestFooterNoGlobalsWhileTyping(t *testing.T) {
 		t.Errorf("back on the repository page the footer does not offer ! health: %q", footer)
 	}
 }
+
+// An engine error about the form (a key ID that is not here) leaves the
+// focus on the field where enter was pressed, not on the first one.
+func TestPublishEngineErrorKeepsFocus(t *testing.T) {
+	m, _ := demoPublishModel(t, namedServer(t), 100, 30)
+	press(m, "a")
+	typeText(m, "carol")
+	press(m, "enter")
+	typeText(m, "deadbeef")
+	p := m.active().(*publishPage)
+	last := p.form.focus
+	press(m, "enter")
+	deliver(m, pubPlannedMsg{err: errors.New(`key "deadbeef": key not found (see trustvault list)`)})
+	if p.form.focus != last || last == 0 {
+		t.Errorf("after the engine's error the focus is on field %d, want %d (the key)", p.form.focus, last)
+	}
+	if out := flatScreen(m); !strings.Contains(out, "key not found") {
+		t.Errorf("the error is not said:\n%s", screen(m))
+	}
+}
