@@ -133,8 +133,9 @@ func (f *form) focusOn(i int) tea.Cmd {
 	for j := range f.fields {
 		if j == f.focus {
 			cmd = f.fields[j].input.Focus()
+			f.fields[j].input.CursorEnd()
 		} else {
-			f.fields[j].input.Blur()
+			f.fields[j].blur()
 		}
 	}
 	return cmd
@@ -143,8 +144,15 @@ func (f *form) focusOn(i int) tea.Cmd {
 // blur takes the focus away from every field.
 func (f *form) blur() {
 	for j := range f.fields {
-		f.fields[j].input.Blur()
+		f.fields[j].blur()
 	}
+}
+
+// blur takes the focus away from the field and shows it from its start
+// (a long value left scrolled to its end showed "a256:…" for "sha256:…").
+func (fl *formField) blur() {
+	fl.input.Blur()
+	fl.input.CursorStart()
 }
 
 // reset empties the named fields (every field when none is named), so

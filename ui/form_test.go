@@ -120,3 +120,23 @@ func TestFormCancelAndBusy(t *testing.T) {
 		t.Error("a one-field form offers tab")
 	}
 }
+
+// A long value in a field the focus has left is shown from its start, not
+// scrolled to where the cursor was (a digest showed as "a256:cccc…").
+func TestFormBlurredFieldFromStart(t *testing.T) {
+	f := testForm()
+	f.View(PlainStyles(), 40) // sets the fields' widths, as the page's View does
+	f.Update(keyPress("tab"))
+	value := "sha256:" + strings.Repeat("c", 64)
+	formType(f, value)
+	f.Update(keyPress("shift+tab"))
+	out := f.View(PlainStyles(), 40)
+	if !strings.Contains(out, " sha256:ccc") {
+		t.Errorf("the field the focus left does not show its start:\n%s", out)
+	}
+	f.Update(keyPress("tab"))
+	formType(f, "d")
+	if got := f.text(fieldName); got != value+"d" {
+		t.Errorf("typing after the focus came back: %q, want the end of the value", got)
+	}
+}

@@ -628,8 +628,13 @@ func (m *Model) footerView() string {
 	if p == nil {
 		return st.Faint.Render(truncate("q quits", m.width))
 	}
-	// help truncates with an ellipsis, but not below the first item.
-	return truncate(m.help.ShortHelpView(append(p.ShortHelp(), m.globalsFor(p, m.keys.Health, m.keys.Help)...)), m.width)
+	// help truncates with an ellipsis, but not below the first item. While
+	// the page takes keys as text, ! and ? type.
+	globals := m.globalsFor(p, m.keys.Health, m.keys.Help)
+	if p.Capturing() {
+		globals = nil
+	}
+	return truncate(m.help.ShortHelpView(append(p.ShortHelp(), globals...)), m.width)
 }
 
 // helpView is the overlay: the page's keys, the global keys, and what the

@@ -297,8 +297,10 @@ func (p *publishPage) planned(msg pubPlannedMsg) tea.Cmd {
 		return nil
 	}
 	p.step = pubAsk
-	if p.form != nil {
-		return p.form.fail("", publishErrorText(msg.err))
+	if p.form != nil { // the focus stays where enter was pressed
+		focus := p.form.focus
+		p.form.fail("", publishErrorText(msg.err))
+		return p.form.focusOn(focus)
 	}
 	p.msg = publishErrorText(msg.err)
 	return nil
@@ -493,16 +495,20 @@ func (p *publishPage) confirmView(line func(string)) {
 		line(wrapHanging("  uses "+k, p.width, 4))
 	}
 	line(st.Heading.Render("SIGNED BY"))
+	roleW := 15 // the longest role name, within a third of the page
 	for _, s := range pl.Signers {
-		p.signerLines(line, s)
+		roleW = max(roleW, min(textWidth(s.Role), p.width/3))
+	}
+	for _, s := range pl.Signers {
+		p.signerLines(line, s, roleW)
 	}
 	line("")
 	line(wrap("Nothing is sent until you press enter. The server takes the whole update or none of it; if it refuses, the cache and the key store are left as they were.", p.width))
 }
 
-// signerLines are a planned signer: role, key, where it is and what
-// unlocks it; a key file's path on a line of its own.
-func (p *publishPage) signerLines(line func(string), s publish.PlannedSigner) {
+// signerLines are a planned signer: role (in a column roleW wide), key,
+// where it is and what unlocks it; a key file's path on a line of its own.
+func (p *publishPage) signerLines(line func(string), s publish.PlannedSigner, roleW int) {
 	id, how, path := "new key", "made by this change", ""
 	switch {
 	case s.New:
@@ -513,7 +519,7 @@ func (p *publishPage) signerLines(line func(string), s publish.PlannedSigner) {
 	default:
 		id, how = "key "+vault.ShortID(s.KeyID), s.Where()
 	}
-	line(truncate(fmt.Sprintf("  %-15s %-12s %s", truncate(s.Role, 15), id, how), p.width))
+	line(truncate("  "+pad(truncate(s.Role, roleW), roleW)+" "+pad(id, 12)+" "+how, p.width))
 	if path != "" {
 		line(p.c.styles.Faint.Render("  " + middleTruncate(path, max(p.width-2, 8))))
 	}

@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/publish"
 	"github.com/trustvault/trustvault/vault/remote"
 	"github.com/trustvault/trustvault/vault/vaulttest"
 )
@@ -208,5 +209,95 @@ func TestPublishPINAndTouchBridge(t *testing.T) {
 	m.Update(keyPress("esc"))
 	if a := <-got; !errors.Is(a.err, vault.ErrAborted) || a.pin != nil {
 		t.Errorf("esc at the PIN: the engine got %q, %v", a.pin, a.err)
+	}
+}
+
+// The confirmation's SIGNED BY names each role in full when the page has
+// room for it (targets/releases was cut to "targets/releas…").
+func TestPublishConfirmRoleNamesInFull(t *testing.T) {
+	m, gun := demoPublishModel(t, namedServer(t), 80, 24)
+	press(m, "S")
+	p, ok := m.active().(*publishPage)
+	if !ok {
+		t.Fatalf("S opened no form:\n%s", screen(m))
+	}
+	p.req.what = "sign " + gun + ":v1"
+	deliver(m, pubPlannedMsg{plan: &publish.Plan{GUN: gun, ServerSigned: []string{"timestamp"}, Signers: []publish.PlannedSigner{
+		{Role: "targets/releases", KeyID: strings.Repeat("ab", 32), Path: "/trust/private/" + strings.Repeat("ab", 32) + ".key"},
+		{Role: "targets/a-rather-long-signer-name", KeyID: strings.Repeat("cd", 32), Path: "/trust/private/" + strings.Repeat("cd", 32) + ".key"},
+		{Role: "snapshot", KeyID: strings.Repeat("ef", 32), Path: "/trust/private/" + strings.Repeat("ef", 32) + ".key"},
+	}}})
+	out := screen(m)
+	col := -1
+	for _, want := range []string{"  targets/releases ", "  targets/a-rather-long-sig… ", "  snapshot "} {
+		i := strings.Index(out, want)
+		if i < 0 {
+			t.Fatalf("the confirmation does not show %q:\n%s", want, out)
+		}
+		line := out[i:]
+		line = line[:strings.IndexByte(line, '\n')]
+		k := textWidth(line[:strings.Index(line, "key ")])
+		if col >= 0 && k != col {
+			t.Errorf("the key column is not aligned (%d, %d):\n%s", col, k, out)
+		}
+		col = k
+	}
+}
+
+// S, X, a and o work on the signed tags tab as on the keys tab; its help
+// lists them.
+func TestPublishKeysOnTagsTab(t *testing.T) {
+	m, _ := demoPublishModel(t, namedServer(t), 100, 40)
+	press(m, "t", "?")
+	help := flatScreen(m)
+	for _, want := range []string{"S sign a tag", "X revoke a tag", "a add a signer", "o rotate a key"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("the signed tags tab's help does not list %q:\n%s", want, screen(m))
+		}
+	}
+	press(m, "q") // closes the help
+	press(m, "X")
+	if _, ok := m.active().(*publishPage); !ok {
+		t.Errorf("X on the signed tags tab opened no revoke form:\n%s", screen(m))
+	}
+}
+
+// While a field takes text the footer does not offer ! and ?, which type
+// into it; the confirmation, with no field, offers them.
+func TestFooterNoGlobalsWhileTyping(t *testing.T) {
+	m, _ := demoPublishModel(t, namedServer(t), 250, 30)
+	press(m, "S")
+	lines := strings.Split(screen(m), "\n")
+	if footer := lines[len(lines)-1]; strings.Contains(footer, "! health") || strings.Contains(footer, "? help") {
+		t.Errorf("the footer offers keys that type into the field: %q", footer)
+	}
+	typeText(m, "!")
+	if p := m.active().(*publishPage); p.form.text(fieldTag) != "!" {
+		t.Errorf("! did not type into the field: %q", p.form.text(fieldTag))
+	}
+	press(m, "esc")
+	lines = strings.Split(screen(m), "\n")
+	if footer := lines[len(lines)-1]; !strings.Contains(footer, "! health") {
+		t.Errorf("back on the repository page the footer does not offer ! health: %q", footer)
+	}
+}
+
+// An engine error about the form (a key ID that is not here) leaves the
+// focus on the field where enter was pressed, not on the first one.
+func TestPublishEngineErrorKeepsFocus(t *testing.T) {
+	m, _ := demoPublishModel(t, namedServer(t), 100, 30)
+	press(m, "a")
+	typeText(m, "carol")
+	press(m, "enter")
+	typeText(m, "deadbeef")
+	p := m.active().(*publishPage)
+	last := p.form.focus
+	press(m, "enter")
+	deliver(m, pubPlannedMsg{err: errors.New(`key "deadbeef": key not found (see trustvault list)`)})
+	if p.form.focus != last || last == 0 {
+		t.Errorf("after the engine's error the focus is on field %d, want %d (the key)", p.form.focus, last)
+	}
+	if out := flatScreen(m); !strings.Contains(out, "key not found") {
+		t.Errorf("the error is not said:\n%s", screen(m))
 	}
 }

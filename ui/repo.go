@@ -366,7 +366,7 @@ func (p *repoPage) FullHelp() [][]key.Binding {
 		return [][]key.Binding{h}
 	}
 	if p.trust.showing {
-		return [][]key.Binding{{p.keys.Up, p.keys.Down, p.keys.PageUp, p.keys.PageDown, p.keys.Top, p.keys.Bottom}, trust, {p.keys.Back}}
+		return [][]key.Binding{{p.keys.Up, p.keys.Down, p.keys.PageUp, p.keys.PageDown, p.keys.Top, p.keys.Bottom}, trust, p.publish.all(), {p.keys.Back}}
 	}
 	return [][]key.Binding{
 		{p.keys.Up, p.keys.Down, p.keys.PageUp, p.keys.PageDown, p.keys.Top, p.keys.Bottom},

@@ -209,8 +209,12 @@ func (p *repoPage) archived(msg trustArchivedMsg) tea.Cmd {
 				roots++
 			}
 		}
-		lines = append(lines, fmt.Sprintf("It holds %s %s: root version %d (%s chained), timestamp version %d, fresh until %s.",
-			plural(len(tb.FileNames), "file", "files"), msg.from, tb.RootVersion, plural(roots, "root version", "root versions"),
+		chain := plural(roots, "root version", "root versions") + " chained"
+		if roots == 0 { // the cache, offline: no N.root.json
+			chain = "root.json only, no numbered root versions"
+		}
+		lines = append(lines, fmt.Sprintf("It holds %s %s: root version %d (%s), timestamp version %d, fresh until %s.",
+			plural(len(tb.FileNames), "file", "files"), msg.from, tb.RootVersion, chain,
 			tb.TimestampVersion, tb.TimestampExpires.UTC().Format("2006-01-02 15:04 UTC")))
 	}
 	for _, l := range []string{msg.fellBack, msg.asOf} {

@@ -119,8 +119,8 @@ const expiredTries = 4
 
 // readTrust verifies gun's cache offline at now, or once it has expired
 // as of before it expired (verifyAsOf), and says which. source names the
-// cache for the words.
-func readTrust(o remote.Options, source string, now time.Time) trustReading {
+// cache for the words; pulled: a pull has just verified and written it.
+func readTrust(o remote.Options, source string, now time.Time, pulled bool) trustReading {
 	files, err := remote.ReadCache(o.TrustDir, o.GUN)
 	if err != nil {
 		return trustReading{err: err}
@@ -139,7 +139,7 @@ func readTrust(o remote.Options, source string, now time.Time) trustReading {
 		return trustReading{err: err}
 	}
 	r := trustReading{repo: repo, info: remote.InspectRepo(o.GUN, repo), rows: tagRows(repo), expired: expired}
-	r.freshness = remote.Freshness(source, repo, asOfWhy(at, now, expired), false, now)
+	r.freshness = remote.Freshness(source, repo, asOfWhy(at, now, expired), pulled && expired == nil, now)
 	return r
 }
 
@@ -234,7 +234,7 @@ func (t *repoTrust) trustLines(gun string, width int) []trustLine {
 		add(kind, r.freshness)
 		add(tlText, t.pullAdvice)
 		lines = append(lines, tagTableLines(r)...)
-		lines = append(lines, signerLines(r.info)...)
+		lines = append(lines, signerLines(r.info, r.repo)...)
 	}
 	return lines
 }
@@ -252,8 +252,8 @@ func tagTableLines(r trustReading) []trustLine {
 }
 
 // signerLines are docker's signers (delegations with their keys) and the
-// root and repository keys.
-func signerLines(info remote.TrustInspect) []trustLine {
+// root and repository keys, by the key IDs the keys tab shows.
+func signerLines(info remote.TrustInspect, repo *tuf.Repo) []trustLine {
 	var lines []trustLine
 	add := func(kind trustLineKind, text string) { lines = append(lines, trustLine{kind: kind, text: text}) }
 	add(tlText, "")
@@ -262,27 +262,49 @@ func signerLines(info remote.TrustInspect) []trustLine {
 	} else {
 		add(tlHeading, "SIGNERS  "+plural(len(info.Signers), "delegation", "delegations"))
 		for _, s := range info.Signers {
-			add(tlText, s.Name+": "+signerKeyIDs(s.Keys))
+			add(tlText, s.Name+": "+signerKeyIDs(repo, s.Keys))
 		}
 	}
 	add(tlText, "")
 	add(tlHeading, "ADMINISTRATIVE KEYS")
 	for _, k := range info.AdministrativeKeys {
-		add(tlText, k.Name+": "+signerKeyIDs(k.Keys))
+		add(tlText, k.Name+": "+signerKeyIDs(repo, k.Keys))
 	}
 	return lines
 }
 
-// signerKeyIDs are key IDs as the keys tab shows them.
-func signerKeyIDs(keys []remote.KeyRef) string {
+// signerKeyIDs are key IDs as the keys tab shows them: docker names a
+// key by its TUF ID, which for a certificate (a root key's, a signer's
+// added from a .crt) is not the key's own ID.
+func signerKeyIDs(repo *tuf.Repo, keys []remote.KeyRef) string {
 	if len(keys) == 0 {
 		return "no keys"
 	}
 	ids := make([]string, len(keys))
 	for i, k := range keys {
-		ids[i] = vault.ShortID(k.ID)
+		ids[i] = vault.ShortID(canonicalKeyID(repo, k.ID))
 	}
 	return strings.Join(ids, ", ")
+}
+
+// canonicalKeyID is the canonical ID of the key repo's root or a
+// delegation lists under the TUF ID id; id itself when none does.
+func canonicalKeyID(repo *tuf.Repo, id string) string {
+	if repo == nil {
+		return id
+	}
+	maps := []map[string]tuf.Key{repo.Root.Keys}
+	for _, d := range repo.Roles {
+		maps = append(maps, d.Keys)
+	}
+	for _, keys := range maps {
+		if k, ok := keys[id]; ok {
+			if c, err := k.CanonicalID(); err == nil {
+				return c
+			}
+		}
+	}
+	return id
 }
 
 // renderTrustLine draws one line of the tab.
@@ -362,20 +384,14 @@ func tagDetail(r tagRow, repo *tuf.Repo) []string {
 // roleKeyIDs are a role's key IDs (canonical, as the keys tab shows them).
 func roleKeyIDs(repo *tuf.Repo, role string) string {
 	var ids []string
-	var keys map[string]tuf.Key
 	if role == "targets" {
-		ids, keys = repo.Root.Roles["targets"].KeyIDs, repo.Root.Keys
+		ids = repo.Root.Roles["targets"].KeyIDs
 	} else if d, ok := repo.Role(role); ok {
-		ids, keys = d.KeyIDs, d.Keys
+		ids = d.KeyIDs
 	}
 	out := make([]string, 0, len(ids))
 	for _, id := range ids {
-		if k, ok := keys[id]; ok {
-			if c, err := k.CanonicalID(); err == nil {
-				id = c
-			}
-		}
-		out = append(out, vault.ShortID(id))
+		out = append(out, vault.ShortID(canonicalKeyID(repo, id)))
 	}
 	if len(out) == 0 {
 		return "unknown"

@@ -52,6 +52,12 @@ type trustReport struct {
 	title string
 	kind  trustLineKind // tlText, tlWarn or tlBad
 	lines []string
+	// moved: the person has scrolled since it arrived; until then the
+	// tab shows it from its top, wherever the cursor is.
+	moved bool
+	// pulled: when a pull verified and wrote the cache (zero: the report
+	// is not of one); the readings after it say so.
+	pulled time.Time
 }
 
 // repoTrust is the repository page's trust data state.
@@ -129,7 +135,11 @@ func (p *repoPage) cacheSource() string {
 func (p *repoPage) readTrustCmd() tea.Cmd {
 	p.trust.pending = true
 	o, source, now := p.trustOptions(false), p.cacheSource(), p.now()
-	return func() tea.Msg { return trustReadMsg{gun: o.GUN, reading: readTrust(o, source, now)} }
+	pulled := p.trust.report != nil && !p.trust.report.pulled.IsZero()
+	if pulled {
+		source += ", as pulled from " + p.trust.server + " at " + p.trust.report.pulled.UTC().Format("2006-01-02 15:04:05 UTC") + ","
+	}
+	return func() tea.Msg { return trustReadMsg{gun: o.GUN, reading: readTrust(o, source, now, pulled)} }
 }
 
 // pullBlocker says why P cannot pull; "" when it can.
@@ -188,6 +198,9 @@ func (p *repoPage) layoutTrust() {
 	}
 	t.list.setHeight(p.trustListHeight())
 	t.list.clamp()
+	if t.report != nil && !t.report.moved {
+		t.list.offset = 0
+	}
 	t.list.enableMoves(&p.keys)
 }
 
@@ -223,6 +236,9 @@ func (p *repoPage) updateTrust(msg tea.Msg) (bool, tea.Cmd) {
 		return p.trustKey(msg)
 	case tea.MouseWheelMsg:
 		if t.showing && t.form == nil {
+			if t.report != nil {
+				t.report.moved = true
+			}
 			wheel(&t.list, msg)
 			return true, nil
 		}
@@ -319,7 +335,8 @@ func (p *repoPage) pulled(msg trustPulledMsg) tea.Cmd {
 	}
 	pinned := p.c.remote != nil && p.c.remote.Pinned()
 	lines = append(lines, msg.update.Lines(pinned)...)
-	t.report = &trustReport{title: "PULLED  " + p.now().UTC().Format("2006-01-02 15:04 UTC"), kind: tlText, lines: lines}
+	now := p.now()
+	t.report = &trustReport{title: "PULLED  " + now.UTC().Format("2006-01-02 15:04 UTC"), kind: tlText, lines: lines, pulled: now}
 	p.layoutTrust()
 	return tea.Batch(send(reloadRequestedMsg{}), p.readTrustCmd())
 }
@@ -442,6 +459,9 @@ func (p *repoPage) moveTags(msg tea.KeyPressMsg) bool {
 	before, from := l.cursor, l.offset
 	if !navigate(l, p.keys, msg) {
 		return false
+	}
+	if p.trust.report != nil {
+		p.trust.report.moved = true
 	}
 	if l.cursor != before || l.offset != from {
 		return true

@@ -116,6 +116,10 @@ func TestRepoTrustWithNotaryServer(t *testing.T) {
 	if got, want := rowsAsList(rp.trust.reading.rows), sortedTargets(n.List(rigGUN, "")); !slices.Equal(got, want) {
 		t.Errorf("after the pull the tab lists\n%+v\nnotary list:\n%+v", got, want)
 	}
+	// Just after the pull the tab does not say the server was not asked.
+	if got := flat(m); strings.Contains(got, "the server was not asked") || !strings.Contains(got, "as pulled from "+rig.URL+" at") {
+		t.Errorf("after P the tab's freshness words:\n%s", screen(m))
+	}
 
 	// A: from the server, into a new file in the current directory.
 	dir := t.TempDir()

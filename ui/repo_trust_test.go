@@ -287,25 +287,37 @@ func TestArchiveDefaultPath(t *testing.T) {
 	}
 }
 
+// archiveTagsPage is a fresh demo vault (its own: archives are recorded
+// in it) on the api repository's signed tags tab, at w x h, in a new
+// current directory.
+func archiveTagsPage(t *testing.T, w, h int) (*Model, *vault.Store, *repoPage) {
+	t.Helper()
+	_, s := vaulttest.Demo(t)
+	t.Chdir(t.TempDir())
+	m := newModel(context.Background(), Options{Store: s, Now: vaulttest.Now})
+	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+	deliver(m, vaultLoadedMsg{store: s, snap: readSnapshot(s, vaulttest.Now())})
+	return m, s, tagsPage(t, m, apiGUN)
+}
+
 // TestArchiveOffline: A in a vault without a server archives the cache as
 // it is, says so, and the archive verifies offline and is in the records;
 // a second archive to the same file is refused at the form, and the file
 // is untouched.
 func TestArchiveOffline(t *testing.T) {
-	_, s := vaulttest.Demo(t)
-	t.Chdir(t.TempDir())
-	m := newModel(context.Background(), Options{Store: s, Now: vaulttest.Now})
-	m.Update(tea.WindowSizeMsg{Width: 250, Height: 50})
-	deliver(m, vaultLoadedMsg{store: s, snap: readSnapshot(s, vaulttest.Now())})
-	rp := tagsPage(t, m, apiGUN)
+	m, s, rp := archiveTagsPage(t, 250, 50)
 	press(m, "A")
 	path := rp.trust.form.text(fieldPath)
 	press(m, "enter")
 	got := strings.Join(strings.Fields(screen(m)), " ")
-	for _, w := range []string{"ARCHIVED", "Archived " + apiGUN + " into " + path, "sidecar: " + path + ".sha256", "from the cache, offline", "Recorded in trustvault's archive records"} {
+	for _, w := range []string{"ARCHIVED", "Archived " + apiGUN + " into " + path, "sidecar: " + path + ".sha256", "from the cache, offline",
+		"(root.json only, no numbered root versions)", "Recorded in trustvault's archive records"} {
 		if !strings.Contains(got, w) {
 			t.Errorf("the report does not say %q:\n%s", w, screen(m))
 		}
+	}
+	if strings.Contains(got, "0 root versions") {
+		t.Errorf("the report counts 0 root versions chained for an archive that holds root.json:\n%s", screen(m))
 	}
 	checkArchive(t, s, path, vaulttest.Now(), rp.trust.reading.rows)
 	data, err := os.ReadFile(path)
@@ -355,5 +367,53 @@ func checkArchive(t *testing.T, s *vault.Store, path string, at time.Time, rows 
 	}
 	if err := recs[len(recs)-1].Check(); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestRepoTagsKeyIDsAsKeysTab: the signers and administrative keys on the
+// signed tags tab are named by the IDs the keys tab shows (a root key's
+// TUF ID, of its certificate, is not the key's own ID).
+func TestRepoTagsKeyIDsAsKeysTab(t *testing.T) {
+	_, s := sharedDemo(t)
+	m := newTestModel(t, s, relocated(t, s), 120, 60)
+	tagsPage(t, m, apiGUN)
+	tags := screen(m)
+	var ids []string
+	for _, l := range strings.Split(tags, "\n") {
+		for _, who := range []string{"Root: ", "Repository: ", "bob: ", "alice: "} {
+			if rest, ok := strings.CutPrefix(strings.TrimSpace(l), who); ok {
+				ids = append(ids, strings.Split(rest, ", ")...)
+			}
+		}
+	}
+	if len(ids) < 4 {
+		t.Fatalf("the tab names %d keys (%v), want the root, repository, bob and alice keys:\n%s", len(ids), ids, tags)
+	}
+	press(m, "t")
+	keysTab := screen(m)
+	for _, id := range ids {
+		if !strings.Contains(keysTab, " "+id+"  ") {
+			t.Errorf("key %s of the signed tags tab is not on the keys tab:\n%s\n%s", id, tags, keysTab)
+		}
+	}
+}
+
+// TestArchiveReportInView: an archive made with the cursor on the last
+// tag, at 80x24, shows its report from the top (it was scrolled off above
+// the cursor); the first key that moves scrolls as before.
+func TestArchiveReportInView(t *testing.T) {
+	m, _, rp := archiveTagsPage(t, 80, 24)
+	press(m, "G", "A", "enter")
+	got := screen(m)
+	if !strings.Contains(got, "ARCHIVED") || !strings.Contains(got, "Archived "+apiGUN+" into") {
+		t.Fatalf("the archive's report is not in view:\n%s", got)
+	}
+	last := len(rp.trust.reading.rows) - 1
+	if r, ok := rp.selectedTag(); !ok || r.name != rp.trust.reading.rows[last].name {
+		t.Errorf("the cursor left the last tag: %+v", r)
+	}
+	press(m, "up")
+	if r, _ := rp.selectedTag(); r.name != rp.trust.reading.rows[last-1].name || !strings.Contains(screen(m), "▸") {
+		t.Errorf("↑ does not move to the tag before, in view:\n%s", screen(m))
 	}
 }

@@ -89,8 +89,8 @@ func TestPlansMatchWhatIsPublished(t *testing.T) {
 	if got := changes(add); !slices.Equal(got, []string{"targets.json v2 → v3"}) || len(add.Keys) != 1 || !strings.Contains(add.Keys[0], vault.ShortID(alice)) {
 		t.Errorf("add signer plan: %v, keys %v", got, add.Keys)
 	}
-	if _, err := p.PlanRevoke(ctx, gun, "nope", ""); !errors.Is(err, publish.ErrNotFound) {
-		t.Errorf("revoke plan of a tag never signed: %v", err)
+	if _, err := p.PlanRevoke(ctx, gun, "nope", ""); !errors.Is(err, publish.ErrNotFound) || !strings.Contains(err.Error(), "trustvault inspect "+gun+" lists") {
+		t.Errorf("revoke plan of a tag never signed (the error names the command with the repository): %v", err)
 	}
 	if _, err := p.PlanRotate(ctx, gun, "timestamp", publish.RotateOptions{ServerManaged: true}); err != nil {
 		t.Errorf("timestamp rotation plan: %v", err)

@@ -252,7 +252,7 @@ func (t *txn) tagRoles(tag, role string, revoke bool) ([]string, error) {
 			}
 		}
 		if cur := t.current(role); revoke && (cur == nil || !hasTarget(cur, tag)) {
-			return nil, notFoundf("tag %s is not signed in %s (trustvault inspect GUN lists the signed tags)", tag, role)
+			return nil, notFoundf("tag %s is not signed in %s (trustvault inspect %s lists the signed tags)", tag, role, t.gun)
 		}
 		return []string{role}, nil
 	}
@@ -274,7 +274,7 @@ func (t *txn) tagRoles(tag, role string, revoke bool) ([]string, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, notFoundf("tag %s is not signed in %s (trustvault inspect GUN lists the signed tags)", tag, strings.Join(roles, ", "))
+		return nil, notFoundf("tag %s is not signed in %s (trustvault inspect %s lists the signed tags)", tag, strings.Join(roles, ", "), t.gun)
 	}
 	return out, nil
 }

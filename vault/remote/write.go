@@ -15,9 +15,11 @@ import (
 	"mime/multipart"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/textproto"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/trustvault/trustvault/vault/tuf"
 )
@@ -228,10 +230,14 @@ func (c *client) sendMethod(ctx context.Context, what, method, target, auth stri
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
 	}
+	// A request whose headers were never written (no connection, a TLS
+	// handshake that never finished) cannot have reached the server.
+	var wrote atomic.Bool
+	req = req.WithContext(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteHeaders: func() { wrote.Store(true) }}))
 	resp, err := c.http.Do(req)
 	if err != nil {
 		kind := classify(err)
-		if kind == ErrUnreachable && method != http.MethodGet && !notSent(err) {
+		if kind == ErrUnreachable && method != http.MethodGet && wrote.Load() && !notSent(err) {
 			kind = ErrUncertain
 		}
 		return nil, c.fail(what, kind, 0, netDetail(err))
