@@ -97,6 +97,9 @@ type PublishError struct {
 	GUN string
 	// Roles are the roles the change was to publish.
 	Roles []string
+	// Sent: the request was sent (or tried); false when the change failed
+	// here before that (a check, a passphrase, a signature).
+	Sent bool
 	// Uncertain is true when the request was sent but no answer came: the
 	// server may have taken the update. New key files are then kept.
 	Uncertain bool
@@ -114,7 +117,7 @@ func (e *PublishError) Error() string {
 	switch {
 	case e.Uncertain:
 		fmt.Fprintf(&b, "the server may or may not have taken the update (%s): %v; pull %s to see which", roles, e.Err, e.GUN)
-	case roles == "":
+	case roles == "" || !e.Sent:
 		fmt.Fprintf(&b, "nothing was published: %v; the metadata cache is unchanged", e.Err)
 	default:
 		fmt.Fprintf(&b, "nothing was published (%s not sent, or refused as a whole): %v; the metadata cache is unchanged", roles, e.Err)
@@ -189,7 +192,7 @@ func (t *txn) commit(ctx context.Context) (*Result, error) {
 		return nil, t.fail(err, false)
 	}
 	if err := remote.Publish(ctx, t.opts, files); err != nil {
-		return nil, t.fail(err, errors.Is(err, remote.ErrUncertain))
+		return nil, t.failSent(err)
 	}
 	res := &Result{GUN: t.gun, Published: sortedKeys(files), SignedBy: t.signedBy, NewKeys: t.newKeys, TokenKey: t.tokenKey}
 	if _, ok := files["snapshot"]; !ok {
@@ -206,8 +209,15 @@ func (t *txn) commit(ctx context.Context) (*Result, error) {
 
 // fail undoes what the change wrote (unless the server may have it) and
 // wraps err.
-func (t *txn) fail(err error, uncertain bool) error {
-	pe := &PublishError{GUN: t.gun, Roles: t.changedRoles(), Uncertain: uncertain, Err: err}
+func (t *txn) fail(err error, uncertain bool) error { return t.failed(err, false, uncertain) }
+
+// failSent is fail for a change whose request was sent (or tried).
+func (t *txn) failSent(err error) error {
+	return t.failed(err, true, errors.Is(err, remote.ErrUncertain))
+}
+
+func (t *txn) failed(err error, sent, uncertain bool) error {
+	pe := &PublishError{GUN: t.gun, Roles: t.changedRoles(), Sent: sent, Uncertain: uncertain, Err: err}
 	if uncertain {
 		for _, k := range t.newKeys {
 			pe.Kept = append(pe.Kept, "new key file "+k.Path)

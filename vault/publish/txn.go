@@ -315,7 +315,8 @@ func (t *txn) signer(k tuf.Key, role string) (tuf.Signer, error) {
 	}
 	s, err := token.NewSigner(t.p.Store, cid, t.tokens, t.p.Auth, t.p.Pass)
 	if err != nil {
-		return tuf.Signer{}, fmt.Errorf("%s key %s: %w", role, vault.ShortID(cid), err)
+		// The store's and the token's errors name the key already.
+		return tuf.Signer{}, fmt.Errorf("sign %s: %w", role, err)
 	}
 	t.signers[cid] = s
 	t.noteSigner(role, s)

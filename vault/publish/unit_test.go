@@ -43,9 +43,12 @@ func TestPublishErrorSays(t *testing.T) {
 		e    *PublishError
 		want []string
 	}{
-		{"refused", &PublishError{GUN: "r/a", Roles: []string{"root", "targets"}, Err: cause},
+		{"refused", &PublishError{GUN: "r/a", Roles: []string{"root", "targets"}, Sent: true, Err: cause},
 			[]string{"nothing was published (root, targets", "boom", "key store too"}},
 		{"before", &PublishError{GUN: "r/a", Err: cause}, []string{"nothing was published: boom"}},
+		// A change that failed here (a check, a passphrase) sent nothing:
+		// its roles are not said to be "not sent, or refused".
+		{"not sent", &PublishError{GUN: "r/a", Roles: []string{"targets", "snapshot"}, Err: cause}, []string{"nothing was published: boom;"}},
 		{"uncertain", &PublishError{GUN: "r/a", Roles: []string{"targets"}, Uncertain: true, Kept: []string{"new key file /k"}, Err: cause},
 			[]string{"may or may not", "pull r/a", "kept: new key file /k"}},
 	} {
