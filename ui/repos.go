@@ -683,13 +683,15 @@ func emptyState(st Styles, s *snapshot, width, height int) string {
 	return strings.Join(lines, "\n")
 }
 
-// wrap breaks a line at word boundaries to width (and inside words that
-// are longer than that, such as paths).
+// wrap breaks a line at word boundaries and after a path's slashes to
+// width (and inside words that are longer than that). A hyphen is not a
+// place to break: dates, key file names and flags stay whole.
 func wrap(s string, width int) string {
 	if width <= 0 {
 		return s
 	}
-	return ansi.Wrap(s, width, "/")
+	const keep = "\u2011" // a non-breaking hyphen stands in while wrapping
+	return strings.ReplaceAll(ansi.Wrap(strings.ReplaceAll(s, "-", keep), width, "/"), keep, "-")
 }
 
 // scrollInfo says which rows are on screen, for the title line.

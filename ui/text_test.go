@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -203,5 +204,31 @@ func TestSnapshotRows(t *testing.T) {
 		if got := matches(app, q.query); got != q.want {
 			t.Errorf("matches(app, %q) = %v", q.query, got)
 		}
+	}
+}
+
+// TestWrapKeepsHyphenatedWords: wrapping breaks at spaces and after a
+// path's slashes, never at a hyphen inside a date or a name, and a word
+// longer than the line is still cut to fit.
+func TestWrapKeepsHyphenatedWords(t *testing.T) {
+	got := wrap("the targets key expires on 2029-12-01 and docker-credential-pass keeps it", 30)
+	for _, l := range strings.Split(got, "\n") {
+		if textWidth(l) > 30 {
+			t.Errorf("line %q is wider than 30", l)
+		}
+	}
+	for _, whole := range []string{"2029-12-01", "docker-credential-pass"} {
+		if !strings.Contains(got, whole) {
+			t.Errorf("%q was broken:\n%s", whole, got)
+		}
+	}
+	long := strings.Repeat("x-", 30)
+	for _, l := range strings.Split(wrap(long, 20), "\n") {
+		if textWidth(l) > 20 {
+			t.Errorf("an over-long word was not cut: %q", l)
+		}
+	}
+	if got := wrap("/tmp/qa-home/trust/private/abc.key", 16); strings.Contains(got, "qa-\n") {
+		t.Errorf("a path broke at its hyphen:\n%s", got)
 	}
 }
