@@ -301,3 +301,21 @@ func TestPublishEngineErrorKeepsFocus(t *testing.T) {
 		t.Errorf("the error is not said:\n%s", screen(m))
 	}
 }
+
+// On the signed tags tab the keys tab's cursor is hidden: L and n, which
+// act on it, say so instead of opening a guide for a key not on screen.
+func TestKeyActionsOnTagsTab(t *testing.T) {
+	m, _ := demoPublishModel(t, namedServer(t), 100, 40)
+	press(m, "t")
+	for _, k := range []string{"L", "n"} {
+		press(m, k)
+		if _, ok := m.active().(*repoPage); !ok {
+			t.Errorf("%s on the signed tags tab opened another page:\n%s", k, screen(m))
+			press(m, "esc")
+			continue
+		}
+		if !strings.Contains(flatScreen(m), "press t to go back to the keys") {
+			t.Errorf("%s on the signed tags tab did not say why nothing opened:\n%s", k, screen(m))
+		}
+	}
+}

@@ -292,6 +292,9 @@ func (p *repoPage) trustKey(msg tea.KeyPressMsg) (bool, tea.Cmd) {
 		return true, nil
 	case key.Matches(msg, p.keys.Open), key.Matches(msg, p.find):
 		return true, nil // the keys tab's; nothing to open or find here
+	case key.Matches(msg, p.guide), key.Matches(msg, p.generate):
+		// They act on the keys tab's cursor, which this tab hides.
+		return true, send(noticeMsg{text: "That is a key's action: press t to go back to the keys, choose one, then press it."})
 	}
 	return false, nil
 }
