@@ -293,7 +293,7 @@ func (p *cosignExportPage) View() string {
 	}
 	b.WriteString(st.SubHeading.Render(truncate("Export the "+subject+" to cosign", p.width)))
 	b.WriteString("\n" + st.Faint.Render(wrap("cosign.key in cosign's own encrypted format under a new passphrase, and cosign.pub; "+
-		"no unencrypted copy is written. Notation: use the command line (trustvault migrate notation "+p.key.ShortID()+").", p.width)))
+		"no unencrypted copy is written. A relative directory is made in the one trustvault was started in. Notation: use the command line (trustvault migrate notation "+p.key.ShortID()+").", p.width)))
 	b.WriteString("\n\n")
 	switch p.step {
 	case cosignRefused:
