@@ -168,7 +168,11 @@ func gatherTrust(ctx context.Context, on, off remote.Options, online bool, now t
 		if !errors.As(err, &se) {
 			return g, err
 		}
-		serverErr = remote.HubGone(err, now)
+		// Without its advice on what still works offline: the cache is
+		// being archived right now.
+		bare := *se
+		bare.Offline = ""
+		serverErr = remote.HubGone(&bare, now)
 		g.fellBack = "The server did not serve it, so the cache was archived as it is: " + serverErr.Error()
 	}
 	at, expired, err := verifyAsOf(now, func(at time.Time) error {

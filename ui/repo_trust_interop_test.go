@@ -160,6 +160,9 @@ func TestRepoTrustWithNotaryServer(t *testing.T) {
 		!strings.Contains(got, "The server did not serve it, so the cache was archived as it is: notary server "+rig.URL) || !strings.Contains(got, "ARCHIVED") {
 		t.Errorf("A with the server stopped does not say it archived the cache:\n%s", screen(m))
 	}
+	if got := flat(m); strings.Contains(got, "before it is lost") {
+		t.Errorf("A, having archived the cache, still advises archiving it:\n%s", screen(m))
+	}
 	checkArchive(t, s, offline, time.Now(), rp.trust.reading.rows)
 	if _, err := os.Stat(offline + ".sha256"); err != nil {
 		t.Error(err)
