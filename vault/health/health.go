@@ -168,7 +168,7 @@ func diagnose(in Input, lean bool) []Finding {
 	if slices.ContainsFunc(in.Keys, tokenOnly) { // copied only then: at 100,000 keys a copy is 23 MB
 		in.Keys = slices.DeleteFunc(slices.Clone(in.Keys), tokenOnly)
 	}
-	d := &diagnosis{in: in, lean: lean, files: vault.FilesByID(in.Keys), uses: map[string][]keyUse{}, tokens: tokens}
+	d := &diagnosis{in: in, lean: lean, files: vault.KeyFilesByID(in.Keys), uses: map[string][]keyUse{}, tokens: tokens}
 	for _, r := range in.Repos {
 		for _, ri := range r.Roles {
 			for _, rk := range ri.Keys {
@@ -280,7 +280,7 @@ type keyUse struct{ gun, role string }
 type diagnosis struct {
 	in     Input
 	lean   bool                 // DiagnoseLean: bulk messages left to Text
-	files  map[string]vault.Key // readable key files by ID
+	files  map[string]*vault.Key // readable key files by ID (into in.Keys)
 	uses   map[string][]keyUse  // key ID -> roles naming it
 	tokens map[string]token.Key // keys on tokens plugged in, by ID
 	out    []Finding
@@ -577,12 +577,12 @@ func (d *diagnosis) backups() {
 	for _, id := range sortedIDs(d.files) {
 		k := d.files[id]
 		if k.ModTime.After(newest.ModTime) {
-			newest = k
+			newest = *k
 		}
 		n := len(verified[id])
 		var older []string
 		for _, b := range verified[id] {
-			if b.OlderThan(k) {
+			if b.OlderThan(*k) {
 				older = append(older, b.Where)
 			}
 		}
@@ -736,7 +736,7 @@ func noBackupMessage(role, id string) string {
 	return fmt.Sprintf("%s key %s has no verified backup", roleLabel(role), vault.ShortID(id))
 }
 
-func sortedIDs(m map[string]vault.Key) []string {
+func sortedIDs(m map[string]*vault.Key) []string {
 	ids := make([]string, 0, len(m))
 	for id := range m {
 		ids = append(ids, id)
