@@ -279,10 +279,10 @@ type keyUse struct{ gun, role string }
 // diagnosis carries one Diagnose call.
 type diagnosis struct {
 	in     Input
-	lean   bool                 // DiagnoseLean: bulk messages left to Text
+	lean   bool                  // DiagnoseLean: bulk messages left to Text
 	files  map[string]*vault.Key // readable key files by ID (into in.Keys)
-	uses   map[string][]keyUse  // key ID -> roles naming it
-	tokens map[string]token.Key // keys on tokens plugged in, by ID
+	uses   map[string][]keyUse   // key ID -> roles naming it
+	tokens map[string]token.Key  // keys on tokens plugged in, by ID
 	out    []Finding
 }
 
