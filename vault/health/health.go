@@ -186,8 +186,9 @@ func diagnose(in Input, lean bool) []Finding {
 	d.backups()
 	d.rootCustody()
 	d.orphans()
-	Sort(d.out)
-	return d.out
+	out := d.collect()
+	Sort(out)
+	return out
 }
 
 // SortFindings orders findings most urgent first. Equal findings keep
@@ -283,10 +284,44 @@ type diagnosis struct {
 	files  map[string]*vault.Key // readable key files by ID (into in.Keys)
 	uses   map[string][]keyUse   // key ID -> roles naming it
 	tokens map[string]token.Key  // keys on tokens plugged in, by ID
-	out    []Finding
+	out    []Finding             // the findings added since the last chunk filled
+	full   [][]Finding           // filled chunks
 }
 
-func (d *diagnosis) add(f Finding) { d.out = append(d.out, f) }
+// add keeps a finding. Findings go into chunks of a fixed size, joined
+// once at the end: a slice grown by doubling allocated 170 MB for 300,000
+// findings of 120 bytes, and its copies raised the peak by half as much.
+func (d *diagnosis) add(f Finding) {
+	if len(d.out) == cap(d.out) {
+		size := findingChunk
+		if d.out == nil {
+			size = 64 // most trust directories have a few findings
+		} else {
+			d.full = append(d.full, d.out)
+		}
+		d.out = make([]Finding, 0, size)
+	}
+	d.out = append(d.out, f)
+}
+
+const findingChunk = 4096
+
+// collect joins the chunks into one slice of the exact length.
+func (d *diagnosis) collect() []Finding {
+	n := len(d.out)
+	for _, c := range d.full {
+		n += len(c)
+	}
+	if n == 0 {
+		return nil // as before: no findings is a nil slice
+	}
+	out := make([]Finding, 0, n)
+	for i, c := range d.full {
+		out = append(out, c...)
+		d.full[i] = nil
+	}
+	return append(out, d.out...)
+}
 
 // readErrors: private/ or tuf/ could not be listed, metadata files could not
 // be read, the backup records could not be read.
