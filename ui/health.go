@@ -20,7 +20,11 @@ import (
 // pages: by key, and counted per repositories row.
 type healthIndex struct {
 	findings []health.Finding
-	byKey    map[string][]int
+	// first is the index of the first finding about each key, and next
+	// the index of the next finding about the same key (-1: none): a map
+	// of slices was 8 MB at 100,000 keys.
+	first map[string]int32
+	next  []int32
 	// rows counts each repositories row's problems and warnings: findings
 	// about its repository or about a key it shows.
 	rows                      map[*repoRow][2]int
@@ -30,7 +34,8 @@ type healthIndex struct {
 // setHealth indexes the findings of a reading of the trust directory. It
 // does no I/O.
 func (s *snapshot) setHealth(fs []health.Finding) {
-	h := healthIndex{findings: fs, byKey: map[string][]int{}, rows: map[*repoRow][2]int{}}
+	h := healthIndex{findings: fs, rows: map[*repoRow][2]int{}}
+	h.chainByKey()
 	rowsByGUN := map[string]*repoRow{}
 	rowsByID := map[string][]*repoRow{}
 	for _, r := range s.rows {
@@ -42,7 +47,7 @@ func (s *snapshot) setHealth(fs []health.Finding) {
 		}
 	}
 	var seenRows []*repoRow
-	for i, f := range fs {
+	for _, f := range fs {
 		switch f.Severity {
 		case health.SeverityProblem:
 			h.problems++
@@ -50,9 +55,6 @@ func (s *snapshot) setHealth(fs []health.Finding) {
 			h.warnings++
 		default:
 			h.notes++
-		}
-		if f.KeyID != "" {
-			h.byKey[f.KeyID] = append(h.byKey[f.KeyID], i)
 		}
 		if f.Severity == health.SeverityInfo {
 			continue
@@ -81,11 +83,29 @@ func (s *snapshot) setHealth(fs []health.Finding) {
 	s.counts.problems, s.counts.warnings = h.problems, h.warnings
 }
 
+// chainByKey links the findings about each key, in order.
+func (h *healthIndex) chainByKey() {
+	h.first, h.next = map[string]int32{}, make([]int32, len(h.findings))
+	for i := len(h.findings) - 1; i >= 0; i-- {
+		id := h.findings[i].KeyID
+		h.next[i] = -1
+		if id == "" {
+			continue
+		}
+		if j, ok := h.first[id]; ok {
+			h.next[i] = j
+		}
+		h.first[id] = int32(i)
+	}
+}
+
 // forKey returns the findings about one key, most urgent first.
 func (h healthIndex) forKey(id string) []health.Finding {
-	out := make([]health.Finding, 0, len(h.byKey[id]))
-	for _, i := range h.byKey[id] {
+	var out []health.Finding
+	i, ok := h.first[id]
+	for ok && i >= 0 {
 		out = append(out, h.findings[i])
+		i = h.next[i]
 	}
 	return out
 }
@@ -151,7 +171,9 @@ type healthPage struct {
 	filter    textinput.Model
 	filtering bool
 	query     string
-	shown     []health.Finding
+	// shown is the snapshot's own slice when the filter is empty (no
+	// copy: 300,000 findings are 36 MB), else kept, reused by each query.
+	shown, kept []health.Finding
 	// widest is the widest subject among shown (apply measures it once,
 	// not at every frame: 300,000 findings took a second to measure).
 	widest int
@@ -178,17 +200,24 @@ func (p *healthPage) findings() []health.Finding { return p.shown }
 
 // apply filters the snapshot's findings.
 func (p *healthPage) apply() {
-	p.shown, p.widest = p.shown[:0], 0
+	p.shown, p.widest = nil, 0
 	if p.c.snap == nil {
 		return
 	}
 	defer p.measure()
+	all := p.c.snap.health.findings
 	q := strings.ToLower(strings.TrimSpace(p.query))
-	for _, f := range p.c.snap.health.findings {
-		if q == "" || strings.Contains(strings.ToLower(f.Check+" "+f.GUN+" "+f.KeyID+" "+f.Role+" "+f.Message+" "+f.Fix), q) {
-			p.shown = append(p.shown, f)
+	if q == "" {
+		p.shown, p.kept = all[:len(all):len(all)], nil
+		return
+	}
+	p.kept = p.kept[:0]
+	for _, f := range all {
+		if strings.Contains(strings.ToLower(f.Check+" "+f.GUN+" "+f.KeyID+" "+f.Role+" "+f.Text()+" "+f.Fix), q) {
+			p.kept = append(p.kept, f)
 		}
 	}
+	p.shown = p.kept
 }
 
 func (p *healthPage) SetSize(w, h int) {
@@ -511,7 +540,7 @@ func (p *healthPage) renderRow(f health.Finding, selected bool, subjectW int) st
 	msgW := p.width - markerWidth - 2 - healthCheckWidth - subjectW - 2*colGap
 	line := marker + mark + " " + pad(f.Check, healthCheckWidth) + gap() + pad(middleTruncate(subject, subjectW), subjectW)
 	if msgW > 8 {
-		line += gap() + truncate(f.Message, msgW)
+		line += gap() + truncate(f.Text(), msgW)
 	}
 	if selected {
 		return st.Selected.Render(fit(line, p.width))
@@ -533,7 +562,7 @@ func (p *healthPage) detail(f health.Finding, h int) string {
 func (p *healthPage) detailLines(f health.Finding) []string {
 	st := p.c.styles
 	w := max(p.width-2, 16)
-	msg := strings.Split(wrap(f.Message, w), "\n")
+	msg := strings.Split(wrap(f.Text(), w), "\n")
 	fix := strings.Split(wrap("Fix: "+f.Fix, w), "\n")
 	lines := []string{st.Heading.Render(truncate(strings.ToUpper(f.Severity.String())+" · "+f.Check, p.width))}
 	for _, l := range msg {

@@ -383,7 +383,7 @@ func keyFacts(c *common, ref keyRef, f *vault.Key, exported []byte, width int) [
 		fs.heading("HEALTH")
 		for _, h := range found {
 			mark, u := severityMark(h.Severity)
-			fs.add(urgencyStyle(fs.st, u).Render(mark+" "+h.Severity.String()), h.Message, nil)
+			fs.add(urgencyStyle(fs.st, u).Render(mark+" "+h.Severity.String()), h.Text(), nil)
 			fs.add("", "fix: "+h.Fix, fs.st.Faint.Render)
 		}
 	}

@@ -53,7 +53,7 @@ func readSnapshotTokens(store *vault.Store, now time.Time, tokens TokenLister) *
 	snap.tokens = tr
 	backups, backupsErr := store.BackupLedger().BackupRecords()
 	snap.setBackups(backups, backupsErr)
-	snap.setHealth(health.Diagnose(health.Input{
+	snap.setHealth(health.DiagnoseLean(health.Input{
 		Now: now, Keys: keys, KeysErr: keysErr, Repos: repos, ReposErr: reposErr,
 		Private: store.PrivateDirInfo(), Backups: backups, BackupsErr: backupsErr,
 		Tokens: tr.keys,

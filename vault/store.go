@@ -162,11 +162,14 @@ func (s *Store) Keys() ([]Key, error) {
 	parallelChunks(len(entries), func(lo, hi int) {
 		files := newDirFiles(walkRoot)
 		defer files.close()
+		names := map[string]string{} // roles and GUNs repeat: one copy of each
 		for i := lo; i < hi; i++ {
 			rel := entries[i]
-			keys[i] = readKeyWith(filepath.Join(root, filepath.FromSlash(rel)), rel, func() (fileStat, []byte, error) {
+			k := readKeyWith(filepath.Join(root, filepath.FromSlash(rel)), rel, func() (fileStat, []byte, error) {
 				return files.read(rel, maxKeyFile)
 			})
+			k.Role, k.GUN = intern(names, k.Role), intern(names, k.GUN)
+			keys[i] = k
 		}
 	})
 	sort.Slice(keys, func(i, j int) bool {
@@ -209,8 +212,25 @@ func readKey(path, rel string) Key {
 	return readKeyWith(path, rel, func() (fileStat, []byte, error) { return readSmall(path, maxKeyFile) })
 }
 
+// intern returns the copy of s kept in names, keeping s when it is new.
+func intern(names map[string]string, s string) string {
+	if s == "" {
+		return ""
+	}
+	if have, ok := names[s]; ok {
+		return have
+	}
+	names[s] = s
+	return s
+}
+
 // readKeyWith lists one key file read by read.
 func readKeyWith(path, rel string, read func() (fileStat, []byte, error)) Key {
+	if strings.HasSuffix(path, rel) {
+		// The ID (and a legacy role and GUN) then point into Path rather
+		// than keep a second copy of the file's name alive.
+		rel = path[len(path)-len(rel):]
+	}
 	k := placeKey(rel)
 	k.Path, k.Location = path, LocationFile
 	if !IsKeyID(k.ID) {
