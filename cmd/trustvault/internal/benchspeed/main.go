@@ -26,18 +26,15 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
+
+	"github.com/trustvault/trustvault/cmd/trustvault/internal/benchkit"
 )
 
-type sample struct {
-	wall   time.Duration
-	cpu    time.Duration // user + system
-	maxRSS int64         // bytes
-}
+type sample = benchkit.Sample
 
 // row is one line of the summary.
 type row struct {
@@ -108,13 +105,13 @@ func (b *bench) summary() bool {
 		}
 		ref := "-"
 		if r.refName != "" {
-			ref = fmt.Sprintf("%s %.1f ms", r.refName, ms(r.ref.wall))
+			ref = fmt.Sprintf("%s %.1f ms", r.refName, benchkit.MS(r.ref.Wall))
 		}
 		ratio := "-"
 		if r.ratio > 0 {
 			ratio = fmt.Sprintf("%.2f", r.ratio)
 		}
-		fmt.Fprintf(tw, "%s\t%.1f ms, %.1f MiB%s\t%s\t%s\t%s\t%s\n", r.work, ms(r.tv.wall), mib(r.tv.maxRSS), r.memNote, ref, ratio, r.goal, verdict)
+		fmt.Fprintf(tw, "%s\t%.1f ms, %.1f MiB%s\t%s\t%s\t%s\t%s\n", r.work, benchkit.MS(r.tv.Wall), benchkit.MiB(r.tv.MaxRSS), r.memNote, ref, ratio, r.goal, verdict)
 	}
 	tw.Flush()
 	if !all {
@@ -144,22 +141,22 @@ func (b *bench) pair(runs int, a, ref []string, env []string) (sample, sample, e
 			as, rs = append(as, x), append(rs, y)
 		}
 	}
-	return median(as), median(rs), nil
+	return benchkit.Median(as), benchkit.Median(rs), nil
 }
 
 // ratioRow adds a row comparing a with ref against goal (ratio at most
 // goal) and, when memGoal > 0, trustvault's peak memory below memGoal MiB.
 func (b *bench) ratioRow(work, refName string, a, ref sample, goal float64, memGoal int) {
-	r := row{work: work, tv: a, ref: ref, refName: refName, ratio: float64(a.wall) / float64(ref.wall)}
+	r := row{work: work, tv: a, ref: ref, refName: refName, ratio: float64(a.Wall) / float64(ref.Wall)}
 	r.goal = fmt.Sprintf("<= %.1f x", goal)
 	r.ok = r.ratio <= goal
 	if memGoal > 0 {
 		r.goal += fmt.Sprintf(", < %d MiB", memGoal)
-		r.ok = r.ok && mib(a.maxRSS) < float64(memGoal)
+		r.ok = r.ok && benchkit.MiB(a.MaxRSS) < float64(memGoal)
 	}
 	fmt.Printf("  %-44s %8.1f ms %6.1f MiB   %-22s %8.1f ms   ratio %.2f (goal %s); CPU time %.1f / %.1f ms = %.2f\n",
-		work, ms(a.wall), mib(a.maxRSS), refName, ms(ref.wall), r.ratio, r.goal, ms(a.cpu), ms(ref.cpu), float64(a.cpu)/float64(max(ref.cpu, 1)))
-	r.memNote = fmt.Sprintf(", CPU %.2f x", float64(a.cpu)/float64(max(ref.cpu, 1)))
+		work, benchkit.MS(a.Wall), benchkit.MiB(a.MaxRSS), refName, benchkit.MS(ref.Wall), r.ratio, r.goal, benchkit.MS(a.CPU), benchkit.MS(ref.CPU), float64(a.CPU)/float64(max(ref.CPU, 1)))
+	r.memNote = fmt.Sprintf(", CPU %.2f x", float64(a.CPU)/float64(max(ref.CPU, 1)))
 	b.rows = append(b.rows, r)
 }
 
@@ -320,11 +317,11 @@ func (b *bench) million() {
 			b.fail(c+", "+work, "finishes", err)
 			continue
 		}
-		perKey := float64(big.maxRSS-base.maxRSS) / 900_000
+		perKey := float64(big.MaxRSS-base.MaxRSS) / 900_000
 		r := row{work: c + " --json, " + work, tv: big, goal: "finishes", ok: true,
-			memNote: fmt.Sprintf(" (%.0f B/key over 100,000 keys' %.1f MiB, %.1f us/key)", perKey, mib(base.maxRSS),
-				float64(big.wall-base.wall)/900_000/float64(time.Microsecond))}
-		fmt.Printf("  %-44s %8.1f ms %6.1f MiB%s\n", r.work, ms(big.wall), mib(big.maxRSS), r.memNote)
+			memNote: fmt.Sprintf(" (%.0f B/key over 100,000 keys' %.1f MiB, %.1f us/key)", perKey, benchkit.MiB(base.MaxRSS),
+				float64(big.Wall-base.Wall)/900_000/float64(time.Microsecond))}
+		fmt.Printf("  %-44s %8.1f ms %6.1f MiB%s\n", r.work, benchkit.MS(big.Wall), benchkit.MiB(big.MaxRSS), r.memNote)
 		b.rows = append(b.rows, r)
 	}
 }
@@ -358,8 +355,8 @@ func measure(args []string, env []string) (sample, error) {
 	wall := time.Since(start)
 	var s sample
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		s = sample{wall: wall, maxRSS: ru.Maxrss * 1024, // Linux reports KiB
-			cpu: time.Duration(ru.Utime.Nano() + ru.Stime.Nano())}
+		s = sample{Wall: wall, MaxRSS: ru.Maxrss * 1024, // Linux reports KiB
+			CPU: time.Duration(ru.Utime.Nano() + ru.Stime.Nano())}
 	}
 	if err != nil {
 		return s, fmt.Errorf("%w\n%s", err, stderr.String())
@@ -375,19 +372,3 @@ func (l *limited) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
-
-func median(s []sample) sample {
-	walls := make([]time.Duration, len(s))
-	cpus := make([]time.Duration, len(s))
-	rss := make([]int64, len(s))
-	for i, x := range s {
-		walls[i], cpus[i], rss[i] = x.wall, x.cpu, x.maxRSS
-	}
-	slices.Sort(walls)
-	slices.Sort(cpus)
-	slices.Sort(rss)
-	return sample{wall: walls[len(s)/2], cpu: cpus[len(s)/2], maxRSS: rss[len(s)/2]}
-}
-
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-func mib(b int64) float64        { return float64(b) / (1 << 20) }

@@ -20,18 +20,15 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/trustvault/trustvault/cmd/trustvault/internal/benchkit"
 )
 
-type sample struct {
-	wall   time.Duration
-	cpu    time.Duration
-	maxRSS int64 // bytes
-}
+type sample = benchkit.Sample
 
 func main() {
 	var (
@@ -86,19 +83,19 @@ func screenBench(tv, work string, keys, runs int, ratioGoal float64, memGoal int
 			tui, list = append(tui, t), append(list, l)
 		}
 	}
-	t, l := median(tui), median(list)
-	ratio := float64(t.wall) / float64(l.wall)
-	cpuRatio := float64(t.cpu) / float64(max(l.cpu, 1))
-	met := ratio <= ratioGoal && mib(t.maxRSS) < float64(memGoal)
+	t, l := benchkit.Median(tui), benchkit.Median(list)
+	ratio := float64(t.Wall) / float64(l.Wall)
+	cpuRatio := float64(t.CPU) / float64(max(l.CPU, 1))
+	met := ratio <= ratioGoal && benchkit.MiB(t.MaxRSS) < float64(memGoal)
 	verdict := "met"
 	if !met {
 		verdict = "MISSED"
 	}
 	fmt.Printf("the interactive view on %d keys, %d runs each (medians):\n", keys, runs)
-	fmt.Printf("  %-40s %8.1f ms, CPU %8.1f ms, %6.1f MiB\n", "start to the data on screen (pty)", ms(t.wall), ms(t.cpu), mib(t.maxRSS))
-	fmt.Printf("  %-40s %8.1f ms, CPU %8.1f ms, %6.1f MiB\n", "list --json", ms(l.wall), ms(l.cpu), mib(l.maxRSS))
+	fmt.Printf("  %-40s %8.1f ms, CPU %8.1f ms, %6.1f MiB\n", "start to the data on screen (pty)", benchkit.MS(t.Wall), benchkit.MS(t.CPU), benchkit.MiB(t.MaxRSS))
+	fmt.Printf("  %-40s %8.1f ms, CPU %8.1f ms, %6.1f MiB\n", "list --json", benchkit.MS(l.Wall), benchkit.MS(l.CPU), benchkit.MiB(l.MaxRSS))
 	fmt.Printf("  ratio %.2f (goal <= %.1f), CPU time ratio %.2f, peak RSS %.1f MiB (goal < %d): %s\n",
-		ratio, ratioGoal, cpuRatio, mib(t.maxRSS), memGoal, verdict)
+		ratio, ratioGoal, cpuRatio, benchkit.MiB(t.MaxRSS), memGoal, verdict)
 	if !met {
 		return errors.New("the interactive view missed its goal")
 	}
@@ -156,7 +153,7 @@ func viewOnce(tv, dir string, keys int) (sample, error) {
 		return sample{}, fmt.Errorf("the view: %w", err)
 	}
 	s := usage(cmd.ProcessState)
-	s.wall = shown
+	s.Wall = shown
 	return s, nil
 }
 
@@ -202,14 +199,14 @@ func listOnce(tv, dir string) (sample, error) {
 		return sample{}, fmt.Errorf("list --json: %w", err)
 	}
 	s := usage(cmd.ProcessState)
-	s.wall = time.Since(start)
+	s.Wall = time.Since(start)
 	return s, nil
 }
 
 func usage(ps *os.ProcessState) sample {
-	s := sample{cpu: ps.UserTime() + ps.SystemTime()}
+	s := sample{CPU: ps.UserTime() + ps.SystemTime()}
 	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
-		s.maxRSS = ru.Maxrss * 1024 // Linux reports KiB
+		s.MaxRSS = ru.Maxrss * 1024 // Linux reports KiB
 	}
 	return s
 }
@@ -242,7 +239,7 @@ func keystrokeBench(goal time.Duration) error {
 			verdict = "MISSED"
 			missed = append(missed, m[1])
 		}
-		fmt.Printf("  %-60s %8.3f ms (goal <= %v): %s\n", m[1], ms(d), goal, verdict)
+		fmt.Printf("  %-60s %8.3f ms (goal <= %v): %s\n", m[1], benchkit.MS(d), goal, verdict)
 	}
 	if n == 0 {
 		return fmt.Errorf("no benchmark results in:\n%s", out)
@@ -252,19 +249,3 @@ func keystrokeBench(goal time.Duration) error {
 	}
 	return nil
 }
-
-func median(s []sample) sample {
-	walls := make([]time.Duration, len(s))
-	cpus := make([]time.Duration, len(s))
-	rss := make([]int64, len(s))
-	for i, x := range s {
-		walls[i], cpus[i], rss[i] = x.wall, x.cpu, x.maxRSS
-	}
-	slices.Sort(walls)
-	slices.Sort(cpus)
-	slices.Sort(rss)
-	return sample{wall: walls[len(s)/2], cpu: cpus[len(s)/2], maxRSS: rss[len(s)/2]}
-}
-
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-func mib(b int64) float64        { return float64(b) / (1 << 20) }
