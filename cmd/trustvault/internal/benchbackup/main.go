@@ -22,6 +22,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trustvault/trustvault/cmd/trustvault/internal/benchkit"
 	"github.com/trustvault/trustvault/hardware/drivetest"
 )
 
@@ -144,8 +145,7 @@ for d in "$2" "$3"; do dd if="$d/keys.tar.gz" iflag=direct bs=1M status=none 2>/
 	clear()
 	mo, mm := median(tOurs), median(tManual)
 	ratio := float64(mo) / float64(mm)
-	load, _ := os.ReadFile("/proc/loadavg")
-	fmt.Printf("backup of %d keys to %s, %d runs each, %d CPUs, load average %s", keys, kind, runs, runtime.NumCPU(), load)
+	fmt.Printf("backup of %d keys to %s, %d runs each, %d CPUs, load average %s\n", keys, kind, runs, runtime.NumCPU(), benchkit.LoadAvg())
 	fmt.Printf("  %-52s median %8.1f ms, CPU %8.1f ms\n", "trustvault backup (write, sync, read back, verify)", ms(mo), ms(median(cOurs)))
 	fmt.Printf("  %-52s median %8.1f ms, CPU %8.1f ms\n", "tar czf to both + sync + read back (tar tz)", ms(mm), ms(median(cManual)))
 	verdict := "met"

@@ -3,7 +3,9 @@
 package benchkit
 
 import (
+	"os"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -34,3 +36,12 @@ func MS(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 
 // MiB is b in mebibytes.
 func MiB(b int64) float64 { return float64(b) / (1 << 20) }
+
+// LoadAvg is /proc/loadavg on one line ("unknown" where there is none).
+func LoadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.TrimSpace(string(b))
+}

@@ -69,8 +69,7 @@ func main() {
 			os.Exit(1)
 		}
 	}
-	load, _ := os.ReadFile("/proc/loadavg")
-	fmt.Printf("benchspeed: %d CPUs, load average %s", runtime.NumCPU(), load)
+	fmt.Printf("benchspeed: %d CPUs, load average %s\n", runtime.NumCPU(), benchkit.LoadAvg())
 	b.startup()
 	b.list10k()
 	b.list100k()
@@ -85,11 +84,10 @@ func main() {
 
 // summary prints the table and tells whether every goal was met.
 func (b *bench) summary() bool {
-	load, _ := os.ReadFile("/proc/loadavg")
 	// On a machine shared with other work the wall-time ratios favour
 	// whichever side uses more cores; the CPU-time ratio is printed beside
 	// them (the goals are on wall time).
-	fmt.Printf("\nsummary (medians; load average now %s)", load)
+	fmt.Printf("\nsummary (medians; load average now %s)\n", benchkit.LoadAvg())
 	tw := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "WORK\tTRUSTVAULT\tREFERENCE\tRATIO\tGOAL\tRESULT")
 	all := true

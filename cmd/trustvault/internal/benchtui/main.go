@@ -42,8 +42,7 @@ func main() {
 		keyGoal    = flag.Duration("keygoal", 2*time.Millisecond, "goal: a keystroke with its redraw")
 	)
 	flag.Parse()
-	load, _ := os.ReadFile("/proc/loadavg")
-	fmt.Printf("benchtui: %d CPUs, load average %s", runtime.NumCPU(), load)
+	fmt.Printf("benchtui: %d CPUs, load average %s\n", runtime.NumCPU(), benchkit.LoadAvg())
 	ok := true
 	if err := screenBench(*tv, *work, *keys, *runs, *ratioGoal, *memGoal); err != nil {
 		fmt.Fprintln(os.Stderr, "benchtui:", err)
