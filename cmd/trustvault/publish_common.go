@@ -94,7 +94,7 @@ func (a *app) published(op string, res *publish.Result, err error) error {
 
 // addDryRun adds --dry-run: print the engine's plan, publish nothing.
 func addDryRun(cmd *cobra.Command, dryRun *bool) {
-	cmd.Flags().BoolVar(dryRun, "dry-run", false, "say what would be published and which keys would sign; unlock, write and send nothing")
+	cmd.Flags().BoolVar(dryRun, "dry-run", false, "say what would be published and which keys would sign; unlock, make and send nothing (the pull before it updates the cache, as trustvault pull does)")
 }
 
 // planned prints what a change would publish and which keys would sign
