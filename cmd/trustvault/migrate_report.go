@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -61,7 +60,7 @@ changed, unchecked or unknown.`,
 				return fail(op, err)
 			}
 			if asJSON {
-				err = writeIndentedJSON(a.stdout, report)
+				err = writeJSON(a.stdout, report)
 			} else {
 				err = writeMigrationText(a.stdout, report, clock())
 			}
@@ -127,14 +126,5 @@ func writeMigrationText(w io.Writer, report []migrate.Repository, now time.Time)
 		}
 	}
 	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-func writeIndentedJSON(w io.Writer, v any) error {
-	data, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(append(data, '\n'))
 	return err
 }
