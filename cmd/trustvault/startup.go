@@ -18,13 +18,20 @@ type subcommand struct {
 }
 
 // addCommands adds the commands to root: only the one this run invokes
-// when it names one of them, every one otherwise (help, completion, an
-// unknown name that wants suggestions, the interactive view).
+// when it names one of them, none for --version alone, every one otherwise
+// (help, completion, an unknown name that wants suggestions, the
+// interactive view).
 func (a *app) addCommands(root *cobra.Command, cmds []subcommand) {
+	if a.invoked == versionOnly {
+		return
+	}
 	if a.invoked != "" {
 		for _, c := range cmds {
 			if c.name == a.invoked {
 				root.AddCommand(c.build())
+				// cobra's own completion command is made only when it
+				// could be used: completion, help, the whole tree.
+				root.CompletionOptions.DisableDefaultCmd = !a.completing
 				return
 			}
 		}
@@ -34,21 +41,31 @@ func (a *app) addCommands(root *cobra.Command, cmds []subcommand) {
 	}
 }
 
+// versionOnly is invokedCommand's answer for a run that asks only for
+// --version: it needs no command below root.
+const versionOnly = "--version"
+
 // invokedCommand is the command name args start with, after the global
-// flags; "" when args name none, or hold a flag before it that only the
-// whole tree can place.
+// flags; versionOnly when --version is all they ask; "" when args name
+// no command, or hold a flag before it that only the whole tree can place.
 func invokedCommand(args []string) string {
+	version := false
 	for i := 0; i < len(args); i++ {
 		arg := args[i]
 		switch {
 		case arg == "--trust-dir":
 			i++ // its value
 		case strings.HasPrefix(arg, "--trust-dir="), arg == "--allow-weak", arg == "--demo":
-		case strings.HasPrefix(arg, "-"):
+		case arg == "--version", arg == "-v":
+			version = true
+		case strings.HasPrefix(arg, "-") || version:
 			return ""
 		default:
 			return arg
 		}
+	}
+	if version {
+		return versionOnly
 	}
 	return ""
 }
