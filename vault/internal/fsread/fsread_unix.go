@@ -60,7 +60,12 @@ func read(dirfd int, name, path string, limit int64, noFollow bool) (Info, []byt
 	if st.Size > limit {
 		return info, nil, &Error{Path: path, Size: st.Size, Limit: limit, Err: ErrTooLarge}
 	}
-	// One byte more than fstat said shows a file that grew meanwhile.
+	// One byte more than fstat said shows a file that grew meanwhile. A
+	// regular file's read returns less than asked only at its end, so once
+	// the size fstat gave has been read in reads that asked for one byte
+	// more, the end has been seen: no further read (at 10,000 keys that
+	// read was a fifth of listing's system calls). A file read short of
+	// that size is read on until a read returns nothing.
 	buf := make([]byte, st.Size+1)
 	n := 0
 	for n < len(buf) {
@@ -75,6 +80,9 @@ func read(dirfd int, name, path string, limit int64, noFollow bool) (Info, []byt
 			break // shrank while being read, or the end
 		}
 		n += m
+		if int64(n) == st.Size {
+			break // a short read at the size fstat gave: the end
+		}
 	}
 	if int64(n) > st.Size {
 		return info, nil, &Error{Path: path, Size: int64(n), Limit: st.Size, Err: errGrew}
