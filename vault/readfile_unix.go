@@ -24,7 +24,7 @@ func newDirFiles(root string) *dirFiles { return &dirFiles{root: root, fd: -1} }
 // read reads rel (slash-separated, relative to root).
 func (d *dirFiles) read(rel string, limit int64) (fileStat, []byte, error) {
 	dir, name := path.Split(rel)
-	full := filepath.Join(d.root, filepath.FromSlash(rel))
+	full := joinClean(d.root, rel)
 	if d.fd < 0 || dir != d.dir {
 		d.close()
 		fd, err := unix.Open(filepath.Join(d.root, filepath.FromSlash(dir)), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)

@@ -55,7 +55,7 @@ func startScanWorkers(workers int, wg *sync.WaitGroup, batches <-chan []string, 
 			var k Key
 			for batch := range batches {
 				for _, rel := range batch {
-					k = readKeyWith(filepath.Join(root, filepath.FromSlash(rel)), rel, func() (fileStat, []byte, error) {
+					k = readKeyWith(joinClean(root, rel), rel, func() (fileStat, []byte, error) {
 						return files.read(rel, maxKeyFile)
 					})
 					fn(&k)
@@ -63,6 +63,20 @@ func startScanWorkers(workers int, wg *sync.WaitGroup, batches <-chan []string, 
 			}
 		}()
 	}
+}
+
+// joinClean is filepath.Join(dir, filepath.FromSlash(rel)) for a clean
+// dir and a clean relative rel (what the walk makes), without Join's
+// cleaning: at 100,000 keys two Joins a key were 3% of listing's CPU.
+func joinClean(dir, rel string) string {
+	rel = filepath.FromSlash(rel)
+	if dir == "" {
+		return rel
+	}
+	if os.IsPathSeparator(dir[len(dir)-1]) {
+		return dir + rel
+	}
+	return dir + string(filepath.Separator) + rel
 }
 
 // scanBatch is how many file names go to a worker at once.
