@@ -64,6 +64,9 @@ var ErrExtraBlock = errors.New("more than one PEM block in a key file")
 // first is ErrExtraBlock, named for what it is (a plaintext key block
 // after an encrypted one is the case to fear).
 func decodeKeyFile(data []byte) (*keyFile, error) {
+	if block, ok := decodeCanonicalPEM(data); ok {
+		return describeBlock(block)
+	}
 	block, rest := pem.Decode(data)
 	if block == nil {
 		return nil, errors.New("no PEM block found")

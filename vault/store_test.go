@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -533,6 +534,26 @@ func TestDaysLeftRoundsUp(t *testing.T) {
 	} {
 		if got := DaysLeft(tc.d); got != tc.want {
 			t.Errorf("DaysLeft(%v) = %d, want %d", tc.d, got, tc.want)
+		}
+	}
+}
+
+func BenchmarkScanKeys10k(b *testing.B) {
+	s := newStore(b)
+	data := readTestdata(b, dockerVectorID+".key")
+	for i := range 10000 {
+		id := tuf.KeyID("ecdsa", []byte{byte(i), byte(i >> 8)})
+		writeFile(b, filepath.Join(s.PrivateDir(), id+".key"), data)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		var n atomic.Int64
+		if err := s.ScanKeys(func(k *Key) {
+			if k.Err == nil {
+				n.Add(1)
+			}
+		}); err != nil || n.Load() != 10000 {
+			b.Fatal(err, n.Load())
 		}
 	}
 }
