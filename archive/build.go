@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -81,7 +80,7 @@ func Build(files []File, opts BuildOptions) ([]byte, *Manifest, error) {
 		}
 	}
 	slices.Sort(dirList)
-	mj, err := json.MarshalIndent(m, "", "  ")
+	mj, err := manifestJSON(m)
 	if err != nil {
 		return nil, nil, err
 	}
