@@ -145,7 +145,7 @@ func (s *Store) updateRecords(change func(*Records)) error {
 	if len(r.Backups) > maxRecords {
 		r.Backups = r.Backups[len(r.Backups)-maxRecords:]
 	}
-	data, err := json.MarshalIndent(r, "", " ")
+	data, err := encodeRecords(r, MaxRecordsSize)
 	if err != nil {
 		return err
 	}
@@ -154,10 +154,54 @@ func (s *Store) updateRecords(change func(*Records)) error {
 		return fmt.Errorf("write backup records: %w", err)
 	}
 	defer root.Close()
-	if err := atomicfile.WriteIn(root, recordsFile, append(data, '\n'), 0o600); err != nil {
+	if err := atomicfile.WriteIn(root, recordsFile, data, 0o600); err != nil {
 		return fmt.Errorf("write backup records: %w", err)
 	}
 	return nil
+}
+
+// ErrRecordsFull: one backup's record is larger than the records file
+// may be (MaxRecordsSize), so it cannot be kept.
+var ErrRecordsFull = errors.New("too many keys for the backup records")
+
+// encodeRecords is r as compact JSON, at most limit bytes with its final
+// newline: the oldest runs are left out until the rest fits (the newest
+// must). The file was indented, at about 220 bytes a key for every run
+// kept: eight backups of 10,000 keys made it larger than trustvault reads
+// back, and every later backup then failed to be recorded. Compact, it is
+// about 190 bytes a key, and the runs kept are as many as fit.
+func encodeRecords(r *Records, limit int) ([]byte, error) {
+	runs := make([][]byte, len(r.Backups))
+	for i := range r.Backups {
+		b, err := json.Marshal(&r.Backups[i])
+		if err != nil {
+			return nil, err
+		}
+		runs[i] = b
+	}
+	head, err := json.Marshal(&Records{Version: r.Version, Backups: []BackupRun{}})
+	if err != nil {
+		return nil, err
+	}
+	head = head[:len(head)-2] // {"version":1,"backups":[
+	size, first := len(head)+len("]}\n"), len(runs)
+	for first > 0 && size+len(runs[first-1])+1 <= limit {
+		first--
+		size += len(runs[first]) + 1
+	}
+	if first == len(runs) && len(runs) > 0 {
+		return nil, fmt.Errorf("%w: the record of this backup (%d keys) would be %s, more than the %s %s may hold",
+			ErrRecordsFull, len(r.Backups[len(runs)-1].Keys), SizeString(uint64(len(runs[len(runs)-1]))), SizeString(uint64(limit)), recordsFile)
+	}
+	r.Backups = r.Backups[first:]
+	out := append(make([]byte, 0, size), head...)
+	for i, b := range runs[first:] {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, b...)
+	}
+	return append(out, "]}\n"...), nil
 }
 
 // BackupRecords flattens the records to one record per key and drive:

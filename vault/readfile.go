@@ -18,9 +18,11 @@ const (
 	// larger one is listed as unreadable, left out of a backup with a
 	// finding, and refused in an archive.
 	MaxKeyFileSize = 64 << 10
-	// MaxRecordsSize bounds trustvault/backups.json (20 backups of ten
-	// thousand keys fit).
-	MaxRecordsSize = 16 << 20
+	// MaxRecordsSize bounds trustvault/backups.json, about 190 bytes a
+	// key for every backup kept: the newest backups that fit are kept (17
+	// of 20,000 keys, 3 of 100,000), and one backup of more than about
+	// 350,000 keys cannot be recorded (ErrRecordsFull).
+	MaxRecordsSize = 64 << 20
 	// MaxImportSize bounds one import input (a notary export of ten
 	// thousand keys fits).
 	MaxImportSize = 16 << 20
