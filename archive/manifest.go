@@ -40,14 +40,17 @@ type Entry struct {
 }
 
 func parseManifest(data []byte) (*Manifest, error) {
-	var m Manifest
-	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, fmt.Errorf("%w: the manifest is not valid JSON: %v", ErrManifest, err)
+	m, ok := decodeCanonicalManifest(data)
+	if !ok {
+		m = &Manifest{}
+		if err := json.Unmarshal(data, m); err != nil {
+			return nil, fmt.Errorf("%w: the manifest is not valid JSON: %v", ErrManifest, err)
+		}
 	}
 	if m.Format != Format {
 		return nil, fmt.Errorf("%w: format %q, want %q (made by a newer trustvault?)", ErrManifest, m.Format, Format)
 	}
-	return &m, nil
+	return m, nil
 }
 
 // manifestJSON is json.MarshalIndent(m, "", "  "), byte for byte, without
