@@ -2,12 +2,11 @@ package hardware
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os/exec"
 	"path/filepath"
 	"strings"
-
-	"howett.net/plist"
 )
 
 // Diskutil detects drives on macOS from `diskutil list -plist` and
@@ -24,6 +23,11 @@ type Diskutil struct {
 	// Writable checks that the caller may create files in a directory;
 	// nil trusts diskutil's WritableVolume.
 	Writable func(dir string) error
+	// Decode decodes a plist into v (plist.Unmarshal, set by NewDetector on
+	// macOS and by the tests). The package imports no plist library itself,
+	// so that the binaries for other systems neither link one nor pay for
+	// its initialisation (and encoding/xml's) at every start.
+	Decode func(data []byte, v any) error
 }
 
 // CmdRunner runs a command and returns its standard output.
@@ -89,13 +93,20 @@ type DiskutilInfo struct {
 	APFSPhysicalStores             []struct{ APFSPhysicalStore string }
 }
 
-// ParseDiskutilInfo parses `diskutil info -plist` output.
-func ParseDiskutilInfo(data []byte) (DiskutilInfo, error) {
+// ParseInfo parses `diskutil info -plist` output.
+func (d *Diskutil) ParseInfo(data []byte) (DiskutilInfo, error) {
 	var in DiskutilInfo
-	if _, err := plist.Unmarshal(data, &in); err != nil {
+	if err := d.decode(data, &in); err != nil {
 		return in, fmt.Errorf("parse diskutil info: %w", err)
 	}
 	return in, nil
+}
+
+func (d *Diskutil) decode(data []byte, v any) error {
+	if d.Decode == nil {
+		return errors.New("no plist decoder (Diskutil.Decode)")
+	}
+	return d.Decode(data, v)
 }
 
 func (d *Diskutil) info(id string) (DiskutilInfo, error) {
@@ -103,7 +114,7 @@ func (d *Diskutil) info(id string) (DiskutilInfo, error) {
 	if err != nil {
 		return DiskutilInfo{}, err
 	}
-	return ParseDiskutilInfo(out)
+	return d.ParseInfo(out)
 }
 
 // Drives lists every mounted volume diskutil knows.
@@ -113,7 +124,7 @@ func (d *Diskutil) Drives() ([]Drive, error) {
 		return nil, err
 	}
 	var l diskutilList
-	if _, err := plist.Unmarshal(out, &l); err != nil {
+	if err := d.decode(out, &l); err != nil {
 		return nil, fmt.Errorf("parse diskutil list: %w", err)
 	}
 	var ds []Drive

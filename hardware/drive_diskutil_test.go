@@ -7,8 +7,16 @@ import (
 	"strings"
 	"testing"
 
+	"howett.net/plist"
+
 	"github.com/trustvault/trustvault/hardware"
 )
+
+// decodePlist is what NewDetector sets on macOS.
+func decodePlist(data []byte, v any) error {
+	_, err := plist.Unmarshal(data, v)
+	return err
+}
 
 // recorded answers diskutil from testdata/diskutil: list.plist and
 // info-<id>.plist. The plists are written from the keys Apple documents
@@ -27,7 +35,7 @@ func (r recorded) Output(name string, args ...string) ([]byte, error) {
 }
 
 func TestDiskutilDrives(t *testing.T) {
-	det := &hardware.Diskutil{Run: recorded{t}}
+	det := &hardware.Diskutil{Run: recorded{t}, Decode: decodePlist}
 	ds, err := det.Drives()
 	if err != nil {
 		t.Fatal(err)
@@ -61,7 +69,7 @@ func TestDiskutilDrives(t *testing.T) {
 }
 
 func TestParseDiskutilInfoRejectsGarbage(t *testing.T) {
-	if _, err := hardware.ParseDiskutilInfo([]byte("Device Identifier: disk4s1")); err == nil {
+	if _, err := (&hardware.Diskutil{Decode: decodePlist}).ParseInfo([]byte("Device Identifier: disk4s1")); err == nil {
 		t.Error("text output parsed as a plist")
 	}
 }
@@ -111,8 +119,8 @@ func FuzzDiskutil(f *testing.F) {
 	}
 	f.Add([]byte("Device Identifier: disk4s1"), []byte{})
 	f.Fuzz(func(t *testing.T, list, info []byte) {
-		_, infoErr := hardware.ParseDiskutilInfo(info)
-		ds, err := (&hardware.Diskutil{Run: fixed{list, info}}).Drives()
+		_, infoErr := (&hardware.Diskutil{Decode: decodePlist}).ParseInfo(info)
+		ds, err := (&hardware.Diskutil{Run: fixed{list, info}, Decode: decodePlist}).Drives()
 		if err != nil {
 			return
 		}
