@@ -333,7 +333,7 @@ func (s *Store) keysOf(files []archive.File, stats []fileStat) []Key {
 		if !strings.HasSuffix(rel, keyExt) {
 			return
 		}
-		keys[i] = readKeyWith(filepath.Join(s.PrivateDir(), filepath.FromSlash(rel)), rel, func() (fileStat, []byte, error) {
+		keys[i] = readKeyWith(joinClean(s.PrivateDir(), rel), rel, func() (fileStat, []byte, error) {
 			return stats[i], files[i].Data, nil
 		})
 		isKey[i] = true
@@ -357,7 +357,7 @@ func (s *Store) keysOf(files []archive.File, stats []fileStat) []Key {
 // layout, naming them prefix/..., with what each file's stat said;
 // skipped says what was left and why.
 func (s *Store) collectDir(root, prefix string, limit int64) (files []archive.File, stats []fileStat, skipped []string, err error) {
-	var paths, names []string
+	var rels, names []string
 	walkRoot := root
 	if r, err := filepath.EvalSymlinks(root); err == nil {
 		walkRoot = r
@@ -386,19 +386,26 @@ func (s *Store) collectDir(root, prefix string, limit int64) (files []archive.Fi
 			skipped = append(skipped, name+" (not a file a trust directory keeps there: a restore would refuse it)")
 			return nil
 		}
-		paths, names = append(paths, p), append(names, name)
+		rels, names = append(rels, filepath.ToSlash(rel)), append(names, name)
 		return nil
 	})
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	read := make([]archive.File, len(paths))
-	sts := make([]fileStat, len(paths))
-	errs := make([]error, len(paths))
-	parallel(len(paths), func(i int) {
-		st, data, err := fsread.NoFollow(paths[i], limit)
-		read[i] = archive.File{Name: names[i], Data: data, ModTime: st.ModTime}
-		sts[i], errs[i] = st, err
+	read := make([]archive.File, len(rels))
+	sts := make([]fileStat, len(rels))
+	errs := make([]error, len(rels))
+	// Each worker reads a run of files in walk order, opening each
+	// relative to its directory (one name for the kernel to resolve, not
+	// the whole path).
+	parallelChunks(len(rels), func(lo, hi int) {
+		files := newDirFiles(walkRoot)
+		defer files.close()
+		for i := lo; i < hi; i++ {
+			st, data, err := files.read(rels[i], limit)
+			read[i] = archive.File{Name: names[i], Data: data, ModTime: st.ModTime}
+			sts[i], errs[i] = st, err
+		}
 	})
 	for i, err := range errs {
 		switch {
