@@ -424,8 +424,17 @@ func (s *Store) collectDir(root, prefix string, limit int64) (files []archive.Fi
 	return files, stats, skipped, nil
 }
 
-// Version is trustvault's version as the build records it.
+// buildVersion is the version a release build stamps in
+// (-ldflags "-X github.com/trustvault/trustvault/vault.buildVersion=1.2.3",
+// as make package does); empty otherwise.
+var buildVersion string
+
+// Version is trustvault's version: the one stamped in by a release build,
+// else the module version the build records, else "devel".
 func Version() string {
+	if buildVersion != "" {
+		return buildVersion
+	}
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 		return bi.Main.Version
 	}

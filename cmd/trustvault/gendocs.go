@@ -13,6 +13,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/cobra/doc"
+
+	"github.com/trustvault/trustvault/vault"
 )
 
 func init() {
@@ -37,7 +39,7 @@ func init() {
 						date = time.Unix(sec, 0).UTC()
 					}
 				}
-				header := &doc.GenManHeader{Title: "TRUSTVAULT", Section: "1", Source: "trustvault " + versionString(),
+				header := &doc.GenManHeader{Title: "TRUSTVAULT", Section: "1", Source: "trustvault " + vault.Version(),
 					Manual: "trustvault manual", Date: &date}
 				return doc.GenManTree(root, header, args[0])
 			},
