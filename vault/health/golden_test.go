@@ -54,7 +54,7 @@ func everyFinding() Input {
 	dup := key("5", "signer7", "", weak, 0o640)
 	dup.Path, dup.Layout = priv+"/tuf_keys/"+id("5")+"_signer7.key", vault.LayoutLegacyTUF
 	keys = append(keys, dup)
-	keys[8].Token = &yk // a root key on a token with its file: not only on this disk
+	keys[8].Token = &yk                   // a root key on a token with its file: not only on this disk
 	keys[6].ModTime = now.Add(-time.Hour) // after its only backup
 
 	role := func(name string, kind keyrole.Kind, expires time.Time, ks ...vault.RoleKey) vault.RoleInfo {
@@ -98,7 +98,7 @@ func everyFinding() Input {
 		Repos: repos, ReposErr: errors.New("open /t/trust/tuf/x: permission denied"),
 		Private: vault.PrivateDirInfo{Path: priv, Exists: true, Symlink: true, Target: "/srv/keys", Mode: fs.ModeDir | 0o755},
 		Backups: backups, BackupsErr: errors.New("backups.json: unexpected end of JSON input"),
-		Tokens:  tokens, Command: "trustvault --trust-dir /t/trust"}
+		Tokens: tokens, Command: "trustvault --trust-dir /t/trust"}
 }
 
 // goldenLines is one JSON line per finding, every field.
