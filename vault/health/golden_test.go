@@ -1,12 +1,14 @@
 package health
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"flag"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -165,6 +167,19 @@ func TestWalkGolden(t *testing.T) {
 	}
 	if got := goldenLines(t, lean); got != string(want) {
 		t.Errorf("DiagnoseLean's findings with Text differ from the golden file:\n%s", got)
+	}
+	// Keys in Store.Keys's order (by ID, then path), which keyRanks
+	// takes as it is.
+	sorted := everyFinding()
+	slices.SortFunc(sorted.Keys, func(a, b vault.Key) int {
+		return cmp.Or(strings.Compare(a.ID, b.ID), strings.Compare(a.Path, b.Path))
+	})
+	walked = walked[:0]
+	if err := Walk(sorted, func(f *Finding) error { walked = append(walked, *f); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := goldenLines(t, walked), goldenLines(t, Diagnose(sorted)); got != want {
+		t.Errorf("on keys in ID order, Walk's findings:\n%s\nDiagnose's:\n%s", got, want)
 	}
 	stop := errors.New("stop")
 	n := 0
