@@ -1,10 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
-	"io"
-	"strings"
+	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -52,50 +52,110 @@ usable in CI.`,
 			if err != nil {
 				return fail("doctor", err)
 			}
-			fs := health.Check(s, time.Now(), a.command())
-			if asJSON {
-				err = writeFindingsJSON(a.stdout, fs)
-			} else {
-				err = writeFindings(a.stdout, s.Dir(), fs)
+			// Little stays but the keys; reading them leaves garbage.
+			debug.SetGCPercent(30)
+			fw := &findingWriter{w: bufio.NewWriterSize(a.stdout, 64<<10), dir: s.Dir(), json: asJSON}
+			fw.start()
+			err = health.CheckEach(s, time.Now(), a.command(), fw.write)
+			if err == nil {
+				err = fw.finish()
 			}
 			if err != nil {
 				return fail("doctor", err)
 			}
-			switch w, _ := health.Worst(fs); {
-			case len(fs) == 0 || w == health.SeverityInfo:
-				return nil
-			case w == health.SeverityWarning:
-				return &exitStatus{code: exitWarnings}
-			default:
+			switch {
+			case fw.count[health.SeverityProblem] > 0:
 				return &exitStatus{code: exitProblems}
+			case fw.count[health.SeverityWarning] > 0:
+				return &exitStatus{code: exitWarnings}
 			}
+			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
 
-type findingJSON struct {
-	Check    string `json:"check"`
-	Severity string `json:"severity"`
-	KeyID    string `json:"key_id"`
-	GUN      string `json:"gun"`
-	Message  string `json:"message"`
-	Fix      string `json:"fix"`
+// findingWriter prints doctor's findings as they come, as text or as
+// {"findings": [...]} indented as encoding/json indents it, and counts
+// them by severity.
+type findingWriter struct {
+	w     *bufio.Writer
+	dir   string
+	json  bool
+	n     int
+	count [health.SeverityProblem + 1]int
 }
 
-func writeFindingsJSON(w io.Writer, fs []health.Finding) error {
-	out := struct {
-		Findings []findingJSON `json:"findings"`
-	}{Findings: make([]findingJSON, 0, len(fs))}
-	for _, f := range fs {
-		out.Findings = append(out.Findings, findingJSON{
-			Check: f.Check, Severity: f.Severity.String(), KeyID: f.KeyID, GUN: f.GUN, Message: f.Message, Fix: f.Fix,
-		})
+func (fw *findingWriter) start() {
+	if fw.json {
+		fw.w.WriteString("{\n  \"findings\": [")
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+}
+
+func (fw *findingWriter) write(f *health.Finding) error {
+	fw.count[f.Severity]++
+	fw.n++
+	if fw.json {
+		if fw.n > 1 {
+			fw.w.WriteByte(',')
+		}
+		fw.w.WriteString("\n    {")
+		for i, field := range [...]struct{ name, value string }{
+			{"check", f.Check}, {"severity", f.Severity.String()}, {"key_id", f.KeyID}, {"gun", f.GUN}, {"message", f.Text()}, {"fix", f.Fix},
+		} {
+			if i > 0 {
+				fw.w.WriteByte(',')
+			}
+			fw.w.WriteString("\n      \"" + field.name + "\": ")
+			writeJSONString(fw.w, field.value)
+		}
+		_, err := fw.w.WriteString("\n    }")
+		return err
+	}
+	subject := f.Check
+	if f.GUN != "" {
+		subject += " · " + f.GUN
+	}
+	if f.KeyID != "" {
+		subject += " · key " + vault.ShortID(f.KeyID)
+	}
+	_, err := fmt.Fprintf(fw.w, "%-8s %s\n         %s\n         fix: %s\n", severityMark(f.Severity), subject, f.Text(), f.Fix)
+	return err
+}
+
+// finish ends the output: the JSON's closing brackets, or the text's
+// summary line.
+func (fw *findingWriter) finish() error {
+	switch {
+	case fw.json && fw.n == 0:
+		fw.w.WriteString("]\n}\n")
+	case fw.json:
+		fw.w.WriteString("\n  ]\n}\n")
+	case fw.n == 0:
+		fmt.Fprintf(fw.w, "%s: nothing needs attention.\n", fw.dir)
+	default:
+		fmt.Fprintf(fw.w, "\n%s: %s, %s, %s.\n", fw.dir,
+			plural(fw.count[health.SeverityProblem], "problem", "problems"),
+			plural(fw.count[health.SeverityWarning], "warning", "warnings"),
+			plural(fw.count[health.SeverityInfo], "note", "notes"))
+	}
+	return fw.w.Flush()
+}
+
+// writeJSONString writes s as encoding/json quotes it (HTML characters
+// escaped): most strings need no escaping and are written as they are.
+func writeJSONString(w *bufio.Writer, s string) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s) // a string always marshals
+			w.Write(b)
+			return
+		}
+	}
+	w.WriteByte('"')
+	w.WriteString(s)
+	w.WriteByte('"')
 }
 
 // severityMark is the finding's mark in the text output.
@@ -108,31 +168,6 @@ func severityMark(s health.Severity) string {
 	default:
 		return "NOTE"
 	}
-}
-
-func writeFindings(w io.Writer, dir string, fs []health.Finding) error {
-	var b strings.Builder
-	if len(fs) == 0 {
-		fmt.Fprintf(&b, "%s: nothing needs attention.\n", dir)
-		_, err := io.WriteString(w, b.String())
-		return err
-	}
-	for _, f := range fs {
-		subject := []string{f.Check}
-		if f.GUN != "" {
-			subject = append(subject, f.GUN)
-		}
-		if f.KeyID != "" {
-			subject = append(subject, "key "+vault.ShortID(f.KeyID))
-		}
-		fmt.Fprintf(&b, "%-8s %s\n         %s\n         fix: %s\n", severityMark(f.Severity), strings.Join(subject, " · "), f.Message, f.Fix)
-	}
-	fmt.Fprintf(&b, "\n%s: %s, %s, %s.\n", dir,
-		plural(health.Count(fs, health.SeverityProblem), "problem", "problems"),
-		plural(health.Count(fs, health.SeverityWarning), "warning", "warnings"),
-		plural(health.Count(fs, health.SeverityInfo), "note", "notes"))
-	_, err := io.WriteString(w, b.String())
-	return err
 }
 
 func plural(n int, one, many string) string {

@@ -5,8 +5,9 @@
 // for token errors.
 //
 // It reads the key store only through vault's exported names (Check,
-// ExplainStore and StoreGuide take the store; Diagnose, Explain and
-// GuideFor take what a caller has already read, so the interactive view
-// does no I/O). It imports vault, vault/keyrole, vault/tuf, vault/token
+// CheckEach, ExplainStore and StoreGuide take the store; Diagnose,
+// DiagnoseLean, Walk, Explain and GuideFor take what a caller has already
+// read, so the interactive view does no I/O; CheckEach and Walk hand the
+// findings over one at a time, for doctor). It imports vault, vault/keyrole, vault/tuf, vault/token
 // and assets.
 package health

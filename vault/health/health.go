@@ -125,6 +125,11 @@ type Input struct {
 // start with command (see Input.Command). Failures to read are findings,
 // not errors.
 func Check(s *vault.Store, now time.Time, command string) []Finding {
+	return Diagnose(read(s, now, command))
+}
+
+// read reads what the checks look at.
+func read(s *vault.Store, now time.Time, command string) Input {
 	in := Input{Now: now, Private: s.PrivateDirInfo(), Command: command}
 	in.Keys, in.KeysErr = s.Keys()
 	if _, tks, err := token.List(); err == nil {
@@ -132,7 +137,7 @@ func Check(s *vault.Store, now time.Time, command string) []Finding {
 	}
 	in.Repos, in.ReposErr = vault.ReadRepositories(s.Dir(), token.Locate(in.Keys, in.Tokens))
 	in.Backups, in.BackupsErr = s.BackupLedger().BackupRecords()
-	return Diagnose(in)
+	return in
 }
 
 // Diagnose runs every check and returns the findings, most urgent first:
@@ -162,13 +167,22 @@ func (f *Finding) Text() string {
 }
 
 func diagnose(in Input, lean bool) []Finding {
+	d := newDiagnosis(in)
+	d.lean = lean
+	d.run()
+	out := d.collect()
+	Sort(out)
+	return out
+}
+
+func newDiagnosis(in Input) *diagnosis {
 	tokens := tokenKeysByID(in)
 	// Keys only on a token have no file to check.
 	tokenOnly := func(k vault.Key) bool { return k.Path == "" && k.Token != nil }
 	if slices.ContainsFunc(in.Keys, tokenOnly) { // copied only then: at 100,000 keys a copy is 23 MB
 		in.Keys = slices.DeleteFunc(slices.Clone(in.Keys), tokenOnly)
 	}
-	d := &diagnosis{in: in, lean: lean, files: vault.KeyFilesByID(in.Keys), uses: map[string][]keyUse{}, tokens: tokens}
+	d := &diagnosis{in: in, files: vault.KeyFilesByID(in.Keys), uses: map[string][]keyUse{}, tokens: tokens}
 	for _, r := range in.Repos {
 		for _, ri := range r.Roles {
 			for _, rk := range ri.Keys {
@@ -176,6 +190,13 @@ func diagnose(in Input, lean bool) []Finding {
 			}
 		}
 	}
+	// One fix string shared by every key without a backup, not one each.
+	d.noBackupFix = "back it up to two drives, read back and verified: " + d.tv("backup --to DIR --to DIR") + " (or b in the interactive view)"
+	return d
+}
+
+// run runs every check.
+func (d *diagnosis) run() {
 	d.readErrors()
 	d.unreadable()
 	d.missing()
@@ -186,9 +207,6 @@ func diagnose(in Input, lean bool) []Finding {
 	d.backups()
 	d.rootCustody()
 	d.orphans()
-	out := d.collect()
-	Sort(out)
-	return out
 }
 
 // SortFindings orders findings most urgent first. Equal findings keep
@@ -286,12 +304,22 @@ type diagnosis struct {
 	tokens map[string]token.Key  // keys on tokens plugged in, by ID
 	out    []Finding             // the findings added since the last chunk filled
 	full   [][]Finding           // filled chunks
+	// noBackupFix is the fix of every key without a backup.
+	noBackupFix string
+	// keyed: Walk keeps the findings about one key file that it can build
+	// again from the key (see addKey) as keyedFindings.
+	keyed keyedFindings
+	seq   uint32 // findings added so far: the order Sort keeps among equals
 }
 
 // add keeps a finding. Findings go into chunks of a fixed size, joined
 // once at the end: a slice grown by doubling allocated 170 MB for 300,000
 // findings of 120 bytes, and its copies raised the peak by half as much.
 func (d *diagnosis) add(f Finding) {
+	if d.keyed.on {
+		d.keyed.fullSeq = append(d.keyed.fullSeq, d.seq)
+		d.seq++
+	}
 	if len(d.out) == cap(d.out) {
 		size := findingChunk
 		if d.out == nil {
@@ -516,22 +544,21 @@ func (d *diagnosis) notary(args string) string {
 
 // encryption: key files protected below what trustvault writes.
 func (d *diagnosis) encryption() {
-	for _, k := range d.in.Keys {
-		if k.Err != nil || !k.Encryption.Weak() {
-			continue
+	for i := range d.in.Keys {
+		if k := &d.in.Keys[i]; k.Err == nil && k.Encryption.Weak() {
+			d.addKey(CheckEncryption, k)
 		}
-		f := Finding{Check: CheckEncryption, Severity: SeverityWarning, KeyID: k.ID, GUN: k.GUN, Role: k.Role, Path: k.Path,
-			Fix: "re-encrypt it: " + d.tv("harden") + " (or change its passphrase: " + d.tv("passwd "+k.ShortID()) + ")"}
-		switch k.Encryption.Scheme {
-		case vault.SchemeNone:
-			f.Severity = SeverityProblem
-			f.Message = fmt.Sprintf("%s key %s is not encrypted: anyone who can read the file has the key", roleLabel(k.Role), k.ShortID())
-		case vault.SchemeLegacyPEM:
-			f.Message = fmt.Sprintf("%s key %s uses legacy PEM encryption (one round of MD5)", roleLabel(k.Role), k.ShortID())
-		default:
-			f.Message = fmt.Sprintf("%s key %s uses %d PBKDF2 iterations, fewer than %d", roleLabel(k.Role), k.ShortID(), k.Encryption.Iterations, vault.HardenedIterations)
-		}
-		d.add(f)
+	}
+}
+
+func encryptionMessage(k *vault.Key) string {
+	switch k.Encryption.Scheme {
+	case vault.SchemeNone:
+		return fmt.Sprintf("%s key %s is not encrypted: anyone who can read the file has the key", roleLabel(k.Role), k.ShortID())
+	case vault.SchemeLegacyPEM:
+		return fmt.Sprintf("%s key %s uses legacy PEM encryption (one round of MD5)", roleLabel(k.Role), k.ShortID())
+	default:
+		return fmt.Sprintf("%s key %s uses %d PBKDF2 iterations, fewer than %d", roleLabel(k.Role), k.ShortID(), k.Encryption.Iterations, vault.HardenedIterations)
 	}
 }
 
@@ -573,20 +600,18 @@ func (d *diagnosis) modes() {
 			Message: "the private directory is a symbolic link to " + p.Target + ": docker trust signer add fails on it (docker/cli#3155), and a backup of the trust directory may copy the link instead of the keys",
 			Fix:     "replace the link with the directory itself: mv the keys into a real " + p.Path + " (mode 0700)"})
 	}
-	for _, k := range d.in.Keys {
-		perm := k.Mode.Perm()
-		if k.Mode == 0 || !k.Mode.IsRegular() || perm&0o077 == 0 {
-			continue
+	for i := range d.in.Keys {
+		if k := &d.in.Keys[i]; k.Mode != 0 && k.Mode.IsRegular() && k.Mode.Perm()&0o077 != 0 {
+			d.addKey(CheckFileMode, k)
 		}
-		f := Finding{Check: CheckFileMode, Severity: SeverityWarning, KeyID: k.ID, GUN: k.GUN, Role: k.Role, Path: k.Path,
-			Message: fmt.Sprintf("key file %s has mode %04o; notary writes 0600", k.ShortID(), perm),
-			Fix:     "chmod 600 " + k.Path}
-		if perm&0o044 != 0 {
-			f.Severity = SeverityProblem
-			f.Message = fmt.Sprintf("key file %s has mode %04o: other users can read it", k.ShortID(), perm)
-		}
-		d.add(f)
 	}
+}
+
+func modeMessage(k *vault.Key) string {
+	if perm := k.Mode.Perm(); perm&0o044 != 0 {
+		return fmt.Sprintf("key file %s has mode %04o: other users can read it", k.ShortID(), perm)
+	}
+	return fmt.Sprintf("key file %s has mode %04o; notary writes 0600", k.ShortID(), k.Mode.Perm())
 }
 
 // backups: each key file needs two verified copies elsewhere (on two
@@ -606,8 +631,6 @@ func (d *diagnosis) backups() {
 	}
 	var newest vault.Key
 	aged := map[string]bool{}
-	// One fix string shared by every key without a backup, not one each.
-	noBackupFix := "back it up to two drives, read back and verified: " + d.tv("backup --to DIR --to DIR") + " (or b in the interactive view)"
 	againFix := "back up again (" + d.tv("backup --to DIR --to DIR") + "); the old copies open only with the passphrase the key had then"
 	for _, id := range sortedIDs(d.files) {
 		k := d.files[id]
@@ -631,10 +654,8 @@ func (d *diagnosis) backups() {
 		f := Finding{Check: CheckBackup, Severity: SeverityWarning, KeyID: id, GUN: k.GUN, Role: k.Role, Path: k.Path}
 		switch {
 		case n == 0:
-			if !d.lean {
-				f.Message = noBackupMessage(k.Role, id)
-			}
-			f.Fix = noBackupFix
+			d.addKey(CheckBackup, k)
+			continue
 		case n == 1:
 			f.Severity = SeverityInfo
 			if k.Kind() == keyrole.Root {
@@ -666,10 +687,7 @@ func (d *diagnosis) rootCustody() {
 		if _, ok := d.tokens[id]; ok {
 			continue // on a token, which wins; the file is its backup
 		}
-		d.add(Finding{Check: CheckRootOnDisk, Severity: SeverityWarning, KeyID: id, Role: k.Role, Path: k.Path,
-			Message: fmt.Sprintf("root key %s is only on this disk, on no hardware token that is plugged in", k.ShortID()),
-			Fix: "keep it offline: two verified backups, then move it to a Yubikey (" + d.tv("yubikey import-root "+k.ShortID()) +
-				"; the file stays as its backup); a lost root key cannot be recovered"})
+		d.addKey(CheckRootOnDisk, k)
 	}
 	d.tokenOnlyRoots()
 	roots := map[string][]string{} // root key ID -> GUNs
@@ -746,16 +764,9 @@ func (d *diagnosis) tokenOnlyRoots() {
 // orphans: readable key files that no metadata here names.
 func (d *diagnosis) orphans() {
 	for _, id := range sortedIDs(d.files) {
-		k := d.files[id]
-		if len(d.uses[id]) > 0 {
-			continue
+		if len(d.uses[id]) == 0 {
+			d.addKey(CheckOrphanKey, d.files[id])
 		}
-		f := Finding{Check: CheckOrphanKey, Severity: SeverityInfo, KeyID: id, GUN: k.GUN, Role: k.Role, Path: k.Path,
-			Fix: "if it is still needed, keep it and back it up; if it was rotated out, back it up once and then it may go"}
-		if !d.lean {
-			f.Message = orphanMessage(k.Role, id, k.GUN)
-		}
-		d.add(f)
 	}
 }
 

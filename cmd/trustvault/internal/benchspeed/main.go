@@ -317,8 +317,8 @@ func (b *bench) million() {
 		}
 		perKey := float64(big.MaxRSS-base.MaxRSS) / 900_000
 		r := row{work: c + " --json, " + work, tv: big, goal: "finishes", ok: true,
-			memNote: fmt.Sprintf(" (%.0f B/key over 100,000 keys' %.1f MiB, %.1f us/key)", perKey, benchkit.MiB(base.MaxRSS),
-				float64(big.Wall-base.Wall)/900_000/float64(time.Microsecond))}
+			memNote: fmt.Sprintf(" (%.0f B/key over 100,000 keys' %.1f MiB, %.1f us/key; CPU %.1f s, %.1f s at 100,000)", perKey, benchkit.MiB(base.MaxRSS),
+				float64(big.Wall-base.Wall)/900_000/float64(time.Microsecond), big.CPU.Seconds(), base.CPU.Seconds())}
 		fmt.Printf("  %-44s %8.1f ms %6.1f MiB%s\n", r.work, benchkit.MS(big.Wall), benchkit.MiB(big.MaxRSS), r.memNote)
 		b.rows = append(b.rows, r)
 	}
