@@ -81,6 +81,15 @@ func (s *snapshot) setHealth(fs []health.Finding) {
 	}
 	s.health = h
 	s.counts.problems, s.counts.warnings = h.problems, h.warnings
+	s.counts.checked = true
+}
+
+// withHealth is the snapshot with health findings: a copy that shares
+// everything else, so that the pages still showing s keep it as it was.
+func (s *snapshot) withHealth(fs []health.Finding) *snapshot {
+	c := *s
+	c.setHealth(fs)
+	return &c
 }
 
 // chainByKey links the findings about each key, in order.
@@ -443,6 +452,10 @@ func (p *healthPage) View() string {
 	st := p.c.styles
 	fs := p.findings()
 	h := p.c.snap.health
+	if !p.c.snap.counts.checked {
+		return st.ColumnHeader.Render(truncate("Checking health…", p.width)) + "\n" +
+			st.Faint.Render(wrap("The health checks of this reading still run; their findings show here when they end.", p.width))
+	}
 	summary := plural(h.problems, "problem", "problems") + " · " + plural(h.warnings, "warning", "warnings") + " · " + plural(h.notes, "note", "notes")
 	var b strings.Builder
 	b.WriteString(st.ColumnHeader.Render(truncate(summary+", most urgent first", p.width)))

@@ -68,6 +68,10 @@ type counts struct {
 	warnings int
 	// weak counts key files protected below what trustvault writes.
 	weak int
+	// checked is set once the health checks have run (setHealth): until
+	// then problems and warnings say nothing about health, and the header
+	// says that it is being checked.
+	checked bool
 }
 
 // repoRow is one line of the repositories page.
