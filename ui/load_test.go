@@ -1,0 +1,176 @@
+package ui
+
+import (
+	"context"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/health"
+	"github.com/trustvault/trustvault/vault/vaulttest"
+)
+
+// healthFigures are what only the health checks can say: a count of
+// problems or warnings, and a HEALTH badge (✗ 2, ! 5, ok).
+var healthFigures = regexp.MustCompile(`[0-9]+ (problems?|warnings?)|[✗!] [0-9]+|\bok\b|Nothing needs attention`)
+
+// stagedModel is a model at 160x40 with the first stage of a reading of
+// s delivered (its health checks not run), and that reading.
+func stagedModel(t *testing.T, s *vault.Store) (*Model, vaultLoadedMsg) {
+	t.Helper()
+	m := newModel(context.Background(), Options{Store: s, Now: vaulttest.Now})
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 40})
+	msg, ok := loadVaultCmd(s, vaulttest.Now, nil)().(vaultLoadedMsg)
+	if !ok || msg.check == nil {
+		t.Fatalf("the load sent %T, check %v", msg, msg.check != nil)
+	}
+	if msg.snap.counts.checked {
+		t.Fatal("the first stage of the load already has its health checked")
+	}
+	m.Update(msg) // the check is held back: the view as it is meanwhile
+	return m, msg
+}
+
+// TestStagedLoad: the keys reach the screen before the health checks
+// end; until then no page shows a figure only they can give (no count of
+// problems or warnings, no HEALTH badge, not "Nothing needs attention"),
+// and when they end the figures are the engine's, as a whole reading
+// gives them.
+func TestStagedLoad(t *testing.T) {
+	info, s := sharedDemo(t)
+	full := readSnapshot(s, vaulttest.Now())
+	if full.counts.warnings == 0 {
+		t.Fatalf("the demo vault has %+v: the test would show nothing", full.counts)
+	}
+	m, msg := stagedModel(t, s)
+	if msg.snap.counts.keys != full.counts.keys || msg.snap.counts.repos != full.counts.repos {
+		t.Errorf("first stage %+v, whole reading %+v", msg.snap.counts, full.counts)
+	}
+	header := func() string { return strings.SplitN(screen(m), "\n", 2)[0] }
+	meanwhile := func(what string) {
+		t.Helper()
+		scr := screen(m)
+		if f := healthFigures.FindString(scr); f != "" {
+			t.Errorf("%s shows %q before the health checks ended:\n%s", what, f, scr)
+		}
+		if !strings.Contains(header(), "checking health…") {
+			t.Errorf("%s: the header does not say health is being checked: %q", what, header())
+		}
+	}
+	meanwhile("the repositories page")
+	if !strings.Contains(screen(m), "10 keys") || !strings.Contains(screen(m), info.Missing.GUN) {
+		t.Errorf("the keys are not on screen:\n%s", screen(m))
+	}
+	press(m, "!")
+	if activeTitle(m) != "Health" || !strings.Contains(screen(m), "Checking health…") {
+		t.Errorf("the Health page, meanwhile:\n%s", screen(m))
+	}
+	meanwhile("the Health page")
+	press(m, "enter") // no finding to open
+	if activeTitle(m) != "Health" {
+		t.Errorf("enter on the Health page meanwhile opened %q", activeTitle(m))
+	}
+	press(m, "esc", "enter", "enter")
+	kp, ok := m.active().(*keyPage)
+	if !ok {
+		t.Fatalf("enter, enter opened %T", m.active())
+	}
+	if !strings.Contains(screen(m), "being checked…") {
+		t.Errorf("the key page does not say its health is being checked:\n%s", screen(m))
+	}
+	meanwhile("the key page")
+
+	checked, ok := msg.check().(healthCheckedMsg)
+	if !ok || checked.base != msg.snap {
+		t.Fatalf("the check sent %T", checked)
+	}
+	m.Update(checked)
+	if m.c.snap.counts != full.counts {
+		t.Errorf("after the checks %+v, a whole reading %+v", m.c.snap.counts, full.counts)
+	}
+	if len(m.c.snap.health.findings) != len(full.health.findings) {
+		t.Errorf("%d findings, a whole reading %d", len(m.c.snap.health.findings), len(full.health.findings))
+	}
+	if m.active() != kp || strings.Contains(screen(m), "being checked…") || strings.Contains(header(), "checking health") {
+		t.Errorf("after the checks, still checking:\n%s", screen(m))
+	}
+	if want := plural(full.counts.warnings, "warning", "warnings"); !strings.Contains(header(), want) {
+		t.Errorf("the header lacks %q: %q", want, header())
+	}
+	if msg.snap.counts.checked {
+		t.Error("the checks changed the first stage's snapshot, which pages may still hold")
+	}
+}
+
+// TestStaleHealthDropped: the findings of a reading that a newer one
+// replaced are not shown with the newer one.
+func TestStaleHealthDropped(t *testing.T) {
+	_, s := sharedDemo(t)
+	m, first := stagedModel(t, s)
+	second := loadVaultCmd(s, vaulttest.Now, nil)().(vaultLoadedMsg)
+	m.Update(second)
+	m.Update(first.check())
+	if m.c.snap != second.snap || !strings.Contains(screen(m), "checking health…") {
+		t.Fatalf("the first reading's findings replaced the second reading:\n%s", screen(m))
+	}
+	m.Update(second.check())
+	if !m.c.snap.counts.checked || m.c.snap.counts.warnings == 0 {
+		t.Errorf("the second reading's findings: %+v", m.c.snap.counts)
+	}
+}
+
+// TestReloadWhileChecking: a refresh asked for while the health checks
+// run starts when they end (not beside them, which would hold two
+// readings in memory), and says that it happened.
+func TestReloadWhileChecking(t *testing.T) {
+	_, s := sharedDemo(t)
+	m, msg := stagedModel(t, s)
+	if _, cmd := m.Update(keyPress("r")); cmd != nil || m.loading {
+		t.Fatalf("r started a reading beside the health checks (loading %v)", m.loading)
+	}
+	_, cmd := m.Update(msg.check())
+	if cmd == nil || !m.loading {
+		t.Fatalf("the refresh did not start when the checks ended (loading %v)", m.loading)
+	}
+	for _, next := range run(cmd) {
+		deliver(m, next)
+	}
+	if m.loading || !m.c.snap.counts.checked || m.c.snap == msg.snap {
+		t.Errorf("the second reading did not arrive whole: loading %v, %+v", m.loading, m.c.snap.counts)
+	}
+	if !strings.Contains(m.status, "again") {
+		t.Errorf("status %q: the refresh is not said", m.status)
+	}
+}
+
+// TestHealthRowCounts: each repositories row counts the findings about its
+// repository or a key it shows, once each, as its definition says.
+func TestHealthRowCounts(t *testing.T) {
+	_, s := sharedDemo(t)
+	snap := readSnapshot(s, vaulttest.Now())
+	some := false
+	for _, r := range snap.rows {
+		var want [2]int
+		for _, f := range snap.health.findings {
+			about := (!r.orphan && f.GUN == r.gun) || (f.KeyID != "" && slices.Contains(r.ids, f.KeyID))
+			switch {
+			case !about:
+			case f.Severity == health.SeverityProblem:
+				want[0]++
+			case f.Severity == health.SeverityWarning:
+				want[1]++
+			}
+		}
+		if got := snap.health.rows[r]; got != want {
+			t.Errorf("row %q (orphan %v): %v, want %v", r.gun, r.orphan, got, want)
+		}
+		some = some || want != [2]int{}
+	}
+	if !some {
+		t.Fatal("no row has a finding: the test would show nothing")
+	}
+}
