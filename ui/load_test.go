@@ -2,10 +2,12 @@ package ui
 
 import (
 	"context"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -172,5 +174,43 @@ func TestHealthRowCounts(t *testing.T) {
 	}
 	if !some {
 		t.Fatal("no row has a finding: the test would show nothing")
+	}
+}
+
+// TestSetBackupsPerKey: each key's backup state, worked out from its own
+// records, is what the engine works out from all of them.
+func TestSetBackupsPerKey(t *testing.T) {
+	now := vaulttest.Now()
+	var keys []vault.Key
+	var records []vault.BackupRecord
+	for i := range 40 {
+		id := benchID("backup", i)
+		keys = append(keys, vault.Key{ID: id, Role: "targets/releases", Path: "/t/private/" + id + ".key", ModTime: now})
+		// Key i has i%4 copies: on drive a, b, b again, and one older
+		// than the key; one copy never verified.
+		for j := range i % 4 {
+			r := vault.BackupRecord{KeyID: id, Drive: string(rune('a' + min(j, 1))), Where: "drive", VerifiedAt: now.Add(time.Duration(j) * time.Minute)}
+			if j == 2 {
+				r.KeyModTime = now.Add(-time.Hour)
+			}
+			records = append(records, r)
+		}
+		if i%5 == 0 {
+			records = append(records, vault.BackupRecord{KeyID: id, Drive: "c", Where: "drive"})
+		}
+	}
+	s := newSnapshot("/t", now, false, keys, nil, nil, nil)
+	s.setBackups(records, nil)
+	states := map[health.BackupState]int{}
+	for _, k := range keys {
+		want := health.KeyBackupState(k, records)
+		got, ok := s.backups[k.ID]
+		if !ok || !reflect.DeepEqual(got, want) {
+			t.Errorf("key %s: %+v, want %+v", k.ID[:7], got, want)
+		}
+		states[want.State]++
+	}
+	if len(states) < 3 {
+		t.Errorf("the keys cover only the states %v", states)
 	}
 }
