@@ -55,8 +55,18 @@ func (s *snapshot) setHealth(fs []health.Finding) {
 // everything else, so that the pages still showing s keep it as it was.
 func (s *snapshot) withHealth(fs []health.Finding) *snapshot {
 	c := *s
+	c.first = s.reading()
 	c.setHealth(fs)
 	return &c
+}
+
+// reading identifies the reading of the trust directory s is of: the
+// same before and after its health findings came.
+func (s *snapshot) reading() *snapshot {
+	if s.first != nil {
+		return s.first
+	}
+	return s
 }
 
 // chainByKey links the findings about each key, in order; ids is how

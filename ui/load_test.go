@@ -214,3 +214,25 @@ func TestSetBackupsPerKey(t *testing.T) {
 		t.Errorf("the keys cover only the states %v", states)
 	}
 }
+
+// TestHealthIsNotAReadingAgain: the Migration page's report, built while
+// the health checks ran, is not called older than the reading when they
+// end; a new reading still makes it so.
+func TestHealthIsNotAReadingAgain(t *testing.T) {
+	_, s := sharedDemo(t)
+	m, msg := stagedModel(t, s)
+	press(m, "M")
+	mp, ok := m.active().(*migrationPage)
+	if !ok || mp.loading || len(mp.report) == 0 {
+		t.Fatalf("M opened %T", m.active())
+	}
+	const again = "read again since"
+	m.Update(msg.check())
+	if !m.c.snap.counts.checked || strings.Contains(screen(m), again) {
+		t.Errorf("after the health checks (checked %v):\n%s", m.c.snap.counts.checked, screen(m))
+	}
+	deliver(m, loadVaultCmd(s, vaulttest.Now, nil)())
+	if !strings.Contains(screen(m), again) {
+		t.Errorf("after a new reading the page does not say so:\n%s", screen(m))
+	}
+}

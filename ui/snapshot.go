@@ -49,6 +49,9 @@ type snapshot struct {
 	backups    map[string]health.KeyBackup
 	records    []vault.BackupRecord
 	backupsErr error
+	// first is the same reading before its health findings came
+	// (withHealth); nil in that one.
+	first *snapshot
 }
 
 // keyUse is one role that names a key.
