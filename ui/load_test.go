@@ -127,7 +127,8 @@ func TestStaleHealthDropped(t *testing.T) {
 
 // TestReloadWhileChecking: a refresh asked for while the health checks
 // run starts when they end (not beside them, which would hold two
-// readings in memory), and says that it happened.
+// readings in memory), and says that it happened once its own checks
+// ended, with their figures.
 func TestReloadWhileChecking(t *testing.T) {
 	_, s := sharedDemo(t)
 	m, msg := stagedModel(t, s)
@@ -144,8 +145,9 @@ func TestReloadWhileChecking(t *testing.T) {
 	if m.loading || !m.c.snap.counts.checked || m.c.snap == msg.snap {
 		t.Errorf("the second reading did not arrive whole: loading %v, %+v", m.loading, m.c.snap.counts)
 	}
-	if !strings.Contains(m.status, "again") {
-		t.Errorf("status %q: the refresh is not said", m.status)
+	want := "again: " + strings.Join(countsText(m.c.snap.counts, false), " · ")
+	if !strings.Contains(m.status, want) || strings.Contains(m.status, "checking") {
+		t.Errorf("status %q: the refresh is not said with its figures (%q)", m.status, want)
 	}
 }
 

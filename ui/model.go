@@ -390,18 +390,27 @@ func (m *Model) reload() tea.Cmd {
 // whose subject is gone.
 func (m *Model) loaded(msg vaultLoadedMsg) {
 	m.loading, m.loadErr = false, nil
-	defer func() { m.announce = false }()
 	m.c.store, m.c.snap = msg.store, msg.snap
 	m.dir = msg.snap.dir
 	if len(m.stack) == 0 {
+		m.announce = false
 		m.push(newReposPage(m.c))
 		return
 	}
-	if m.announce && m.status == "" {
-		// A refresh says that it happened, even when nothing changed.
-		m.status, m.statusErr = "Read "+msg.snap.dir+" again: "+strings.Join(countsText(msg.snap.counts, false), " · ")+".", false
-	}
+	m.sayReadAgain()
 	m.refreshPages(msg.snap)
+}
+
+// sayReadAgain says that a refresh the person asked for happened, even
+// when nothing changed, with its figures: once its health checks ended.
+func (m *Model) sayReadAgain() {
+	if !m.announce || m.checking() {
+		return
+	}
+	m.announce = false
+	if m.status == "" {
+		m.status, m.statusErr = "Read "+m.c.snap.dir+" again: "+strings.Join(countsText(m.c.snap.counts, false), " · ")+".", false
+	}
 }
 
 // refreshPages rebinds the pages to snapshot s, closing those whose
@@ -431,10 +440,13 @@ func (m *Model) checked(msg healthCheckedMsg) tea.Cmd {
 	m.c.snap = msg.snap
 	m.refreshPages(msg.snap)
 	if !m.reloadQueued {
+		m.sayReadAgain()
 		return nil
 	}
 	m.reloadQueued = false
-	return m.reload()
+	cmd := m.reload()
+	m.announce = m.announce && cmd != nil
+	return cmd
 }
 
 func (m *Model) setStyles(s Styles) {
