@@ -37,7 +37,7 @@ type vaultFailedMsg struct{ err error }
 // (and the tokens, when tokens is set). Failures inside the directory (an
 // unreadable file, a corrupt metadata file) are part of the snapshot; the
 // pages show them. The keys reach the screen before the health checks,
-// which take about as long again at 100,000 keys.
+// which take about half as long again at 100,000 keys.
 func loadVaultCmd(store *vault.Store, now func() time.Time, tokens TokenLister) tea.Cmd {
 	return func() tea.Msg {
 		defer lowerGC()()
