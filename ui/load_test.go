@@ -238,3 +238,26 @@ func TestHealthIsNotAReadingAgain(t *testing.T) {
 		t.Errorf("after a new reading the page does not say so:\n%s", screen(m))
 	}
 }
+
+// TestHealthCheckBesideView: the health checks run beside the event loop,
+// which keeps drawing and taking keys on the reading they check; under
+// -race this shows that neither writes what the other reads.
+func TestHealthCheckBesideView(t *testing.T) {
+	_, s := sharedDemo(t)
+	m, msg := stagedModel(t, s)
+	done := make(chan tea.Msg, 1)
+	go func() { done <- msg.check() }()
+	var checked tea.Msg
+	for i := 0; checked == nil; i++ {
+		press(m, []string{"j", "k", "enter", "esc"}[i%4])
+		_ = screen(m)
+		select {
+		case checked = <-done:
+		default:
+		}
+	}
+	m.Update(checked)
+	if !m.c.snap.counts.checked || strings.Contains(screen(m), "checking health") {
+		t.Errorf("after the checks:\n%s", screen(m))
+	}
+}
