@@ -18,7 +18,7 @@ import (
 // vaultLoadedMsg carries a new reading of the trust directory. Its health
 // findings come after it: check runs the health checks on the reading, off
 // the event loop, and returns a healthCheckedMsg. Until then the snapshot
-// says that health is being checked (snapshot.checked).
+// says that health is being checked (counts.checked).
 type vaultLoadedMsg struct {
 	store *vault.Store
 	snap  *snapshot
