@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -34,19 +33,8 @@ type healthIndex struct {
 // setHealth indexes the findings of a reading of the trust directory. It
 // does no I/O.
 func (s *snapshot) setHealth(fs []health.Finding) {
-	h := healthIndex{findings: fs, rows: map[*repoRow][2]int{}}
-	h.chainByKey()
-	rowsByGUN := map[string]*repoRow{}
-	rowsByID := map[string][]*repoRow{}
-	for _, r := range s.rows {
-		if !r.orphan {
-			rowsByGUN[r.gun] = r
-		}
-		for _, id := range r.ids {
-			rowsByID[id] = append(rowsByID[id], r)
-		}
-	}
-	var seenRows []*repoRow
+	h := healthIndex{findings: fs}
+	h.chainByKey(min(len(fs), len(s.files)))
 	for _, f := range fs {
 		switch f.Severity {
 		case health.SeverityProblem:
@@ -56,36 +44,35 @@ func (s *snapshot) setHealth(fs []health.Finding) {
 		default:
 			h.notes++
 		}
-		if f.Severity == health.SeverityInfo {
-			continue
-		}
-		seen := seenRows[:0] // a finding is about one or two rows: a slice, not a map per finding
-		count := func(r *repoRow) {
-			if r == nil || slices.Contains(seen, r) {
-				return
-			}
-			seen = append(seen, r)
-			c := h.rows[r]
-			if f.Severity == health.SeverityProblem {
-				c[0]++
-			} else {
-				c[1]++
-			}
-			h.rows[r] = c
-		}
-		count(rowsByGUN[f.GUN])
-		for _, r := range rowsByID[f.KeyID] {
-			count(r)
-		}
-		seenRows = seen
 	}
+	h.countRows(s.rows)
 	s.health = h
 	s.counts.problems, s.counts.warnings = h.problems, h.warnings
+	s.counts.checked = true
 }
 
-// chainByKey links the findings about each key, in order.
-func (h *healthIndex) chainByKey() {
-	h.first, h.next = map[string]int32{}, make([]int32, len(h.findings))
+// withHealth is the snapshot with health findings: a copy that shares
+// everything else, so that the pages still showing s keep it as it was.
+func (s *snapshot) withHealth(fs []health.Finding) *snapshot {
+	c := *s
+	c.first = s.reading()
+	c.setHealth(fs)
+	return &c
+}
+
+// reading identifies the reading of the trust directory s is of: the
+// same before and after its health findings came.
+func (s *snapshot) reading() *snapshot {
+	if s.first != nil {
+		return s.first
+	}
+	return s
+}
+
+// chainByKey links the findings about each key, in order; ids is how
+// many keys there are likely to be.
+func (h *healthIndex) chainByKey(ids int) {
+	h.first, h.next = make(map[string]int32, ids), make([]int32, len(h.findings))
 	for i := len(h.findings) - 1; i >= 0; i-- {
 		id := h.findings[i].KeyID
 		h.next[i] = -1
@@ -96,6 +83,54 @@ func (h *healthIndex) chainByKey() {
 			h.next[i] = j
 		}
 		h.first[id] = int32(i)
+	}
+}
+
+// countRows counts each row's problems and warnings: the findings about
+// its repository or about a key it shows, each finding once per row. It
+// follows the chains by key (chainByKey) and by repository, instead of
+// mapping every key ID to its rows: that map was 13 MB at 100,000 keys.
+func (h *healthIndex) countRows(rows []*repoRow) {
+	h.rows = make(map[*repoRow][2]int, len(rows))
+	byGUN, nextGUN := map[string]int32{}, make([]int32, len(h.findings))
+	for i := len(h.findings) - 1; i >= 0; i-- {
+		nextGUN[i] = -1
+		if j, ok := byGUN[h.findings[i].GUN]; ok {
+			nextGUN[i] = j
+		}
+		byGUN[h.findings[i].GUN] = int32(i)
+	}
+	// counted[i] is 1 + the index of the last row finding i counted in.
+	counted := make([]int32, len(h.findings))
+	for ri, r := range rows {
+		var c [2]int
+		count := func(i int32) {
+			f := &h.findings[i]
+			if counted[i] == int32(ri+1) || f.Severity == health.SeverityInfo {
+				return
+			}
+			counted[i] = int32(ri + 1)
+			if f.Severity == health.SeverityProblem {
+				c[0]++
+			} else {
+				c[1]++
+			}
+		}
+		if i, ok := byGUN[r.gun]; ok && !r.orphan {
+			for ; i >= 0; i = nextGUN[i] {
+				count(i)
+			}
+		}
+		for _, id := range r.ids {
+			if i, ok := h.first[id]; ok {
+				for ; i >= 0; i = h.next[i] {
+					count(i)
+				}
+			}
+		}
+		if c != [2]int{} {
+			h.rows[r] = c
+		}
 	}
 }
 
@@ -443,6 +478,10 @@ func (p *healthPage) View() string {
 	st := p.c.styles
 	fs := p.findings()
 	h := p.c.snap.health
+	if !p.c.snap.counts.checked {
+		return st.ColumnHeader.Render(truncate("Checking health…", p.width)) + "\n" +
+			st.Faint.Render(wrap("The health checks of this reading still run; their findings show here when they end.", p.width))
+	}
 	summary := plural(h.problems, "problem", "problems") + " · " + plural(h.warnings, "warning", "warnings") + " · " + plural(h.notes, "note", "notes")
 	var b strings.Builder
 	b.WriteString(st.ColumnHeader.Render(truncate(summary+", most urgent first", p.width)))

@@ -379,6 +379,10 @@ func keyFacts(c *common, ref keyRef, f *vault.Key, exported []byte, width int) [
 		}
 	}
 	keyUseFacts(fs, s, ref)
+	if !s.counts.checked {
+		fs.heading("HEALTH")
+		fs.add("", "being checked…", fs.st.Faint.Render)
+	}
 	if found := s.health.forKey(ref.id); len(found) > 0 {
 		fs.heading("HEALTH")
 		for _, h := range found {

@@ -193,7 +193,9 @@ func (p *migrationPage) showSection() {
 
 // stale reports whether the trust directory was read again after the
 // report was built.
-func (p *migrationPage) stale() bool { return p.built != nil && p.built != p.c.snap }
+func (p *migrationPage) stale() bool {
+	return p.built != nil && p.built.reading() != p.c.snap.reading() // not when only health came
+}
 
 // listHeight is the room for the report's lines: less the summary line,
 // and the line that says the report is older than the reading.

@@ -64,7 +64,16 @@ func TestTerminalMigration(t *testing.T) {
 	}
 	tm.Send("Escape")
 	tm.WaitFor("back on the key", "› key "+root+" ", "KEY")
-	tm.Send("q", "q", "q", "q") // key → repository → Migration → repositories → quit
+	// key → repository → Migration → repositories → quit, one page at a
+	// time: a page's back is a command that runs beside the input, so a q
+	// sent before it came could reach the page it leaves (seen under load).
+	tm.Send("q")
+	tm.WaitFor("back on the repository", "Migration › "+apiGUN, "DELEGATIONS") // a repository's section, not a key's
+	tm.Send("q")
+	tm.WaitFor("back on the Migration page", "Repositories › Migration", "Archived    no:")
+	tm.Send("q")
+	tm.WaitFor("back on the repositories", "HERE  MISSING")
+	tm.Send("q")
 	if status := tm.Exited(); status != "0" {
 		t.Errorf("exit status %s", status)
 	}

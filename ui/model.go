@@ -49,6 +49,9 @@ type Model struct {
 	// announce is set while a refresh the person asked for runs: its end
 	// is said, even when nothing changed.
 	announce bool
+	// reloadQueued is set when a reading was asked for while the health
+	// checks of the one on screen still ran: it starts when they end.
+	reloadQueued bool
 }
 
 // interrupter is a page running an operation that ctrl+c would cut short:
@@ -158,7 +161,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case spinner.TickMsg:
-		if !m.loading && (m.active() == nil || !m.active().Busy()) {
+		if !m.loading && !m.checking() && (m.active() == nil || !m.active().Busy()) {
 			return m, nil // nothing is waiting: let the spinner stop
 		}
 		var cmd tea.Cmd
@@ -166,13 +169,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, cmd
 	case vaultLoadedMsg:
 		m.loaded(msg)
-		return m, reloadedCmds(m.stack) // pages that read more of their own (repo_trust.go)
+		return m, tea.Batch(reloadedCmds(m.stack), msg.check) // pages that read more of their own (repo_trust.go)
+	case healthCheckedMsg:
+		return m, m.checked(msg)
 	case vaultFailedMsg:
 		m.loading, m.loadErr = false, msg.err
 		return m, nil
 	case reloadRequestedMsg:
 		cmd := m.reload()
-		m.announce = m.announce || (msg.asked && cmd != nil)
+		m.announce = m.announce || (msg.asked && (cmd != nil || m.reloadQueued))
 		return m, cmd
 	case repoSelectedMsg:
 		rp := newRepoPage(m.c, msg.gun, msg.orphan)
@@ -260,7 +265,7 @@ func (m *Model) updateKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case key.Matches(msg, m.keys.Refresh):
 		cmd := m.reload()
-		m.announce = cmd != nil
+		m.announce = cmd != nil || m.reloadQueued
 		return m, cmd
 	case key.Matches(msg, m.keys.Health):
 		if _, ok := p.(*healthPage); !ok && m.c.snap != nil {
@@ -368,6 +373,11 @@ func (m *Model) reload() tea.Cmd {
 	if m.loading || (m.active() != nil && m.active().Busy()) {
 		return nil
 	}
+	if m.checking() {
+		// Two readings at once would hold two stores in memory.
+		m.reloadQueued = true
+		return nil
+	}
 	cmd := m.loadCmd()
 	if cmd == nil {
 		return nil
@@ -380,25 +390,63 @@ func (m *Model) reload() tea.Cmd {
 // whose subject is gone.
 func (m *Model) loaded(msg vaultLoadedMsg) {
 	m.loading, m.loadErr = false, nil
-	defer func() { m.announce = false }()
 	m.c.store, m.c.snap = msg.store, msg.snap
 	m.dir = msg.snap.dir
 	if len(m.stack) == 0 {
+		m.announce = false
 		m.push(newReposPage(m.c))
 		return
 	}
-	if m.announce && m.status == "" {
-		// A refresh says that it happened, even when nothing changed.
-		m.status, m.statusErr = "Read "+msg.snap.dir+" again: "+strings.Join(countsText(msg.snap.counts, false), " · ")+".", false
+	m.sayReadAgain()
+	m.refreshPages(msg.snap)
+}
+
+// sayReadAgain says that a refresh the person asked for happened, even
+// when nothing changed, with its figures: once its health checks ended.
+func (m *Model) sayReadAgain() {
+	if !m.announce || m.checking() {
+		return
 	}
+	m.announce = false
+	if m.status == "" {
+		m.status, m.statusErr = "Read "+m.c.snap.dir+" again: "+strings.Join(countsText(m.c.snap.counts, false), " · ")+".", false
+	}
+}
+
+// refreshPages rebinds the pages to snapshot s, closing those whose
+// subject is gone.
+func (m *Model) refreshPages(s *snapshot) {
 	for i, p := range m.stack {
-		if !p.Refresh(msg.snap) {
+		if !p.Refresh(s) {
 			m.stack = m.stack[:i]
 			m.status, m.statusErr = p.Title()+" is no longer in the trust directory.", true
 			break
 		}
 	}
 	m.resize()
+}
+
+// checking reports whether the health checks of the reading on screen
+// still run.
+func (m *Model) checking() bool { return m.c.snap != nil && !m.c.snap.counts.checked }
+
+// checked takes the health findings of the reading on screen (those of
+// a reading that a newer one replaced are dropped), then starts a reading
+// asked for meanwhile.
+func (m *Model) checked(msg healthCheckedMsg) tea.Cmd {
+	if msg.base != m.c.snap {
+		return nil
+	}
+	m.c.snap = msg.snap
+	m.refreshPages(msg.snap)
+	if !m.reloadQueued {
+		m.sayReadAgain()
+		return nil
+	}
+	m.reloadQueued = false
+	cmd := m.reload()
+	m.announce = m.announce && cmd != nil
+	return cmd
 }
 
 func (m *Model) setStyles(s Styles) {
@@ -500,7 +548,7 @@ func (m *Model) headerView() string {
 	case m.c.snap != nil:
 		long, short = countsText(m.c.snap.counts, false), countsText(m.c.snap.counts, true)
 		long, short = m.c.snap.tokens.inCounts(long, false), m.c.snap.tokens.inCounts(short, true)
-		if m.loading {
+		if m.loading || m.checking() {
 			long = append([]string{m.c.spinner.View()}, long...)
 			short = append([]string{m.c.spinner.View()}, short...)
 		}
@@ -527,10 +575,14 @@ func countsText(c counts, short bool) []string {
 		repos = plural(c.repos, "repo", "repos")
 	}
 	out := []string{repos, plural(c.keys, "key", "keys")}
-	if c.problems > 0 {
+	if !c.checked {
+		// Not "no problems": nothing is known yet.
+		out = append(out, "checking health…")
+	}
+	if c.problems > 0 && c.checked {
 		out = append(out, plural(c.problems, "problem", "problems"))
 	}
-	if c.warnings > 0 {
+	if c.warnings > 0 && c.checked {
 		out = append(out, plural(c.warnings, "warning", "warnings"))
 	}
 	if c.weak > 0 {

@@ -549,6 +549,9 @@ func (p *reposPage) renderRow(r *repoRow, c reposColumns, selected bool) string 
 		// repository or a key it shows (health.go).
 		c := p.c.snap.health.rows[r]
 		badge, u := healthBadge(c[0], c[1])
+		if !p.c.snap.counts.checked {
+			badge, u = "…", urgencyNone // being checked: not "ok"
+		}
 		b.WriteString(gap() + style(urgencyStyle(st, u), pad(badge, healthWidth)))
 	}
 	if c.backup > 0 {
