@@ -488,13 +488,20 @@ func BenchmarkUnlockHardened(b *testing.B) {
 	}
 }
 
-func BenchmarkKeys10k(b *testing.B) {
+// store10k is a store of 10,000 copies of one real key file under made-up
+// IDs, for the listing benchmarks.
+func store10k(b *testing.B) *Store {
 	s := newStore(b)
 	data := readTestdata(b, dockerVectorID+".key")
 	for i := range 10000 {
 		id := tuf.KeyID("ecdsa", []byte{byte(i), byte(i >> 8)})
 		writeFile(b, filepath.Join(s.PrivateDir(), id+".key"), data)
 	}
+	return s
+}
+
+func BenchmarkKeys10k(b *testing.B) {
+	s := store10k(b)
 	b.ResetTimer()
 	for b.Loop() {
 		keys, err := s.Keys()
@@ -539,12 +546,7 @@ func TestDaysLeftRoundsUp(t *testing.T) {
 }
 
 func BenchmarkScanKeys10k(b *testing.B) {
-	s := newStore(b)
-	data := readTestdata(b, dockerVectorID+".key")
-	for i := range 10000 {
-		id := tuf.KeyID("ecdsa", []byte{byte(i), byte(i >> 8)})
-		writeFile(b, filepath.Join(s.PrivateDir(), id+".key"), data)
-	}
+	s := store10k(b)
 	b.ResetTimer()
 	for b.Loop() {
 		var n atomic.Int64
