@@ -881,12 +881,15 @@ func (s *Signer) Sign(random io.Reader, digest []byte, opts crypto.SignerOpts) (
 			return nil, fmt.Errorf("sign with %s slot %s: %w", s.t.Name(), s.slot, err)
 		}
 		defer func() { clear(s.pin); s.pin = nil }()
-		delay := touchPromptDelay
 		if s.touch == TouchPolicyAlways {
-			delay = 0
+			// Told before the card is asked, not from a timer: a card that
+			// answers at once would otherwise race the prompt, and the
+			// person would never be told the token wanted a touch.
+			s.opts.Touch()
+		} else {
+			timer := time.AfterFunc(touchPromptDelay, s.opts.Touch)
+			defer timer.Stop()
 		}
-		timer := time.AfterFunc(delay, s.opts.Touch)
-		defer timer.Stop()
 	}
 	sig, err := s.priv.Sign(random, digest, opts)
 	if err == nil {
