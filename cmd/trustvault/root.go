@@ -31,6 +31,7 @@ type app struct {
 	trustDir  string // --trust-dir
 	demo      bool   // --demo
 	allowWeak bool   // --allow-weak
+	version   bool   // --version
 
 	completing bool   // the shell asks for completions (cobra's __complete)
 	invoked    string // the command args name, when only it need be built (see addCommands)
@@ -110,21 +111,26 @@ variable, must reach 80 bits for a root key and 64 for other keys
 
 Exit status: 0 on success, 1 when a command fails, 2 for a bad flag or
 argument. doctor and drill say more with theirs (see their help).`,
-		// Any text: --version prints versionText, built only then (it
-		// reads the build information).
-		Version:       "trustvault",
 		Args:          noArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if a.version {
+				_, err := io.WriteString(cmd.OutOrStdout(), versionText())
+				return err
+			}
 			if a.demo {
 				return a.runDemo()
 			}
 			return a.runInteractive(cmd)
 		},
 	}
-	cobra.AddTemplateFunc("versionText", versionText)
-	root.SetVersionTemplate("{{versionText}}")
+	// --version is our flag, not cobra's: cobra prints a custom version
+	// text through text/template, and a binary that links text/template's
+	// execution keeps every exported method of every type (the linker
+	// cannot tell which it calls by name): an eighth of the binary, paid at
+	// every start.
+	root.Flags().BoolVarP(&a.version, "version", "v", false, "version for trustvault")
 	root.SetFlagErrorFunc(flagError)
 	root.PersistentFlags().StringVar(&a.trustDir, "trust-dir", "",
 		"trust directory (default $DOCKER_CONFIG/trust, else ~/.docker/trust)")

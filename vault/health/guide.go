@@ -4,11 +4,9 @@ package health
 // repository and key IDs.
 
 import (
-	"bytes"
 	"fmt"
 	"slices"
 	"strings"
-	"text/template"
 	"time"
 
 	"github.com/trustvault/trustvault/assets"
@@ -68,16 +66,11 @@ func LostKeyGuide(d GuideData) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%w", err)
 	}
-	tmpl, err := template.New(d.Kind.String()).Option("missingkey=error").Parse(src)
+	tmpl, err := parseGuide(d.Kind.String(), src, guideNames)
 	if err != nil {
-		return "", fmt.Errorf("guide %s: %w", d.Kind, err)
+		return "", err
 	}
-	data := struct {
-		GuideData
-		// Repo is the repository as given: empty when the guide is for
-		// no repository in particular (GUN is then a placeholder).
-		Repo string
-	}{Repo: d.GUN}
+	repo := d.GUN
 	if d.GUN == "" {
 		d.GUN = "GUN"
 	}
@@ -96,12 +89,57 @@ func LostKeyGuide(d GuideData) (string, error) {
 	if d.Command == "" {
 		d.Command = "trustvault"
 	}
-	data.GuideData = d
-	var b bytes.Buffer
-	if err := tmpl.Execute(&b, data); err != nil {
-		return "", fmt.Errorf("guide %s: %w", d.Kind, err)
-	}
+	var b strings.Builder
+	tmpl.execute(&b, func(name string) guideValue {
+		if name == "Repo" {
+			// The repository as given: empty when the guide is for no
+			// repository in particular (GUN is then a placeholder).
+			return guideValue{s: repo}
+		}
+		return d.value(name)
+	})
 	return b.String(), nil
+}
+
+// guideNames are the values a guide may use, true for a list.
+var guideNames = map[string]bool{
+	"Kind": false, "GUN": false, "Role": false, "KeyID": false, "Signer": false,
+	"TrustDir": false, "Command": false, "Repositories": true,
+	"RootExpires": false, "TargetsExpires": false,
+	"ShortID": false, "ID": false, "Title": false, "Repo": false,
+}
+
+// value is the guide value called name (one of guideNames).
+func (d GuideData) value(name string) guideValue {
+	switch name {
+	case "Kind":
+		return guideValue{s: d.Kind.String()}
+	case "GUN":
+		return guideValue{s: d.GUN}
+	case "Role":
+		return guideValue{s: d.Role}
+	case "KeyID":
+		return guideValue{s: d.KeyID}
+	case "Signer":
+		return guideValue{s: d.Signer}
+	case "TrustDir":
+		return guideValue{s: d.TrustDir}
+	case "Command":
+		return guideValue{s: d.Command}
+	case "Repositories":
+		return guideValue{list: d.Repositories, isList: true}
+	case "RootExpires":
+		return guideValue{s: d.RootExpires}
+	case "TargetsExpires":
+		return guideValue{s: d.TargetsExpires}
+	case "ShortID":
+		return guideValue{s: d.ShortID()}
+	case "ID":
+		return guideValue{s: d.ID()}
+	case "Title":
+		return guideValue{s: d.Title()}
+	}
+	panic("health: guide value " + name + " is not in guideNames")
 }
 
 // GuideFor works out which guide a person needs and fills in what the trust
