@@ -91,7 +91,7 @@ func scanDir(walkRoot, rel string, out chan<- []string, start func()) error {
 		start()
 		out <- b
 	}
-	f, err := os.Open(filepath.Join(walkRoot, filepath.FromSlash(rel)))
+	f, err := openDir(filepath.Join(walkRoot, filepath.FromSlash(rel)))
 	if err != nil {
 		if rel == "" {
 			return err
