@@ -125,39 +125,117 @@ func (s *Store) PrivateDir() string { return filepath.Join(s.dir, privateDir) }
 // and lists unreadable files with Err set. A missing private/ is an empty
 // store.
 func (s *Store) Keys() ([]Key, error) {
+	walkRoot, entries, err := s.keyEntries(nil)
+	if err != nil {
+		return nil, err
+	}
+	return s.readKeys(walkRoot, entries), nil
+}
+
+// keysNamed lists, as Keys does, only the key files whose path gives an ID
+// and layout that match accepts (placeKey: the ID is the file's name). It
+// reads no other file: finding one key among 1,000,000 reads their names,
+// not their contents.
+func (s *Store) keysNamed(match func(id string, layout Layout) bool) ([]Key, error) {
+	walkRoot, entries, err := s.keyEntries(func(rel string) bool {
+		k := placeKey(rel)
+		return match(k.ID, k.Layout)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.readKeys(walkRoot, entries), nil
+}
+
+// keyEntries walks private/ for Keys: the directory walked and every *.key
+// file below it (slash-separated, relative to it), with each unreadable
+// subdirectory as an entry of its own, keeping those keep accepts (all when
+// it is nil). A missing private/ has none.
+func (s *Store) keyEntries(keep func(rel string) bool) (walkRoot string, entries []string, err error) {
 	root := s.PrivateDir()
-	walkRoot := root
+	walkRoot = root
 	// private/ itself reached through a symlink (docker/cli#3155) is
 	// listed; health reports it.
 	if resolved, err := filepath.EvalSymlinks(root); err == nil {
 		walkRoot = resolved
 	} else if errors.Is(err, fs.ErrNotExist) {
-		return []Key{}, nil
+		return walkRoot, nil, nil
 	}
 	// Entries are collected in walk order, so the files of one directory
 	// are next to each other and each worker opens them relative to that
 	// directory: the kernel then resolves one name, not the whole path.
-	var entries []string // paths relative to walkRoot, slash-separated
-	err := filepath.WalkDir(walkRoot, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if p == walkRoot {
-				return err
-			}
-			// An unreadable subdirectory: list it as an unreadable entry.
-			rel, _ := filepath.Rel(walkRoot, p)
-			entries = append(entries, filepath.ToSlash(rel))
-			return fs.SkipDir
-		}
-		if d.Type()&fs.ModeSymlink != 0 || d.IsDir() || !strings.HasSuffix(d.Name(), keyExt) {
-			return nil
-		}
-		rel, _ := filepath.Rel(walkRoot, p)
-		entries = append(entries, filepath.ToSlash(rel))
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list %s: %w", root, err)
+	if fi, err := os.Stat(walkRoot); err == nil && !fi.IsDir() {
+		return walkRoot, nil, nil // a file named private: no keys
 	}
+	err = walkKeyNames(walkRoot, "", keep, &entries)
+	if err != nil {
+		return walkRoot, nil, fmt.Errorf("list %s: %w", root, err)
+	}
+	return walkRoot, entries, nil
+}
+
+// walkKeyNames adds to entries the *.key files below walkRoot/rel that keep
+// accepts (all when it is nil), as filepath.WalkDir would find them:
+// symbolic links are not followed, and a subdirectory that cannot be read
+// is an entry of its own, without the files read from it before the
+// error. It reads a directory in chunks and keeps only what it accepts:
+// looking one name up among a million holds a few thousand names, not a
+// million (WalkDir read each directory whole, 300 MB at 1,000,000 keys).
+func walkKeyNames(walkRoot, rel string, keep func(rel string) bool, entries *[]string) error {
+	join := func(name string) string {
+		if rel == "" {
+			return name
+		}
+		return rel + "/" + name
+	}
+	failed := func(err error) error {
+		if rel == "" {
+			return err
+		}
+		if keep == nil || keep(rel) {
+			*entries = append(*entries, rel)
+		}
+		return nil
+	}
+	f, err := openDir(filepath.Join(walkRoot, filepath.FromSlash(rel)))
+	if err != nil {
+		return failed(err)
+	}
+	defer f.Close()
+	mark := len(*entries)
+	var subdirs []string
+	for {
+		ents, rerr := f.ReadDir(4096)
+		for _, e := range ents {
+			switch {
+			case e.Type()&fs.ModeSymlink != 0:
+			case e.IsDir():
+				subdirs = append(subdirs, join(e.Name()))
+			case strings.HasSuffix(e.Name(), keyExt):
+				if r := join(e.Name()); keep == nil || keep(r) {
+					*entries = append(*entries, r)
+				}
+			}
+		}
+		if errors.Is(rerr, io.EOF) {
+			break
+		}
+		if rerr != nil {
+			*entries = (*entries)[:mark]
+			return failed(rerr)
+		}
+	}
+	for _, sub := range subdirs {
+		if err := walkKeyNames(walkRoot, sub, keep, entries); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readKeys reads the entries keyEntries found, sorted by ID then path.
+func (s *Store) readKeys(walkRoot string, entries []string) []Key {
+	root := s.PrivateDir()
 	keys := make([]Key, len(entries))
 	parallelChunks(len(entries), func(lo, hi int) {
 		files := newDirFiles(walkRoot)
@@ -178,7 +256,7 @@ func (s *Store) Keys() ([]Key, error) {
 		}
 		return keys[i].Path < keys[j].Path
 	})
-	return keys, nil
+	return keys
 }
 
 // placeKey derives ID, layout and (for the legacy layouts) role and GUN from
@@ -279,15 +357,24 @@ func (s *Store) Key(id string) (Key, error) {
 	if len(id) < 7 || !isHexString(id) {
 		return Key{}, fmt.Errorf("%q is not a key ID: give the full 64-digit ID or at least its first 7 digits", id)
 	}
-	keys, err := s.Keys()
+	if len(id) == 64 {
+		// A full ID in the flat layout wins over any legacy copy, so its
+		// file, when it is one, is the answer without a walk of private/.
+		name := id + keyExt
+		path := filepath.Join(s.PrivateDir(), name)
+		if fi, err := os.Lstat(path); err == nil && fi.Mode().IsRegular() {
+			k := readKey(path, name)
+			if k.Err != nil {
+				return k, fmt.Errorf("key %s (%s) is unreadable: %w", k.ShortID(), k.Path, k.Err)
+			}
+			return k, nil
+		}
+	}
+	found, err := s.keysNamed(func(kid string, layout Layout) bool {
+		return strings.HasPrefix(kid, id) && layout != LayoutStray
+	})
 	if err != nil {
 		return Key{}, err
-	}
-	var found []Key
-	for _, k := range keys {
-		if strings.HasPrefix(k.ID, id) && k.Layout != LayoutStray {
-			found = append(found, k)
-		}
 	}
 	if len(found) == 0 {
 		return Key{}, fmt.Errorf("key %s in %s: %w (see `trustvault list`)", id, s.PrivateDir(), ErrKeyNotFound)
@@ -690,7 +777,11 @@ func (s *Store) Import(data []byte, source string, opts ImportOptions, pass Pass
 		return nil, err
 	}
 	defer unlock()
-	keys, err := s.Keys()
+	importing := make(map[string]bool, len(todo))
+	for _, p := range todo {
+		importing[p.pk.ID] = true
+	}
+	keys, err := s.keysNamed(func(id string, _ Layout) bool { return importing[id] })
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -558,4 +559,99 @@ func BenchmarkScanKeys10k(b *testing.B) {
 			b.Fatal(err, n.Load())
 		}
 	}
+}
+
+// keysNamed lists what Keys lists, filtered by ID and layout, in the same
+// order with the same fields, reading only the files it keeps: Key and
+// Import find one key among a million by its name.
+func TestKeysNamedIsKeysFiltered(t *testing.T) {
+	s := newStore(t)
+	priv := s.PrivateDir()
+	vector := readTestdata(t, dockerVectorID+".key")
+	legacy := readTestdata(t, "openssl/ec-legacy-aes256.pem")
+	writeFile(t, filepath.Join(priv, dockerVectorID+".key"), vector)
+	writeFile(t, filepath.Join(priv, "tuf_keys", "docker.io", "acme", "app", dockerVectorID+"_targets.key"), legacy)
+	writeFile(t, filepath.Join(priv, "tuf_keys", "docker.io", "acme", "app", strings.Repeat("a", 64)+"_targets.key"), legacy)
+	writeFile(t, filepath.Join(priv, "root_keys", strings.Repeat("a", 63)+"b_root.key"), legacy)
+	writeFile(t, filepath.Join(priv, strings.Repeat("a", 64)+".key"), vector[:150])
+	writeFile(t, filepath.Join(priv, "elsewhere", strings.Repeat("a", 64)+".key"), vector) // stray
+	writeFile(t, filepath.Join(priv, "aaaaaaaaz.key"), vector)                               // not an ID
+	all, err := s.Keys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, prefix := range []string{"", "aaaaaaa", strings.Repeat("a", 64), dockerVectorID[:9], "ffffffff"} {
+		for _, stray := range []bool{false, true} {
+			match := func(id string, l Layout) bool { return strings.HasPrefix(id, prefix) && (stray || l != LayoutStray) }
+			var want []Key
+			for _, k := range all {
+				if match(k.ID, k.Layout) {
+					want = append(want, k)
+				}
+			}
+			got, err := s.keysNamed(match)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(want) {
+				t.Fatalf("prefix %q, strays %v: %d keys, want %d", prefix, stray, len(got), len(want))
+			}
+			for i := range got {
+				g, w := got[i], want[i]
+				if g.Path != w.Path || g.ID != w.ID || g.Layout != w.Layout || g.Role != w.Role || g.GUN != w.GUN ||
+					g.Size != w.Size || g.Encryption != w.Encryption || (g.Err == nil) != (w.Err == nil) {
+					t.Errorf("prefix %q, key %d: %+v, want %+v", prefix, i, g, w)
+				}
+			}
+		}
+	}
+	// Key, with or without its fast path for a full ID, says what the
+	// walk of every key said.
+	for _, id := range []string{dockerVectorID, dockerVectorID[:12], strings.Repeat("a", 64), strings.Repeat("a", 63) + "b", strings.Repeat("e", 64)} {
+		want, wantErr := keyFromListing(all, id)
+		got, err := s.Key(id)
+		if got.Path != want.Path || (err == nil) != (wantErr == nil) || (want.Err != nil && err.Error() != wantErr.Error()) {
+			t.Errorf("Key(%s) = %s, %v; the listing gives %s, %v", id, got.Path, err, want.Path, wantErr)
+		}
+	}
+	k, err := s.Key(dockerVectorID[:12])
+	if err != nil || k.Layout != LayoutFlat || k.ID != dockerVectorID {
+		t.Errorf("Key(%s) = %+v, %v; want the flat file", dockerVectorID[:12], k, err)
+	}
+	// a…a, a…ab and the name aaaaaaaaz, which Key has always taken as an
+	// ID to match (it is listed as not a key ID).
+	if _, err := s.Key("aaaaaaa"); err == nil || !strings.Contains(err.Error(), "matches 3 keys") {
+		t.Errorf("Key(aaaaaaa): %v; want an ambiguous prefix", err)
+	}
+}
+
+// keyFromListing is Key as it was before keysNamed: every key listed, then
+// filtered by prefix, the flat file preferred.
+func keyFromListing(all []Key, id string) (Key, error) {
+	var found []Key
+	for _, k := range all {
+		if strings.HasPrefix(k.ID, id) && k.Layout != LayoutStray {
+			found = append(found, k)
+		}
+	}
+	ids := map[string]bool{}
+	for _, k := range found {
+		ids[k.ID] = true
+	}
+	switch {
+	case len(found) == 0:
+		return Key{}, errors.New("not found")
+	case len(ids) > 1:
+		return Key{}, errors.New("ambiguous")
+	}
+	best := found[0]
+	for _, k := range found[1:] {
+		if k.Layout == LayoutFlat {
+			best = k
+		}
+	}
+	if best.Err != nil {
+		return best, fmt.Errorf("key %s (%s) is unreadable: %w", best.ShortID(), best.Path, best.Err)
+	}
+	return best, nil
 }
