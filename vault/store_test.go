@@ -575,7 +575,7 @@ func TestKeysNamedIsKeysFiltered(t *testing.T) {
 	writeFile(t, filepath.Join(priv, "root_keys", strings.Repeat("a", 63)+"b_root.key"), legacy)
 	writeFile(t, filepath.Join(priv, strings.Repeat("a", 64)+".key"), vector[:150])
 	writeFile(t, filepath.Join(priv, "elsewhere", strings.Repeat("a", 64)+".key"), vector) // stray
-	writeFile(t, filepath.Join(priv, "aaaaaaaaz.key"), vector)                               // not an ID
+	writeFile(t, filepath.Join(priv, "aaaaaaaaz.key"), vector)                             // not an ID
 	all, err := s.Keys()
 	if err != nil {
 		t.Fatal(err)
