@@ -15,7 +15,7 @@ package health
 //	{{.}}                the element, inside range
 //	{{len .Name}}        the length of a list
 //	{{if .Name}} … {{else}} … {{end}}   non-empty string or list
-//	{{range .Name}} … {{end}}           each element of a list
+//	{{range .Name}} … {{end}}           each element of a list (not nested)
 //	{{- …}} and {{… -}}  trim the white space before or after
 //
 // Anything else is an error that names the guide and the action.
@@ -163,6 +163,11 @@ func (p *guideParser) parse(depth int, inRange bool) ([]guideNode, string, error
 			}
 			n := guideNode{kind: guideIf, text: name}
 			if words[0] == "range" {
+				if inRange {
+					// One list per guide: a range in a range would print
+					// its text once per pair, and so on, exponentially.
+					return nil, "", p.errorf("{{%s}} inside range", inner)
+				}
 				n.kind = guideRange
 			}
 			then, end, err := p.parse(depth+1, inRange || n.kind == guideRange)

@@ -105,6 +105,7 @@ func TestGuideTemplateRejects(t *testing.T) {
 		"{{.GUN",
 		"{{.GUN.x}}",
 		"{{$x := .GUN}}",
+		"{{range .Repositories}}{{range .Repositories}}{{end}}{{end}}",
 	} {
 		if _, err := parseGuide("test", src, guideNames); err == nil {
 			t.Errorf("%q parsed; want an error", src)
