@@ -82,32 +82,62 @@ func joinClean(dir, rel string) string {
 // scanBatch is how many file names go to a worker at once.
 const scanBatch = 256
 
-// scanDir sends the *.key files of dir (rel below the walk's root) in
-// batches, then descends into its subdirectories. Symbolic links are skipped
-// as Keys skips them; an unreadable subdirectory is sent as an entry of its
-// own, which the reader lists as unreadable.
+// scanDir sends the *.key files below walkRoot/rel in batches, a batch
+// holding files of one directory (each worker then opens them relative to
+// it).
 func scanDir(walkRoot, rel string, out chan<- []string, start func()) error {
-	send := func(b []string) {
-		start()
-		out <- b
+	var batch []string
+	flush := func() {
+		if len(batch) > 0 {
+			start()
+			out <- batch
+			batch = nil
+		}
 	}
-	f, err := openDir(filepath.Join(walkRoot, filepath.FromSlash(rel)))
-	if err != nil {
+	err := walkKeyFiles(walkRoot, rel, func(rel string) {
+		if batch == nil {
+			batch = make([]string, 0, scanBatch)
+		}
+		batch = append(batch, rel)
+		if len(batch) == scanBatch {
+			flush()
+		}
+	}, flush)
+	flush() // an unreadable last subdirectory's entry
+	return err
+}
+
+// openKeyDir is openDir; tests make it fail.
+var openKeyDir = openDir
+
+// walkKeyFiles calls file with each *.key file below walkRoot/rel (its path
+// relative to walkRoot, slash-separated), a directory's files one after
+// another, and dirDone after each directory's. Symbolic links are not
+// followed (notary does not load keys through them). A subdirectory that
+// cannot be opened or read is passed to file as an entry of its own, which
+// the reader lists as unreadable, after the files read from it before the
+// error; walkRoot itself failing is the error returned. A directory is
+// read in chunks, so a million names are never held at once.
+func walkKeyFiles(walkRoot, rel string, file func(rel string), dirDone func()) error {
+	failed := func(err error) error {
 		if rel == "" {
 			return err
 		}
-		send([]string{rel})
+		file(rel)
 		return nil
 	}
+	f, err := openKeyDir(filepath.Join(walkRoot, filepath.FromSlash(rel)))
+	if err != nil {
+		return failed(err)
+	}
 	defer f.Close()
-	var subdirs []string
-	batch := make([]string, 0, scanBatch)
 	join := func(name string) string {
 		if rel == "" {
 			return name
 		}
 		return rel + "/" + name
 	}
+	var subdirs []string
 	for {
 		ents, rerr := f.ReadDir(4096)
 		for _, e := range ents {
@@ -116,29 +146,20 @@ func scanDir(walkRoot, rel string, out chan<- []string, start func()) error {
 			case e.IsDir():
 				subdirs = append(subdirs, join(e.Name()))
 			case strings.HasSuffix(e.Name(), keyExt):
-				batch = append(batch, join(e.Name()))
-				if len(batch) == scanBatch {
-					send(batch)
-					batch = make([]string, 0, scanBatch)
-				}
+				file(join(e.Name()))
 			}
 		}
-		if rerr != nil {
-			if len(batch) > 0 {
-				send(batch)
-			}
-			if !errors.Is(rerr, io.EOF) {
-				if rel == "" {
-					return rerr
-				}
-				send([]string{rel})
-				return nil
-			}
+		if errors.Is(rerr, io.EOF) {
 			break
 		}
+		if rerr != nil {
+			dirDone()
+			return failed(rerr)
+		}
 	}
+	dirDone()
 	for _, sub := range subdirs {
-		if err := scanDir(walkRoot, sub, out, start); err != nil {
+		if err := walkKeyFiles(walkRoot, sub, file, dirDone); err != nil {
 			return err
 		}
 	}

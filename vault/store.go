@@ -148,9 +148,9 @@ func (s *Store) keysNamed(match func(id string, layout Layout) bool) ([]Key, err
 }
 
 // keyEntries walks private/ for Keys: the directory walked and every *.key
-// file below it (slash-separated, relative to it), with each unreadable
-// subdirectory as an entry of its own, keeping those keep accepts (all when
-// it is nil). A missing private/ has none.
+// file below it that keep accepts (all when it is nil), as walkKeyFiles
+// finds them. A missing private/ has none. Only what is kept is held:
+// looking one name up among a million holds one name.
 func (s *Store) keyEntries(keep func(rel string) bool) (walkRoot string, entries []string, err error) {
 	root := s.PrivateDir()
 	walkRoot = root
@@ -167,70 +167,15 @@ func (s *Store) keyEntries(keep func(rel string) bool) (walkRoot string, entries
 	if fi, err := os.Stat(walkRoot); err == nil && !fi.IsDir() {
 		return walkRoot, nil, nil // a file named private: no keys
 	}
-	err = walkKeyNames(walkRoot, "", keep, &entries)
+	err = walkKeyFiles(walkRoot, "", func(rel string) {
+		if keep == nil || keep(rel) {
+			entries = append(entries, rel)
+		}
+	}, func() {})
 	if err != nil {
 		return walkRoot, nil, fmt.Errorf("list %s: %w", root, err)
 	}
 	return walkRoot, entries, nil
-}
-
-// walkKeyNames adds to entries the *.key files below walkRoot/rel that keep
-// accepts (all when it is nil), as filepath.WalkDir would find them:
-// symbolic links are not followed, and a subdirectory that cannot be read
-// is an entry of its own, without the files read from it before the
-// error. It reads a directory in chunks and keeps only what it accepts:
-// looking one name up among a million holds a few thousand names, not a
-// million (WalkDir read each directory whole, 300 MB at 1,000,000 keys).
-func walkKeyNames(walkRoot, rel string, keep func(rel string) bool, entries *[]string) error {
-	join := func(name string) string {
-		if rel == "" {
-			return name
-		}
-		return rel + "/" + name
-	}
-	failed := func(err error) error {
-		if rel == "" {
-			return err
-		}
-		if keep == nil || keep(rel) {
-			*entries = append(*entries, rel)
-		}
-		return nil
-	}
-	f, err := openDir(filepath.Join(walkRoot, filepath.FromSlash(rel)))
-	if err != nil {
-		return failed(err)
-	}
-	defer f.Close()
-	mark := len(*entries)
-	var subdirs []string
-	for {
-		ents, rerr := f.ReadDir(4096)
-		for _, e := range ents {
-			switch {
-			case e.Type()&fs.ModeSymlink != 0:
-			case e.IsDir():
-				subdirs = append(subdirs, join(e.Name()))
-			case strings.HasSuffix(e.Name(), keyExt):
-				if r := join(e.Name()); keep == nil || keep(r) {
-					*entries = append(*entries, r)
-				}
-			}
-		}
-		if errors.Is(rerr, io.EOF) {
-			break
-		}
-		if rerr != nil {
-			*entries = (*entries)[:mark]
-			return failed(rerr)
-		}
-	}
-	for _, sub := range subdirs {
-		if err := walkKeyNames(walkRoot, sub, keep, entries); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // readKeys reads the entries keyEntries found, sorted by ID then path.

@@ -12,7 +12,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -654,4 +656,59 @@ func keyFromListing(all []Key, id string) (Key, error) {
 		return best, fmt.Errorf("key %s (%s) is unreadable: %w", best.ShortID(), best.Path, best.Err)
 	}
 	return best, nil
+}
+
+// A subdirectory that cannot be opened is listed as an entry of its own,
+// by Keys and by ScanKeys alike, the last one walked included, and the
+// rest of the store is listed.
+func TestUnreadableSubdirectoryListed(t *testing.T) {
+	s := newStore(t)
+	priv := s.PrivateDir()
+	vector := readTestdata(t, dockerVectorID+".key")
+	writeFile(t, filepath.Join(priv, dockerVectorID+".key"), vector)
+	writeFile(t, filepath.Join(priv, "tuf_keys", "docker.io", "a", strings.Repeat("a", 64)+"_targets.key"), vector)
+	writeFile(t, filepath.Join(priv, "zz", strings.Repeat("b", 64)+".key"), vector)
+	failing := map[string]bool{filepath.Join(priv, "tuf_keys", "docker.io"): true, filepath.Join(priv, "zz"): true}
+	real := openKeyDir
+	t.Cleanup(func() { openKeyDir = real })
+	openKeyDir = func(name string) (*os.File, error) {
+		if failing[name] {
+			return nil, &fs.PathError{Op: "open", Path: name, Err: syscall.EACCES}
+		}
+		return real(name)
+	}
+	want := map[string]string{
+		filepath.Join(priv, dockerVectorID+".key"):   "",
+		filepath.Join(priv, "tuf_keys", "docker.io"): "unreadable directory",
+		filepath.Join(priv, "zz"):                    "unreadable directory",
+	}
+	check := func(how string, keys []Key) {
+		t.Helper()
+		got := map[string]string{}
+		for _, k := range keys {
+			got[k.Path] = ""
+			if k.Err != nil {
+				got[k.Path] = k.Err.Error()
+			}
+		}
+		if len(got) != len(want) {
+			t.Errorf("%s listed %v, want %v", how, got, want)
+		}
+		for p, e := range want {
+			if g, ok := got[p]; !ok || g != e {
+				t.Errorf("%s: %s listed %v (%q), want %q", how, p, ok, g, e)
+			}
+		}
+	}
+	keys, err := s.Keys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("Keys", keys)
+	var mu sync.Mutex
+	var scanned []Key
+	if err := s.ScanKeys(func(k *Key) { mu.Lock(); scanned = append(scanned, *k); mu.Unlock() }); err != nil {
+		t.Fatal(err)
+	}
+	check("ScanKeys", scanned)
 }

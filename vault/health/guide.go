@@ -71,6 +71,23 @@ func LostKeyGuide(d GuideData) (string, error) {
 		return "", err
 	}
 	repo := d.GUN
+	d = d.withPlaceholders()
+	var b strings.Builder
+	tmpl.execute(&b, func(name string) guideValue {
+		if name == "Repo" {
+			// The repository as given: empty when the guide is for no
+			// repository in particular (GUN is then a placeholder).
+			return guideValue{s: repo}
+		}
+		return d.value(name)
+	})
+	return b.String(), nil
+}
+
+// withPlaceholders fills what d leaves empty with what the person is to
+// replace (GUN, NAME) or the defaults (the role of the kind, the default
+// trust directory, trustvault).
+func (d GuideData) withPlaceholders() GuideData {
 	if d.GUN == "" {
 		d.GUN = "GUN"
 	}
@@ -89,16 +106,7 @@ func LostKeyGuide(d GuideData) (string, error) {
 	if d.Command == "" {
 		d.Command = "trustvault"
 	}
-	var b strings.Builder
-	tmpl.execute(&b, func(name string) guideValue {
-		if name == "Repo" {
-			// The repository as given: empty when the guide is for no
-			// repository in particular (GUN is then a placeholder).
-			return guideValue{s: repo}
-		}
-		return d.value(name)
-	})
-	return b.String(), nil
+	return d
 }
 
 // guideNames are the values a guide may use, true for a list.

@@ -57,27 +57,8 @@ func TestGuideTemplateMatchesTextTemplate(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s %d: %v", kind, i, err)
 			}
-			// The placeholders LostKeyGuide puts in, as it did before
-			// text/template ran.
 			repo := d.GUN
-			if d.GUN == "" {
-				d.GUN = "GUN"
-			}
-			if d.Signer == "" {
-				d.Signer = "NAME"
-			}
-			if d.Role == "" {
-				d.Role = kind.String()
-				if kind == keyrole.Delegation {
-					d.Role = "targets/" + d.Signer
-				}
-			}
-			if d.TrustDir == "" {
-				d.TrustDir = "~/.docker/trust"
-			}
-			if d.Command == "" {
-				d.Command = "trustvault"
-			}
+			d = d.withPlaceholders()
 			want, err := fillWithTextTemplate(t, kind.String(), src, d, repo)
 			if err != nil {
 				t.Fatalf("%s %d: text/template: %v", kind, i, err)
