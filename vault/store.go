@@ -147,6 +147,14 @@ func (s *Store) keysNamed(match func(id string, layout Layout) bool) ([]Key, err
 	return s.readKeys(walkRoot, entries), nil
 }
 
+// KeysWithPrefix lists, as Keys does, the key files whose ID (their file
+// name) starts with prefix, reading no other file: shell completion of a
+// key ID reads the keys it offers, not the whole store.
+func (s *Store) KeysWithPrefix(prefix string) ([]Key, error) {
+	prefix = strings.ToLower(prefix)
+	return s.keysNamed(func(id string, _ Layout) bool { return strings.HasPrefix(id, prefix) })
+}
+
 // keyEntries walks private/ for Keys: the directory walked and every *.key
 // file below it that keep accepts (all when it is nil), as walkKeyFiles
 // finds them. A missing private/ has none. Only what is kept is held:

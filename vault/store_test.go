@@ -607,6 +607,18 @@ func TestKeysNamedIsKeysFiltered(t *testing.T) {
 			}
 		}
 	}
+	for _, prefix := range []string{"", "AAAAAAA", dockerVectorID[:3]} {
+		got, err := s.KeysWithPrefix(prefix)
+		n := 0
+		for _, k := range all {
+			if strings.HasPrefix(k.ID, strings.ToLower(prefix)) {
+				n++
+			}
+		}
+		if err != nil || len(got) != n {
+			t.Errorf("KeysWithPrefix(%q): %d keys, %v; want %d", prefix, len(got), err, n)
+		}
+	}
 	// Key, with or without its fast path for a full ID, says what the
 	// walk of every key said.
 	for _, id := range []string{dockerVectorID, dockerVectorID[:12], strings.Repeat("a", 64), strings.Repeat("a", 63) + "b", strings.Repeat("e", 64)} {

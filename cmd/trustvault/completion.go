@@ -125,7 +125,7 @@ func (a *app) completeKeyIDs(max int) completeFunc {
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveError
 		}
-		keys, _ := s.Keys()
+		keys, _ := s.KeysWithPrefix(prefix)
 		var out []string
 		for _, k := range keys {
 			if k.Err != nil || !strings.HasPrefix(k.ID, strings.ToLower(prefix)) || slices.Contains(args, k.ID) {

@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"io"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/trustvault/trustvault/vault/vaulttest"
 )
 
 // TestInvokedCommand: the command name after the global flags, and none
@@ -85,6 +88,36 @@ func TestStartupStillWired(t *testing.T) {
 			if !strings.Contains(out.String(), w) {
 				t.Errorf("%q: output lacks %q:\n%s", tc.args, w, out.String())
 			}
+		}
+	}
+}
+
+// Completing a key ID offers the keys whose ID starts with what was typed,
+// with their role and repository, and no other.
+func TestCompleteKeyIDs(t *testing.T) {
+	info := vaulttest.LiveDemo(t, filepath.Join(t.TempDir(), "trust"))
+	root := info.RootKeys[0]
+	for _, prefix := range []string{root[:2], strings.ToUpper(root[:5]), root} {
+		var out, errb bytes.Buffer
+		if code := run([]string{"--trust-dir", info.Dir, "__complete", "export", prefix}, strings.NewReader(""), &out, &errb, nil); code != 0 {
+			t.Fatalf("exit %d: %s", code, errb.String())
+		}
+		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+		found := false
+		for _, l := range lines[:len(lines)-1] { // the last is cobra's directive
+			id, desc, _ := strings.Cut(l, "\t")
+			if !strings.HasPrefix(id, strings.ToLower(prefix)) {
+				t.Errorf("prefix %s: offered %q", prefix, l)
+			}
+			if id == root {
+				found = true
+				if !strings.HasPrefix(desc, "root") {
+					t.Errorf("root key offered as %q", l)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("prefix %s: the root key %s is not offered:\n%s", prefix, root, out.String())
 		}
 	}
 }
