@@ -14,12 +14,14 @@ import (
 
 // ScanKeys lists the key files below private/ as Keys does, but hands each
 // Key to fn as soon as it is read instead of collecting them: its memory
-// does not grow with the number of keys beyond one directory's names. The
-// files are read on every CPU; fn is called from several goroutines at
-// once, in no particular order, and must not keep k (it is reused).
+// does not grow with the number of keys. The files are read on every CPU;
+// fn is called from several goroutines at once, in no particular order,
+// and must not keep k (it is reused).
 //
-// It walks one directory at a time and reads each directory's files before
-// the next is listed, so the walk's own memory is one directory's entries.
+// The walk reads a directory 4,096 names at a time and hands the key files
+// on in batches of scanBatch; it waits while a batch for each reader is
+// already queued, so what it holds is a chunk of names and a few batches,
+// however large a directory is.
 func (s *Store) ScanKeys(fn func(k *Key)) error {
 	root := s.PrivateDir()
 	walkRoot := root
