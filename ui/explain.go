@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"github.com/trustvault/trustvault/vault/health"
 )
@@ -48,7 +47,7 @@ type explainPage struct {
 	c             *common
 	keys          explainKeys
 	width, height int
-	input         textinput.Model
+	input         lineInput
 	explained     string // the text the results are for
 	results       []health.Explanation
 	lines         []string
@@ -59,7 +58,7 @@ var _ page = (*explainPage)(nil)
 
 func newExplainPage(c *common) (*explainPage, tea.Cmd) {
 	p := &explainPage{c: c, keys: defaultExplainKeys()}
-	p.input = textinput.New()
+	p.input = newLineInput()
 	p.input.Prompt = "> "
 	p.input.Placeholder = "paste an error from docker or notary"
 	p.input.CharLimit = 8192

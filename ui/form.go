@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/trustvault/trustvault/vault"
@@ -40,7 +39,7 @@ type formField struct {
 	name  string // what checks and hosts look it up by
 	label string
 	short string // the label on narrow terminals
-	input textinput.Model
+	input lineInput
 	// required: submitting with this field empty does nothing.
 	required bool
 	// check, when set, vets the text on submit; its error is shown at the
@@ -69,11 +68,11 @@ const (
 
 // newField is a text input; secret ones echo dots.
 func newField(st Styles, name, label, short string, secret bool) formField {
-	in := textinput.New()
+	in := newLineInput()
 	in.Prompt = ""
 	in.SetStyles(st.Input)
 	if secret {
-		in.EchoMode = textinput.EchoPassword
+		in.EchoMode = echoPassword
 		in.EchoCharacter = '•'
 	}
 	return formField{name: name, label: label, short: short, input: in}

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -203,7 +202,7 @@ type healthPage struct {
 	list          listView
 	// filter narrows the findings to those whose check, repository, key
 	// ID, message or fix contain the query; shown are their indexes.
-	filter    textinput.Model
+	filter    lineInput
 	filtering bool
 	query     string
 	// shown is the snapshot's own slice when the filter is empty (no
@@ -218,7 +217,7 @@ var _ page = (*healthPage)(nil)
 
 func newHealthPage(c *common) *healthPage {
 	p := &healthPage{c: c, keys: defaultHealthKeys()}
-	p.filter = textinput.New()
+	p.filter = newLineInput()
 	p.filter.Prompt = "/"
 	p.filter.Placeholder = "type part of a check, GUN, key ID or message"
 	p.filter.SetStyles(c.styles.Input)

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"testing"
 
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -339,7 +338,7 @@ func TestChangePassphrase(t *testing.T) {
 
 	press(m, "p")
 	pp, ok := m.active().(*passwdPage)
-	if !ok || !m.active().Capturing() || pp.old.fields[0].input.EchoMode == textinput.EchoNormal {
+	if !ok || !m.active().Capturing() || pp.old.fields[0].input.EchoMode == echoNormal {
 		t.Fatalf("p did not open the change-passphrase flow with a hidden input: %T", m.active())
 	}
 

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/trustvault/trustvault/vault/keyrole"
@@ -149,7 +148,7 @@ type passphraseChooser struct {
 
 	generated []byte // the current draw (words or characters)
 	drawSeq   int    // the draw being waited for
-	typed     textinput.Model
+	typed     lineInput
 	revealed  bool
 	// seen is the draw the person last revealed or copied: a generated
 	// passphrase is confirmed only once it was shown or copied, as the
@@ -167,7 +166,7 @@ type passphraseChooser struct {
 	clipSeq int
 
 	// confirm: what the person must type again, and where it is.
-	confirm     textinput.Model
+	confirm     lineInput
 	confirmWant []byte
 	confirmAsk  string
 
@@ -190,7 +189,7 @@ func newPassphraseChooser(c *common, role string, standalone bool) *passphraseCh
 
 // newSecretInput is a bare input that echoes dots, as a secret form
 // field's.
-func newSecretInput(st Styles, placeholder string) textinput.Model {
+func newSecretInput(st Styles, placeholder string) lineInput {
 	in := newField(st, "", "", "", true).input
 	in.Placeholder = placeholder
 	return in
@@ -403,9 +402,9 @@ func (ch *passphraseChooser) updateChoose(msg tea.KeyPressMsg) (chooserResult, t
 	case key.Matches(msg, k.RevealText):
 		ch.revealed = !ch.revealed
 		if ch.revealed {
-			ch.typed.EchoMode = textinput.EchoNormal
+			ch.typed.EchoMode = echoNormal
 		} else {
-			ch.typed.EchoMode = textinput.EchoPassword
+			ch.typed.EchoMode = echoPassword
 		}
 		return chooserWorking, nil
 	}
@@ -648,10 +647,10 @@ func (ch *passphraseChooser) updateConfirm(msg tea.KeyPressMsg) (chooserResult, 
 		ch.note, ch.bad = "", false
 		return chooserDone, nil
 	case key.Matches(msg, ch.keys.RevealText):
-		if ch.confirm.EchoMode == textinput.EchoPassword {
-			ch.confirm.EchoMode = textinput.EchoNormal
+		if ch.confirm.EchoMode == echoPassword {
+			ch.confirm.EchoMode = echoNormal
 		} else {
-			ch.confirm.EchoMode = textinput.EchoPassword
+			ch.confirm.EchoMode = echoPassword
 		}
 		return chooserWorking, nil
 	}

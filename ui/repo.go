@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/trustvault/trustvault/vault"
@@ -29,7 +28,7 @@ type repoPage struct {
 	// finding is set while the person types a key ID's start; the cursor
 	// follows the first key it matches, and esc puts it back at from.
 	finding bool
-	findIn  textinput.Model
+	findIn  lineInput
 	from    int
 
 	gun    string
@@ -79,7 +78,7 @@ func newRepoPage(c *common, gun string, orphan bool) *repoPage {
 		find:     key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "find a key by ID")),
 		publish:  defaultPublishKeys()}
 	p.publish.setEnabled(!orphan) // keys without a repository publish nothing
-	p.findIn = textinput.New()
+	p.findIn = newLineInput()
 	p.findIn.Prompt = "key ID: "
 	p.findIn.Placeholder = "its first characters"
 	p.findIn.SetStyles(c.styles.Input)

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/trustvault/trustvault/vault"
@@ -74,7 +73,7 @@ type reposPage struct {
 	keys          reposKeys
 	width, height int
 
-	filter    textinput.Model
+	filter    lineInput
 	filtering bool // typing into the filter
 	query     string
 	order     sortOrder
@@ -88,7 +87,7 @@ var _ page = (*reposPage)(nil)
 
 func newReposPage(c *common) *reposPage {
 	p := &reposPage{c: c, keys: defaultReposKeys()}
-	p.filter = textinput.New()
+	p.filter = newLineInput()
 	p.filter.Prompt = "/"
 	p.filter.Placeholder = "type part of a GUN or a key ID"
 	p.filter.SetStyles(c.styles.Input)

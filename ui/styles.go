@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/help"
-	"charm.land/bubbles/v2/textinput"
 	"charm.land/lipgloss/v2"
 )
 
@@ -44,7 +43,7 @@ type Styles struct {
 	Absent  Ink // a role badge that is absent
 
 	// Forms.
-	Input      textinput.Styles
+	Input      inputStyles
 	FormBorder lipgloss.Style
 }
 
@@ -87,7 +86,7 @@ func NewStyles(isDark bool) Styles {
 		Present: inkOf(base.Foreground(accent).Bold(true)),
 		Absent:  inkOf(base.Foreground(faint)),
 
-		Input:      textinput.DefaultStyles(isDark),
+		Input:      colorInputStyles(base.Foreground(faint)),
 		FormBorder: base.Border(lipgloss.RoundedBorder()).BorderForeground(accent).Padding(0, 1),
 	}
 	return s
@@ -123,7 +122,7 @@ func PlainStyles() Styles {
 		Present: inkOf(bold),
 		Absent:  inkOf(base.Faint(true)),
 
-		Input:      textinput.Styles{Cursor: textinput.CursorStyle{Blink: false}},
+		Input:      plainInputStyles(),
 		FormBorder: base.Border(lipgloss.NormalBorder()).Padding(0, 1),
 	}
 }

@@ -1,0 +1,153 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+func typeInto(in lineInput, keys ...string) lineInput {
+	for _, k := range keys {
+		in, _ = in.Update(editKey(k))
+	}
+	return in
+}
+
+// editKey is the message an editing key sends: a named key, or text.
+func editKey(k string) tea.KeyPressMsg {
+	named := map[string]tea.Key{
+		"left": {Code: tea.KeyLeft}, "right": {Code: tea.KeyRight},
+		"home": {Code: tea.KeyHome}, "end": {Code: tea.KeyEnd},
+		"backspace": {Code: tea.KeyBackspace}, "delete": {Code: tea.KeyDelete},
+		"ctrl+w": {Code: 'w', Mod: tea.ModCtrl}, "ctrl+u": {Code: 'u', Mod: tea.ModCtrl},
+		"ctrl+k": {Code: 'k', Mod: tea.ModCtrl}, "alt+b": {Code: 'b', Mod: tea.ModAlt},
+		"alt+f": {Code: 'f', Mod: tea.ModAlt}, "alt+d": {Code: 'd', Mod: tea.ModAlt},
+	}
+	if key, ok := named[k]; ok {
+		return tea.KeyPressMsg(key)
+	}
+	return keyPress(k)
+}
+
+func TestLineInputEditing(t *testing.T) {
+	in := newLineInput()
+	in.Focus()
+	for _, tc := range []struct {
+		keys      []string
+		want      string
+		wantPos   int
+		charLimit int
+	}{
+		{keys: []string{"a", "b", "c"}, want: "abc", wantPos: 3},
+		{keys: []string{"a", "b", "c", "left", "left", "x"}, want: "axbc", wantPos: 2},
+		{keys: []string{"a", "b", "c", "home", "delete"}, want: "bc", wantPos: 0},
+		{keys: []string{"a", "b", "c", "left", "backspace"}, want: "ac", wantPos: 1},
+		{keys: []string{"o", "n", "e", " ", "t", "w", "o", "ctrl+w"}, want: "one ", wantPos: 4},
+		{keys: []string{"o", "n", "e", " ", "t", "w", "o", "alt+b", "alt+b", "alt+d"}, want: " two", wantPos: 0},
+		{keys: []string{"o", "n", "e", " ", "t", "w", "o", "alt+b", "ctrl+k"}, want: "one ", wantPos: 4},
+		{keys: []string{"o", "n", "e", " ", "t", "w", "o", "alt+b", "ctrl+u"}, want: "two", wantPos: 0},
+		{keys: []string{"a", "b", "home", "alt+f", "end", "right", "x"}, want: "abx", wantPos: 3},
+		{keys: []string{"a", "b", "c", "d"}, want: "abc", wantPos: 3, charLimit: 3},
+		{keys: []string{"é", "日", "本"}, want: "é日本", wantPos: 3},
+	} {
+		in := in
+		in.CharLimit = tc.charLimit
+		in = typeInto(in, tc.keys...)
+		if in.Value() != tc.want || in.pos != tc.wantPos {
+			t.Errorf("%q: %q at %d, want %q at %d", tc.keys, in.Value(), in.pos, tc.want, tc.wantPos)
+		}
+	}
+	// Nothing happens to an input without focus.
+	blurred := newLineInput()
+	if blurred = typeInto(blurred, "a"); blurred.Value() != "" {
+		t.Errorf("a blurred input took %q", blurred.Value())
+	}
+}
+
+// A paste is cleaned as text typed on one line: tabs and line breaks are
+// spaces, other control characters are dropped, the limit holds.
+func TestLineInputPaste(t *testing.T) {
+	in := newLineInput()
+	in.Focus()
+	in, _ = in.Update(tea.PasteMsg{Content: "one\ttwo\r\nthree\x1b[31m\x07four\n"})
+	if got, want := in.Value(), "one two three[31mfour "; got != want {
+		t.Errorf("pasted %q, want %q", got, want)
+	}
+	in.Reset()
+	in.CharLimit = 5
+	in, _ = in.Update(tea.PasteMsg{Content: "abcdefgh"})
+	if in.Value() != "abcde" || in.pos != 5 {
+		t.Errorf("pasted over the limit: %q at %d", in.Value(), in.pos)
+	}
+}
+
+// A secret shows only its echo character, moves by words as by the whole
+// line, and its runes are zeroed when it is reset or replaced.
+func TestLineInputSecret(t *testing.T) {
+	in := newLineInput()
+	in.EchoMode, in.EchoCharacter = echoPassword, '•'
+	in.SetStyles(plainInputStyles())
+	in.Focus()
+	in = typeInto(in, strings.Split("correct horse", "")...)
+	view := ansi.Strip(in.View())
+	if strings.ContainsAny(view, "correcthors") || strings.Count(view, "•") != len("correct horse") {
+		t.Errorf("secret view %q", view)
+	}
+	if in = typeInto(in, "alt+b"); in.pos != 0 {
+		t.Errorf("alt+b in a secret went to %d, want the start", in.pos)
+	}
+	if in = typeInto(in, "end", "ctrl+w"); in.Value() != "" {
+		t.Errorf("ctrl+w in a secret left %q, want nothing", in.Value())
+	}
+	in = typeInto(in, "s", "e", "c", "r", "e", "t")
+	backing := in.value
+	in.Reset()
+	if string(backing) != strings.Repeat("\x00", 6) {
+		t.Errorf("after Reset the old runes are %q, want zeros", string(backing))
+	}
+	in.SetValue("first")
+	backing = in.value
+	in.SetValue("second")
+	if strings.Trim(string(backing[:5]), "\x00") != "" {
+		t.Errorf("after SetValue the old runes are %q, want zeros", string(backing))
+	}
+}
+
+// With a width, the view is the prompt and width+1 cells (the cursor may
+// stand after the text), and the cursor stays in view.
+func TestLineInputWidth(t *testing.T) {
+	in := newLineInput()
+	in.Prompt = "> "
+	in.SetStyles(plainInputStyles())
+	in.Focus()
+	in.SetWidth(10)
+	check := func(what string) {
+		t.Helper()
+		if w := ansi.StringWidth(in.View()); w != 2+11 {
+			t.Errorf("%s: view %q is %d cells, want 13", what, ansi.Strip(in.View()), w)
+		}
+	}
+	check("empty")
+	in = typeInto(in, strings.Split("abcdefghijklmnopqrstuvwxyz", "")...)
+	check("long")
+	if v := ansi.Strip(in.View()); !strings.Contains(v, "qrstuvwxyz") {
+		t.Errorf("the end of the text is not in view: %q", v)
+	}
+	in = typeInto(in, "home")
+	check("home")
+	if v := ansi.Strip(in.View()); !strings.HasPrefix(v, "> abcdefghij") {
+		t.Errorf("the start of the text is not in view: %q", v)
+	}
+	in.Reset()
+	in.Placeholder = "type part of a check, GUN, key ID or message"
+	check("placeholder")
+	if v := ansi.Strip(in.View()); v != "> type part o" {
+		t.Errorf("placeholder view %q", v)
+	}
+	in.SetWidth(0)
+	if v := ansi.Strip(in.View()); v != "> "+in.Placeholder {
+		t.Errorf("placeholder without a width %q", v)
+	}
+}
