@@ -22,6 +22,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -68,6 +69,20 @@ func main() {
 			fmt.Fprintf(os.Stderr, "benchspeed: %v (make bench builds trustvault and installs notary)\n", err)
 			os.Exit(1)
 		}
+	}
+	// Both binaries are timed from copies written the same way, as a
+	// package install writes them. The same bytes started a fifth slower
+	// from the file the linker had just written than from a copy of it
+	// (7.9 against 6.3 ms here, notary's 11.8 against 11.0): how a file
+	// came to be in the page cache decides how many pages each fault
+	// maps, and that is not the program's start.
+	for _, bin := range []*string{&b.tv, &b.notary} {
+		copied, err := copyBinary(*bin, filepath.Join(b.work, "bin"))
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "benchspeed: %v\n", err)
+			os.Exit(1)
+		}
+		*bin = copied
 	}
 	fmt.Printf("benchspeed: %d CPUs, load average %s\n", runtime.NumCPU(), benchkit.LoadAvg())
 	b.startup()
@@ -371,4 +386,34 @@ func (l *limited) Write(p []byte) (int, error) {
 		l.b.Write(p[:min(len(p), 4096-l.b.Len())])
 	}
 	return len(p), nil
+}
+
+// copyBinary writes a fresh copy of the executable src into dir and
+// returns its path.
+func copyBinary(src, dir string) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return "", err
+	}
+	defer in.Close()
+	dst := filepath.Join(dir, filepath.Base(src))
+	tmp := dst + ".new"
+	out, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o755)
+	if err != nil {
+		return "", err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return "", fmt.Errorf("copy %s: %w", src, err)
+	}
+	if err := out.Close(); err != nil {
+		return "", err
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		return "", err
+	}
+	return dst, nil
 }
