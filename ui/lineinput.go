@@ -24,32 +24,23 @@ const (
 	echoPassword          // each character as EchoCharacter
 )
 
-// inputStyles style a lineInput, focused and not.
+// inputStyles style a lineInput; focus changes only the cursor.
 type inputStyles struct {
-	Focused, Blurred inputStateStyles
+	Prompt, Text, Placeholder lipgloss.Style
 	// Cursor is the cell under the cursor of a focused input.
 	Cursor lipgloss.Style
 }
 
-// inputStateStyles style the parts of an input in one state.
-type inputStateStyles struct {
-	Prompt, Text, Placeholder lipgloss.Style
-}
-
-// colorInputStyles are the inputs' styles in colour: the placeholder faint.
-func colorInputStyles(faint lipgloss.Style) inputStyles {
+// colorInputStyles are the inputs' styles with the placeholder in
+// placeholder's style and the cursor in reverse video.
+func colorInputStyles(placeholder lipgloss.Style) inputStyles {
 	plain := lipgloss.NewStyle()
-	st := inputStateStyles{Prompt: plain, Text: plain, Placeholder: faint}
-	return inputStyles{Focused: st, Blurred: st, Cursor: plain.Reverse(true)}
+	return inputStyles{Prompt: plain, Text: plain, Placeholder: placeholder, Cursor: plain.Reverse(true)}
 }
 
 // plainInputStyles are the inputs' styles for NO_COLOR: the cursor in
 // reverse video only.
-func plainInputStyles() inputStyles {
-	plain := lipgloss.NewStyle()
-	st := inputStateStyles{Prompt: plain, Text: plain, Placeholder: plain}
-	return inputStyles{Focused: st, Blurred: st, Cursor: plain.Reverse(true)}
-}
+func plainInputStyles() inputStyles { return colorInputStyles(lipgloss.NewStyle()) }
 
 type lineInput struct {
 	// Prompt comes before the text; Placeholder shows while it is empty.
@@ -80,9 +71,6 @@ func (in *lineInput) Focus() tea.Cmd {
 
 // Blur stops the input taking keys.
 func (in *lineInput) Blur() { in.focus = false }
-
-// Focused reports whether the input takes keys.
-func (in lineInput) Focused() bool { return in.focus }
 
 // SetWidth sets how many cells the text may take.
 func (in *lineInput) SetWidth(w int) {
@@ -254,59 +242,66 @@ func (in lineInput) wordEnd() int {
 }
 
 // shown is the character shown for r.
-func (in lineInput) shown(r rune) string {
+func (in lineInput) shown(r rune) rune {
 	if in.EchoMode == echoPassword {
-		return string(in.EchoCharacter)
+		return in.EchoCharacter
 	}
-	return string(r)
+	return r
 }
 
-func (in lineInput) cellWidth(r rune) int { return max(ansi.StringWidth(in.shown(r)), 1) }
+// cellWidth is how many cells r takes on screen (at least one).
+func (in lineInput) cellWidth(r rune) int {
+	return max(ansi.StringWidth(string(in.shown(r))), 1)
+}
+
+// echo is runes as shown.
+func (in lineInput) echo(runes []rune) string {
+	var b strings.Builder
+	for _, r := range runes {
+		b.WriteRune(in.shown(r))
+	}
+	return b.String()
+}
 
 // scroll keeps the cursor in view when the text is wider than the input:
-// the cells from offset to the cursor, the cursor's own included, fit.
+// the cells from offset to the cursor, the cursor's own included, fit in
+// width+1, and as much text before offset is shown as the rest leaves room
+// for. Each call walks at most the cells on screen and the runes it skips
+// from the cursor back to the old offset: a pasted 8,000-character error
+// costs one pass, not one per character.
 func (in *lineInput) scroll() {
 	if in.width <= 0 {
 		in.offset = 0
 		return
 	}
-	if in.pos < in.offset {
-		in.offset = in.pos
+	room := in.width + 1
+	in.offset = min(in.offset, in.pos)
+	// From the cursor back, as far as the room reaches (or the old offset).
+	start, used := in.pos, 1
+	for start > in.offset && used+in.cellWidth(in.value[start-1]) <= room {
+		start--
+		used += in.cellWidth(in.value[start])
 	}
-	for {
-		w := 1 // the cursor's cell
-		for _, r := range in.value[in.offset:in.pos] {
-			w += in.cellWidth(r)
-		}
-		if w <= in.width+1 || in.offset >= in.pos {
-			break
-		}
-		in.offset++
+	in.offset = start
+	// The text after the cursor, up to the room left.
+	for i := in.pos; i < len(in.value) && used <= room; i++ {
+		used += in.cellWidth(in.value[i])
 	}
-	// Show as much of the start as fits.
-	for in.offset > 0 {
-		w := 1
-		for _, r := range in.value[in.offset-1:] {
-			w += in.cellWidth(r)
-		}
-		if w > in.width+1 {
-			break
-		}
+	// Room left over: show more of the start.
+	for in.offset > 0 && used+in.cellWidth(in.value[in.offset-1]) <= room {
 		in.offset--
+		used += in.cellWidth(in.value[in.offset])
 	}
 }
 
 // View draws the prompt and the text with the cursor, in width+1 cells
 // when a width is set (the cursor may stand after the last character).
 func (in lineInput) View() string {
-	st := in.styles.Blurred
-	if in.focus {
-		st = in.styles.Focused
-	}
+	st := in.styles
 	prompt := st.Prompt.Render(in.Prompt)
 	cursor := func(s string) string {
 		if in.focus {
-			return in.styles.Cursor.Render(s)
+			return st.Cursor.Render(s)
 		}
 		return st.Text.Render(s)
 	}
@@ -319,7 +314,6 @@ func (in lineInput) View() string {
 		}
 		return prompt + cursor(string(ph[0])) + st.Placeholder.Render(rest)
 	}
-	var b strings.Builder
 	used := 0
 	end := len(in.value)
 	for i := in.offset; i < len(in.value); i++ {
@@ -330,21 +324,16 @@ func (in lineInput) View() string {
 		}
 		used += w
 	}
-	before, after := "", ""
-	for _, r := range in.value[in.offset:in.pos] {
-		before += in.shown(r)
-	}
-	under := " "
+	under, after := " ", ""
 	if in.pos < end {
-		under = in.shown(in.value[in.pos])
-		for _, r := range in.value[in.pos+1 : end] {
-			after += in.shown(r)
-		}
+		under = string(in.shown(in.value[in.pos]))
+		after = in.echo(in.value[in.pos+1 : end])
 	} else {
 		used++
 	}
+	var b strings.Builder
 	b.WriteString(prompt)
-	b.WriteString(st.Text.Render(before))
+	b.WriteString(st.Text.Render(in.echo(in.value[in.offset:in.pos])))
 	b.WriteString(cursor(under))
 	b.WriteString(st.Text.Render(after))
 	if in.width > 0 && used < in.width+1 {

@@ -151,3 +151,48 @@ func TestLineInputWidth(t *testing.T) {
 		t.Errorf("placeholder without a width %q", v)
 	}
 }
+
+// A long text scrolls with the cursor: after a pasted 8,192-character
+// error the end is in view, after home the start, and the view keeps its
+// width.
+func TestLineInputLongPaste(t *testing.T) {
+	in := newLineInput()
+	in.CharLimit = 8192
+	in.SetStyles(plainInputStyles())
+	in.Focus()
+	in.SetWidth(60)
+	text := strings.Repeat("x509: certificate signed by unknown authority ", 200)
+	in, _ = in.Update(tea.PasteMsg{Content: text})
+	if len(in.value) != 8192 {
+		t.Fatalf("%d characters taken, want the limit", len(in.value))
+	}
+	end := ansi.Strip(in.View())
+	if w := ansi.StringWidth(end); w != 2+61 || !strings.HasSuffix(strings.TrimRight(end, " "), text[8192-40:8192]) {
+		t.Errorf("after the paste (%d cells): %q", w, end)
+	}
+	in = typeInto(in, "home")
+	if v := ansi.Strip(in.View()); !strings.HasPrefix(v, "> "+text[:61]) {
+		t.Errorf("after home: %q", v)
+	}
+	in = typeInto(in, "right", "right")
+	if v := ansi.Strip(in.View()); !strings.HasPrefix(v, "> "+text[:61]) {
+		t.Errorf("moving right within the view scrolled it: %q", v)
+	}
+}
+
+// BenchmarkLineInputPaste: pasting an 8,192-character error and going
+// home. Each scroll walked the text once per character skipped before
+// (9.4 s for this paste); it walks it once now.
+func BenchmarkLineInputPaste(b *testing.B) {
+	text := strings.Repeat("x509: certificate signed by unknown authority ", 200)
+	for b.Loop() {
+		in := newLineInput()
+		in.CharLimit = 8192
+		in.Focus()
+		in.SetWidth(60)
+		in, _ = in.Update(tea.PasteMsg{Content: text})
+		_ = in.View()
+		in = typeInto(in, "home")
+		_ = in.View()
+	}
+}
