@@ -44,6 +44,17 @@ type app struct {
 // by vault.ResolveDir, which reads DOCKER_CONFIG and HOME from the process
 // environment; main passes that same environment.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env []string) int {
+	// --version alone is answered before the command tree is built:
+	// scripts and package checks ask for it, and it needs nothing else.
+	// With other flags it goes through the tree (TestVersionShortcut
+	// holds the two to the same text).
+	if len(args) == 1 && (args[0] == "--version" || args[0] == "-v") {
+		if _, err := io.WriteString(stdout, versionText()); err != nil {
+			fmt.Fprintf(stderr, "trustvault: --version: %v\n", err)
+			return exitFailure
+		}
+		return exitOK
+	}
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, env: envMap(env)}
 	a.invoked = invokedCommand(args)
 	a.completing = a.invoked == cobra.ShellCompRequestCmd || a.invoked == cobra.ShellCompNoDescRequestCmd

@@ -92,6 +92,27 @@ func TestStartupStillWired(t *testing.T) {
 	}
 }
 
+// --version alone skips the command tree; with a global flag beside it,
+// the tree answers. Both print the same text and exit 0.
+func TestVersionShortcut(t *testing.T) {
+	var texts []string
+	for _, args := range [][]string{{"--version"}, {"-v"}, {"--trust-dir", t.TempDir(), "--version"}, {"--allow-weak", "-v"}} {
+		var out, errb bytes.Buffer
+		if code := run(args, strings.NewReader(""), &out, &errb, []string{"HOME=" + t.TempDir()}); code != 0 || errb.Len() > 0 {
+			t.Fatalf("%q: exit %d, stderr %q", args, code, errb.String())
+		}
+		texts = append(texts, out.String())
+	}
+	if !strings.HasPrefix(texts[0], "trustvault ") {
+		t.Fatalf("--version printed %q", texts[0])
+	}
+	for i, s := range texts[1:] {
+		if s != texts[0] {
+			t.Errorf("run %d printed\n%s\nwhere --version alone printed\n%s", i+1, s, texts[0])
+		}
+	}
+}
+
 // Completing a key ID offers the keys whose ID starts with what was typed,
 // with their role and repository, and no other.
 func TestCompleteKeyIDs(t *testing.T) {

@@ -2,7 +2,9 @@
 // `make bench` runs it, and prints every ratio side by side:
 //
 //   - start-up: `trustvault list` on an empty trust directory and
-//     `trustvault --version`, against `notary key list` on an empty one;
+//     `trustvault --version`, against `notary key list` on an empty one,
+//     and beside them the floor (floor.go): an empty Go program linked as
+//     trustvault is, and trustvault's imports with nothing run;
 //   - `list --json` on 10,000 keys against `notary key list`;
 //   - `list --json` on 100,000 keys against reading every key file
 //     (`find private -name '*.key' -exec cat {} +`, what `cat private/*.key`
@@ -27,6 +29,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -47,6 +50,8 @@ type row struct {
 	ok         bool
 	memNote    string
 	skippedWhy string
+	// floor rows have no goal: they show what any start costs.
+	floor bool
 }
 
 type bench struct {
@@ -63,7 +68,16 @@ func main() {
 	flag.StringVar(&b.notary, "notary", ".tools/bin/notary", "the notary v0.7.0 binary")
 	flag.StringVar(&b.work, "work", filepath.Join(os.TempDir(), "trustvault-bench"), "where the generated stores are kept")
 	flag.IntVar(&b.runs, "runs", 7, "timed runs of each command")
+	only := flag.String("only", "", "run only these measurements, comma-separated: startup, list10k, list100k, unlock")
 	flag.Parse()
+	parts := map[string]func(){"startup": b.startup, "list10k": b.list10k, "list100k": b.list100k, "unlock": b.unlock}
+	run := func(name string) bool { return *only == "" || slices.Contains(strings.Split(*only, ","), name) }
+	for _, name := range strings.Split(*only, ",") {
+		if _, ok := parts[name]; !ok && *only != "" {
+			fmt.Fprintf(os.Stderr, "benchspeed: -only: no measurement %q (startup, list10k, list100k, unlock)\n", name)
+			os.Exit(2)
+		}
+	}
 	for _, bin := range []string{b.tv, b.notary} {
 		if _, err := os.Stat(bin); err != nil {
 			fmt.Fprintf(os.Stderr, "benchspeed: %v (make bench builds trustvault and installs notary)\n", err)
@@ -85,10 +99,11 @@ func main() {
 		*bin = copied
 	}
 	fmt.Printf("benchspeed: %d CPUs, load average %s\n", runtime.NumCPU(), benchkit.LoadAvg())
-	b.startup()
-	b.list10k()
-	b.list100k()
-	b.unlock()
+	for _, name := range []string{"startup", "list10k", "list100k", "unlock"} {
+		if run(name) {
+			parts[name]()
+		}
+	}
 	if *million {
 		b.million()
 	}
@@ -113,6 +128,9 @@ func (b *bench) summary() bool {
 			continue
 		}
 		verdict := "met"
+		if r.floor {
+			verdict = "-"
+		}
 		if !r.ok {
 			verdict, all = "MISSED", false
 		}
@@ -199,6 +217,30 @@ func (b *bench) startup() {
 		}
 		b.ratioRow(c.name, "notary key list", a, ref, 0.5, 0)
 	}
+	floors, err := buildFloors(b.tv, filepath.Join(b.work, "floor"))
+	if err != nil {
+		// The floor explains the start-up rows; without it they stand.
+		fmt.Fprintf(os.Stderr, "benchspeed: the start-up floor was not measured: %v\n", err)
+		return
+	}
+	for _, f := range floors {
+		a, ref, err := b.pair(runs, []string{f.path}, notary, nil)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "benchspeed: %s: %v\n", f.name, err)
+			continue
+		}
+		b.floorRow(f.name, a, ref)
+	}
+}
+
+// floorRow adds a row without a goal comparing a floor program with
+// notary.
+func (b *bench) floorRow(work string, a, ref sample) {
+	r := row{work: work, tv: a, ref: ref, refName: "notary key list", ratio: float64(a.Wall) / float64(ref.Wall), goal: "(no goal)", ok: true, floor: true}
+	fmt.Printf("  %-44s %8.1f ms %6.1f MiB   %-22s %8.1f ms   ratio %.2f (no goal: what any start costs); CPU time %.1f / %.1f ms = %.2f\n",
+		work, benchkit.MS(a.Wall), benchkit.MiB(a.MaxRSS), r.refName, benchkit.MS(ref.Wall), r.ratio, benchkit.MS(a.CPU), benchkit.MS(ref.CPU), float64(a.CPU)/float64(max(ref.CPU, 1)))
+	r.memNote = fmt.Sprintf(", CPU %.2f x", float64(a.CPU)/float64(max(ref.CPU, 1)))
+	b.rows = append(b.rows, r)
 }
 
 // prepare makes (or reuses) a store of n keys with benchstore's generator.
