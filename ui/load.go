@@ -5,12 +5,12 @@ import (
 	"errors"
 	"io/fs"
 	"os"
-	"runtime/debug"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/gcpace"
 	"github.com/trustvault/trustvault/vault/health"
 	"github.com/trustvault/trustvault/vault/token"
 )
@@ -54,22 +54,13 @@ func checkHealthCmd(base *snapshot, in health.Input) tea.Cmd {
 	}
 }
 
-// loadGCPercent is the garbage collector's target (GOGC) while a reading
-// or its health checks run. Reading 100,000 key files makes many times
-// more garbage than stays, and the default of 100 let the heap grow to
-// twice what stays: the view passed 200 MiB. At 30 it collects more often,
-// each time with little to mark, and the heap stays near what it keeps.
-const loadGCPercent = 30
-
-// lowerGC lowers the garbage collector's target to loadGCPercent (never
-// raises it) and returns what puts it back.
-func lowerGC() (restore func()) {
-	old := debug.SetGCPercent(loadGCPercent)
-	if old >= 0 && old < loadGCPercent {
-		debug.SetGCPercent(old)
-	}
-	return func() { debug.SetGCPercent(old) }
-}
+// lowerGC paces the garbage collector while a reading or its health
+// checks run (gcpace): reading 100,000 key files makes many times more
+// garbage than stays, and the default GOGC of 100 let the heap grow to
+// twice what stays (the view passed 200 MiB); a small store is read
+// without a collection every few hundred keys. It returns what puts the
+// old pace back.
+func lowerGC() (restore func()) { return gcpace.Start() }
 
 // readSnapshot does the reading for loadVaultCmd, without tokens, health
 // checks included.

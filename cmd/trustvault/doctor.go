@@ -4,12 +4,12 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
-	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/gcpace"
 	"github.com/trustvault/trustvault/vault/health"
 )
 
@@ -53,7 +53,7 @@ usable in CI.`,
 				return fail("doctor", err)
 			}
 			// Little stays but the keys; reading them leaves garbage.
-			debug.SetGCPercent(30)
+			defer gcpace.Start()()
 			fw := &findingWriter{w: bufio.NewWriterSize(a.stdout, 64<<10), dir: s.Dir(), json: asJSON}
 			fw.start()
 			err = health.CheckEach(s, time.Now(), a.command(), fw.write)

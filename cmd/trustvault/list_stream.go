@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"iter"
 	"path/filepath"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -15,6 +14,7 @@ import (
 	"unsafe"
 
 	"github.com/trustvault/trustvault/vault"
+	"github.com/trustvault/trustvault/vault/gcpace"
 	"github.com/trustvault/trustvault/vault/token"
 )
 
@@ -175,19 +175,7 @@ func (l *keyRecords) add(k *vault.Key) {
 	last := &l.recs[len(l.recs)-1]
 	*last = append(*last, r)
 	l.order = append(l.order, int32(len(l.order)))
-	if len(l.order) == largeStoreKeys {
-		debug.SetGCPercent(largeStoreGCPercent)
-	}
 }
-
-// The listing's GOGC: smallStoreGCPercent until largeStoreKeys keys have
-// been read (a heap of at most 16 MB, a few collections), then
-// largeStoreGCPercent (the heap a third above what the records hold).
-const (
-	smallStoreGCPercent = 400
-	largeStoreGCPercent = 30
-	largeStoreKeys      = 16384
-)
 
 // rec returns record i (in the order they were added).
 func (l *keyRecords) rec(i int32) *keyRec { return &l.recs[i/recChunk][i%recChunk] }
@@ -279,14 +267,10 @@ func (l *keyRecords) sort() {
 func (a *app) scanKeyRecords(s *vault.Store, gun string) (*keyRecords, error) {
 	// What stays is the records (a few tens of MB at 100,000 keys, nothing
 	// for the collector to scan); what each file's reading leaves behind
-	// is garbage at once. On a large store a low GOGC keeps the heap near
-	// the records' size instead of twice it, for little work per
-	// collection; on a small one it only makes collections (30 of them at
-	// 10,000 keys, 7% of the CPU) to keep the heap under 4 MB. So the
-	// listing starts with a high GOGC and add lowers it once the store is
-	// large. Either stays for the rest of the command: printing makes
-	// garbage too.
-	debug.SetGCPercent(smallStoreGCPercent)
+	// is garbage at once. gcpace keeps the heap near the records' size on
+	// a large store, without thirty collections on a small one. It stays
+	// for the rest of the command: printing makes garbage too.
+	gcpace.Start()
 	l := newKeyRecords(s.Dir(), gun, a.tokenKeys("list"))
 	if err := s.ScanKeys(l.add); err != nil {
 		return nil, err
