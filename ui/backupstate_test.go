@@ -100,8 +100,8 @@ func TestBackupState(t *testing.T) {
 			{"api, never backed up", none, health.BackupNone},
 			{"without a repository, backed up before it changed", orphan[0], health.BackupOlder},
 		} {
-			if got := snap.backups[tc.k.ID].State; got != tc.want {
-				t.Errorf("%s (%s): %v, want %v", tc.name, tc.k.ShortID(), got, tc.want)
+			if got, ok := snap.keyBackup(tc.k.ID); !ok || got.State != tc.want {
+				t.Errorf("%s (%s): %v (%v), want %v", tc.name, tc.k.ShortID(), got.State, ok, tc.want)
 			}
 		}
 		for gun, want := range map[string]string{"docker.io/acme/tools": "2/2 ✓", "registry.example.com/acme/api": "1 of 4 keys", "": "0 of 1, older"} {

@@ -370,7 +370,7 @@ func keyFacts(c *common, ref keyRef, f *vault.Key, exported []byte, width int) [
 	keyIdentityFacts(fs, s, ref, f)
 	keyTokenFacts(fs, s, ref, f)
 	keyProtectionFacts(fs, f)
-	if b, ok := s.backups[ref.id]; readable && (ok || s.backupsErr != nil) {
+	if b, ok := s.keyBackup(ref.id); readable && (ok || s.backupsErr != nil) {
 		fs.heading("BACKUP")
 		if s.backupsErr != nil {
 			fs.add("State", "unknown: the backup records could not be read: "+s.backupsErr.Error(), fs.st.Warn.Render)

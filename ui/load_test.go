@@ -206,7 +206,7 @@ func TestSetBackupsPerKey(t *testing.T) {
 	states := map[health.BackupState]int{}
 	for _, k := range keys {
 		want := health.KeyBackupState(k, records)
-		got, ok := s.backups[k.ID]
+		got, ok := s.keyBackup(k.ID)
 		if !ok || !reflect.DeepEqual(got, want) {
 			t.Errorf("key %s: %+v, want %+v", k.ID[:7], got, want)
 		}

@@ -533,7 +533,7 @@ func (p *repoPage) backupOf(l repoLine) (string, urgency) {
 	if l.file == nil || l.file.Err != nil {
 		return "", urgencyNone
 	}
-	b, ok := p.c.snap.backups[l.file.ID]
+	b, ok := p.c.snap.keyBackup(l.file.ID)
 	if !ok {
 		return "", urgencyNone
 	}

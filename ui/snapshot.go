@@ -43,9 +43,10 @@ type snapshot struct {
 	health healthIndex
 	// tokens is what the hardware tokens said (hardware.go).
 	tokens tokenReading
-	// backups is each readable key file's backup state by key ID, from
-	// records, the backup records (setBackups); backupsErr is set, and
-	// backups empty, when the records could not be read.
+	// backups is the backup state, by key ID, of each readable key file
+	// that has backup records (setBackups); keyBackup gives every readable
+	// key's. backupsErr is set, and backups empty, when the records could
+	// not be read.
 	backups    map[string]health.KeyBackup
 	records    []vault.BackupRecord
 	backupsErr error
@@ -323,18 +324,21 @@ func (s *snapshot) count() {
 // records and sums it up per row. It does no I/O.
 func (s *snapshot) setBackups(records []vault.BackupRecord, err error) {
 	s.records, s.backupsErr = records, err
-	s.backups = make(map[string]health.KeyBackup, len(s.files))
+	// Each key's own records: all of them for every key took minutes at
+	// 100,000 keys each backed up to two drives. Only keys with records
+	// are kept; a key without any has no copy (keyBackup): a state for
+	// each of 100,000 keys was a twelfth of the view's time to its first
+	// data.
+	byKey := make(map[string][]vault.BackupRecord, len(records)/2)
 	if err == nil {
-		// Each key's own records: all of them for every key took minutes
-		// at 100,000 keys each backed up to two drives.
-		byKey := make(map[string][]vault.BackupRecord, len(records)/2)
 		for _, r := range records {
 			byKey[r.KeyID] = append(byKey[r.KeyID], r)
 		}
-		for id, f := range s.files {
-			if f.Err == nil {
-				s.backups[id] = health.KeyBackupState(*f, byKey[id])
-			}
+	}
+	s.backups = make(map[string]health.KeyBackup, len(byKey))
+	for id, recs := range byKey {
+		if f := s.files[id]; f != nil && f.Err == nil {
+			s.backups[id] = health.KeyBackupState(*f, recs)
 		}
 	}
 	for _, row := range s.rows {
@@ -346,7 +350,7 @@ func (s *snapshot) setBackups(records []vault.BackupRecord, err error) {
 				continue
 			}
 			local++
-			if b, ok := s.backups[id]; ok {
+			if b, ok := s.keyBackup(id); ok {
 				states = append(states, b.State)
 			}
 		}
@@ -358,6 +362,22 @@ func (s *snapshot) setBackups(records []vault.BackupRecord, err error) {
 			row.backup, row.backupUrgency = backupSummary(states)
 		}
 	}
+}
+
+// keyBackup is the backup state of the key file with this ID: false when
+// there is no readable file, or the backup records could not be read.
+func (s *snapshot) keyBackup(id string) (health.KeyBackup, bool) {
+	if s.backupsErr != nil {
+		return health.KeyBackup{}, false
+	}
+	if b, ok := s.backups[id]; ok {
+		return b, true
+	}
+	f := s.files[id]
+	if f == nil || f.Err != nil {
+		return health.KeyBackup{}, false
+	}
+	return health.KeyBackupState(*f, nil), true
 }
 
 // backupSummary sums up the backup states of a row's keys; the weakest
