@@ -196,7 +196,7 @@ func (s *Store) readKeys(walkRoot string, entries []string) []Key {
 		names := map[string]string{} // roles and GUNs repeat: one copy of each
 		for i := lo; i < hi; i++ {
 			rel := entries[i]
-			k := readKeyWith(filepath.Join(root, filepath.FromSlash(rel)), rel, func() (fileStat, []byte, error) {
+			k := readKeyWith(joinClean(root, rel), rel, func() (fileStat, []byte, error) {
 				return files.read(rel, maxKeyFile)
 			})
 			k.Role, k.GUN = intern(names, k.Role), intern(names, k.GUN)
