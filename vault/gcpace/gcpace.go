@@ -14,7 +14,8 @@
 //
 // At 10,000 keys: list 1 collection instead of 30 (150 to 120 ms), doctor
 // 16 instead of 33 (290 to 250 ms). At 100,000 keys list's peak RSS is 35
-// to 46 MiB (35 with GOGC 30 throughout) and the view's 172 MiB, as before.
+// to 46 MiB (35 with GOGC 30 throughout) and the view's what it was with
+// GOGC 30 throughout (172 MiB then).
 package gcpace
 
 import (
