@@ -88,8 +88,15 @@ func (in lineInput) Value() string { return string(in.value) }
 func (in *lineInput) SetValue(s string) {
 	clear(in.value)
 	in.value = in.value[:0]
-	in.pos = 0
-	in.insert([]rune(s))
+	in.pos, in.offset = 0, 0
+	in.insert([]rune(s)) // scrolls when it inserts anything; "" leaves 0, 0
+}
+
+// SetEchoMode shows the text as typed or as echo characters, keeping the
+// cursor in view (a revealed character may be wider than its echo).
+func (in *lineInput) SetEchoMode(m echoMode) {
+	in.EchoMode = m
+	in.scroll()
 }
 
 // Reset empties the input, wiping what was typed.

@@ -196,3 +196,103 @@ func BenchmarkLineInputPaste(b *testing.B) {
 		_ = in.View()
 	}
 }
+
+// FuzzLineInput drives an input with edits, pastes, replaced values, width
+// and echo changes, and holds it to what every caller relies on after
+// each step: no panic; the cursor within the text and on screen; the
+// view exactly as wide as the prompt and width+1 cells; no control
+// character kept; and, echoing a secret, nothing of it shown.
+func FuzzLineInput(f *testing.F) {
+	f.Add([]byte("\x00hello world\x01\x05\x02\x03"))
+	f.Add([]byte("\x07\x28\x00xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\x06\x00"))
+	f.Add([]byte("\x07\x05\x00日本語のテキスト\x08\x0a\x0b\x0a"))
+	f.Add([]byte("\x09\x00a\tb\r\nc\x1b[31md\x7f\x0c"))
+	// A scrolled text replaced by nothing: the view sliced from the old
+	// offset (a panic) before SetValue reset it.
+	f.Add([]byte("\x07\x05\x02xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\xff\x02\xff"))
+	keys := []string{"left", "right", "home", "end", "backspace", "delete", "ctrl+w", "ctrl+u", "ctrl+k", "alt+b", "alt+f", "alt+d"}
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		in := newLineInput()
+		in.SetStyles(plainInputStyles())
+		in.EchoCharacter = '•'
+		in.Focus()
+		// text takes the bytes up to the next 0xff (or all) as a string.
+		text := func(i *int) string {
+			start := *i
+			for *i < len(ops) && ops[*i] != 0xff {
+				*i++
+			}
+			return string(ops[start:*i])
+		}
+		for i := 0; i < len(ops); i++ {
+			op := ops[i]
+			i++
+			switch op % 13 {
+			case 0:
+				in, _ = in.Update(tea.KeyPressMsg{Text: text(&i)})
+			case 1:
+				in, _ = in.Update(tea.PasteMsg{Content: text(&i)})
+			case 2:
+				in.SetValue(text(&i))
+			case 3, 4, 5:
+				if i < len(ops) {
+					in, _ = in.Update(editKey(keys[int(ops[i])%len(keys)]))
+				}
+			case 6:
+				in.Reset()
+			case 7:
+				if i < len(ops) {
+					in.SetWidth(int(ops[i]) % 50)
+				}
+			case 8:
+				in.SetEchoMode(echoPassword)
+			case 9:
+				in.SetEchoMode(echoNormal)
+			case 10:
+				in.Placeholder = map[bool]string{true: "type here", false: ""}[in.Placeholder == ""]
+			case 11:
+				in.CursorStart()
+			case 12:
+				in.CursorEnd()
+			}
+			if !(0 <= in.offset && in.offset <= in.pos && in.pos <= len(in.value)) {
+				t.Fatalf("offset %d, cursor %d, length %d", in.offset, in.pos, len(in.value))
+			}
+			for _, r := range in.value {
+				if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+					t.Fatalf("control character %U kept in %q", r, in.Value())
+				}
+			}
+			view := ansi.Strip(in.View())
+			if in.width > 0 {
+				cells := 1
+				for _, r := range in.value[in.offset:in.pos] {
+					cells += in.cellWidth(r)
+				}
+				if in.pos < len(in.value) {
+					cells += in.cellWidth(in.value[in.pos]) - 1
+				}
+				if cells > in.width+1 {
+					t.Fatalf("cursor off screen: %d cells to it and its own, width %d", cells, in.width)
+				}
+				// Measured per character, as the input lays text out: a
+				// combining mark or a joined emoji counts as its own cell
+				// here (terminals differ on how they draw them).
+				got := 0
+				for _, r := range view {
+					got += max(ansi.StringWidth(string(r)), 1)
+				}
+				if want := ansi.StringWidth(in.Prompt) + in.width + 1; got != want && (len(in.value) > 0 || in.Placeholder != "") {
+					t.Fatalf("view %q is %d cells, want %d", view, got, want)
+				}
+			}
+			if in.EchoMode == echoPassword && len(in.value) > 0 {
+				for _, r := range strings.TrimPrefix(view, in.Prompt) {
+					if r != '•' && r != ' ' {
+						t.Fatalf("secret shows %q in %q", r, view)
+					}
+				}
+			}
+		}
+	})
+}

@@ -402,9 +402,9 @@ func (ch *passphraseChooser) updateChoose(msg tea.KeyPressMsg) (chooserResult, t
 	case key.Matches(msg, k.RevealText):
 		ch.revealed = !ch.revealed
 		if ch.revealed {
-			ch.typed.EchoMode = echoNormal
+			ch.typed.SetEchoMode(echoNormal)
 		} else {
-			ch.typed.EchoMode = echoPassword
+			ch.typed.SetEchoMode(echoPassword)
 		}
 		return chooserWorking, nil
 	}
@@ -648,9 +648,9 @@ func (ch *passphraseChooser) updateConfirm(msg tea.KeyPressMsg) (chooserResult, 
 		return chooserDone, nil
 	case key.Matches(msg, ch.keys.RevealText):
 		if ch.confirm.EchoMode == echoPassword {
-			ch.confirm.EchoMode = echoNormal
+			ch.confirm.SetEchoMode(echoNormal)
 		} else {
-			ch.confirm.EchoMode = echoPassword
+			ch.confirm.SetEchoMode(echoPassword)
 		}
 		return chooserWorking, nil
 	}
