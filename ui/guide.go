@@ -211,7 +211,10 @@ func wrapCommand(l string, width int) []string {
 	if textWidth(l) <= width {
 		return []string{l}
 	}
-	lines := strings.Split(ansi.Wrap(l, width-2, ""), "\n")
+	// Each line's text gets at most width-4 cells: a line after the first
+	// starts with two spaces, and every line but the last ends with " \\".
+	limit := max(width-4, 1)
+	lines := strings.Split(hardwrapOverlong(ansi.Wrap(l, limit, ""), limit), "\n")
 	for i := range lines {
 		if i > 0 {
 			lines[i] = "  " + lines[i]

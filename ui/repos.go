@@ -692,7 +692,41 @@ func wrap(s string, width int) string {
 	if width <= 0 {
 		return s
 	}
-	const keep = "\u2011" // a non-breaking hyphen stands in while wrapping
+	return hardwrapOverlong(wrapWords(s, width), width)
+}
+
+// hardwrapOverlong breaks the lines of wrapped that are still wider than
+// width where they reach it: ansi.Wrap leaves a line a cell too wide when
+// it starts with a space before a word longer than the width.
+func hardwrapOverlong(wrapped string, width int) string {
+	lines := strings.Split(wrapped, "\n")
+	changed := false
+	for i, l := range lines {
+		if textWidth(l) > width {
+			lines[i], changed = ansi.Hardwrap(l, width, true), true
+		}
+	}
+	if !changed {
+		return wrapped
+	}
+	return strings.Join(lines, "\n")
+}
+
+// wrapWords is wrap's word wrapping, hyphens kept whole.
+func wrapWords(s string, width int) string {
+	if !strings.Contains(s, "-") {
+		return ansi.Wrap(s, width, "/")
+	}
+	// A one-cell character that is not a break stands in for each hyphen
+	// while wrapping: a non-breaking hyphen, or (when the text has one of
+	// its own, which must come back as it was) a private-use character.
+	keep := "\u2011"
+	for r := rune(0xe000); strings.Contains(s, keep) && r < 0xe100; r++ {
+		keep = string(r)
+	}
+	if strings.Contains(s, keep) {
+		return ansi.Wrap(s, width, "/")
+	}
 	return strings.ReplaceAll(ansi.Wrap(strings.ReplaceAll(s, "-", keep), width, "/"), keep, "-")
 }
 

@@ -41,7 +41,16 @@ func middleTruncate(s string, width int) string {
 	keep := width - 1
 	head := (keep + 1) / 2
 	tail := keep - head
-	return ansi.Truncate(s, head, "") + ellipsis + ansi.TruncateLeft(s, w-tail, "")
+	start := ansi.Truncate(s, head, "")
+	// A cut through a wide character keeps all of it on the tail's side:
+	// cut further until the whole fits (TestMiddleTruncateWide). The head
+	// may have left a cell over for it.
+	room := width - 1 - textWidth(start)
+	end := ansi.TruncateLeft(s, w-tail, "")
+	for skip := w - tail + 1; textWidth(end) > room && skip <= w; skip++ {
+		end = ansi.TruncateLeft(s, skip, "")
+	}
+	return start + ellipsis + end
 }
 
 // truncate shortens text at its end to width cells.

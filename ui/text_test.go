@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -231,4 +232,78 @@ func TestWrapKeepsHyphenatedWords(t *testing.T) {
 	if got := wrap("/tmp/qa-home/trust/private/abc.key", 16); strings.Contains(got, "qa-\n") {
 		t.Errorf("a path broke at its hyphen:\n%s", got)
 	}
+}
+
+// A cut through a wide character on the tail's side must not make the
+// text wider than asked (a home directory in Japanese, say).
+func TestMiddleTruncateWide(t *testing.T) {
+	for _, tc := range []struct {
+		s     string
+		width int
+		want  string
+	}{
+		{"00000と00", 8, "0000…00"},
+		{"/home/ユーザー/.docker/trust", 16, "/home/ユ…r/trust"},
+	} {
+		got := middleTruncate(tc.s, tc.width)
+		if got != tc.want || textWidth(got) > tc.width {
+			t.Errorf("middleTruncate(%q, %d) = %q (%d cells), want %q", tc.s, tc.width, got, textWidth(got), tc.want)
+		}
+	}
+}
+
+// FuzzTextLayout holds the view's text helpers to their promises for any
+// text and width: nothing panics, what is shortened fits its cells, and
+// what is wrapped fits its width (a single character wider than the
+// width aside) and keeps every character but the spaces it breaks at.
+func FuzzTextLayout(f *testing.F) {
+	for _, s := range []string{"", "docker.io/acme/web-frontend", "2026-12-08 key-file-name.key --flag",
+		"日本語のテキストと English words", "a\u2011b-c", "e\u0301tude naïve", "x\ty\r\nz", strings.Repeat("long/path/", 30)} {
+		f.Add(s, 10)
+	}
+	f.Fuzz(func(t *testing.T, s string, width int) {
+		width %= 200
+		// The helpers take text as it will be shown: what reaches them is
+		// printable (escape sequences in names are made visible before).
+		s = strings.Map(func(r rune) rune {
+			if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == utf8.RuneError {
+				return -1
+			}
+			return r
+		}, s)
+		if got := truncate(s, width); textWidth(got) > max(width, 0) || (textWidth(s) <= width && got != s) {
+			t.Fatalf("truncate(%q, %d) = %q, %d cells", s, width, got, textWidth(got))
+		}
+		if got := middleTruncate(s, width); textWidth(got) > max(width, 0) {
+			t.Fatalf("middleTruncate(%q, %d) = %q, %d cells", s, width, got, textWidth(got))
+		}
+		if got := fit(s, width); width >= 0 && textWidth(got) != width && textWidth(got) > width {
+			t.Fatalf("fit(%q, %d) = %q, %d cells", s, width, got, textWidth(got))
+		}
+		unspaced := func(x string) string { return strings.Join(strings.Fields(x), "") }
+		widest := 0
+		for _, r := range s {
+			widest = max(widest, textWidth(string(r)))
+		}
+		if width > 4 && width-4 >= widest {
+			for _, l := range wrapCommand(s, width) {
+				if textWidth(l) > width {
+					t.Fatalf("wrapCommand(%q, %d): line %q is %d cells", s, width, l, textWidth(l))
+				}
+			}
+		}
+		for name, out := range map[string]string{"wrap": wrap(s, width), "wrapIndent": wrapIndent(s, width, 2), "wrapHanging": wrapHanging(s, width, 4)} {
+			if unspaced(out) != unspaced(s) {
+				t.Fatalf("%s(%q, %d) lost or changed characters: %q", name, s, width, out)
+			}
+			if width <= 0 || width < widest || name == "wrapIndent" {
+				continue // wrapIndent's continuation lines are wider by the indent
+			}
+			for _, l := range strings.Split(out, "\n") {
+				if textWidth(l) > width {
+					t.Fatalf("%s(%q, %d): line %q is %d cells", name, s, width, l, textWidth(l))
+				}
+			}
+		}
+	})
 }
