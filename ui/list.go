@@ -109,10 +109,11 @@ func (l *listView) firstSelectable() int {
 }
 
 // headingContext counts the unselectable rows directly above the cursor, at
-// most a third of the screen.
+// most a third of the screen, and never so many that the cursor's own row
+// leaves it (a list one row high shows no heading).
 func headingContext(l *listView) int {
 	n := 0
-	for j := l.cursor - 1; j >= 0 && !l.can(j) && n < max(l.height/3, 1); j-- {
+	for j := l.cursor - 1; j >= 0 && !l.can(j) && n < min(max(l.height/3, 1), l.height-1); j-- {
 		n++
 	}
 	return n
