@@ -6,7 +6,6 @@ package ui
 // page cannot disagree.
 
 import (
-	"strings"
 	"time"
 
 	"github.com/trustvault/trustvault/vault"
@@ -99,12 +98,5 @@ func trustvaultCmd(dir, args string) string {
 	return "trustvault --trust-dir " + shellQuote(dir) + " " + args
 }
 
-// shellQuote quotes s for a POSIX shell when it needs it.
-func shellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._-+:@,=", r))
-	}) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
+// shellQuote quotes s for a POSIX shell when it needs it (vault.ShellQuote).
+func shellQuote(s string) string { return vault.ShellQuote(s) }

@@ -1,28 +1,13 @@
 package main
 
-import "strings"
+import (
+	"strings"
 
-// shellQuote makes s one word for a POSIX shell, so that a suggested
-// command can be pasted as it is: s unchanged when it holds only characters
-// no shell treats specially, else in single quotes (a single quote inside
-// becomes '\”). A drive label with a space, a $ or a quote stays one word.
-func shellQuote(s string) string {
-	if s == "" {
-		return "''"
-	}
-	if !strings.ContainsFunc(s, needsQuote) {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
+	"github.com/trustvault/trustvault/vault"
+)
 
-func needsQuote(r rune) bool {
-	switch {
-	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
-		return false
-	}
-	return !strings.ContainsRune("@%+=:,./_-", r)
-}
+// shellQuote makes s one word for a POSIX shell (vault.ShellQuote).
+func shellQuote(s string) string { return vault.ShellQuote(s) }
 
 // shellLine joins words into a command line, each quoted as needed.
 func shellLine(words ...string) string {

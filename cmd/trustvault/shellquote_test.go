@@ -16,6 +16,10 @@ func TestShellQuote(t *testing.T) {
 		{"$HOME;rm -rf x", "'$HOME;rm -rf x'"},
 		{"a\nb", "'a\nb'"},
 		{"*.tar.gz", "'*.tar.gz'"},
+		{"=ls", "'=ls'"},     // zsh would put ls's path here
+		{"a=b", "a=b"},       // = inside a word is plain
+		{"50%off", "50%off"}, // % is plain in every shell
+		{"~/x", "'~/x'"},
 	} {
 		if got := shellQuote(tc.in); got != tc.want {
 			t.Errorf("shellQuote(%q) = %s, want %s", tc.in, got, tc.want)
