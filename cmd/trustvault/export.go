@@ -62,7 +62,7 @@ named pipe only when a program reads it, anything else is refused.`,
 				}
 			}
 			if out == "" {
-				_, err = a.stdout.Write(data)
+				_, err = a.rawStdout.Write(data) // the key file's bytes, as they are
 			} else {
 				err = vault.WriteFile(out, data, perm)
 			}

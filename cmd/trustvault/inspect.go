@@ -268,7 +268,7 @@ func writePretty(w io.Writer, info remote.TrustInspect) {
 		tw := tabwriter.NewWriter(w, 0, 4, 3, ' ', 0)
 		fmt.Fprintln(tw, "SIGNED TAG\tDIGEST\tSIGNERS")
 		for _, t := range info.SignedTags {
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", t.SignedTag, t.Digest, strings.Join(t.Signers, ", "))
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", cell(t.SignedTag), cell(t.Digest), cell(strings.Join(t.Signers, ", ")))
 		}
 		tw.Flush()
 	}
@@ -279,13 +279,13 @@ func writePretty(w io.Writer, info remote.TrustInspect) {
 		tw := tabwriter.NewWriter(w, 0, 4, 3, ' ', 0)
 		fmt.Fprintln(tw, "SIGNER\tKEYS")
 		for _, s := range info.Signers {
-			fmt.Fprintf(tw, "%s\t%s\n", s.Name, keyList(s.Keys))
+			fmt.Fprintf(tw, "%s\t%s\n", cell(s.Name), cell(keyList(s.Keys)))
 		}
 		tw.Flush()
 	}
 	fmt.Fprintf(w, "\nAdministrative keys for %s\n\n", gun)
 	for _, k := range info.AdministrativeKeys {
-		fmt.Fprintf(w, "  %s Key:\t%s\n", k.Name, keyList(k.Keys))
+		fmt.Fprintf(w, "  %s Key:\t%s\n", cell(k.Name), cell(keyList(k.Keys)))
 	}
 }
 

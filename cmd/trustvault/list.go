@@ -346,7 +346,7 @@ func writeKeysTable(w io.Writer, dir string, keys iter.Seq[*vault.Key], generate
 		if k.Path == "" {
 			enc = "held by the token"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", orDash(k.Role), k.GUN, k.ID, enc, keyLocation(dir, k))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", cell(orDash(k.Role)), cell(k.GUN), cell(k.ID), enc, cell(keyLocation(dir, k)))
 	}
 	if tw == nil {
 		fmt.Fprintf(bw, "No signing keys found in %s.\nMake a root key with: %s\n", dir, generate)

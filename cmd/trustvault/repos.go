@@ -174,7 +174,7 @@ func writeReposTable(w io.Writer, dir string, repos []vault.Repository, now time
 				}
 				keys = append(keys, vault.ShortID(k.ID)+" "+loc)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", r.GUN, ri.Name, ri.Threshold, expiry(ri, now), strings.Join(keys, ", "))
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", cell(r.GUN), cell(ri.Name), ri.Threshold, expiry(ri, now), cell(strings.Join(keys, ", ")))
 		}
 	}
 	if err := tw.Flush(); err != nil {

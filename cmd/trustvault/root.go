@@ -23,10 +23,12 @@ const (
 // app is what every command shares: the streams, the environment and the
 // global flags. One app lives for one run.
 type app struct {
-	stdin  io.Reader
-	stdout io.Writer
-	stderr io.Writer
-	env    map[string]string
+	stdin io.Reader
+	// stdout and stderr show control characters as escapes (termsafe.go);
+	// rawStdout is the stream itself, for what must stay byte for byte.
+	stdout, stderr io.Writer
+	rawStdout      io.Writer
+	env            map[string]string
 
 	trustDir  string // --trust-dir
 	demo      bool   // --demo
@@ -55,7 +57,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env []string)
 		}
 		return exitOK
 	}
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, env: envMap(env)}
+	safeOut, safeErr := &termSafe{w: stdout}, &termSafe{w: stderr}
+	defer safeOut.flush()
+	defer safeErr.flush()
+	stdout, stderr = safeOut, safeErr
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, rawStdout: safeOut.w, env: envMap(env)}
 	a.invoked = invokedCommand(args)
 	a.completing = a.invoked == cobra.ShellCompRequestCmd || a.invoked == cobra.ShellCompNoDescRequestCmd
 	root := a.rootCmd()

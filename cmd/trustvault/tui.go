@@ -20,7 +20,7 @@ import (
 // errNoTUI and the caller prints instead.
 func (a *app) openTUI(dir string) error {
 	in, inOK := a.stdin.(*os.File)
-	out, outOK := a.stdout.(*os.File)
+	out, outOK := a.rawStdout.(*os.File)
 	if !inOK || !outOK || !term.IsTerminal(int(in.Fd())) || !term.IsTerminal(int(out.Fd())) {
 		return errNoTUI
 	}
