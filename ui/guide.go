@@ -170,6 +170,7 @@ func renderGuide(st Styles, text string, width int) []string {
 		para, indent = nil, ""
 	}
 	inCode := false
+	text = visible(text) // the GUN and names filled in came from files
 	for _, l := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
 		trimmed := strings.TrimSpace(l)
 		switch {

@@ -553,7 +553,7 @@ func (p *healthPage) subjectWidth() int {
 
 // findingSubject is what a finding is about: "GUN · key".
 func findingSubject(f health.Finding) string {
-	subject := f.GUN
+	subject := visible(f.GUN)
 	if f.KeyID != "" {
 		if subject != "" {
 			subject += " · "
@@ -578,7 +578,7 @@ func (p *healthPage) renderRow(f health.Finding, selected bool, subjectW int) st
 	msgW := p.width - markerWidth - 2 - healthCheckWidth - subjectW - 2*colGap
 	line := marker + mark + " " + pad(f.Check, healthCheckWidth) + gap() + pad(middleTruncate(subject, subjectW), subjectW)
 	if msgW > 8 {
-		line += gap() + truncate(f.Text(), msgW)
+		line += gap() + truncate(visible(f.Text()), msgW)
 	}
 	if selected {
 		return st.Selected.Render(fit(line, p.width))
@@ -600,8 +600,8 @@ func (p *healthPage) detail(f health.Finding, h int) string {
 func (p *healthPage) detailLines(f health.Finding) []string {
 	st := p.c.styles
 	w := max(p.width-2, 16)
-	msg := strings.Split(wrap(f.Text(), w), "\n")
-	fix := strings.Split(wrap("Fix: "+f.Fix, w), "\n")
+	msg := strings.Split(wrap(visible(f.Text()), w), "\n")
+	fix := strings.Split(wrap(visible("Fix: "+f.Fix), w), "\n")
 	lines := []string{st.Heading.Render(truncate(strings.ToUpper(f.Severity.String())+" · "+f.Check, p.width))}
 	for _, l := range msg {
 		lines = append(lines, "  "+l)

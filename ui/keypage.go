@@ -297,7 +297,7 @@ func newFactSheet(st Styles, width int) *factSheet {
 
 // add writes a labelled value, styled when style is set.
 func (fs *factSheet) add(label, value string, style func(string) string) {
-	for i, l := range strings.Split(wrap(value, max(fs.width-fs.labelW-2, 16)), "\n") {
+	for i, l := range strings.Split(wrap(visible(value), max(fs.width-fs.labelW-2, 16)), "\n") {
 		lab := ""
 		if i == 0 {
 			lab = label

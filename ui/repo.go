@@ -610,7 +610,7 @@ func (p *repoPage) renderKey(l repoLine, selected bool) string {
 	if l.extra && l.file != nil && l.file.Err == nil {
 		if p.orphan {
 			if l.file.GUN != "" {
-				notes = append(notes, "gun "+l.file.GUN)
+				notes = append(notes, "gun "+visible(l.file.GUN))
 			}
 			if l.file.Kind() == keyrole.Delegation && l.file.Role != "" {
 				notes = append(notes, "role "+l.file.Role)

@@ -331,7 +331,7 @@ func (t *repoTrust) renderTrustLine(st Styles, l trustLine, selected bool, width
 func longestTagName(rows []tagRow) int {
 	w := len("TAG")
 	for _, r := range rows {
-		w = max(w, textWidth(r.name))
+		w = max(w, textWidth(visible(r.name)))
 	}
 	return w
 }
@@ -342,7 +342,7 @@ func (t *repoTrust) renderTag(st Styles, r tagRow, selected bool, width int) str
 		marker = "▸ "
 	}
 	nameW := min(t.longestTag, max(width/3, 8))
-	who := roleNames(r.signers)
+	who := visible(roleNames(r.signers))
 	note := ""
 	switch {
 	case r.pulled == "":
@@ -350,7 +350,7 @@ func (t *repoTrust) renderTag(st Styles, r tagRow, selected bool, width int) str
 	case r.pulled != r.digest:
 		note = " · docker pull takes another digest"
 	}
-	line := marker + strings.Repeat(" ", indentWidth-markerWidth) + pad(middleTruncate(r.name, nameW), nameW) + gap() +
+	line := marker + strings.Repeat(" ", indentWidth-markerWidth) + pad(middleTruncate(visible(r.name), nameW), nameW) + gap() +
 		pad("sha256:"+vault.ShortID(r.digest), tagDigestWidth) + gap() + pad(vault.SizeString(uint64(max(r.size, 0))), tagSizeWidth) + gap()
 	if selected {
 		return st.Selected.Render(fit(line+who+note, width))
@@ -361,14 +361,14 @@ func (t *repoTrust) renderTag(st Styles, r tagRow, selected bool, width int) str
 // tagDetail is the selected tag in full: its whole digest and size, who
 // signs it with which keys, and what docker pull takes.
 func tagDetail(r tagRow, repo *tuf.Repo) []string {
-	out := []string{fmt.Sprintf("%s  sha256:%s  %s bytes", r.name, r.digest, thousands(int(r.size)))}
+	out := []string{fmt.Sprintf("%s  sha256:%s  %s bytes", visible(r.name), visible(r.digest), thousands(int(r.size)))}
 	var who []string
 	for _, role := range r.signers {
 		who = append(who, role+" (key "+roleKeyIDs(repo, role)+")")
 	}
-	out = append(out, "Signed by "+strings.Join(who, ", ")+".")
+	out = append(out, visible("Signed by "+strings.Join(who, ", ")+"."))
 	if len(r.others) > 0 {
-		out = append(out, "Signed with another digest by "+strings.Join(r.others, ", ")+".")
+		out = append(out, visible("Signed with another digest by "+strings.Join(r.others, ", ")+"."))
 	}
 	switch {
 	case r.pulled == "":

@@ -446,7 +446,7 @@ func rowTitle(r *repoRow) string {
 	if r.orphan {
 		return orphanTitle
 	}
-	return r.gun
+	return visible(r.gun)
 }
 
 func (p *reposPage) View() string {
