@@ -256,11 +256,13 @@ func (f *form) submit() (formResult, tea.Cmd) {
 }
 
 // sentence makes an error's text a sentence: a capital letter first, a
-// full stop at the end when it has none.
+// full stop at the end when it has none; control characters in the names
+// it quotes are written as escapes (visible).
 func sentence(s string) string {
 	if s == "" {
 		return s
 	}
+	s = visible(s)
 	s = strings.ToUpper(s[:1]) + s[1:]
 	if !strings.ContainsAny(s[len(s)-1:], ".!?:)") {
 		s += "."

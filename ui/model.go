@@ -659,7 +659,7 @@ func (m *Model) footerView() string {
 		if m.statusErr {
 			style = st.StatusError
 		}
-		lines := strings.Split(wrap(m.status, m.width), "\n")
+		lines := strings.Split(wrap(visible(m.status), m.width), "\n") // errors name files
 		if most := max(m.height/3, 1); len(lines) > most {
 			lines = lines[:most]
 			lines[most-1] = truncate(lines[most-1]+" …", m.width)
