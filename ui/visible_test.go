@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,24 +21,7 @@ func TestHostileNamesShownAsEscapes(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "trust")
 	info := vaulttest.LiveDemo(t, dir)
 	id := info.RootKeys[0]
-	path := filepath.Join(dir, "private", id+".key")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, l := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(l, "gun:") {
-			continue
-		}
-		out = append(out, l)
-		if strings.HasPrefix(l, "role:") {
-			out = append(out, "gun: "+hostileGUN)
-		}
-	}
-	if err := os.WriteFile(path, []byte(strings.Join(out, "\n")), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	vaulttest.SetGUNHeader(t, filepath.Join(dir, "private", id+".key"), hostileGUN)
 	s, err := vault.Open(dir)
 	if err != nil {
 		t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -50,26 +49,8 @@ func TestHostileNamesReachNoTerminal(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "trust")
 	info := vaulttest.LiveDemo(t, dir)
 	id := info.RootKeys[0]
-	path := filepath.Join(dir, "private", id+".key")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	const gun = "evil\x1b]52;c;cm0gLXJmIH4=\x07\x1b[2J\rshown\tTAB\u009b0m"
-	var rewritten []byte
-	for _, line := range strings.SplitAfter(string(data), "\n") {
-		if strings.HasPrefix(line, "gun:") || strings.HasPrefix(line, "role:") && !bytes.Contains(rewritten, []byte("gun:")) {
-			if strings.HasPrefix(line, "role:") {
-				rewritten = append(rewritten, "gun: "+gun+"\n"...)
-			} else {
-				line = "gun: " + gun + "\n"
-			}
-		}
-		rewritten = append(rewritten, line...)
-	}
-	if err := os.WriteFile(path, rewritten, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	vaulttest.SetGUNHeader(t, filepath.Join(dir, "private", id+".key"), gun)
 	env := []string{"HOME=" + t.TempDir()}
 
 	for _, args := range [][]string{{"list"}, {"doctor"}, {"repos"}} {

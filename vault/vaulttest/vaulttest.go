@@ -95,3 +95,27 @@ func Snapshot(t testing.TB, dir string) map[string]string {
 	}
 	return out
 }
+
+// SetGUNHeader rewrites the key file at path so that its PEM header names
+// gun: its gun: line replaced, or one added after role:, the rest of the
+// file as it was. Tests of names that come from files use it.
+func SetGUNHeader(t testing.TB, path, gun string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, l := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(l, "gun:") {
+			continue
+		}
+		out = append(out, l)
+		if strings.HasPrefix(l, "role:") {
+			out = append(out, "gun: "+gun)
+		}
+	}
+	if err := os.WriteFile(path, []byte(strings.Join(out, "\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
