@@ -73,10 +73,10 @@ func (p *guidePage) context() []string {
 	d := p.data
 	var parts []string
 	if d.GUN != "" {
-		parts = append(parts, "repository "+d.GUN)
+		parts = append(parts, "repository "+visible(d.GUN))
 	}
 	if d.Role != "" {
-		parts = append(parts, "role "+d.Role)
+		parts = append(parts, "role "+visible(d.Role))
 	}
 	if d.KeyID != "" {
 		parts = append(parts, "key "+d.ShortID())

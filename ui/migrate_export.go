@@ -289,7 +289,7 @@ func (p *cosignExportPage) View() string {
 	var b strings.Builder
 	subject := fmt.Sprintf("%s key %s", orDash(p.key.Role), p.key.ShortID())
 	if p.key.GUN != "" {
-		subject += " of " + p.key.GUN
+		subject += " of " + visible(p.key.GUN)
 	}
 	b.WriteString(st.SubHeading.Render(truncate("Export the "+subject+" to cosign", p.width)))
 	b.WriteString("\n" + st.Faint.Render(wrap("cosign.key in cosign's own encrypted format under a new passphrase, and cosign.pub; "+

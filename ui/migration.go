@@ -217,7 +217,7 @@ func (p *migrationPage) layout() {
 		if i > 0 {
 			p.lines, p.repoOf = append(p.lines, ""), append(p.repoOf, -1)
 		}
-		p.lines, p.repoOf = append(p.lines, r.GUN), append(p.repoOf, i)
+		p.lines, p.repoOf = append(p.lines, visible(r.GUN)), append(p.repoOf, i)
 		for _, l := range migrationFacts(p.c.styles, r, p.now, p.width) {
 			p.lines, p.repoOf = append(p.lines, l), append(p.repoOf, -1)
 		}

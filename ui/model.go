@@ -622,7 +622,7 @@ func (m *Model) titleView() string {
 	}
 	titles := make([]string, len(m.stack))
 	for i, p := range m.stack {
-		titles[i] = p.Title()
+		titles[i] = visible(p.Title()) // a repository's title is its GUN
 	}
 	if m.showHelp {
 		titles = append(titles, "Help")

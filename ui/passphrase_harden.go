@@ -414,7 +414,7 @@ func (p *hardenPage) View() string {
 		line(wrap(fmt.Sprintf("Already hardened: %d. docker and notary read the re-encrypted files as before.", p.already), p.width))
 		line("")
 		for _, k := range p.plan {
-			line(truncate(fmt.Sprintf("  %-9s %s  %-30s %s", truncate(k.Role, 9), k.ShortID(), truncate(orDash(k.GUN), 30), k.Encryption.Summary()), p.width))
+			line(truncate(fmt.Sprintf("  %-9s %s  %-30s %s", truncate(visible(k.Role), 9), k.ShortID(), truncate(visible(orDash(k.GUN)), 30), k.Encryption.Summary()), p.width))
 		}
 		p.unusableLines(line)
 		line("")
@@ -456,7 +456,7 @@ func gunSuffix(gun string) string {
 	if gun == "" {
 		return ""
 	}
-	return " of " + gun
+	return " of " + visible(gun)
 }
 
 func (p *hardenPage) unusableLines(line func(string)) {
@@ -491,7 +491,7 @@ func (p *hardenPage) summary(line func(string)) {
 		case r.status != vault.Hardened:
 			ink = st.Bad
 		}
-		text := fmt.Sprintf("%-17s %-9s %s  %s", word, truncate(orDash(r.key.Role), 9), r.key.ShortID(), orDash(r.key.GUN))
+		text := fmt.Sprintf("%-17s %-9s %s  %s", word, truncate(visible(orDash(r.key.Role)), 9), r.key.ShortID(), visible(orDash(r.key.GUN)))
 		if r.note != "" {
 			text += " · " + r.note
 		}

@@ -483,7 +483,7 @@ func (p *passwdPage) View() string {
 	var b strings.Builder
 	subject := fmt.Sprintf("%s key %s", orDash(p.key.Role), p.key.ShortID())
 	if p.key.GUN != "" {
-		subject += " of " + p.key.GUN
+		subject += " of " + visible(p.key.GUN)
 	}
 	b.WriteString(st.SubHeading.Render(truncate("Change the passphrase of the "+subject, p.width)))
 	b.WriteString("\n" + st.Faint.Render(truncate("Now "+p.key.Encryption.Summary()+"; re-encrypted with trustvault's setting", p.width)))
