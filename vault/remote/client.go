@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Bounds of responses. Snapshot, targets and delegation files are read up
@@ -156,15 +157,22 @@ func serverErrorCode(body []byte) string {
 	return printable(e.Errors[0].Code + ": " + e.Errors[0].Message)
 }
 
+// printable is a server's message made safe to show: control characters
+// (C0, DEL and C1) left out, and at most 200 bytes, cut between
+// characters.
 func printable(s string) string {
 	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
+		if r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 {
 			return -1
 		}
 		return r
 	}, s)
 	if len(s) > 200 {
-		s = s[:200] + "…"
+		cut := 200
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
 	}
 	return s
 }
