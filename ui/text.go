@@ -11,28 +11,9 @@ import (
 )
 
 // visible is s as the view shows a name or message that came from a file
-// or a server: a control character in it is written as an escape (ESC as
-// \x1b, a C1 control as \u009b) instead of reaching the terminal, where a
-// colour would leak into the rest of the line and a carriage return or
-// backspace would draw the name over its label. Line feeds stay: the
-// layout splits on them.
-func visible(s string) string {
-	if !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 && r != '\n' || r == 0x7f || r >= 0x80 && r < 0xa0 }) {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r < 0x20 && r != '\n', r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r >= 0x80 && r < 0xa0:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+// or a server (vault.Visible: control characters as escapes, so that none
+// reaches the terminal).
+func visible(s string) string { return vault.Visible(s) }
 
 // ellipsis marks text that was shortened to fit.
 const ellipsis = "…"

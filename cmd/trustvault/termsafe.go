@@ -4,7 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"strings"
+
+	"github.com/trustvault/trustvault/vault"
 )
 
 // What the command line prints comes in part from files and servers: a
@@ -125,16 +126,8 @@ func (s *termSafe) flush() {
 }
 
 // cell is s as a column of a table (text/tabwriter), its control
-// characters written as escapes before the table measures it: a tab in a
-// name would start the next column, and an escape measured before it is
-// written out would push the rest of the row right.
-func cell(s string) string {
-	if !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 }) {
-		return s
-	}
-	var b strings.Builder
-	w := &termSafe{w: &b}
-	w.Write([]byte(s))
-	w.flush()
-	return strings.ReplaceAll(b.String(), "\t", `\t`)
-}
+// characters written as escapes before the table measures it
+// (vault.Visible): a tab in a name would start the next column, and an
+// escape measured before it is written out would push the rest of the row
+// right.
+func cell(s string) string { return vault.Visible(s) }
